@@ -1,0 +1,60 @@
+"""Importing TensorFlow/Keras quietly, and seeding. Everything else imports Keras through here."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+
+#: Set to 1 to see TensorFlow's own start-up logging.
+VERBOSE_ENV = "DLKIT_TF_LOGS"
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """TF's C++ start-up lines bypass TF_CPP_MIN_LOG_LEVEL, so hide fd 2 while it loads;
+    if the import fails, what it printed is shown after all."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def keras():
+    """The `keras` module, TensorFlow backend, with start-up noise off unless DLKIT_TF_LOGS=1."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    verbose = os.environ.get(VERBOSE_ENV) == "1"
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with contextlib.nullcontext() if verbose else _stderr_silenced():
+        import tensorflow as tf
+        import keras as keras_module
+    if not verbose:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+        tf.get_logger().setLevel("ERROR")
+    return keras_module
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Python, NumPy and TF seeds; with `deterministic`, TF ops are too (same config, same metrics)."""
+    k = keras()
+    k.utils.set_random_seed(seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()

@@ -1,0 +1,64 @@
+"""`data:` which dataset, how to split it, how to preprocess it, how to batch it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator
+
+from dlkit.data import DATASETS, PREPROCESS
+from dlkit.strict import Strict, raise_at
+
+
+class SplitConfig(Strict):
+    validation: float = Field(0.1, ge=0, lt=1)
+    """Fraction of the training data held out for validation (stratified for classification)."""
+    test: float = Field(0.2, ge=0, lt=1)
+    """Fraction held out for testing, used only when the dataset has no test split of its own."""
+
+
+class DataConfig(Strict):
+    dataset: str
+    """A registered dataset (`dlkit list datasets`)."""
+    options: dict[str, Any] = {}
+    """The dataset loader's arguments (path:, ...), checked against the dataset."""
+    split: SplitConfig = SplitConfig()
+    preprocess: list[PREPROCESS.field] = []
+    """Ordered steps applied in training and at predict time (inside the saved model)."""
+    augment: list[PREPROCESS.field] = []
+    """Random steps applied to training batches only."""
+    batch_size: PositiveInt = 32
+    shuffle: bool = True
+    """Reshuffle the training data every epoch (seeded)."""
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, name: str) -> str:
+        return DATASETS.canonical(name)
+
+    @field_validator("options", mode="after")
+    @classmethod
+    def _options_fit_dataset(cls, options: dict, info: ValidationInfo) -> dict:
+        if "dataset" not in info.data:
+            return options
+        spec = DATASETS.get(info.data["dataset"]).model_validate(options)
+        return spec.args()
+
+    @field_validator("preprocess", "augment")
+    @classmethod
+    def _steps_in_their_place(cls, steps: list, info: ValidationInfo) -> list:
+        wants_augment = info.field_name == "augment"
+        for i, step in enumerate(steps):
+            if step.augment != wants_augment:
+                other = "augment" if step.augment else "preprocess"
+                raise_at(
+                    (i, "type"),
+                    f"{step.type_name!r} is {'an augmentation' if step.augment else 'a preprocessing'}"
+                    f" step; put it under data.{other}",
+                    step.type_name,
+                )
+        return steps
+
+    def loader(self):
+        """The dataset's loader, configured by `options`."""
+        return DATASETS.get(self.dataset).model_validate(self.options)

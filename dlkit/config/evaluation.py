@@ -1,0 +1,21 @@
+"""`eval:` the report `dlkit eval` (and the end of training) writes, beyond the training metrics."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from dlkit.strict import Strict
+
+ReportMetric = Literal["accuracy", "precision", "recall", "f1", "confusion_matrix", "mae", "mse", "rmse", "r2"]
+
+#: Which report metrics make sense for which task.
+REPORT_METRICS = {
+    "classification": {"accuracy", "precision", "recall", "f1", "confusion_matrix"},
+    "binary": {"accuracy", "precision", "recall", "f1", "confusion_matrix"},
+    "regression": {"mae", "mse", "rmse", "r2"},
+}
+
+
+class EvalConfig(Strict):
+    metrics: list[ReportMetric] | None = None
+    """Computed from predictions (precision/recall/f1 macro-averaged). Default: all that fit the task."""

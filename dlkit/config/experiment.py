@@ -1,0 +1,76 @@
+"""The whole experiment file, with the checks that span sections and the task's defaults."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from dlkit.config.data import DataConfig
+from dlkit.config.evaluation import REPORT_METRICS, EvalConfig
+from dlkit.config.model import ModelConfig
+from dlkit.config.train import TrainConfig
+from dlkit.strict import Strict, did_you_mean, raise_at
+from dlkit.training.losses import DEFAULT_LOSS, LOSSES
+from dlkit.training.metrics import DEFAULT_METRICS, METRICS
+
+Task = Literal["classification", "binary", "regression"]
+
+
+class ExperimentConfig(Strict):
+    name: str = Field("experiment", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    """Names the run folder, `runs/<name>-<stamp>`: letters, digits, `_`, `.`, `-`."""
+    seed: int = 42
+    task: Task = "classification"
+    data: DataConfig
+    model: ModelConfig
+    train: TrainConfig = TrainConfig()
+    eval: EvalConfig = EvalConfig()
+
+    @model_validator(mode="after")
+    def _fit_the_task(self) -> "ExperimentConfig":
+        train = self.train
+        if train.loss is None:
+            train.loss = LOSSES.parse(DEFAULT_LOSS[self.task])
+        elif self.task not in train.loss.tasks:
+            fitting = [n for n in LOSSES.names() if self.task in LOSSES.get(n).tasks]
+            raise_at(
+                ("train", "loss", "type"),
+                f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of {', '.join(fitting)}",
+                train.loss.type_name,
+            )
+        if train.metrics is None:
+            train.metrics = [METRICS.parse(m) for m in DEFAULT_METRICS[self.task]]
+        for i, metric in enumerate(train.metrics):
+            if self.task not in metric.tasks:
+                raise_at(
+                    ("train", "metrics", i),
+                    f"{metric.type_name!r} does not fit task {self.task!r}",
+                    metric.type_name,
+                )
+        fitting = REPORT_METRICS[self.task]
+        if self.eval.metrics is None:
+            self.eval.metrics = sorted(fitting)
+        for i, name in enumerate(self.eval.metrics):
+            if name not in fitting:
+                raise_at(("eval", "metrics", i), f"{name!r} does not fit task {self.task!r}", name)
+        self._check_monitors()
+        return self
+
+    def logged_names(self) -> list[str]:
+        """What training logs per epoch: the loss and metrics, and their `val_` twins."""
+        names = ["loss", *(m.type_name for m in self.train.metrics)]
+        return names + [f"val_{n}" for n in names] if self.data.split.validation > 0 else names
+
+    def _check_monitors(self) -> None:
+        logged = self.logged_names()
+        places = [(("train", "checkpoint", "monitor"), self.train.checkpoint.monitor)]
+        places += [
+            (("train", "callbacks", i, "monitor"), cb.monitor)
+            for i, cb in enumerate(self.train.callbacks)
+            if hasattr(cb, "monitor")
+        ]
+        for loc, monitor in places:
+            if monitor not in logged:
+                why = " (data.split.validation is 0, so nothing val_ is logged)" if monitor.startswith("val_") else ""
+                raise_at(loc, f"{monitor!r} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)

@@ -1,0 +1,134 @@
+"""Reading an experiment file: safe YAML, `extends:`, `--set` overrides, and errors users can read.
+
+`extends: base.yaml` (relative to the file) deep-merges this file over the base: mappings merge key by
+key, anything else (lists included) replaces the base's value wholesale. A base may extend another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from dlkit.config.experiment import ExperimentConfig
+from dlkit.errors import ConfigError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML (no Python tags) that also refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """The file's mapping with its `extends:` chain merged in."""
+    path = Path(path)
+    if path.resolve() in _chain:
+        raise ConfigError(f"{path}: extends: circular chain ({' -> '.join(p.name for p in (*_chain, path))})")
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of sections (name:, data:, model:, ...)")
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"{path}: extends: expected a path to a base config. Received: {base!r}")
+    return deep_merge(read_config_file(path.parent / base, (*_chain, path.resolve())), data)
+
+
+def apply_override(data: dict, assignment: str) -> None:
+    """`--set train.optimizer.learning_rate=3e-4`: a dotted key (list items by index), a YAML value."""
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {assignment}: expected KEY=VALUE, e.g. --set train.epochs=3")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    parts = key.strip().split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        here = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
+                raise ConfigError(f"--set {key}: {here}: no item {part} in a list of {len(node)}")
+            part = int(part)
+        elif not isinstance(node, dict):
+            raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is a value, not a section")
+        if last:
+            node[part] = value
+            break
+        child = node[part] if isinstance(node, list) else node.get(part)
+        if isinstance(child, str):  # `optimizer: adam` gains arguments: `{type: adam, ...}`
+            child = {"type": child}
+        elif not isinstance(child, (dict, list)):
+            child = {}
+        node[part] = child
+        node = child
+
+
+def format_error(error: dict) -> str:
+    """One pydantic error as `dotted.key: message (received: value)`."""
+    path = ".".join(str(p) for p in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = "required key is missing"
+    elif error["type"] != "dlkit" and not isinstance(error.get("input"), (dict, list)):
+        message += f". Received: {error['input']!r}"
+    return f"{path}: {message}" if path else message
+
+
+def parse_config(data: dict, source: str = "config") -> ExperimentConfig:
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as e:
+        lines = [f"{source}: {format_error(err)}" for err in e.errors()]
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
+    """Read, merge, override and validate an experiment file; a ConfigError names the key."""
+    data = read_config_file(Path(path))
+    for assignment in overrides:
+        apply_override(data, assignment)
+    return parse_config(data, str(path))

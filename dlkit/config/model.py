@@ -1,0 +1,33 @@
+"""`model:` the layers, in order; `name:`/`inputs:` on a layer turn the chain into a graph."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from dlkit.layers import LAYERS
+from dlkit.strict import Strict, did_you_mean, raise_at
+
+#: The name `inputs:` uses for the model's input (after preprocessing).
+INPUT_NAME = "input"
+
+
+class ModelConfig(Strict):
+    layers: list[LAYERS.field] = Field(min_length=1)
+    """Applied in order; each takes the previous layer's output unless it names `inputs:`."""
+
+    @model_validator(mode="after")
+    def _graph_is_wired(self) -> "ModelConfig":
+        seen = {INPUT_NAME}
+        for i, layer in enumerate(self.layers):
+            for j, source in enumerate(layer.inputs or []):
+                if source not in seen:
+                    raise_at(
+                        ("layers", i, "inputs", j),
+                        f"no earlier layer is named {source!r}; {did_you_mean(source, seen)}",
+                        source,
+                    )
+            if layer.name is not None:
+                if layer.name in seen:
+                    raise_at(("layers", i, "name"), f"the name {layer.name!r} is used twice", layer.name)
+                seen.add(layer.name)
+        return self

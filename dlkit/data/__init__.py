@@ -1,0 +1,7 @@
+"""Datasets (a registry of loaders) and the preprocessing steps applied to them."""
+
+from dlkit.data import digits, npz  # noqa: F401  (registers the loaders)
+from dlkit.data.dataset import DATASETS, Arrays, Dataset
+from dlkit.data.preprocess import PREPROCESS
+
+__all__ = ["DATASETS", "PREPROCESS", "Arrays", "Dataset"]

@@ -1,0 +1,64 @@
+"""A local `.npz` file in the Keras datasets' format: `x_train, y_train[, x_test, y_test]`."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from dlkit.data.dataset import DATASETS, Arrays, Dataset
+from dlkit.errors import DataError
+
+
+@DATASETS.register()
+class Npz(Dataset):
+    """Arrays from a local .npz (x_train, y_train, optional x_test, y_test), e.g. a saved mnist.npz."""
+
+    path: Path
+    """The .npz file; a relative path is taken from the working directory."""
+    class_names: list[str] | None = None
+    """Names of the classes 0..K-1; by default the labels themselves."""
+    kind: Literal["image", "array"] = "image"
+    """`image`: uint8 pixels, (N, H, W) or (N, H, W, C); `array`: any numeric features, as they are."""
+
+    def load(self) -> Arrays:
+        if not self.path.is_file():
+            raise DataError(f"data.options.path: no such file: {self.path}")
+        try:
+            with np.load(self.path, allow_pickle=False) as f:
+                arrays = {k: f[k] for k in f.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as e:
+            raise DataError(f"data.options.path: cannot read {self.path} as .npz: {e}") from None
+        missing = [k for k in ("x_train", "y_train") if k not in arrays]
+        if missing:
+            raise DataError(
+                f"{self.path}: missing arrays {', '.join(missing)}; expected x_train, y_train "
+                f"(and optionally x_test, y_test). Received: {', '.join(sorted(arrays)) or 'none'}"
+            )
+        x_train, x_test = (self._features(arrays.get(k)) for k in ("x_train", "x_test"))
+        y_train, y_test = (_labels(arrays.get(k)) for k in ("y_train", "y_test"))
+        class_names = self.class_names
+        if class_names is None and np.issubdtype(y_train.dtype, np.integer):
+            seen = np.unique(y_train if y_test is None else np.concatenate([y_train, y_test]))
+            class_names = [str(v) for v in range(int(seen.max()) + 1)]
+        return Arrays(x_train, y_train, x_test, y_test, class_names, kind=self.kind)
+
+    def _features(self, x: np.ndarray | None) -> np.ndarray | None:
+        if x is None or self.kind != "image":
+            return x
+        if x.ndim not in (3, 4):
+            raise DataError(
+                f"{self.path}: images must be (N, H, W) or (N, H, W, C); set data.options.kind: "
+                f"array for other data. Received: shape={x.shape}"
+            )
+        # Grayscale stacks, as in mnist.npz, get their channel axis.
+        return x[..., None] if x.ndim == 3 else x
+
+
+def _labels(y: np.ndarray | None) -> np.ndarray | None:
+    """Labels stored as (N, 1), as in cifar10, become (N,)."""
+    if y is not None and y.ndim == 2 and y.shape[1] == 1:
+        return y[:, 0]
+    return y

@@ -1,0 +1,114 @@
+"""Preprocessing and augmentation steps. Each becomes a Keras layer at the front of the model, so
+`model.keras` takes raw inputs and predict applies exactly what training applied."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, PositiveInt
+
+from dlkit.backend import keras
+from dlkit.registry import Registry, Spec
+
+PREPROCESS = Registry("preprocessing step", "preprocess")
+
+
+class Step(Spec):
+    """A step in `data.preprocess` (always applied) or `data.augment` (training only)."""
+
+    #: Augmentation steps are random and run only while training; they belong in `data.augment`.
+    augment: ClassVar[bool] = False
+    keras_class: ClassVar[str] = ""
+
+    def build(self):
+        return getattr(keras().layers, self.keras_class)(**self.args())
+
+
+@PREPROCESS.register()
+class Rescale(Step):
+    """Multiply by `scale` and add `offset` (1/255 maps 0-255 pixels to 0-1)."""
+
+    keras_class = "Rescaling"
+    scale: float
+    offset: float = 0.0
+
+
+@PREPROCESS.register()
+class Reshape(Step):
+    """Give each example a new shape (without the batch axis)."""
+
+    shape: list[int] = Field(min_length=1)
+
+    def build(self):
+        return keras().layers.Reshape(target_shape=self.shape)
+
+
+@PREPROCESS.register()
+class Resize(Step):
+    """Resize images to `height` x `width`."""
+
+    keras_class = "Resizing"
+    height: PositiveInt
+    width: PositiveInt
+    interpolation: Literal["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"] = "bilinear"
+    crop_to_aspect_ratio: bool = False
+
+
+@PREPROCESS.register()
+class CenterCrop(Step):
+    """Crop the central `height` x `width` region of each image."""
+
+    keras_class = "CenterCrop"
+    height: PositiveInt
+    width: PositiveInt
+
+
+class Augment(Step):
+    augment = True
+    seed: int | None = None
+    """Defaults to the experiment's seed stream (keras.utils.set_random_seed)."""
+
+
+@PREPROCESS.register()
+class RandomFlip(Augment):
+    """Flip images at random, horizontally and/or vertically."""
+
+    keras_class = "RandomFlip"
+    mode: Literal["horizontal", "vertical", "horizontal_and_vertical"] = "horizontal"
+
+
+@PREPROCESS.register()
+class RandomRotation(Augment):
+    """Rotate images at random by up to `factor` of a full turn."""
+
+    keras_class = "RandomRotation"
+    factor: float = Field(gt=0, le=1)
+    fill_mode: Literal["reflect", "wrap", "constant", "nearest"] = "reflect"
+
+
+@PREPROCESS.register()
+class RandomZoom(Augment):
+    """Zoom images at random by up to `height_factor` (and `width_factor`)."""
+
+    keras_class = "RandomZoom"
+    height_factor: float = Field(gt=-1, le=1)
+    width_factor: float | None = None
+    fill_mode: Literal["reflect", "wrap", "constant", "nearest"] = "reflect"
+
+
+@PREPROCESS.register()
+class RandomTranslation(Augment):
+    """Shift images at random by up to the given fractions of their height and width."""
+
+    keras_class = "RandomTranslation"
+    height_factor: float = Field(ge=0, le=1)
+    width_factor: float = Field(ge=0, le=1)
+    fill_mode: Literal["reflect", "wrap", "constant", "nearest"] = "reflect"
+
+
+@PREPROCESS.register()
+class RandomContrast(Augment):
+    """Change image contrast at random by up to `factor`."""
+
+    keras_class = "RandomContrast"
+    factor: float = Field(ge=0, le=1)

@@ -1,0 +1,25 @@
+"""The errors a user can cause. Each is shown as one line without a traceback (see `dlkit.cli`)."""
+
+
+class DlkitError(Exception):
+    """A problem the user can fix; `exit_code` follows SPEC (1 while running, 2 for usage/config)."""
+
+    exit_code = 1
+
+
+class ConfigError(DlkitError):
+    """The config (or a `--set` override) is wrong; nothing has been run or written."""
+
+    exit_code = 2
+
+
+class UsageError(DlkitError):
+    """A command was called with arguments that cannot work (missing run folder, no finished run)."""
+
+    exit_code = 2
+
+
+class DataError(DlkitError):
+    """The data could not be read or does not fit the config."""
+
+    exit_code = 1

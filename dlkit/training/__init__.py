@@ -1,0 +1,1 @@
+"""Training: the registries of optimizers, losses, metrics and callbacks, and the trainer."""

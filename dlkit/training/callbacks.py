@@ -1,0 +1,72 @@
+"""Callbacks a config can add (`train.callbacks`); checkpoints and history are always on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt
+
+from dlkit.backend import keras
+from dlkit.registry import Registry, Spec
+
+CALLBACKS = Registry("callback", "callbacks")
+
+Mode = Literal["auto", "min", "max"]
+
+
+class Callback(Spec):
+    def build(self, run_dir: Path):
+        raise NotImplementedError
+
+
+@CALLBACKS.register()
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs."""
+
+    monitor: str = "val_loss"
+    patience: NonNegativeInt = 3
+    min_delta: NonNegativeFloat = 0.0
+    mode: Mode = "auto"
+    restore_best_weights: bool = True
+    """End with the best epoch's weights rather than the last epoch's."""
+    start_from_epoch: NonNegativeInt = 0
+
+    def build(self, run_dir):
+        return keras().callbacks.EarlyStopping(**self.args())
+
+
+@CALLBACKS.register()
+class ReduceLrOnPlateau(Callback):
+    """Multiply the learning rate by `factor` when `monitor` stalls for `patience` epochs."""
+
+    monitor: str = "val_loss"
+    factor: float = Field(0.1, gt=0, lt=1)
+    patience: NonNegativeInt = 2
+    min_delta: NonNegativeFloat = 1e-4
+    mode: Mode = "auto"
+    cooldown: NonNegativeInt = 0
+    min_lr: NonNegativeFloat = 0.0
+
+    def build(self, run_dir):
+        return keras().callbacks.ReduceLROnPlateau(**self.args())
+
+
+@CALLBACKS.register()
+class TerminateOnNan(Callback):
+    """Stop as soon as the loss becomes NaN or infinite."""
+
+    def build(self, run_dir):
+        return keras().callbacks.TerminateOnNaN()
+
+
+@CALLBACKS.register()
+class Tensorboard(Callback):
+    """Write TensorBoard logs under RUN/tensorboard (`tensorboard --logdir RUN/tensorboard`)."""
+
+    histogram_freq: NonNegativeInt = 0
+    update_freq: Literal["epoch", "batch"] | PositiveInt = "epoch"
+    write_graph: bool = False
+
+    def build(self, run_dir):
+        return keras().callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), **self.args())
