@@ -132,3 +132,8 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     for assignment in overrides:
         apply_override(data, assignment)
     return parse_config(data, str(path))
+
+
+def dump_config(config: ExperimentConfig) -> str:
+    """The resolved config as YAML: defaults filled in, overrides applied, ready to train again."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

@@ -13,11 +13,20 @@ from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
 
 
+#: Logged quantities where higher is better (`auto` checkpoint mode).
+MAXIMISED = ("accuracy", "auc", "precision", "recall", "f1")
+
+
 class CheckpointConfig(Strict):
     monitor: str = "val_loss"
     """The logged quantity that picks the best epoch (`model.keras`, `checkpoints/best.keras`)."""
     mode: Literal["auto", "min", "max"] = "auto"
     """`auto`: max for accuracy/auc/precision/recall and the like, min otherwise."""
+
+    def direction(self) -> Literal["min", "max"]:
+        if self.mode != "auto":
+            return self.mode
+        return "max" if any(word in self.monitor for word in MAXIMISED) else "min"
 
 
 class TrainConfig(Strict):

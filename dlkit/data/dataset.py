@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from dlkit.registry import Registry, Spec
 
@@ -26,6 +29,8 @@ class Arrays:
 
     def fingerprint(self) -> str:
         """A content hash, so a run records exactly which data it saw."""
+        import numpy as np
+
         digest = hashlib.sha256()
         for array in (self.x_train, self.y_train, self.x_test, self.y_test):
             if array is not None:
@@ -34,8 +39,21 @@ class Arrays:
         return "sha256:" + digest.hexdigest()
 
 
+@dataclasses.dataclass
+class DatasetInfo:
+    """What `dlkit validate --dry-run` needs to build the model, known without the data itself."""
+
+    shape: tuple[int, ...]
+    class_names: list[str] | None
+
+
 class Dataset(Spec):
     """A named dataset; its fields are the loader's options (`data.options`)."""
 
     def load(self) -> Arrays:
         raise NotImplementedError
+
+    def info(self) -> DatasetInfo:
+        """Loaders whose data must be downloaded override this with the known shape."""
+        arrays = self.load()
+        return DatasetInfo(tuple(arrays.x_train.shape[1:]), arrays.class_names)

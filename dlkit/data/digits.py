@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from dlkit.data.dataset import DATASETS, Arrays, Dataset
+from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 
 
 @DATASETS.register()
@@ -12,6 +10,7 @@ class Digits(Dataset):
     """8x8 grayscale handwritten digits from scikit-learn (1,797 images, 10 classes), as uint8 0-255."""
 
     def load(self) -> Arrays:
+        import numpy as np
         from sklearn.datasets import load_digits
 
         bunch = load_digits()
@@ -22,3 +21,6 @@ class Digits(Dataset):
             y_train=bunch.target.astype("int64"),
             class_names=[str(c) for c in bunch.target_names],
         )
+
+    def info(self) -> DatasetInfo:
+        return DatasetInfo((8, 8, 1), [str(d) for d in range(10)])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset
 from dlkit.errors import DataError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @DATASETS.register()
@@ -24,6 +25,8 @@ class Npz(Dataset):
     """`image`: uint8 pixels, (N, H, W) or (N, H, W, C); `array`: any numeric features, as they are."""
 
     def load(self) -> Arrays:
+        import numpy as np
+
         if not self.path.is_file():
             raise DataError(f"data.options.path: no such file: {self.path}")
         try:

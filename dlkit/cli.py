@@ -1,0 +1,237 @@
+"""The `dlkit` command: parses options, calls the core, prints. TensorFlow loads only in the
+commands that need it, so `--help`, `validate` and config errors stay fast."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dlkit import __version__
+from dlkit.errors import DlkitError
+
+app = typer.Typer(
+    name="dlkit",
+    help="Train Keras models from a YAML experiment file; evaluate and predict from the run folder.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+SetOption = typer.Option(None, "--set", "-s", help="Override a config value: KEY.PATH=VALUE (repeatable).")
+RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders live.")
+
+
+def _user_errors(command):
+    """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DlkitError as e:
+            if os.environ.get("DLKIT_DEBUG") == "1":
+                raise
+            for line in str(e).splitlines():
+                err.print(f"dlkit: error: {line}", markup=False, highlight=False)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("dlkit: interrupted", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"dlkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+):
+    pass
+
+
+@app.command()
+@_user_errors
+def train(
+    config: Path = typer.Argument(..., help="The experiment YAML file."),
+    set_: Optional[list[str]] = SetOption,
+    runs_dir: Path = RunsDirOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+):
+    """Train the experiment; prints the run folder as the last line."""
+    from dlkit.config import load_config
+
+    cfg = load_config(config, set_ or [])
+    from dlkit.training.trainer import train as run_training
+
+    callbacks = []
+    if not quiet:
+        from dlkit.ui.progress import RichProgress
+
+        callbacks.append(RichProgress(err, cfg.train.epochs))
+    run_dir = run_training(cfg, runs_dir=runs_dir, command=["dlkit", *sys.argv[1:]], callbacks=callbacks)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    out.print(_metrics_table(metrics, f"{cfg.name}: best model ({cfg.train.checkpoint.monitor})"))
+    typer.echo(str(run_dir))
+
+
+@app.command("eval")
+@_user_errors
+def eval_(
+    run: Path = typer.Argument(..., help="A run folder (or runs/latest)."),
+    split: str = typer.Option("test", "--split", help="train, val or test."),
+    set_: Optional[list[str]] = SetOption,
+):
+    """Evaluate a finished run's model.keras on a split; writes RUN/eval/."""
+    from dlkit.errors import UsageError
+    from dlkit.runs import resolve_run
+
+    if split not in ("train", "val", "test"):
+        raise UsageError(f"--split: expected train, val or test. Received: {split!r}")
+    run_dir = resolve_run(run)
+    from dlkit.evaluation import evaluate_run
+
+    metrics, rows = evaluate_run(run_dir, split, set_ or [])
+    out.print(_metrics_table(metrics, f"{run_dir.name}: {split}"))
+    if rows:
+        table = Table("class", "precision", "recall", "f1", "support", title="per class")
+        for row in rows:
+            table.add_row(row["class"], *(f"{row[k]:.4f}" for k in ("precision", "recall", "f1")), str(row["support"]))
+        out.print(table)
+    typer.echo(str(run_dir / "eval"))
+
+
+@app.command()
+@_user_errors
+def predict(
+    inputs: list[Path] = typer.Argument(..., help="Image files or folders of images."),
+    run: Optional[Path] = typer.Option(None, "--run", help="Run folder; default: the newest finished run."),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    runs_dir: Path = RunsDirOption,
+):
+    """Predict with a run's model; one row per input. Exit 1 if any input could not be read."""
+    from dlkit.runs import resolve_run
+
+    run_dir = resolve_run(run, runs_dir)
+    from dlkit.predict import predict_images
+
+    rows = predict_images(run_dir, inputs, top_k)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        table = Table("input", "prediction", "probability", f"top {top_k}", title=str(run_dir))
+        for row in rows:
+            if "error" in row:
+                table.add_row(row["input"], f"[red]{row['error']}[/red]", "", "")
+            elif "value" in row:
+                table.add_row(row["input"], str(row["value"]), "", "")
+            else:
+                top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
+                table.add_row(row["input"], row["label"], f"{row['probability']:.4f}", top)
+        out.print(table)
+    failed = [row for row in rows if "error" in row]
+    for row in failed:
+        err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def validate(
+    config: Path = typer.Argument(..., help="The experiment YAML file."),
+    set_: Optional[list[str]] = SetOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Check a config without training; prints the resolved config (or, with --dry-run, the model)."""
+    from dlkit.config import dump_config, load_config
+
+    cfg = load_config(config, set_ or [])
+    if not dry_run:
+        if as_json:
+            typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
+        else:
+            typer.echo(dump_config(cfg), nl=False)
+            err.print(f"{config}: valid", style="green")
+        return
+    from dlkit.inspect_model import describe_model
+
+    summary = describe_model(cfg)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    table = Table("layer", "class", "output shape", "params", title=f"{cfg.name}: input {tuple(summary['input_shape'])}")
+    for layer in summary["layers"]:
+        table.add_row(layer["name"], layer["class"], str(tuple(layer["output_shape"])), f"{layer['params']:,}")
+    out.print(table)
+    out.print(f"params: {summary['params']:,} (trainable {summary['trainable_params']:,})")
+
+
+@app.command("list")
+@_user_errors
+def list_(what: str = typer.Argument("layers", help="layers, datasets, preprocess, callbacks, optimizers, losses or metrics")):
+    """Show what a registry holds."""
+    from dlkit.errors import UsageError
+    from dlkit.registries import REGISTRIES
+    from dlkit.strict import did_you_mean
+
+    if what not in REGISTRIES:
+        raise UsageError(f"dlkit list {what}: no such registry; {did_you_mean(what, REGISTRIES)}")
+    registry = REGISTRIES[what]
+    table = Table("name", "aliases", "what it is", title=f"{what} ({len(registry.names())})")
+    for name, summary, aliases in registry.describe():
+        table.add_row(name, ", ".join(aliases), summary)
+    out.print(table)
+
+
+@app.command()
+@_user_errors
+def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run folders.")):
+    """A table of the runs under ROOT."""
+    from dlkit.runs import list_runs, read_run
+
+    table = Table("run", "status", "dataset", "epochs", "best", "test", "started", title=str(root))
+    for path in list_runs(root):
+        info = read_run(path)
+        best = ", ".join(f"{k} {v:.4f}" for k, v in (info.get("best") or {}).items())
+        test = info.get("test") or {}
+        headline = next((k for k in ("accuracy", "auc", "mae") if k in test), "loss" if test else None)
+        table.add_row(
+            path.name,
+            info.get("status", "?"),
+            info.get("dataset", ""),
+            str(info.get("epochs", "")),
+            best,
+            f"{headline} {test[headline]:.4f}" if headline else "",
+            (info.get("started") or "")[:19].replace("T", " "),
+        )
+    out.print(table)
+
+
+def _metrics_table(metrics: dict[str, dict[str, float]], title: str) -> Table:
+    names = list(dict.fromkeys(k for split in metrics.values() for k in split))
+    table = Table("split", *names, title=title)
+    for split, values in metrics.items():
+        table.add_row(split, *(f"{values[n]:.4f}" if n in values else "" for n in names))
+    return table
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,70 @@
+"""From config to split arrays: load the dataset, check its labels, split it (seeded)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from dlkit.config import ExperimentConfig
+from dlkit.data.splits import Split, Splits, make_splits
+from dlkit.errors import DataError
+
+
+@dataclasses.dataclass
+class PreparedData:
+    splits: Splits
+    class_names: list[str]
+    kind: str
+    fingerprint: str
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.splits.train.x.shape[1:])
+
+    def split(self, name: str) -> Split:
+        found = {"train": self.splits.train, "val": self.splits.val, "test": self.splits.test}[name]
+        if found is None:
+            raise DataError(f"this run has no {name} split (data.split.validation is 0)")
+        return found
+
+
+def prepare_data(config: ExperimentConfig) -> PreparedData:
+    """The splits training uses; `dlkit eval` calls this again and gets the same ones."""
+    arrays = config.data.loader().load()
+    if config.task == "regression":
+        arrays.y_train = arrays.y_train.astype("float32")
+        if arrays.y_test is not None:
+            arrays.y_test = arrays.y_test.astype("float32")
+    elif not np.issubdtype(arrays.y_train.dtype, np.integer):
+        raise DataError(
+            f"{config.data.dataset}: task {config.task!r} needs integer class labels. "
+            f"Received: dtype={arrays.y_train.dtype}"
+        )
+    split = config.data.split
+    splits = make_splits(
+        arrays,
+        validation=split.validation,
+        test=split.test,
+        seed=config.seed,
+        stratify=config.task != "regression",
+    )
+    return PreparedData(splits, _class_names(config, arrays), arrays.kind, arrays.fingerprint())
+
+
+def _class_names(config: ExperimentConfig, arrays) -> list[str]:
+    if config.task == "regression":
+        return []
+    if config.task == "binary":
+        return arrays.class_names if arrays.class_names and len(arrays.class_names) == 2 else ["0", "1"]
+    if arrays.class_names:
+        return arrays.class_names
+    return [str(c) for c in range(int(arrays.y_train.max()) + 1)]
+
+
+def output_units(config: ExperimentConfig, data: PreparedData) -> int:
+    """How many numbers per example the model's last layer must give."""
+    if config.task == "classification":
+        return len(data.class_names)
+    y = data.splits.train.y
+    return 1 if y.ndim == 1 else y.shape[-1]

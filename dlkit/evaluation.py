@@ -1,0 +1,126 @@
+"""Scoring a model on a split. Training (for `metrics.json`) and `dlkit eval` both call `score`
+on the saved `model.keras`, so their numbers agree exactly.
+
+The figures come from one prediction pass: `loss` and `train.metrics` as Keras computes them
+(named as Keras names them), plus the `eval.metrics` report computed with scikit-learn
+(precision, recall and F1 macro-averaged over classes). `loss` is the data loss, without the
+model's regularisation penalties.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pathlib import Path
+
+from dlkit import plots
+from dlkit.config import ExperimentConfig, load_config
+from dlkit.data.prepare import PreparedData, prepare_data
+from dlkit.data.splits import Split
+from dlkit.runs import load_run_model, write_json
+
+
+def predict(model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def probabilities(config: ExperimentConfig, outputs: np.ndarray) -> np.ndarray:
+    """Model outputs as probabilities (softmax/sigmoid applied when the loss takes logits)."""
+    if not getattr(config.train.loss, "from_logits", False):
+        return outputs
+    if config.task == "binary":
+        return 1.0 / (1.0 + np.exp(-outputs))
+    shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def predicted_classes(config: ExperimentConfig, outputs: np.ndarray) -> np.ndarray:
+    if config.task == "binary":
+        return (probabilities(config, outputs).reshape(-1) > 0.5).astype("int64")
+    return outputs.argmax(axis=-1)
+
+
+def evaluate(config: ExperimentConfig, model, data: PreparedData, names: list[str]):
+    """The figures of each named split, and the model's outputs on it."""
+    metrics, outputs = {}, {}
+    for name in names:
+        split = data.split(name)
+        outputs[name] = predict(model, split.x, config.data.batch_size)
+        metrics[name] = score(config, split, outputs[name])
+    return metrics, outputs
+
+
+def evaluate_run(run_dir: Path, split: str = "test", overrides=()) -> tuple[dict, list[dict]]:
+    """`dlkit eval`: score the run's `model.keras` on a split into RUN/eval/; the same numbers
+    as training's `metrics.json`. Returns the metrics and the per-class rows."""
+    config = load_config(Path(run_dir) / "config.yaml", overrides)
+    data = prepare_data(config)
+    metrics, outputs = evaluate(config, load_run_model(run_dir), data, [split])
+    out = Path(run_dir) / "eval"
+    out.mkdir(exist_ok=True)
+    write_json(out / "metrics.json", metrics)
+    rows = []
+    if config.task != "regression":
+        rows, matrix = class_report(config, data.split(split), outputs[split], data.class_names)
+        write_json(out / "classification_report.json", rows)
+        write_json(out / "confusion_matrix.json", {"classes": data.class_names, "matrix": matrix.tolist()})
+        plots.confusion_matrix(matrix, data.class_names, out / "confusion_matrix.png", f"{split} split")
+    return metrics, rows
+
+
+def score(config: ExperimentConfig, split: Split, outputs: np.ndarray) -> dict[str, float]:
+    """The figures of one split, from the model's outputs on it."""
+    import tensorflow as tf
+
+    loss_spec = config.train.loss
+    y_true = split.y
+    if loss_spec.labels == "one_hot":
+        y_true = tf.one_hot(y_true, outputs.shape[-1])
+    y_pred = tf.constant(outputs)
+    results = {"loss": float(loss_spec.build()(y_true, y_pred))}
+    for spec in config.train.metrics:
+        metric = spec.build(loss_spec)
+        metric.update_state(y_true, y_pred)
+        results[metric.name] = float(metric.result())
+    for name, value in report_metrics(config, split.y, outputs).items():
+        results.setdefault(name, value)
+    return results
+
+
+def report_metrics(config: ExperimentConfig, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+    from sklearn import metrics as skm
+
+    wanted = set(config.eval.metrics) - {"confusion_matrix"}
+    if config.task == "regression":
+        y_pred = outputs.reshape(y_true.shape)
+        mse = skm.mean_squared_error(y_true, y_pred)
+        values = {
+            "mae": lambda: skm.mean_absolute_error(y_true, y_pred),
+            "mse": lambda: mse,
+            "rmse": lambda: np.sqrt(mse),
+            "r2": lambda: skm.r2_score(y_true, y_pred),
+        }
+    else:
+        y_pred = predicted_classes(config, outputs)
+        macro = {"average": "macro", "zero_division": 0}
+        values = {
+            "accuracy": lambda: skm.accuracy_score(y_true, y_pred),
+            "precision": lambda: skm.precision_score(y_true, y_pred, **macro),
+            "recall": lambda: skm.recall_score(y_true, y_pred, **macro),
+            "f1": lambda: skm.f1_score(y_true, y_pred, **macro),
+        }
+    return {name: float(values[name]()) for name in sorted(wanted)}
+
+
+def class_report(config: ExperimentConfig, split: Split, outputs: np.ndarray, class_names: list[str]):
+    """Per-class precision/recall/F1/support rows and the confusion matrix."""
+    from sklearn import metrics as skm
+
+    y_pred = predicted_classes(config, outputs)
+    labels = list(range(len(class_names)))
+    p, r, f, s = skm.precision_recall_fscore_support(split.y, y_pred, labels=labels, zero_division=0)
+    rows = [
+        {"class": name, "precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+        for i, name in enumerate(class_names)
+    ]
+    return rows, skm.confusion_matrix(split.y, y_pred, labels=labels)

@@ -1,0 +1,43 @@
+"""`dlkit validate --dry-run`: build the model from the config alone and describe it."""
+
+from __future__ import annotations
+
+import math
+
+from dlkit.backend import keras
+from dlkit.config import ExperimentConfig
+from dlkit.model import build_model, check_output
+
+
+def describe_model(config: ExperimentConfig) -> dict:
+    """Parameters and shapes of the model the config builds, from the dataset's known input shape
+    (no data is downloaded)."""
+    info = config.data.loader().info()
+    model = build_model(config, info.shape)
+    if config.task == "classification" and info.class_names:
+        check_output(model, config, len(info.class_names))
+    elif config.task == "binary":
+        check_output(model, config, 1)
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    return {
+        "params": int(model.count_params()),
+        "trainable_params": trainable,
+        "non_trainable_params": int(model.count_params()) - trainable,
+        "input_shape": list(model.input_shape[1:]),
+        "output_shape": list(model.output_shape[1:]),
+        "layers": [
+            {
+                "name": layer.name,
+                "class": type(layer).__name__,
+                "output_shape": list(_output_shape(layer)),
+                "params": int(layer.count_params()),
+            }
+            for layer in model.layers
+        ],
+        "keras": keras().__version__,
+    }
+
+
+def _output_shape(layer) -> tuple:
+    shape = layer.output.shape if hasattr(layer, "output") else ()
+    return tuple(shape)[1:]

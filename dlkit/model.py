@@ -1,0 +1,48 @@
+"""Building the Keras model: input -> preprocessing steps -> augmentation -> `model.layers`."""
+
+from __future__ import annotations
+
+from dlkit.backend import keras
+from dlkit.config import ExperimentConfig
+from dlkit.config.model import INPUT_NAME
+from dlkit.errors import ConfigError
+
+
+def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]):
+    """A functional model taking raw examples of `input_shape`; a layer Keras rejects is a
+    ConfigError naming it."""
+    k = keras()
+    inputs = k.Input(shape=input_shape, name=INPUT_NAME)
+    x = inputs
+    for section in ("preprocess", "augment"):
+        for i, step in enumerate(getattr(config.data, section)):
+            x = _apply(f"data.{section}.{i}", step, lambda: step.build()(x))
+    outputs = {INPUT_NAME: x}
+    for i, spec in enumerate(config.model.layers):
+        sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
+        args = sources if len(sources) > 1 else sources[0]
+        x = _apply(f"model.layers.{i}", spec, lambda: spec.build()(args))
+        if spec.name:
+            outputs[spec.name] = x
+    return k.Model(inputs, x, name=config.name)
+
+
+def _apply(where: str, spec, make):
+    try:
+        return make()
+    except (ValueError, TypeError) as e:
+        message = " ".join(str(e).split())
+        raise ConfigError(f"{where} ({spec.type_name}): {message}") from None
+
+
+def check_output(model, config: ExperimentConfig, expected: int) -> None:
+    """The last layer must give what the task needs (one unit per class, one for binary), checked
+    before any training."""
+    units = model.output_shape[-1]
+    if units != expected:
+        what = {"classification": f"{expected} classes", "binary": "a binary task (one sigmoid unit)",
+                "regression": f"{expected} target(s)"}[config.task]  # fmt: skip
+        raise ConfigError(
+            f"model.layers.{len(config.model.layers) - 1}: the last layer gives {units} outputs per "
+            f"example, but {config.data.dataset} has {what}; set units: {expected}"
+        )

@@ -1,0 +1,13 @@
+"""Every registry by its `dlkit list` name. Importing this loads no TensorFlow."""
+
+from dlkit.data import DATASETS, PREPROCESS
+from dlkit.layers import LAYERS
+from dlkit.registry import Registry
+from dlkit.training.callbacks import CALLBACKS
+from dlkit.training.losses import LOSSES
+from dlkit.training.metrics import METRICS
+from dlkit.training.optimizers import OPTIMIZERS
+
+REGISTRIES: dict[str, Registry] = {
+    r.listing: r for r in (LAYERS, DATASETS, PREPROCESS, CALLBACKS, OPTIMIZERS, LOSSES, METRICS)
+}

@@ -1,0 +1,145 @@
+"""Run folders: `runs/<name>-<YYYYmmdd-HHMMSS>[-N]/`, `runs/latest`, `run.json`, atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from dlkit import __version__
+from dlkit.errors import UsageError
+
+RUN_FILE = "run.json"
+MODEL = "model.keras"
+HISTORY = "history.csv"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+LATEST = "latest"
+
+
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write to a temporary file beside `path` and rename it over, so `path` is never half-written."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode() if isinstance(content, str) else content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def create_run_dir(runs_dir: Path, name: str) -> Path:
+    """A new, empty run folder; `mkdir` is atomic, so two runs started together never share one."""
+    runs_dir = Path(runs_dir)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{name}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    for n in range(1, 1000):
+        path = runs_dir / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"cannot create a run folder under {runs_dir}")
+
+
+def point_latest(run_dir: Path) -> None:
+    """Make `runs/latest` a relative symlink to `run_dir`, replaced atomically."""
+    link = run_dir.parent / LATEST
+    tmp = run_dir.parent / f".{LATEST}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    tmp.symlink_to(run_dir.name, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def environment() -> dict[str, str]:
+    import keras
+    import tensorflow as tf
+
+    return {
+        "dlkit": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def read_run(run_dir: Path) -> dict:
+    try:
+        return json.loads((Path(run_dir) / RUN_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def update_run(run_dir: Path, **fields: Any) -> dict:
+    info = read_run(run_dir) | fields
+    write_json(Path(run_dir) / RUN_FILE, info)
+    return info
+
+
+def start_run(run_dir: Path, *, seed: int, fingerprint: str, command: list[str] | None) -> None:
+    update_run(
+        run_dir,
+        status="running",
+        started=now(),
+        ended=None,
+        seed=seed,
+        versions=environment(),
+        command=command if command is not None else sys.argv,
+        dataset_fingerprint=fingerprint,
+    )
+
+
+def resolve_run(run: str | Path | None, runs_dir: Path = Path("runs")) -> Path:
+    """The run folder a command names, or the newest completed run under `runs_dir`."""
+    if run is None:
+        finished = [p for p in list_runs(runs_dir) if read_run(p).get("status") == "completed"]
+        if not finished:
+            raise UsageError(f"no finished run under {runs_dir}/; train one first or pass --run RUN")
+        return max(finished, key=lambda p: read_run(p).get("ended") or "")
+    path = Path(run)
+    if not path.is_dir():
+        raise UsageError(f"{path}: no such run folder")
+    if not (path / RUN_FILE).is_file():
+        raise UsageError(f"{path}: not a dlkit run folder (no {RUN_FILE})")
+    return path.resolve() if path.name == LATEST else path
+
+
+def list_runs(root: Path) -> list[Path]:
+    """Run folders directly under `root` (not `latest`), oldest first by name."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and (p / RUN_FILE).is_file())
+
+
+def load_run_model(run_dir: Path):
+    """The run's `model.keras`, loaded in safe mode (no arbitrary code from the file)."""
+    from dlkit.backend import keras
+
+    path = Path(run_dir) / MODEL
+    if not path.is_file():
+        raise UsageError(f"{run_dir}: no {MODEL}; the run did not finish (status: {read_run(run_dir).get('status')})")
+    return keras().saving.load_model(path, safe_mode=True, compile=False)

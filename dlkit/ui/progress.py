@@ -1,0 +1,49 @@
+"""A rich progress bar per epoch, as a Keras callback. Imports Keras: load it lazily."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dlkit.backend import keras
+
+
+def _format(logs: dict, keys=None) -> str:
+    items = [(k, v) for k, v in logs.items() if (keys is None or k in keys) and k != "learning_rate"]
+    return "  ".join(f"{k} {v:.4f}" for k, v in items)
+
+
+class RichProgress(keras().callbacks.Callback):
+    """One bar per epoch with the running loss; the finished bar keeps the epoch's figures."""
+
+    def __init__(self, console: Console, epochs: int):
+        super().__init__()
+        self.console, self.epochs = console, epochs
+        self.progress = None
+        self.task = None
+
+    def on_train_begin(self, logs=None):
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[figures]}"),
+            console=self.console,
+        )
+        self.progress.start()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        width = len(str(self.epochs))
+        self.task = self.progress.add_task(
+            f"epoch {epoch + 1:>{width}}/{self.epochs}", total=self.params.get("steps"), figures=""
+        )
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.progress.update(self.task, advance=1, figures=_format(logs or {}, ("loss",)))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.progress.update(self.task, figures=_format(logs or {}))
+
+    def on_train_end(self, logs=None):
+        self.progress.stop()
