@@ -25,8 +25,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+def _console(stream) -> Console:
+    """Pipes and CI logs get 120 columns (or $COLUMNS) rather than rich's 80, so tables stay readable."""
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", 120))
+    return Console(stderr=stream is sys.stderr, soft_wrap=True, width=width)
+
+
+out, err = _console(sys.stdout), _console(sys.stderr)
 
 SetOption = typer.Option(None, "--set", "-s", help="Override a config value: KEY.PATH=VALUE (repeatable).")
 RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders live.")
@@ -84,7 +91,9 @@ def train(
         from dlkit.ui.progress import RichProgress
 
         callbacks.append(RichProgress(err, cfg.train.epochs))
-    run_dir = run_training(cfg, runs_dir=runs_dir, command=["dlkit", *sys.argv[1:]], callbacks=callbacks)
+    # The command as a user would type it again (sys.argv is the test runner's in-process).
+    command = ["dlkit", "train", str(config), *(a for s in set_ or [] for a in ("--set", s)), "--runs-dir", str(runs_dir)]
+    run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     out.print(_metrics_table(metrics, f"{cfg.name}: best model ({cfg.train.checkpoint.monitor})"))
     typer.echo(str(run_dir))
@@ -133,7 +142,7 @@ def predict(
 
     rows = predict_images(run_dir, inputs, top_k)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
     else:
         table = Table("input", "prediction", "probability", f"top {top_k}", title=str(run_dir))
         for row in rows:
@@ -220,7 +229,7 @@ def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run 
             str(info.get("epochs", "")),
             best,
             f"{headline} {test[headline]:.4f}" if headline else "",
-            (info.get("started") or "")[:19].replace("T", " "),
+            (info.get("started") or "")[:16].replace("T", " "),
         )
     out.print(table)
 

@@ -72,5 +72,6 @@ class ExperimentConfig(Strict):
         ]
         for loc, monitor in places:
             if monitor not in logged:
-                why = " (data.split.validation is 0, so nothing val_ is logged)" if monitor.startswith("val_") else ""
+                no_val = monitor.startswith("val_") and self.data.split.validation == 0
+                why = " (data.split.validation is 0, so nothing val_ is logged)" if no_val else ""
                 raise_at(loc, f"{monitor!r} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)

@@ -93,16 +93,16 @@ def apply_override(data: dict, assignment: str) -> None:
             if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
                 raise ConfigError(f"--set {key}: {here}: no item {part} in a list of {len(node)}")
             part = int(part)
-        elif not isinstance(node, dict):
-            raise ConfigError(f"--set {key}: {'.'.join(parts[:depth])} is a value, not a section")
         if last:
             node[part] = value
             break
         child = node[part] if isinstance(node, list) else node.get(part)
-        if isinstance(child, str):  # `optimizer: adam` gains arguments: `{type: adam, ...}`
+        if child is None:
+            child = {}
+        elif isinstance(child, str):  # `optimizer: adam` gains arguments: `{type: adam, ...}`
             child = {"type": child}
         elif not isinstance(child, (dict, list)):
-            child = {}
+            raise ConfigError(f"--set {key}: {here} is a value, not a section")
         node[part] = child
         node = child
 

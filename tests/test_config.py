@@ -1,0 +1,154 @@
+"""Config errors as users see them: one line each, the dotted key path, a hint, exit 2."""
+
+import copy
+
+import pytest
+
+from conftest import REPO, TINY, write_config
+from dlkit.config import load_config
+from dlkit.errors import ConfigError
+
+QUICKSTART = REPO / "configs" / "quickstart.yaml"
+
+
+def tiny(**changes):
+    data = copy.deepcopy(TINY)
+    for dotted, value in changes.items():
+        *parents, last = dotted.split("__")
+        node = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(last) if isinstance(node, list) else last] = value
+    return data
+
+
+def error_of(tmp_path, cli, data) -> str:
+    path = write_config(tmp_path, data)
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"model__layers__0__filtres": 3}, "model.layers.0.filtres: unknown key; did you mean 'filters'?"),
+        ({"model__layers__0__type": "conv2"}, "model.layers.0.type: unknown layer 'conv2'; did you mean 'conv2d'?"),
+        ({"trian": {}}, "trian: unknown key; did you mean 'train'?"),
+        ({"data__batch_size": "many"}, "data.batch_size: Input should be a valid integer"),
+        ({"data__batch_size": 0}, "data.batch_size: Input should be greater than 0. Received: 0"),
+        ({"data__dataset": "digts"}, "data.dataset: unknown dataset 'digts'; did you mean 'digits'?"),
+        ({"data__options": {"path": "x.npz"}}, "data.options.path: unknown key"),
+        ({"train__optimizer": {"type": "adam", "learning_rate": -1}},
+         "train.optimizer.learning_rate: Input should be greater than 0. Received: -1"),
+        ({"train__loss": "mse"},
+         "train.loss.type: 'mean_squared_error' does not fit task 'classification'; use one of "
+         "categorical_crossentropy, sparse_categorical_crossentropy"),
+        ({"train__metrics": ["mae"]}, "train.metrics.0: 'mae' does not fit task 'classification'"),
+        ({"train__checkpoint": {"monitor": "val_acc"}},
+         "train.checkpoint.monitor: 'val_acc' is not logged; did you mean 'val_accuracy'?"),
+        ({"task": "clasification"}, "task: Input should be 'classification', 'binary' or 'regression'"),
+        ({"data__preprocess": [{"type": "random_flip"}]},
+         "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment"),
+        ({"model__layers": []}, "model.layers: List should have at least 1 item"),
+        ({"name": "../escape"}, "name: String should match pattern"),
+    ],
+)  # fmt: skip
+def test_config_errors_name_the_key(tmp_path, cli, changes, message):
+    assert message in error_of(tmp_path, cli, tiny(**changes))
+
+
+def test_every_error_is_reported_on_its_own_line(tmp_path, cli):
+    stderr = error_of(tmp_path, cli, tiny(data__batch_size=0, model__layers__0__filtres=3))
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("dlkit: error: ") for line in lines)
+
+
+def test_monitoring_validation_without_a_validation_split_is_refused(tmp_path, cli):
+    stderr = error_of(tmp_path, cli, tiny(data__split={"validation": 0}))
+    assert "train.checkpoint.monitor: 'val_loss' is not logged (data.split.validation is 0" in stderr
+
+
+def test_graph_inputs_must_name_an_earlier_layer(tmp_path, cli):
+    data = tiny()
+    data["model"]["layers"][1] = {"type": "flatten", "inputs": ["conv"]}
+    assert "model.layers.1.inputs.0: no earlier layer is named 'conv'" in error_of(tmp_path, cli, data)
+
+
+def test_yaml_problems_say_where(tmp_path, cli):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: a\nname: b\n")
+    result = cli("validate", path)
+    assert result.exit_code == 2 and "bad.yaml:2:1: invalid YAML: duplicate key 'name'" in result.stderr
+    path.write_text("data: [unclosed\n")
+    assert "invalid YAML" in cli("validate", path).stderr
+    path.write_text("!!python/object:os.system {}\n")
+    assert "invalid YAML" in cli("validate", path).stderr
+
+
+def test_missing_file(cli, tmp_path):
+    result = cli("validate", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "nope.yaml: no such config file" in result.stderr
+
+
+def test_validate_prints_the_resolved_config(cli):
+    result = cli("validate", QUICKSTART, "--set", "train.epochs=3")
+    assert result.exit_code == 0
+    assert "epochs: 3" in result.stdout and "beta_1: 0.9" in result.stdout  # defaults filled in
+
+
+def test_set_overrides_any_value():
+    config = load_config(QUICKSTART, ["train.epochs=3", "data.batch_size=64", "train.optimizer.learning_rate=3e-4",
+                                      "model.layers.0.filters=16", "train.optimizer=sgd"])  # fmt: skip
+    assert config.train.epochs == 3 and config.data.batch_size == 64
+    assert config.model.layers[0].filters == 16
+    assert config.train.optimizer.type_name == "sgd"
+
+
+def test_set_gives_arguments_to_a_bare_name(tmp_path):
+    path = write_config(tmp_path, tiny(train__optimizer="rmsprop"))
+    assert load_config(path, ["train.optimizer.rho=0.5"]).train.optimizer.rho == 0.5
+
+
+@pytest.mark.parametrize(
+    "assignment, message",
+    [("train.epochs", "expected KEY=VALUE"), ("model.layers.9.units=3", "no item 9 in a list of 8"),
+     ("seed.x=1", "seed is a value, not a section")],
+)  # fmt: skip
+def test_bad_set_is_a_config_error(assignment, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(QUICKSTART, [assignment])
+
+
+def test_extends_deep_merges_and_replaces_lists(tmp_path):
+    write_config(tmp_path, tiny(), "base.yaml")
+    child = write_config(tmp_path, {"extends": "base.yaml", "name": "child", "train": {"epochs": 5},
+                                    "data": {"preprocess": []}}, "child.yaml")  # fmt: skip
+    config = load_config(child)
+    assert config.name == "child" and config.train.epochs == 5
+    assert config.train.optimizer.learning_rate == 0.01  # merged from the base
+    assert config.data.preprocess == [] and config.data.batch_size == 64
+
+
+def test_extends_cycle_is_refused(tmp_path):
+    write_config(tmp_path, {"extends": "b.yaml"}, "a.yaml")
+    write_config(tmp_path, {"extends": "a.yaml"}, "b.yaml")
+    with pytest.raises(ConfigError, match="circular"):
+        load_config(tmp_path / "a.yaml")
+
+
+def test_task_defaults_fill_loss_and_metrics(tmp_path):
+    data = tiny()
+    data["task"] = "binary"
+    data["model"]["layers"][-1] = {"type": "dense", "units": 1, "activation": "sigmoid"}
+    config = load_config(write_config(tmp_path, data))
+    assert config.train.loss.type_name == "binary_crossentropy"
+    assert [m.type_name for m in config.train.metrics] == ["accuracy", "auc"]
+
+
+def test_config_error_creates_no_run_folder(tmp_path, cli):
+    path = write_config(tmp_path, tiny(model__layers__0__filtres=3))
+    result = cli("train", path, "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2 and "did you mean 'filters'?" in result.stderr
+    assert not (tmp_path / "runs").exists()

@@ -1,0 +1,123 @@
+"""`dlkit eval` and `dlkit predict` from the run folder alone."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.datasets import load_digits
+
+
+def test_eval_reproduces_the_training_test_metrics(trained_run, cli):
+    run_dir, _ = trained_run
+    result = cli("eval", run_dir)
+    assert result.exit_code == 0, result.stderr
+    trained = json.loads((run_dir / "metrics.json").read_text())["test"]
+    evaluated = json.loads((run_dir / "eval" / "metrics.json").read_text())["test"]
+    assert evaluated.keys() == trained.keys()
+    for name, value in trained.items():
+        assert evaluated[name] == pytest.approx(value, abs=1e-6), name
+    assert (run_dir / "eval" / "confusion_matrix.png").stat().st_size > 0
+    rows = json.loads((run_dir / "eval" / "classification_report.json").read_text())
+    assert [r["class"] for r in rows] == [str(d) for d in range(10)]
+    assert "per class" in result.stdout
+
+
+def test_eval_other_split_and_bad_split(trained_run, cli):
+    run_dir, _ = trained_run
+    assert cli("eval", run_dir, "--split", "val").exit_code == 0
+    bad = cli("eval", run_dir, "--split", "dev")
+    assert bad.exit_code == 2 and "--split: expected train, val or test" in bad.stderr
+
+
+def test_eval_refuses_what_is_not_a_run(tmp_path, cli):
+    assert "no such run folder" in cli("eval", tmp_path / "nope").stderr
+    result = cli("eval", tmp_path)
+    assert result.exit_code == 2 and "not a dlkit run folder" in result.stderr
+
+
+def _digit_pngs(folder, count=6):
+    """Digits as a user would have them: bigger, RGB, in PNG and JPEG."""
+    digits = load_digits()
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for i in range(count):
+        pixels = np.round(digits.images[i] * 255 / 16).astype("uint8")
+        image = Image.fromarray(pixels, "L").resize((32, 32), Image.Resampling.NEAREST).convert("RGB")
+        path = folder / f"digit_{i}_{digits.target[i]}.{'png' if i % 2 == 0 else 'jpg'}"
+        image.save(path, quality=95)
+        paths.append(path)
+    return paths
+
+
+def test_predict_brings_any_image_to_the_training_input(trained_run, cli, tmp_path):
+    run_dir, _ = trained_run
+    paths = _digit_pngs(tmp_path / "images")
+    result = cli("predict", *paths, "--run", run_dir, "--json", "--top-k", "2")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["predictions"]
+    assert [r["input"] for r in rows] == [str(p) for p in paths]
+    for row in rows:
+        assert len(row["top_k"]) == 2 and row["top_k"][0]["label"] == row["label"]
+        assert 0 < row["probability"] <= 1
+    correct = sum(row["label"] == row["input"].split("_")[-1].split(".")[0] for row in rows)
+    assert correct >= 4  # a 2-epoch tiny model; the quickstart gets them all
+
+
+def test_predict_matches_the_model_on_the_training_pixels(trained_run, cli, tmp_path):
+    """A PNG of a training image predicts exactly what the model gives for that array."""
+    import keras
+
+    run_dir, _ = trained_run
+    pixels = np.round(load_digits().images[0] * 255 / 16).astype("uint8")
+    Image.fromarray(pixels, "L").save(tmp_path / "zero.png")
+    row = json.loads(cli("predict", tmp_path / "zero.png", "--run", run_dir, "--json").stdout)["predictions"][0]
+    model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
+    probs = model.predict(pixels[None, ..., None].astype("float32"), verbose=0)[0]
+    assert row["label"] == str(int(probs.argmax()))
+    assert row["probability"] == pytest.approx(float(probs.max()), abs=1e-6)
+
+
+def test_predict_a_folder_uses_the_newest_finished_run(trained_run, cli, tmp_path, monkeypatch):
+    run_dir, _ = trained_run
+    monkeypatch.chdir(run_dir.parent.parent)  # so that ./runs is the trained run's folder
+    _digit_pngs(run_dir.parent.parent / "images", 3)
+    result = cli("predict", "images", "--json")
+    assert result.exit_code == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert output["run"] == f"runs/{run_dir.name}" and len(output["predictions"]) == 3
+    assert "images/digit_0_0.png" in cli("predict", "images").stdout  # the table
+
+
+def test_predict_reports_bad_inputs_and_still_predicts_the_rest(trained_run, cli, tmp_path):
+    run_dir, _ = trained_run
+    good = _digit_pngs(tmp_path / "images", 1)[0]
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    result = cli("predict", good, tmp_path / "broken.png", tmp_path / "missing.png", "--run", run_dir, "--json")
+    assert result.exit_code == 1
+    rows = json.loads(result.stdout)["predictions"]
+    assert "label" in rows[0]
+    assert "cannot read as an image" in rows[1]["error"] and rows[2]["error"] == "no such file"
+    assert "missing.png: no such file" in result.stderr
+
+
+def test_predict_without_any_finished_run(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("predict", "x.png")
+    assert result.exit_code == 2 and "no finished run under runs/" in result.stderr
+
+
+def test_a_copied_run_folder_predicts_the_same(trained_run, cli, tmp_path):
+    run_dir, _ = trained_run
+    copy = shutil.copytree(run_dir, tmp_path / "elsewhere" / run_dir.name)
+    path = _digit_pngs(tmp_path / "images", 1)[0]
+    here = json.loads(cli("predict", path, "--run", run_dir, "--json").stdout)
+    there = json.loads(cli("predict", path, "--run", copy, "--json").stdout)
+    assert here["predictions"][0]["top_k"] == there["predictions"][0]["top_k"]
+
+
+def test_runs_table_lists_the_run(trained_run, cli):
+    run_dir, _ = trained_run
+    result = cli("runs", run_dir.parent)
+    assert result.exit_code == 0 and run_dir.name in result.stdout.replace("\n", "") and "completed" in result.stdout

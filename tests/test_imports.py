@@ -1,0 +1,30 @@
+"""`--help`, `validate` and config errors must not wait for TensorFlow."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _loaded_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    return set(done.stdout.split())
+
+
+def test_cli_import_loads_no_tensorflow():
+    assert _loaded_after("import dlkit.cli") == set()
+
+
+def test_config_and_registries_load_no_tensorflow():
+    assert _loaded_after("import dlkit.config, dlkit.registries; "
+                         "dlkit.config.load_config('configs/quickstart.yaml')") == set()  # fmt: skip
+
+
+def test_validate_command_loads_no_tensorflow():
+    statement = (
+        "from typer.testing import CliRunner; from dlkit.cli import app; "
+        "r = CliRunner().invoke(app, ['validate', 'configs/quickstart.yaml']); assert r.exit_code == 0"
+    )
+    assert _loaded_after(statement) == set()

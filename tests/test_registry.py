@@ -1,0 +1,62 @@
+import pytest
+from pydantic import ValidationError
+
+from dlkit.registry import Registry, Spec, snake_case
+
+
+@pytest.mark.parametrize(
+    "name, snake",
+    [("Conv2D", "conv2d"), ("MaxPooling2D", "max_pooling2d"), ("LSTM", "lstm"), ("LeakyReLU", "leaky_relu"),
+     ("Conv2DTranspose", "conv2d_transpose"), ("GlobalAveragePooling1D", "global_average_pooling1d")],
+)  # fmt: skip
+def test_snake_case(name, snake):
+    assert snake_case(name) == snake
+
+
+@pytest.fixture
+def registry():
+    things = Registry("thing", "things")
+
+    @things.register(aliases=("sq",))
+    class Square(Spec):
+        """Squares a number."""
+
+        side: int = 2
+
+        def build(self, scale=1):
+            return self.side**2 * scale
+
+    return things
+
+
+def test_build_pops_type_and_passes_arguments(registry):
+    assert registry.build({"type": "square", "side": 3}) == 9
+    assert registry.build("square", scale=10) == 40
+
+
+def test_names_match_loosely_and_by_alias(registry):
+    for spelling in ("square", "Square", "SQUARE", "sq"):
+        assert registry.parse(spelling).type_name == "square"
+
+
+def test_unknown_name_suggests_the_closest(registry):
+    with pytest.raises(ValidationError, match=r"unknown thing 'squre'; did you mean 'square'\? \(`dlkit list things`"):
+        registry.parse("squre")
+
+
+def test_unknown_argument_suggests_the_closest(registry):
+    with pytest.raises(ValidationError, match=r"sid\n.*unknown key; did you mean 'side'\?"):
+        registry.parse({"type": "square", "sid": 3})
+
+
+def test_registering_a_name_twice_fails(registry):
+    with pytest.raises(ValueError, match="registered twice"):
+        registry.add("sq", Spec)
+
+
+def test_dump_names_the_type_and_fills_defaults(registry):
+    assert registry.parse("square").model_dump() == {"type": "square", "side": 2}
+
+
+def test_describe_lists_summary_and_aliases(registry):
+    assert registry.describe() == [("square", "Squares a number.", ["sq"])]
