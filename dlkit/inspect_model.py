@@ -14,10 +14,8 @@ def describe_model(config: ExperimentConfig) -> dict:
     (no data is downloaded)."""
     info = config.data.loader().info()
     model = build_model(config, info.shape)
-    if config.task == "classification" and info.class_names:
-        check_output(model, config, len(info.class_names))
-    elif config.task == "binary":
-        check_output(model, config, 1)
+    if config.task != "classification" or info.class_names:
+        check_output(model, config, info.class_names or [])
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     return {
         "params": int(model.count_params()),

@@ -35,10 +35,11 @@ def _apply(where: str, spec, make):
         raise ConfigError(f"{where} ({spec.type_name}): {message}") from None
 
 
-def check_output(model, config: ExperimentConfig, expected: int) -> None:
-    """The last layer must give what the task needs (one unit per class, one for binary), checked
-    before any training."""
+def check_output(model, config: ExperimentConfig, class_names: list[str], target_dim: int = 1) -> None:
+    """The last layer must give what the task needs (one unit per class, one for binary, one per
+    regression target), checked before any training."""
     units = model.output_shape[-1]
+    expected = {"classification": len(class_names), "binary": 1, "regression": target_dim}[config.task]
     if units != expected:
         what = {"classification": f"{expected} classes", "binary": "a binary task (one sigmoid unit)",
                 "regression": f"{expected} target(s)"}[config.task]  # fmt: skip

@@ -99,16 +99,16 @@ def update_run(run_dir: Path, **fields: Any) -> dict:
     return info
 
 
-def start_run(run_dir: Path, *, seed: int, fingerprint: str, command: list[str] | None) -> None:
+def start_run(run_dir: Path, *, command: list[str] | None, **fields: Any) -> None:
+    """Mark the run `running`, recording versions, the command line and `fields`."""
     update_run(
         run_dir,
         status="running",
         started=now(),
         ended=None,
-        seed=seed,
         versions=environment(),
         command=command if command is not None else sys.argv,
-        dataset_fingerprint=fingerprint,
+        **fields,
     )
 
 

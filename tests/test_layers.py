@@ -82,7 +82,7 @@ def test_every_table_entry_makes_a_spec_with_its_required_arguments():
 
 
 def test_table_matches_the_installed_keras():
-    """If this fails, Keras changed: run `python -m dlkit.layers.keras_table` and review the diff."""
+    """If this fails, Keras changed: run `python -m dlkit.layers` and review the diff."""
     assert keras_table.generate() == keras_table.load()
 
 

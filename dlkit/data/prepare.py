@@ -22,6 +22,15 @@ class PreparedData:
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.splits.train.x.shape[1:])
 
+    @property
+    def target_dim(self) -> int:
+        """Numbers per example in the labels: 1, or the width of (N, D) regression targets."""
+        y = self.splits.train.y
+        return 1 if y.ndim == 1 else y.shape[-1]
+
+    def split_names(self) -> list[str]:
+        return ["train", "test"] if self.splits.val is None else ["train", "val", "test"]
+
     def split(self, name: str) -> Split:
         found = {"train": self.splits.train, "val": self.splits.val, "test": self.splits.test}[name]
         if found is None:
@@ -60,11 +69,3 @@ def _class_names(config: ExperimentConfig, arrays) -> list[str]:
     if arrays.class_names:
         return arrays.class_names
     return [str(c) for c in range(int(arrays.y_train.max()) + 1)]
-
-
-def output_units(config: ExperimentConfig, data: PreparedData) -> int:
-    """How many numbers per example the model's last layer must give."""
-    if config.task == "classification":
-        return len(data.class_names)
-    y = data.splits.train.y
-    return 1 if y.ndim == 1 else y.shape[-1]

@@ -26,7 +26,7 @@ class LayerSpec(Spec):
 
     def layer_args(self) -> dict[str, Any]:
         """The arguments for the Keras layer: what the user set, minus the graph keys."""
-        return {k: getattr(self, k) for k in self.model_fields_set - {"name", "inputs"}}
+        return {k: v for k, v in self.args().items() if k not in ("name", "inputs")}
 
 
 class KerasLayer(LayerSpec):

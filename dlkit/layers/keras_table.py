@@ -1,7 +1,7 @@
 """The built-in Keras layers' names and arguments, kept as data so that `dlkit validate` can check a
 model's layers without importing TensorFlow.
 
-`keras_layers.json` is generated from the installed Keras by `python -m dlkit.layers.keras_table`;
+`keras_layers.json` is generated from the installed Keras by `python -m dlkit.layers`;
 a test regenerates it and fails when Keras changed, so it cannot drift silently.
 """
 
@@ -62,6 +62,5 @@ def load() -> dict:
     return json.loads(TABLE_PATH.read_text())
 
 
-if __name__ == "__main__":
+def write() -> None:
     TABLE_PATH.write_text(json.dumps(generate(), indent=1) + "\n")
-    print(f"wrote {TABLE_PATH} ({len(load())} layers)")

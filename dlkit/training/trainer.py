@@ -1,15 +1,15 @@
-"""The trainer: data, model, fit with checkpoints, then score `model.keras` and fill the run folder."""
+"""The trainer: data, model, fit with checkpoints, then score `model.keras` and fill the run folder.
+Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from dlkit import plots
 from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import to_dataset
-from dlkit.data.prepare import PreparedData, output_units, prepare_data
+from dlkit.data.prepare import PreparedData, prepare_data
 from dlkit.errors import DataError
 from dlkit.evaluation import class_report, evaluate
 from dlkit.model import build_model, check_output
@@ -17,22 +17,22 @@ from dlkit.runs import (
     HISTORY, MODEL, atomic_write, create_run_dir, load_run_model, now, point_latest, start_run,
     update_run, write_json,
 )  # fmt: skip
+from dlkit.training.checkpoint import BEST, Checkpoint
 
 
 def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=None, callbacks=()) -> Path:
     """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
-    k = keras()
     seed_everything(config.seed, config.train.deterministic)
     data = prepare_data(config)
     model = build_model(config, data.input_shape)
-    check_output(model, config, output_units(config, data))
+    check_output(model, config, data.class_names, data.target_dim)
     loss = config.train.loss
     model.compile(
         optimizer=config.train.optimizer.build(),
         loss=loss.build(),
         metrics=[m.build(loss) for m in config.train.metrics],
     )
-    one_hot = output_units(config, data) if loss.labels == "one_hot" else None
+    one_hot = len(data.class_names) if loss.labels == "one_hot" else None
     batches = dict(batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot)
     train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, **batches)
     val_ds = to_dataset(data.splits.val, shuffle=False, **batches) if data.splits.val is not None else None
@@ -41,22 +41,22 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
     atomic_write(run_dir / "config.yaml", dump_config(config))
-    start_run(run_dir, seed=config.seed, fingerprint=data.fingerprint, command=command)
-    update_run(
+    start_run(
         run_dir,
+        command=command,
+        seed=config.seed,
+        dataset_fingerprint=data.fingerprint,
         dataset=config.data.dataset,
         task=config.task,
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "dtype": str(data.splits.train.x.dtype)},
     )
     try:
-        from dlkit.training.checkpoint import BEST, Checkpoint
-
         checkpoint = Checkpoint(run_dir / "checkpoints", config.train.checkpoint.monitor,
                                 config.train.checkpoint.direction())  # fmt: skip
         fit_callbacks = [
             checkpoint,
-            k.callbacks.CSVLogger(str(run_dir / HISTORY)),
+            keras().callbacks.CSVLogger(str(run_dir / HISTORY)),
             *(spec.build(run_dir) for spec in config.train.callbacks),
             *callbacks,
         ]
@@ -64,8 +64,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
                             callbacks=fit_callbacks, shuffle=False, verbose=0)  # fmt: skip
         if checkpoint.best_epoch is None:
             raise DataError(f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model")
-        shutil.copyfile(run_dir / "checkpoints" / BEST, run_dir / f".{MODEL}.tmp")
-        (run_dir / f".{MODEL}.tmp").replace(run_dir / MODEL)
+        atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
         metrics = finish(run_dir, config, data)
     except KeyboardInterrupt:
         update_run(run_dir, status="interrupted", ended=now())
@@ -89,8 +88,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
 def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
     """Score the saved model on every split into `metrics.json`, and draw the plots."""
     model = load_run_model(run_dir)
-    names = ["train", "test"] if data.splits.val is None else ["train", "val", "test"]
-    metrics, outputs = evaluate(config, model, data, names)
+    metrics, outputs = evaluate(config, model, data, data.split_names())
     write_json(run_dir / "metrics.json", metrics)
     plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
     if config.task != "regression":
