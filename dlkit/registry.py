@@ -49,6 +49,21 @@ class Spec(Strict):
         return {k: v for k, v in self.model_dump().items() if k != "type"}
 
 
+class KerasSpec(Spec):
+    """A Spec that makes `keras.<keras_module>.<keras_class>(**arguments)`."""
+
+    keras_module: ClassVar[str] = ""
+    keras_class: ClassVar[str] = ""
+
+    def keras_type(self) -> type:
+        from dlkit.backend import keras
+
+        return getattr(getattr(keras(), self.keras_module), self.keras_class)
+
+    def build(self):
+        return self.keras_type()(**self.args())
+
+
 class Registry:
     """Named `Spec` classes of one kind; `parse` validates a YAML entry, `build` makes the object."""
 

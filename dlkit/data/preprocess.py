@@ -7,21 +7,17 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
-from dlkit.backend import keras
-from dlkit.registry import Registry, Spec
+from dlkit.registry import KerasSpec, Registry
 
 PREPROCESS = Registry("preprocessing step", "preprocess")
 
 
-class Step(Spec):
+class Step(KerasSpec):
     """A step in `data.preprocess` (always applied) or `data.augment` (training only)."""
 
+    keras_module = "layers"
     #: Augmentation steps are random and run only while training; they belong in `data.augment`.
     augment: ClassVar[bool] = False
-    keras_class: ClassVar[str] = ""
-
-    def build(self):
-        return getattr(keras().layers, self.keras_class)(**self.args())
 
 
 @PREPROCESS.register()
@@ -37,10 +33,11 @@ class Rescale(Step):
 class Reshape(Step):
     """Give each example a new shape (without the batch axis)."""
 
+    keras_class = "Reshape"
     shape: list[int] = Field(min_length=1)
 
     def build(self):
-        return keras().layers.Reshape(target_shape=self.shape)
+        return self.keras_type()(target_shape=self.shape)
 
 
 @PREPROCESS.register()

@@ -7,9 +7,8 @@ from typing import Any, ClassVar
 
 from pydantic import create_model
 
-from dlkit.backend import keras
 from dlkit.layers import keras_table
-from dlkit.registry import Registry, Spec
+from dlkit.registry import KerasSpec, Registry, Spec
 
 LAYERS = Registry("layer", "layers")
 
@@ -29,13 +28,13 @@ class LayerSpec(Spec):
         return {k: v for k, v in self.args().items() if k not in ("name", "inputs")}
 
 
-class KerasLayer(LayerSpec):
+class KerasLayer(LayerSpec, KerasSpec):
     """A built-in Keras layer; its fields mirror the layer's constructor."""
 
-    keras_class: ClassVar[str] = ""
+    keras_module = "layers"
 
     def build(self):
-        return getattr(keras().layers, self.keras_class)(name=self.name, **self.layer_args())
+        return self.keras_type()(name=self.name, **self.layer_args())
 
 
 def _keras_layer_spec(entry: dict) -> type[LayerSpec]:

@@ -6,22 +6,18 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, PositiveFloat
 
-from dlkit.backend import keras
-from dlkit.registry import Registry, Spec
+from dlkit.registry import KerasSpec, Registry
 
 LOSSES = Registry("loss", "losses")
 
 Task = Literal["classification", "binary", "regression"]
 
 
-class Loss(Spec):
-    keras_class: ClassVar[str] = ""
+class Loss(KerasSpec):
+    keras_module = "losses"
     tasks: ClassVar[tuple[str, ...]] = ()
     #: `one_hot`: integer labels are one-hot encoded for this loss (in the input pipeline).
     labels: ClassVar[str] = "as_is"
-
-    def build(self):
-        return getattr(keras().losses, self.keras_class)(**self.args())
 
 
 @LOSSES.register()

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import PositiveInt
 
 from dlkit.backend import keras
-from dlkit.registry import Registry, Spec
+from dlkit.registry import KerasSpec, Registry, Spec
 from dlkit.training.losses import Loss
 
 METRICS = Registry("metric", "metrics")
@@ -85,12 +85,12 @@ class Recall(Metric):
         return keras().metrics.Recall(thresholds=0.0 if _from_logits(loss) else 0.5, name="recall")
 
 
-class _Regression(Metric):
+class _Regression(Metric, KerasSpec):
     tasks = ("regression",)
-    keras_class: ClassVar[str] = ""
+    keras_module = "metrics"
 
     def build(self, loss):
-        return getattr(keras().metrics, self.keras_class)(name=self.type_name)
+        return self.keras_type()(name=self.type_name)
 
 
 @METRICS.register()

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import Field, NonNegativeFloat, PositiveFloat
 
-from dlkit.backend import keras
-from dlkit.registry import Registry, Spec
+from dlkit.registry import KerasSpec, Registry
 
 OPTIMIZERS = Registry("optimizer", "optimizers")
 
 
-class Optimizer(Spec):
-    keras_class: ClassVar[str] = ""
+class Optimizer(KerasSpec):
+    keras_module = "optimizers"
 
     learning_rate: PositiveFloat = 0.001
     clipnorm: PositiveFloat | None = None
@@ -22,9 +19,6 @@ class Optimizer(Spec):
     """Clip each gradient element to [-clipvalue, clipvalue]."""
     global_clipnorm: PositiveFloat | None = None
     """Clip all gradients together to this global norm."""
-
-    def build(self):
-        return getattr(keras().optimizers, self.keras_class)(**self.args())
 
 
 @OPTIMIZERS.register()
@@ -37,14 +31,19 @@ class Sgd(Optimizer):
     nesterov: bool = False
 
 
+class _Moments(Optimizer):
+    beta_1: float = Field(0.9, ge=0, lt=1)
+    """Decay of the running mean of gradients."""
+    beta_2: float = Field(0.999, ge=0, lt=1)
+    """Decay of the running mean of squared gradients."""
+    epsilon: PositiveFloat = 1e-7
+
+
 @OPTIMIZERS.register()
-class Adam(Optimizer):
+class Adam(_Moments):
     """Adam: adaptive moment estimation."""
 
     keras_class = "Adam"
-    beta_1: float = Field(0.9, ge=0, lt=1)
-    beta_2: float = Field(0.999, ge=0, lt=1)
-    epsilon: PositiveFloat = 1e-7
     amsgrad: bool = False
 
 
@@ -57,13 +56,10 @@ class Adamw(Adam):
 
 
 @OPTIMIZERS.register()
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Adam with Nesterov momentum."""
 
     keras_class = "Nadam"
-    beta_1: float = Field(0.9, ge=0, lt=1)
-    beta_2: float = Field(0.999, ge=0, lt=1)
-    epsilon: PositiveFloat = 1e-7
 
 
 @OPTIMIZERS.register()
