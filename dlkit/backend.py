@@ -40,8 +40,8 @@ def keras():
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with contextlib.nullcontext() if verbose else _stderr_silenced():
-        import tensorflow as tf
         import keras as keras_module
+        import tensorflow as tf
     if not verbose:
         import absl.logging
 

@@ -8,7 +8,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -76,7 +75,7 @@ def _main(
 @_user_errors
 def train(
     config: Path = typer.Argument(..., help="The experiment YAML file."),
-    set_: Optional[list[str]] = SetOption,
+    set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ):
@@ -92,7 +91,14 @@ def train(
 
         callbacks.append(RichProgress(err, cfg.train.epochs))
     # The command as a user would type it again (sys.argv is the test runner's in-process).
-    command = ["dlkit", "train", str(config), *(a for s in set_ or [] for a in ("--set", s)), "--runs-dir", str(runs_dir)]
+    command = [
+        "dlkit",
+        "train",
+        str(config),
+        *(a for s in set_ or [] for a in ("--set", s)),
+        "--runs-dir",
+        str(runs_dir),
+    ]
     run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     out.print(_metrics_table(metrics, f"{cfg.name}: best model ({cfg.train.checkpoint.monitor})"))
@@ -104,7 +110,7 @@ def train(
 def eval_(
     run: Path = typer.Argument(..., help="A run folder (or runs/latest)."),
     split: str = typer.Option("test", "--split", help="train, val or test."),
-    set_: Optional[list[str]] = SetOption,
+    set_: list[str] | None = SetOption,
 ):
     """Evaluate a finished run's model.keras on a split; writes RUN/eval/."""
     from dlkit.errors import UsageError
@@ -129,7 +135,7 @@ def eval_(
 @_user_errors
 def predict(
     inputs: list[Path] = typer.Argument(..., help="Image files or folders of images."),
-    run: Optional[Path] = typer.Option(None, "--run", help="Run folder; default: the newest finished run."),
+    run: Path | None = typer.Option(None, "--run", help="Run folder; default: the newest finished run."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     runs_dir: Path = RunsDirOption,
@@ -165,7 +171,7 @@ def predict(
 @_user_errors
 def validate(
     config: Path = typer.Argument(..., help="The experiment YAML file."),
-    set_: Optional[list[str]] = SetOption,
+    set_: list[str] | None = SetOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
@@ -186,7 +192,9 @@ def validate(
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return
-    table = Table("layer", "class", "output shape", "params", title=f"{cfg.name}: input {tuple(summary['input_shape'])}")
+    table = Table(
+        "layer", "class", "output shape", "params", title=f"{cfg.name}: input {tuple(summary['input_shape'])}"
+    )
     for layer in summary["layers"]:
         table.add_row(layer["name"], layer["class"], str(tuple(layer["output_shape"])), f"{layer['params']:,}")
     out.print(table)
@@ -195,7 +203,9 @@ def validate(
 
 @app.command("list")
 @_user_errors
-def list_(what: str = typer.Argument("layers", help="layers, datasets, preprocess, callbacks, optimizers, losses or metrics")):
+def list_(
+    what: str = typer.Argument("layers", help="layers, datasets, preprocess, callbacks, optimizers, losses or metrics"),
+):
     """Show what a registry holds."""
     from dlkit.errors import UsageError
     from dlkit.registries import REGISTRIES

@@ -9,9 +9,9 @@ model's regularisation penalties.
 
 from __future__ import annotations
 
-import numpy as np
-
 from pathlib import Path
+
+import numpy as np
 
 from dlkit import plots
 from dlkit.config import ExperimentConfig, load_config

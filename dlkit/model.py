@@ -16,20 +16,21 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]):
     x = inputs
     for section in ("preprocess", "augment"):
         for i, step in enumerate(getattr(config.data, section)):
-            x = _apply(f"data.{section}.{i}", step, lambda: step.build()(x))
+            x = _apply(f"data.{section}.{i}", step, x)
     outputs = {INPUT_NAME: x}
     for i, spec in enumerate(config.model.layers):
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
         args = sources if len(sources) > 1 else sources[0]
-        x = _apply(f"model.layers.{i}", spec, lambda: spec.build()(args))
+        x = _apply(f"model.layers.{i}", spec, args)
         if spec.name:
             outputs[spec.name] = x
     return k.Model(inputs, x, name=config.name)
 
 
-def _apply(where: str, spec, make):
+def _apply(where: str, spec, inputs):
+    """Build the spec's layer and call it; what Keras rejects becomes a ConfigError naming it."""
     try:
-        return make()
+        return spec.build()(inputs)
     except (ValueError, TypeError) as e:
         message = " ".join(str(e).split())
         raise ConfigError(f"{where} ({spec.type_name}): {message}") from None
@@ -41,8 +42,11 @@ def check_output(model, config: ExperimentConfig, class_names: list[str], target
     units = model.output_shape[-1]
     expected = {"classification": len(class_names), "binary": 1, "regression": target_dim}[config.task]
     if units != expected:
-        what = {"classification": f"{expected} classes", "binary": "a binary task (one sigmoid unit)",
-                "regression": f"{expected} target(s)"}[config.task]  # fmt: skip
+        what = {
+            "classification": f"{expected} classes",
+            "binary": "a binary task (one sigmoid unit)",
+            "regression": f"{expected} target(s)",
+        }[config.task]
         raise ConfigError(
             f"model.layers.{len(config.model.layers) - 1}: the last layer gives {units} outputs per "
             f"example, but {config.data.dataset} has {what}; set units: {expected}"

@@ -40,14 +40,14 @@ def learning_curves(history_csv: Path, path: Path) -> None:
     plt = _figure()
     cols = min(len(names), 3)
     fig, axes = plt.subplots(math.ceil(len(names) / cols), cols, figsize=(4.5 * cols, 3.4), squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    for ax, name in zip(axes.flat, names, strict=False):
         ax.plot(epochs, [float(r[name]) for r in rows], marker="o", ms=3, label="train")
         if f"val_{name}" in rows[0]:
             ax.plot(epochs, [float(r[f"val_{name}"]) for r in rows], marker="o", ms=3, label="validation")
         ax.set(title=name, xlabel="epoch")
         ax.grid(alpha=0.3)
         ax.legend()
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
     _save(fig, path)
 
@@ -58,8 +58,15 @@ def confusion_matrix(matrix: np.ndarray, class_names: list[str], path: Path, tit
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(matrix, cmap="Blues")
     ticks = range(len(class_names))
-    ax.set(xticks=ticks, yticks=ticks, xticklabels=class_names, yticklabels=class_names,
-           xlabel="predicted", ylabel="true", title=title)  # fmt: skip
+    ax.set(
+        xticks=ticks,
+        yticks=ticks,
+        xticklabels=class_names,
+        yticklabels=class_names,
+        xlabel="predicted",
+        ylabel="true",
+        title=title,
+    )
     threshold = matrix.max() / 2 if matrix.size else 0
     if len(class_names) <= 30:
         for (i, j), n in np.ndenumerate(matrix):

@@ -63,7 +63,7 @@ def predict_images(run_dir: Path, inputs: list[Path], top_k: int = 3) -> list[di
     good = [row for row in rows if "error" not in row]
     if good:
         outputs = load_run_model(run_dir).predict(np.stack(images), verbose=0)
-        for row, output in zip(good, outputs):
+        for row, output in zip(good, outputs, strict=True):
             row.update(_describe(config, output, info.get("classes") or [], top_k))
     return rows
 

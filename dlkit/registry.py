@@ -9,7 +9,8 @@ Each registered entry is a `Spec`: a strict pydantic model whose fields are thos
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, model_serializer
 

@@ -3,8 +3,8 @@
 import copy
 
 import pytest
-
 from conftest import REPO, TINY, write_config
+
 from dlkit.config import load_config
 from dlkit.errors import ConfigError
 
@@ -40,21 +40,29 @@ def error_of(tmp_path, cli, data) -> str:
         ({"data__batch_size": 0}, "data.batch_size: Input should be greater than 0. Received: 0"),
         ({"data__dataset": "digts"}, "data.dataset: unknown dataset 'digts'; did you mean 'digits'?"),
         ({"data__options": {"path": "x.npz"}}, "data.options.path: unknown key"),
-        ({"train__optimizer": {"type": "adam", "learning_rate": -1}},
-         "train.optimizer.learning_rate: Input should be greater than 0. Received: -1"),
-        ({"train__loss": "mse"},
-         "train.loss.type: 'mean_squared_error' does not fit task 'classification'; use one of "
-         "categorical_crossentropy, sparse_categorical_crossentropy"),
+        (
+            {"train__optimizer": {"type": "adam", "learning_rate": -1}},
+            "train.optimizer.learning_rate: Input should be greater than 0. Received: -1",
+        ),
+        (
+            {"train__loss": "mse"},
+            "train.loss.type: 'mean_squared_error' does not fit task 'classification'; use one of "
+            "categorical_crossentropy, sparse_categorical_crossentropy",
+        ),
         ({"train__metrics": ["mae"]}, "train.metrics.0: 'mae' does not fit task 'classification'"),
-        ({"train__checkpoint": {"monitor": "val_acc"}},
-         "train.checkpoint.monitor: 'val_acc' is not logged; did you mean 'val_accuracy'?"),
+        (
+            {"train__checkpoint": {"monitor": "val_acc"}},
+            "train.checkpoint.monitor: 'val_acc' is not logged; did you mean 'val_accuracy'?",
+        ),
         ({"task": "clasification"}, "task: Input should be 'classification', 'binary' or 'regression'"),
-        ({"data__preprocess": [{"type": "random_flip"}]},
-         "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment"),
+        (
+            {"data__preprocess": [{"type": "random_flip"}]},
+            "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment",
+        ),
         ({"model__layers": []}, "model.layers: List should have at least 1 item"),
         ({"name": "../escape"}, "name: String should match pattern"),
     ],
-)  # fmt: skip
+)
 def test_config_errors_name_the_key(tmp_path, cli, changes, message):
     assert message in error_of(tmp_path, cli, tiny(**changes))
 
@@ -99,8 +107,16 @@ def test_validate_prints_the_resolved_config(cli):
 
 
 def test_set_overrides_any_value():
-    config = load_config(QUICKSTART, ["train.epochs=3", "data.batch_size=64", "train.optimizer.learning_rate=3e-4",
-                                      "model.layers.0.filters=16", "train.optimizer=sgd"])  # fmt: skip
+    config = load_config(
+        QUICKSTART,
+        [
+            "train.epochs=3",
+            "data.batch_size=64",
+            "train.optimizer.learning_rate=3e-4",
+            "model.layers.0.filters=16",
+            "train.optimizer=sgd",
+        ],
+    )
     assert config.train.epochs == 3 and config.data.batch_size == 64
     assert config.model.layers[0].filters == 16
     assert config.train.optimizer.type_name == "sgd"
@@ -113,9 +129,12 @@ def test_set_gives_arguments_to_a_bare_name(tmp_path):
 
 @pytest.mark.parametrize(
     "assignment, message",
-    [("train.epochs", "expected KEY=VALUE"), ("model.layers.9.units=3", "no item 9 in a list of 8"),
-     ("seed.x=1", "seed is a value, not a section")],
-)  # fmt: skip
+    [
+        ("train.epochs", "expected KEY=VALUE"),
+        ("model.layers.9.units=3", "no item 9 in a list of 8"),
+        ("seed.x=1", "seed is a value, not a section"),
+    ],
+)
 def test_bad_set_is_a_config_error(assignment, message):
     with pytest.raises(ConfigError, match=message):
         load_config(QUICKSTART, [assignment])
@@ -123,8 +142,11 @@ def test_bad_set_is_a_config_error(assignment, message):
 
 def test_extends_deep_merges_and_replaces_lists(tmp_path):
     write_config(tmp_path, tiny(), "base.yaml")
-    child = write_config(tmp_path, {"extends": "base.yaml", "name": "child", "train": {"epochs": 5},
-                                    "data": {"preprocess": []}}, "child.yaml")  # fmt: skip
+    child = write_config(
+        tmp_path,
+        {"extends": "base.yaml", "name": "child", "train": {"epochs": 5}, "data": {"preprocess": []}},
+        "child.yaml",
+    )
     config = load_config(child)
     assert config.name == "child" and config.train.epochs == 5
     assert config.train.optimizer.learning_rate == 0.01  # merged from the base

@@ -6,8 +6,8 @@ import json
 import keras
 import numpy as np
 import pytest
-
 from conftest import TINY, write_config
+
 from dlkit.layers import LAYERS, keras_table
 
 
@@ -65,7 +65,9 @@ LAYER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("entry, input_shape, expected", LAYER_CASES, ids=lambda v: str(v) if isinstance(v, str) else None)
+@pytest.mark.parametrize(
+    "entry, input_shape, expected", LAYER_CASES, ids=lambda v: str(v) if isinstance(v, str) else None
+)
 def test_layer(entry, input_shape, expected, tmp_path):
     run_layer_test(entry, input_shape, expected, tmp_path=tmp_path)
 
@@ -136,9 +138,15 @@ def test_quickstart_dry_run_reports_parameters_and_shapes(cli):
 
 
 def test_list_shows_each_registry(cli):
-    for what, expected in [("layers", "conv2d"), ("datasets", "digits"), ("preprocess", "rescale"),
-                           ("callbacks", "early_stopping"), ("optimizers", "adamw"), ("losses", "huber"),
-                           ("metrics", "top_k_accuracy")]:  # fmt: skip
+    for what, expected in [
+        ("layers", "conv2d"),
+        ("datasets", "digits"),
+        ("preprocess", "rescale"),
+        ("callbacks", "early_stopping"),
+        ("optimizers", "adamw"),
+        ("losses", "huber"),
+        ("metrics", "top_k_accuracy"),
+    ]:
         result = cli("list", what)
         assert result.exit_code == 0 and expected in result.stdout, what
     assert "convolution2d" in cli("list", "layers").stdout  # aliases are shown

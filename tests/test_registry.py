@@ -6,9 +6,15 @@ from dlkit.registry import Registry, Spec, snake_case
 
 @pytest.mark.parametrize(
     "name, snake",
-    [("Conv2D", "conv2d"), ("MaxPooling2D", "max_pooling2d"), ("LSTM", "lstm"), ("LeakyReLU", "leaky_relu"),
-     ("Conv2DTranspose", "conv2d_transpose"), ("GlobalAveragePooling1D", "global_average_pooling1d")],
-)  # fmt: skip
+    [
+        ("Conv2D", "conv2d"),
+        ("MaxPooling2D", "max_pooling2d"),
+        ("LSTM", "lstm"),
+        ("LeakyReLU", "leaky_relu"),
+        ("Conv2DTranspose", "conv2d_transpose"),
+        ("GlobalAveragePooling1D", "global_average_pooling1d"),
+    ],
+)
 def test_snake_case(name, snake):
     assert snake_case(name) == snake
 

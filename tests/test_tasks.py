@@ -5,7 +5,6 @@ import json
 import keras
 import numpy as np
 import pytest
-
 from conftest import TINY, write_config
 
 
@@ -24,8 +23,14 @@ def _npz(tmp_path, x, y, name="data.npz"):
 
 
 def test_categorical_crossentropy_gets_one_hot_labels(tmp_path, cli):
-    data = {**TINY, "train": {**TINY["train"], "loss": {"type": "categorical_crossentropy", "label_smoothing": 0.1},
-                              "metrics": ["accuracy", {"type": "top_k_accuracy", "k": 3}]}}  # fmt: skip
+    data = {
+        **TINY,
+        "train": {
+            **TINY["train"],
+            "loss": {"type": "categorical_crossentropy", "label_smoothing": 0.1},
+            "metrics": ["accuracy", {"type": "top_k_accuracy", "k": 3}],
+        },
+    }
     run_dir, metrics = _train(cli, tmp_path, data)
     assert metrics["test"]["top_k_accuracy"] >= metrics["test"]["accuracy"] > 0.3
     evaluated = cli("eval", run_dir)
@@ -42,10 +47,13 @@ def test_binary_task_with_sigmoid_output(tmp_path, cli):
     data = {
         **TINY,
         "task": "binary",
-        "data": {**TINY["data"], "dataset": "npz",
-                 "options": {"path": _npz(tmp_path, x, y), "class_names": ["dark", "bright"]}},
+        "data": {
+            **TINY["data"],
+            "dataset": "npz",
+            "options": {"path": _npz(tmp_path, x, y), "class_names": ["dark", "bright"]},
+        },
         "model": {"layers": ["flatten", {"type": "dense", "units": 1, "activation": "sigmoid"}]},
-    }  # fmt: skip
+    }
     run_dir, metrics = _train(cli, tmp_path, data, "train.epochs=8")
     assert {"loss", "accuracy", "auc", "precision", "recall", "f1"} <= set(metrics["test"])
     assert metrics["test"]["auc"] > 0.9
@@ -77,8 +85,13 @@ def test_regression_task_on_arrays(tmp_path, cli):
 
 
 def test_augmentation_runs_in_training_only(tmp_path, cli):
-    data = {**TINY, "data": {**TINY["data"], "augment": [{"type": "random_rotation", "factor": 0.05},
-                                                         {"type": "random_zoom", "height_factor": 0.1}]}}  # fmt: skip
+    data = {
+        **TINY,
+        "data": {
+            **TINY["data"],
+            "augment": [{"type": "random_rotation", "factor": 0.05}, {"type": "random_zoom", "height_factor": 0.1}],
+        },
+    }
     run_dir, metrics = _train(cli, tmp_path, data)
     model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
     assert {"RandomRotation", "RandomZoom"} <= {type(layer).__name__ for layer in model.layers}
@@ -90,14 +103,22 @@ def test_augmentation_runs_in_training_only(tmp_path, cli):
 
 
 def test_preprocessing_resize_and_reshape(tmp_path, cli):
-    data = {**TINY, "data": {**TINY["data"], "preprocess": [
-        {"type": "resize", "height": 16, "width": 16}, {"type": "rescale", "scale": 1 / 255}]}}  # fmt: skip
+    data = {
+        **TINY,
+        "data": {
+            **TINY["data"],
+            "preprocess": [{"type": "resize", "height": 16, "width": 16}, {"type": "rescale", "scale": 1 / 255}],
+        },
+    }
     result = cli("validate", write_config(tmp_path, data), "--dry-run", "--json")
     summary = json.loads(result.stdout)
     assert summary["input_shape"] == [8, 8, 1]  # raw pixels in; the model resizes them
     conv = next(layer for layer in summary["layers"] if layer["class"] == "Conv2D")
     assert conv["output_shape"] == [14, 14, 8]
-    flat = {**TINY, "data": {**TINY["data"], "preprocess": [{"type": "reshape", "shape": [64]}]},
-            "model": {"layers": [{"type": "dense", "units": 10, "activation": "softmax"}]}}  # fmt: skip
+    flat = {
+        **TINY,
+        "data": {**TINY["data"], "preprocess": [{"type": "reshape", "shape": [64]}]},
+        "model": {"layers": [{"type": "dense", "units": 10, "activation": "softmax"}]},
+    }
     summary = json.loads(cli("validate", write_config(tmp_path, flat), "--dry-run", "--json").stdout)
     assert summary["params"] == 650

@@ -2,12 +2,10 @@
 
 import csv
 import json
-import os
 
 import keras
 import numpy as np
 import pytest
-
 from conftest import TINY, write_config
 
 
@@ -19,9 +17,17 @@ def test_last_stdout_line_is_the_run_folder(trained_run):
 
 def test_run_folder_holds_what_spec_lists(trained_run):
     run_dir, _ = trained_run
-    for name in ("config.yaml", "run.json", "history.csv", "metrics.json", "model.keras",
-                 "checkpoints/best.keras", "checkpoints/last.keras",
-                 "plots/learning_curves.png", "plots/confusion_matrix.png"):  # fmt: skip
+    for name in (
+        "config.yaml",
+        "run.json",
+        "history.csv",
+        "metrics.json",
+        "model.keras",
+        "checkpoints/best.keras",
+        "checkpoints/last.keras",
+        "plots/learning_curves.png",
+        "plots/confusion_matrix.png",
+    ):
         assert (run_dir / name).stat().st_size > 0, name
     assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
     assert not [p for p in run_dir.rglob("*") if ".tmp" in p.name]
@@ -118,10 +124,15 @@ def test_npz_dataset_in_keras_format(tmp_path, cli):
     for c in range(3):  # each class lights up its own band of rows
         x[y == c, 4 * c : 4 * c + 4] = 255
     np.savez(tmp_path / "small.npz", x_train=x[:90], y_train=y[:90], x_test=x[90:], y_test=y[90:])
-    data = {**TINY, "name": "npz", "data": {**TINY["data"], "dataset": "npz",
-                                            "options": {"path": str(tmp_path / "small.npz")}}}  # fmt: skip
+    data = {
+        **TINY,
+        "name": "npz",
+        "data": {**TINY["data"], "dataset": "npz", "options": {"path": str(tmp_path / "small.npz")}},
+    }
     data["model"] = {"layers": ["flatten", {"type": "dense", "units": 3, "activation": "softmax"}]}
-    result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q", "--set", "train.epochs=10")
+    result = cli(
+        "train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q", "--set", "train.epochs=10"
+    )
     assert result.exit_code == 0, result.stderr
     info = json.loads((tmp_path / "runs" / "latest" / "run.json").read_text())
     assert info["input"]["shape"] == [12, 12, 1] and info["classes"] == ["0", "1", "2"]
@@ -131,7 +142,10 @@ def test_npz_dataset_in_keras_format(tmp_path, cli):
 
 def test_npz_problems_are_one_line_data_errors(tmp_path, cli):
     np.savez(tmp_path / "bad.npz", images=np.zeros((4, 2, 2)))
-    for path, message in [(tmp_path / "missing.npz", "no such file"), (tmp_path / "bad.npz", "missing arrays x_train, y_train")]:
+    for path, message in [
+        (tmp_path / "missing.npz", "no such file"),
+        (tmp_path / "bad.npz", "missing arrays x_train, y_train"),
+    ]:
         data = {**TINY, "data": {**TINY["data"], "dataset": "npz", "options": {"path": str(path)}}}
         result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs")
         assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.stderr
@@ -139,8 +153,17 @@ def test_npz_problems_are_one_line_data_errors(tmp_path, cli):
 
 
 def test_tensorboard_and_lr_callbacks_write_under_the_run(tmp_path, cli):
-    data = {**TINY, "train": {**TINY["train"], "callbacks": [
-        {"type": "tensorboard"}, {"type": "reduce_lr_on_plateau", "patience": 0}, {"type": "early_stopping"}]}}  # fmt: skip
+    data = {
+        **TINY,
+        "train": {
+            **TINY["train"],
+            "callbacks": [
+                {"type": "tensorboard"},
+                {"type": "reduce_lr_on_plateau", "patience": 0},
+                {"type": "early_stopping"},
+            ],
+        },
+    }
     result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.stderr
     assert any((tmp_path / "runs" / "latest" / "tensorboard").rglob("events.out.tfevents.*"))

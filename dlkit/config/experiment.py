@@ -28,7 +28,7 @@ class ExperimentConfig(Strict):
     eval: EvalConfig = EvalConfig()
 
     @model_validator(mode="after")
-    def _fit_the_task(self) -> "ExperimentConfig":
+    def _fit_the_task(self) -> ExperimentConfig:
         train = self.train
         if train.loss is None:
             train.loss = LOSSES.parse(DEFAULT_LOSS[self.task])

@@ -16,7 +16,7 @@ class ModelConfig(Strict):
     """Applied in order; each takes the previous layer's output unless it names `inputs:`."""
 
     @model_validator(mode="after")
-    def _graph_is_wired(self) -> "ModelConfig":
+    def _graph_is_wired(self) -> ModelConfig:
         seen = {INPUT_NAME}
         for i, layer in enumerate(self.layers):
             for j, source in enumerate(layer.inputs or []):

@@ -12,7 +12,6 @@ from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
 
-
 #: Logged quantities where higher is better (`auto` checkpoint mode).
 MAXIMISED = ("accuracy", "auc", "precision", "recall", "f1")
 

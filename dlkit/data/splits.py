@@ -33,9 +33,7 @@ def make_splits(arrays: Arrays, *, validation: float, test: float, seed: int, st
 
     def cut(x, y, fraction, what):
         try:
-            return train_test_split(
-                x, y, test_size=fraction, random_state=seed, stratify=y if stratify else None
-            )
+            return train_test_split(x, y, test_size=fraction, random_state=seed, stratify=y if stratify else None)
         except ValueError as e:
             raise DataError(f"data.split.{what}: cannot hold out {fraction} of {len(x)} examples: {e}") from None
 

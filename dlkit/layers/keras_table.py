@@ -19,10 +19,21 @@ TABLE_PATH = Path(__file__).with_name("keras_layers.json")
 #: Layers whose arguments are Python objects (functions, other layers, foreign modules) that a
 #: YAML file cannot hold safely, plus bases that are not layers by themselves.
 EXCLUDED = {
-    "Layer", "InputLayer", "Lambda", "Wrapper", "Pipeline", "RNN", "StackedRNNCells",
-    "Bidirectional", "TimeDistributed", "SpectralNormalization",
-    "FlaxLayer", "JaxLayer", "TorchModuleWrapper", "TFSMLayer",
-}  # fmt: skip
+    "Layer",
+    "InputLayer",
+    "Lambda",
+    "Wrapper",
+    "Pipeline",
+    "RNN",
+    "StackedRNNCells",
+    "Bidirectional",
+    "TimeDistributed",
+    "SpectralNormalization",
+    "FlaxLayer",
+    "JaxLayer",
+    "TorchModuleWrapper",
+    "TFSMLayer",
+}
 
 #: Arguments every Keras layer takes through `Layer.__init__` (`name` is dlkit's own `name:`).
 BASE_ARGS = ["trainable", "dtype", "autocast", "activity_regularizer"]

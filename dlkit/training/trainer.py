@@ -14,9 +14,17 @@ from dlkit.errors import DataError
 from dlkit.evaluation import class_report, evaluate
 from dlkit.model import build_model, check_output
 from dlkit.runs import (
-    HISTORY, MODEL, atomic_write, create_run_dir, load_run_model, now, point_latest, start_run,
-    update_run, write_json,
-)  # fmt: skip
+    HISTORY,
+    MODEL,
+    atomic_write,
+    create_run_dir,
+    load_run_model,
+    now,
+    point_latest,
+    start_run,
+    update_run,
+    write_json,
+)
 from dlkit.training.checkpoint import BEST, Checkpoint
 
 
@@ -52,16 +60,23 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
         input={"kind": data.kind, "shape": list(data.input_shape), "dtype": str(data.splits.train.x.dtype)},
     )
     try:
-        checkpoint = Checkpoint(run_dir / "checkpoints", config.train.checkpoint.monitor,
-                                config.train.checkpoint.direction())  # fmt: skip
+        checkpoint = Checkpoint(
+            run_dir / "checkpoints", config.train.checkpoint.monitor, config.train.checkpoint.direction()
+        )
         fit_callbacks = [
             checkpoint,
             keras().callbacks.CSVLogger(str(run_dir / HISTORY)),
             *(spec.build(run_dir) for spec in config.train.callbacks),
             *callbacks,
         ]
-        history = model.fit(train_ds, validation_data=val_ds, epochs=config.train.epochs,
-                            callbacks=fit_callbacks, shuffle=False, verbose=0)  # fmt: skip
+        history = model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=config.train.epochs,
+            callbacks=fit_callbacks,
+            shuffle=False,
+            verbose=0,
+        )
         if checkpoint.best_epoch is None:
             raise DataError(f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model")
         atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
