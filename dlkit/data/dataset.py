@@ -26,6 +26,8 @@ class Arrays:
     class_names: list[str] | None = None
     #: `image` (uint8 H, W, C; predict takes image files) or `array` (any numeric shape).
     kind: str = "image"
+    #: For `array` data of shape (N, F): the name of each feature, as CSV columns for predict.
+    feature_names: list[str] | None = None
 
     def fingerprint(self) -> str:
         """A content hash, so a run records exactly which data it saw."""
