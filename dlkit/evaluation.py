@@ -20,8 +20,14 @@ from dlkit.data.splits import Split
 from dlkit.runs import load_run_model, write_json
 
 
-def predict(model, x: np.ndarray, batch_size: int) -> np.ndarray:
-    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+def predict(model, split: Split, config: ExperimentConfig, data: PreparedData) -> np.ndarray:
+    """The model's outputs on a split, in order, through the same pipeline as training."""
+    from dlkit.data.pipeline import to_dataset
+
+    batches = to_dataset(
+        split, batch_size=config.data.batch_size, shuffle=False, seed=config.seed, decode=data.about.decode
+    )
+    return np.asarray(model.predict(batches, verbose=0))
 
 
 def probabilities(config: ExperimentConfig, outputs: np.ndarray) -> np.ndarray:
@@ -45,7 +51,7 @@ def evaluate(config: ExperimentConfig, model, data: PreparedData, names: list[st
     metrics, outputs = {}, {}
     for name in names:
         split = data.split(name)
-        outputs[name] = predict(model, split.x, config.data.batch_size)
+        outputs[name] = predict(model, split, config, data)
         metrics[name] = score(config, split, outputs[name])
     return metrics, outputs
 

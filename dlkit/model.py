@@ -8,12 +8,10 @@ from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
 
 
-def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]):
-    """A functional model taking raw examples of `input_shape`; a layer Keras rejects is a
-    ConfigError naming it."""
-    k = keras()
-    inputs = k.Input(shape=input_shape, name=INPUT_NAME)
-    x = inputs
+def build_model(config: ExperimentConfig, model_input):
+    """A functional model from `model_input` = (the raw inputs, the tensor they give after the
+    dataset's own encoders); a layer Keras rejects is a ConfigError naming it."""
+    inputs, x = model_input
     for section in ("preprocess", "augment"):
         for i, step in enumerate(getattr(config.data, section)):
             x = _apply(f"data.{section}.{i}", step, x)
@@ -24,7 +22,7 @@ def build_model(config: ExperimentConfig, input_shape: tuple[int, ...]):
         x = _apply(f"model.layers.{i}", spec, args)
         if spec.name:
             outputs[spec.name] = x
-    return k.Model(inputs, x, name=config.name)
+    return keras().Model(inputs, x, name=config.name)
 
 
 def _apply(where: str, spec, inputs):

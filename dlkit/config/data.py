@@ -15,6 +15,8 @@ class SplitConfig(Strict):
     """Fraction of the training data held out for validation (stratified for classification)."""
     test: float = Field(0.2, ge=0, lt=1)
     """Fraction held out for testing, used only when the dataset has no test split of its own."""
+    ordered: bool = False
+    """Hold out the last examples rather than a random (stratified) sample: time series."""
 
 
 class DataConfig(Strict):
@@ -30,6 +32,8 @@ class DataConfig(Strict):
     batch_size: PositiveInt = 32
     shuffle: bool = True
     """Reshuffle the training data every epoch (seeded)."""
+    cache: bool = False
+    """Keep examples streamed from disk (image_folder) in memory after the first epoch."""
 
     @field_validator("dataset")
     @classmethod

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -16,29 +18,60 @@ DATASETS = Registry("dataset", "datasets")
 
 @dataclasses.dataclass
 class Arrays:
-    """What a loader delivers: training arrays, the dataset's own test split if it has one, and
-    the class names for classification. Images are uint8 (N, H, W, C), as in an image file."""
+    """What a loader delivers: training examples, the dataset's own test split if it has one, and
+    the class names for classification. Images are uint8 (N, H, W, C), as in an image file.
 
-    x_train: np.ndarray
+    `x` is an array of examples, a dict of column arrays (tables), or an array of file paths
+    that `decode` turns into examples one by one while training (data streamed from disk)."""
+
+    x_train: Any
     y_train: np.ndarray
-    x_test: np.ndarray | None = None
+    x_test: Any = None
     y_test: np.ndarray | None = None
     class_names: list[str] | None = None
-    #: `image` (uint8 H, W, C; predict takes image files) or `array` (any numeric shape).
+    #: What predict takes: `image` (image files), `array` (numeric rows: CSV), `table`
+    #: (CSV with named columns), `text` (strings).
     kind: str = "image"
     #: For `array` data of shape (N, F): the name of each feature, as CSV columns for predict.
     feature_names: list[str] | None = None
+    #: For streamed data: a TensorFlow function from one `x` element (a path) to the example.
+    decode: Callable | None = None
+    #: The shape of one example, where `x` does not show it (streamed data, strings).
+    example_shape: tuple[int, ...] | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.example_shape if self.example_shape is not None else tuple(self.x_train.shape[1:])
 
     def fingerprint(self) -> str:
-        """A content hash, so a run records exactly which data it saw."""
-        import numpy as np
-
+        """A content hash, so a run records exactly which data it saw (file contents, for
+        streamed data)."""
         digest = hashlib.sha256()
-        for array in (self.x_train, self.y_train, self.x_test, self.y_test):
-            if array is not None:
-                digest.update(f"{array.dtype}{array.shape}".encode())
-                digest.update(np.ascontiguousarray(array).data)
+        for part in (self.x_train, self.y_train, self.x_test, self.y_test):
+            _digest(digest, part, files=self.decode is not None)
         return "sha256:" + digest.hexdigest()
+
+
+def _digest(digest, part, *, files: bool) -> None:
+    import numpy as np
+
+    if part is None:
+        return
+    if isinstance(part, dict):
+        for name in sorted(part):
+            digest.update(name.encode())
+            _digest(digest, part[name], files=files)
+        return
+    array = np.asarray(part)
+    digest.update(f"{array.dtype}{array.shape}".encode())
+    if files:
+        for path in array:
+            digest.update(Path(str(path)).read_bytes())
+    elif array.dtype.kind in "OUS":
+        for item in array.reshape(-1):
+            digest.update(str(item).encode() + b"\0")
+    else:
+        digest.update(np.ascontiguousarray(array).data)
 
 
 @dataclasses.dataclass
@@ -58,4 +91,13 @@ class Dataset(Spec):
     def info(self) -> DatasetInfo:
         """Loaders whose data must be downloaded override this with the known shape."""
         arrays = self.load()
-        return DatasetInfo(tuple(arrays.x_train.shape[1:]), arrays.class_names)
+        return DatasetInfo(arrays.shape, arrays.class_names)
+
+    def model_input(self, shape: tuple[int, ...], x_train: Any = None):
+        """The model's input and the tensor the preprocessing steps start from. Datasets whose
+        raw examples need encoding inside the model (text, table columns) add the encoders
+        here, fitted on `x_train` (None for a dry run)."""
+        from dlkit.backend import keras
+
+        inputs = keras().Input(shape=shape, name="input")
+        return inputs, inputs

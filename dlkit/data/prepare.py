@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from dlkit.config import ExperimentConfig
+from dlkit.data.dataset import Arrays, Dataset
 from dlkit.data.splits import Split, Splits, make_splits
 from dlkit.errors import DataError
 
@@ -15,12 +16,22 @@ from dlkit.errors import DataError
 class PreparedData:
     splits: Splits
     class_names: list[str]
-    kind: str
     fingerprint: str
+    loader: Dataset
+    #: What the loader said about its data (kind, shape, decode, feature names), less the examples.
+    about: Arrays
+
+    @property
+    def kind(self) -> str:
+        return self.about.kind
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return tuple(self.splits.train.x.shape[1:])
+        return self.about.shape
+
+    def model_input(self):
+        """The model's input, with encoders fitted on the training split."""
+        return self.loader.model_input(self.input_shape, self.splits.train.x)
 
     @property
     def target_dim(self) -> int:
@@ -40,7 +51,8 @@ class PreparedData:
 
 def prepare_data(config: ExperimentConfig) -> PreparedData:
     """The splits training uses; `dlkit eval` calls this again and gets the same ones."""
-    arrays = config.data.loader().load()
+    loader = config.data.loader()
+    arrays = loader.load()
     if config.task == "regression":
         arrays.y_train = arrays.y_train.astype("float32")
         if arrays.y_test is not None:
@@ -57,8 +69,12 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         test=split.test,
         seed=config.seed,
         stratify=config.task != "regression",
+        ordered=split.ordered,
     )
-    return PreparedData(splits, _class_names(config, arrays), arrays.kind, arrays.fingerprint())
+    about = dataclasses.replace(
+        arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape
+    )
+    return PreparedData(splits, _class_names(config, arrays), arrays.fingerprint(), loader, about)
 
 
 def _class_names(config: ExperimentConfig, arrays) -> list[str]:

@@ -6,17 +6,29 @@ import dataclasses
 
 import numpy as np
 
+from typing import Any
+
 from dlkit.data.dataset import Arrays
 from dlkit.errors import DataError
 
 
 @dataclasses.dataclass
 class Split:
-    x: np.ndarray
+    x: Any  # an array, or a dict of column arrays
     y: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.x)
+        return len(self.y)
+
+    def take(self, indices: np.ndarray) -> Split:
+        return Split(take(self.x, indices), self.y[indices])
+
+
+def take(x: Any, indices: np.ndarray) -> Any:
+    """Rows `indices` of an array or of each column of a dict."""
+    if isinstance(x, dict):
+        return {name: column[indices] for name, column in x.items()}
+    return np.asarray(x)[indices]
 
 
 @dataclasses.dataclass
@@ -26,27 +38,35 @@ class Splits:
     test: Split
 
 
-def make_splits(arrays: Arrays, *, validation: float, test: float, seed: int, stratify: bool) -> Splits:
+def make_splits(
+    arrays: Arrays, *, validation: float, test: float, seed: int, stratify: bool, ordered: bool = False
+) -> Splits:
     """Test comes from the dataset's own split where it has one, else `test` of the data is held
-    out; `validation` of what remains is held out for validation."""
+    out; `validation` of what remains is held out for validation. `ordered` holds out the last
+    examples instead of a random sample, as time series need."""
     from sklearn.model_selection import train_test_split
 
-    def cut(x, y, fraction, what):
+    def cut(split: Split, fraction: float, what: str) -> tuple[Split, Split]:
         try:
-            return train_test_split(x, y, test_size=fraction, random_state=seed, stratify=y if stratify else None)
+            keep, held = train_test_split(
+                np.arange(len(split)),
+                test_size=fraction,
+                random_state=seed,
+                shuffle=not ordered,
+                stratify=split.y if stratify and not ordered else None,
+            )
         except ValueError as e:
-            raise DataError(f"data.split.{what}: cannot hold out {fraction} of {len(x)} examples: {e}") from None
+            raise DataError(f"data.split.{what}: cannot hold out {fraction} of {len(split)} examples: {e}") from None
+        return split.take(keep), split.take(held)
 
-    x, y = arrays.x_train, arrays.y_train
+    train = Split(arrays.x_train, arrays.y_train)
     if arrays.x_test is not None:
         test_split = Split(arrays.x_test, arrays.y_test)
     elif test > 0:
-        x, x_test, y, y_test = cut(x, y, test, "test")
-        test_split = Split(x_test, y_test)
+        train, test_split = cut(train, test, "test")
     else:
         raise DataError("data.split.test: this dataset has no test split; set a fraction such as 0.2")
     val_split = None
     if validation > 0:
-        x, x_val, y, y_val = cut(x, y, validation, "validation")
-        val_split = Split(x_val, y_val)
-    return Splits(Split(x, y), val_split, test_split)
+        train, val_split = cut(train, validation, "validation")
+    return Splits(train, val_split, test_split)

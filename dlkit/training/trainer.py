@@ -32,7 +32,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
     """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
     seed_everything(config.seed, config.train.deterministic)
     data = prepare_data(config)
-    model = build_model(config, data.input_shape)
+    model = build_model(config, data.model_input())
     check_output(model, config, data.class_names, data.target_dim)
     loss = config.train.loss
     model.compile(
@@ -41,8 +41,10 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
         metrics=[m.build(loss) for m in config.train.metrics],
     )
     one_hot = len(data.class_names) if loss.labels == "one_hot" else None
-    batches = dict(batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot)
-    train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, **batches)
+    batches = dict(
+        batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode
+    )
+    train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, **batches)
     val_ds = to_dataset(data.splits.val, shuffle=False, **batches) if data.splits.val is not None else None
 
     run_dir = create_run_dir(runs_dir, config.name)
@@ -57,7 +59,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
         dataset=config.data.dataset,
         task=config.task,
         classes=data.class_names or None,
-        input={"kind": data.kind, "shape": list(data.input_shape), "dtype": str(data.splits.train.x.dtype)},
+        input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
     )
     try:
         checkpoint = Checkpoint(
