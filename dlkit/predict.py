@@ -8,12 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from dlkit.config import load_config
+from dlkit.data.images import IMAGE_SUFFIXES, read_image
 from dlkit.errors import UsageError
 from dlkit.evaluation import probabilities
 from dlkit.runs import load_run_model, read_run
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
-_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
 
 
 def expand_inputs(inputs: list[Path]) -> list[Path]:
@@ -27,18 +25,6 @@ def expand_inputs(inputs: list[Path]) -> list[Path]:
     return paths
 
 
-def load_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
-    """Any size and colour mode, as uint8 (H, W, C) of the training images' size and channels."""
-    from PIL import Image, ImageOps
-
-    height, width, channels = shape
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image).convert(_MODES[channels])
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
-        return np.asarray(image, dtype="uint8").reshape(shape)
-
-
 def predict_images(run_dir: Path, inputs: list[Path], top_k: int = 3) -> list[dict]:
     """One row per image: the class, its probability and the top-k; or the error reading it."""
     info = read_run(run_dir)
@@ -46,7 +32,7 @@ def predict_images(run_dir: Path, inputs: list[Path], top_k: int = 3) -> list[di
         raise UsageError(f"{run_dir}: this run was not trained on images; predict takes image files")
     config = load_config(Path(run_dir) / "config.yaml")
     shape = tuple(info["input"]["shape"])
-    if len(shape) != 3 or shape[-1] not in _MODES:
+    if len(shape) != 3 or shape[-1] not in (1, 3):
         raise UsageError(f"{run_dir}: cannot make images of shape {shape} from files")
     paths = expand_inputs(inputs)
     if not paths:
@@ -56,7 +42,7 @@ def predict_images(run_dir: Path, inputs: list[Path], top_k: int = 3) -> list[di
     rows, images = [], []
     for path in paths:
         try:
-            images.append(load_image(path, shape))
+            images.append(read_image(path, shape))
             rows.append({"input": str(path)})
         except (OSError, ValueError, Image.DecompressionBombError) as e:
             rows.append({"input": str(path), "error": _reason(e)})

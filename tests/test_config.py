@@ -3,8 +3,8 @@
 import copy
 
 import pytest
-from conftest import REPO, TINY, write_config
 
+from conftest import REPO, TINY, write_config
 from dlkit.config import load_config
 from dlkit.errors import ConfigError
 

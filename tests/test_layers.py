@@ -6,8 +6,8 @@ import json
 import keras
 import numpy as np
 import pytest
-from conftest import TINY, write_config
 
+from conftest import TINY, write_config
 from dlkit.layers import LAYERS, keras_table
 
 

@@ -6,6 +6,7 @@ import json
 import keras
 import numpy as np
 import pytest
+
 from conftest import TINY, write_config
 
 

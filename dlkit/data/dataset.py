@@ -47,8 +47,13 @@ class Arrays:
         """A content hash, so a run records exactly which data it saw (file contents, for
         streamed data)."""
         digest = hashlib.sha256()
-        for part in (self.x_train, self.y_train, self.x_test, self.y_test):
-            _digest(digest, part, files=self.decode is not None)
+        for part, holds_paths in (
+            (self.x_train, True),
+            (self.y_train, False),
+            (self.x_test, True),
+            (self.y_test, False),
+        ):
+            _digest(digest, part, files=holds_paths and self.decode is not None)
         return "sha256:" + digest.hexdigest()
 
 

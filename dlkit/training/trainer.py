@@ -41,9 +41,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
         metrics=[m.build(loss) for m in config.train.metrics],
     )
     one_hot = len(data.class_names) if loss.labels == "one_hot" else None
-    batches = dict(
-        batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode
-    )
+    batches = dict(batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode)
     train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, **batches)
     val_ds = to_dataset(data.splits.val, shuffle=False, **batches) if data.splits.val is not None else None
 

@@ -1,0 +1,79 @@
+"""Your own images: `path/<class_name>/*.png|jpg`, any size and colour mode, streamed from disk."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PositiveInt
+
+from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.images import IMAGE_SUFFIXES, check_image, decode_file
+from dlkit.errors import DataError
+
+
+@DATASETS.register()
+class ImageFolder(Dataset):
+    """Images in path/<class_name>/ (png, jpg, bmp, gif; any size/colour), resized to image_size, streamed."""
+
+    path: Path
+    """The folder holding one sub-folder per class; the sub-folder names are the class names."""
+    image_size: list[PositiveInt] = Field(min_length=2, max_length=2)
+    """[height, width] every image is resized to."""
+    channels: Literal[1, 3] = 3
+    """1 for grayscale, 3 for RGB; images in other modes are converted."""
+    test_path: Path | None = None
+    """An optional test folder with the same class sub-folders; otherwise data.split.test is held out."""
+
+    def load(self) -> Arrays:
+        import numpy as np
+
+        classes = self._classes(self.path)
+        x_train, y_train = self._files(self.path, classes)
+        x_test = y_test = None
+        if self.test_path is not None:
+            extra = sorted(set(self._classes(self.test_path)) - set(classes))
+            if extra:
+                raise DataError(f"{self.test_path}: class folders not in {self.path}: {', '.join(extra)}")
+            x_test, y_test = self._files(self.test_path, classes, require_all=False)
+        height, width = self.image_size
+        return Arrays(
+            x_train=np.array(x_train),
+            y_train=np.array(y_train, dtype="int64"),
+            x_test=None if x_test is None else np.array(x_test),
+            y_test=None if y_test is None else np.array(y_test, dtype="int64"),
+            class_names=classes,
+            kind="image",
+            decode=functools.partial(decode_file, height=height, width=width, channels=self.channels),
+            example_shape=(height, width, self.channels),
+        )
+
+    def info(self) -> DatasetInfo:
+        return DatasetInfo((*self.image_size, self.channels), self._classes(self.path))
+
+    @staticmethod
+    def _classes(folder: Path) -> list[str]:
+        if not folder.is_dir():
+            raise DataError(f"data.options.path: no such folder: {folder}")
+        classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if not classes:
+            raise DataError(f"{folder}: no class folders; expected {folder}/<class_name>/<image files>")
+        return classes
+
+    @staticmethod
+    def _files(folder: Path, classes: list[str], require_all: bool = True) -> tuple[list[str], list[int]]:
+        """Every image file with its class index, each checked to be a readable image."""
+        paths, labels = [], []
+        for index, name in enumerate(classes):
+            files = sorted(p for p in (folder / name).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not files and require_all:
+                raise DataError(f"{folder / name}: empty class folder (no {', '.join(sorted(IMAGE_SUFFIXES))} files)")
+            for path in files:
+                try:
+                    check_image(path)
+                except Exception as e:  # Pillow raises many types for a bad file; all mean the same here
+                    raise DataError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
+                paths.append(str(path))
+                labels.append(index)
+        return paths, labels

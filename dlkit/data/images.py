@@ -1,0 +1,54 @@
+"""Image files to uint8 (H, W, C) pixels. Training (streamed folders) and `dlkit predict` resize
+with the same function, so a file predicts on the pixels training would have seen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+_MODES = {1: "L", 3: "RGB"}
+
+
+def resize(image, height: int, width: int):
+    """Antialiased bilinear resize of an (H, W, C) image tensor, back to uint8 pixels."""
+    import tensorflow as tf
+
+    if tuple(image.shape[:2]) == (height, width):
+        return tf.cast(image, tf.uint8)
+    resized = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
+    return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
+
+
+def decode_file(path, *, height: int, width: int, channels: int):
+    """A TensorFlow function: an image file's path to uint8 (height, width, channels)."""
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    image.set_shape([None, None, channels])
+    return resize(image, height, width)
+
+
+def read_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
+    """Any size and colour mode (EXIF rotation applied), as uint8 pixels of `shape`. Raises
+    OSError/ValueError (and Pillow's DecompressionBombError) for files that are not images."""
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    height, width, channels = shape
+    if channels not in _MODES:
+        raise ValueError(f"cannot make {channels}-channel images from files")
+    with Image.open(path) as image:
+        pixels = np.asarray(ImageOps.exif_transpose(image).convert(_MODES[channels]), dtype="uint8")
+    return resize(pixels.reshape(*pixels.shape[:2], channels), height, width).numpy()
+
+
+def check_image(path: Path) -> None:
+    """Raise if `path` is not a readable image (header and structure checked, not decoded)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.verify()
