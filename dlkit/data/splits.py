@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
-
-from typing import Any
 
 from dlkit.data.dataset import Arrays
 from dlkit.errors import DataError
