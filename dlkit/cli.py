@@ -134,19 +134,26 @@ def eval_(
 @app.command()
 @_user_errors
 def predict(
-    inputs: list[Path] = typer.Argument(..., help="Image files or folders of images."),
+    inputs: list[Path] | None = typer.Argument(None, help="Image files, CSV files, .txt files, or folders of them."),
+    text: list[str] | None = typer.Option(None, "--text", help="A text to classify (repeatable; text runs)."),
     run: Path | None = typer.Option(None, "--run", help="Run folder; default: the newest finished run."),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
     runs_dir: Path = RunsDirOption,
 ):
-    """Predict with a run's model; one row per input. Exit 1 if any input could not be read."""
+    """Predict with a run's model; one row per example. Exit 1 if any input could not be read."""
+    from dlkit.errors import UsageError
     from dlkit.runs import resolve_run
 
+    if not inputs and not text:
+        raise UsageError("nothing to predict: give files or folders, or --text")
     run_dir = resolve_run(run, runs_dir)
-    from dlkit.predict import predict_images
+    from dlkit.predict import predict as run_predict
 
-    rows = predict_images(run_dir, inputs, top_k)
+    rows = run_predict(run_dir, inputs or [], text or [], top_k)
+    if output is not None:
+        _write_predictions(rows, output)
     if as_json:
         typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
     else:
@@ -165,6 +172,23 @@ def predict(
         err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _write_predictions(rows: list[dict], path: Path) -> None:
+    import csv
+    import io
+
+    from dlkit.runs import atomic_write
+
+    buffer = io.StringIO()
+    fields = ["input", "prediction", "probability", "error"]
+    writer = csv.DictWriter(buffer, fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        prediction = row.get("label", row.get("value"))
+        writer.writerow({"input": row["input"], "prediction": prediction, "probability": row.get("probability"),
+                         "error": row.get("error")})  # fmt: skip
+    atomic_write(path, buffer.getvalue())
 
 
 @app.command()

@@ -1,5 +1,6 @@
-"""`dlkit predict`: bring image files to the run's input the way the training data looked, and
-classify them with `model.keras` (which holds the preprocessing itself)."""
+"""`dlkit predict`: bring inputs to the run's model the way its training data looked: image files
+(resized as training did), CSV rows (by column name), or text. The model holds the preprocessing
+and encoders itself, so only the run folder is needed."""
 
 from __future__ import annotations
 
@@ -14,31 +15,53 @@ from dlkit.evaluation import probabilities
 from dlkit.runs import load_run_model, read_run
 
 
-def expand_inputs(inputs: list[Path]) -> list[Path]:
-    """Files as given; a folder gives its image files, sorted."""
+def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
+    """Files as given; a folder gives its files with one of `suffixes`, sorted."""
     paths = []
     for item in map(Path, inputs):
         if item.is_dir():
-            paths += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            paths += sorted(p for p in item.iterdir() if p.suffix.lower() in suffixes)
         else:
             paths.append(item)
     return paths
 
 
-def predict_images(run_dir: Path, inputs: list[Path], top_k: int = 3) -> list[dict]:
-    """One row per image: the class, its probability and the top-k; or the error reading it."""
+def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3) -> list[dict]:
+    """One row per example: the class, its probability and the top-k (or the value, for
+    regression); or the reason the example could not be read."""
     info = read_run(run_dir)
-    if info.get("input", {}).get("kind") != "image":
-        raise UsageError(f"{run_dir}: this run was not trained on images; predict takes image files")
-    config = load_config(Path(run_dir) / "config.yaml")
-    shape = tuple(info["input"]["shape"])
-    if len(shape) != 3 or shape[-1] not in (1, 3):
-        raise UsageError(f"{run_dir}: cannot make images of shape {shape} from files")
-    paths = expand_inputs(inputs)
-    if not paths:
-        raise UsageError("no image files to predict (looked for " + ", ".join(sorted(IMAGE_SUFFIXES)) + ")")
+    kind = info.get("input", {}).get("kind")
+    if texts and kind != "text":
+        raise UsageError(f"{run_dir}: --text needs a run trained on text; this one takes {kind} inputs")
+    model = load_run_model(run_dir)
+    if kind == "image":
+        rows, examples = _images(inputs, tuple(info["input"]["shape"]))
+    elif kind in ("table", "array"):
+        rows, examples = _csv_rows(inputs, model, info["input"].get("features"), kind)
+    elif kind == "text":
+        rows, examples = _texts(inputs, texts)
+    else:
+        raise UsageError(f"{run_dir}: predict does not know inputs of kind {kind!r}")
+    good = [row for row in rows if "error" not in row]
+    if good:
+        config = load_config(Path(run_dir) / "config.yaml")
+        import tensorflow as tf
+
+        # Through tf.data, as in training: Keras's array adapter refuses string arrays.
+        outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
+        for row, output in zip(good, outputs, strict=True):
+            row.update(_describe(config, output, info.get("classes") or [], top_k))
+    return rows
+
+
+def _images(inputs, shape):
     from PIL import Image
 
+    if len(shape) != 3 or shape[-1] not in (1, 3):
+        raise UsageError(f"cannot make images of shape {shape} from files")
+    paths = expand_inputs(inputs, IMAGE_SUFFIXES)
+    if not paths:
+        raise UsageError("no image files to predict (looked for " + ", ".join(sorted(IMAGE_SUFFIXES)) + ")")
     rows, images = [], []
     for path in paths:
         try:
@@ -46,12 +69,73 @@ def predict_images(run_dir: Path, inputs: list[Path], top_k: int = 3) -> list[di
             rows.append({"input": str(path)})
         except (OSError, ValueError, Image.DecompressionBombError) as e:
             rows.append({"input": str(path), "error": _reason(e)})
-    good = [row for row in rows if "error" not in row]
-    if good:
-        outputs = load_run_model(run_dir).predict(np.stack(images), verbose=0)
-        for row, output in zip(good, outputs, strict=True):
-            row.update(_describe(config, output, info.get("classes") or [], top_k))
-    return rows
+    return rows, np.stack(images) if images else None
+
+
+def _csv_rows(inputs, model, features, kind):
+    """Rows of CSV files, by column name (extra columns, such as the target, are ignored)."""
+    from dlkit.data.table import read_csv
+    from dlkit.errors import DataError
+
+    paths = expand_inputs(inputs, {".csv"})
+    if not paths:
+        raise UsageError("no CSV files to predict")
+    if kind == "table":
+        wanted = {t.name: "categorical" if t.dtype == "string" else "numeric" for t in model.inputs}
+    else:
+        wanted = {name: "numeric" for name in features or []}
+    rows, columns = [], {name: [] for name in wanted}
+    for path in paths:
+        frame = read_csv(path)
+        if not wanted:  # unnamed features: take the columns in order
+            wanted = {c: "numeric" for c in frame.columns[: model.input_shape[-1]]}
+            columns = {name: [] for name in wanted}
+        missing = [name for name in wanted if name not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: missing columns {', '.join(missing)}; the model takes {', '.join(wanted)}")
+        for i, record in frame.iterrows():
+            row = {"input": f"{path}:{i + 2}"}
+            try:
+                values = {name: _cell(record[name], kind, name) for name, kind in wanted.items()}
+            except ValueError as e:
+                rows.append(row | {"error": str(e)})
+                continue
+            rows.append(row)
+            for name, value in values.items():
+                columns[name].append(value)
+    if not any("error" not in r for r in rows):
+        return rows, None
+    if kind == "table":
+        return rows, {name: np.array(values, dtype=object if wanted[name] == "categorical" else "float32")[:, None]
+                      for name, values in columns.items()}  # fmt: skip
+    return rows, np.stack([np.array(values, dtype="float32") for values in columns.values()], axis=1)
+
+
+def _cell(value, kind: str, name: str):
+    import pandas as pd
+
+    if kind == "categorical":
+        return "" if pd.isna(value) else str(value)
+    number = pd.to_numeric(value, errors="coerce")
+    if pd.isna(number) and not pd.isna(value):
+        raise ValueError(f"column {name!r}: {value!r} is not a number")
+    return np.float32(number)
+
+
+def _texts(inputs, texts):
+    """`--text` strings, and `.txt` files with one example per line."""
+    rows, examples = [{"input": text} for text in texts], list(texts)
+    for path in expand_inputs(inputs, {".txt"}):
+        try:
+            lines = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as e:
+            rows.append({"input": str(path), "error": _reason(e)})
+            continue
+        rows += [{"input": f"{path}:{i + 1}"} for i in range(len(lines))]
+        examples += lines
+    if not rows:
+        raise UsageError("nothing to predict: give --text or .txt files (one example per line)")
+    return rows, np.array(examples, dtype=object)[:, None] if examples else None
 
 
 def _describe(config, output: np.ndarray, classes: list[str], top_k: int) -> dict:
@@ -75,4 +159,6 @@ def _reason(error: Exception) -> str:
         return "no such file"
     if isinstance(error, IsADirectoryError):
         return "is a folder"
+    if isinstance(error, UnicodeDecodeError):
+        return "not a text file"
     return f"cannot read as an image ({type(error).__name__}: {error})"

@@ -137,6 +137,7 @@ def list_runs(root: Path) -> list[Path]:
 
 def load_run_model(run_dir: Path):
     """The run's `model.keras`, loaded in safe mode (no arbitrary code from the file)."""
+    import dlkit.layers.custom  # noqa: F401  (registers dlkit's layers for safe-mode loading)
     from dlkit.backend import keras
 
     path = Path(run_dir) / MODEL

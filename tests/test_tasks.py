@@ -81,8 +81,16 @@ def test_regression_task_on_arrays(tmp_path, cli):
     assert metrics["test"]["r2"] > 0.9
     assert not (run_dir / "plots" / "confusion_matrix.png").exists()
     assert cli("eval", run_dir).exit_code == 0
-    refused = cli("predict", tmp_path / "x.png", "--run", run_dir)
-    assert refused.exit_code == 2 and "not trained on images" in refused.stderr
+    # Feature arrays without names predict from a CSV's columns in order.
+    header = "a,b,c,d\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in x[:3])
+    (tmp_path / "rows.csv").write_text(header + "\n")
+    out = cli("predict", tmp_path / "rows.csv", "--run", run_dir, "--json", "--output", tmp_path / "preds.csv")
+    assert out.exit_code == 0, out.stderr
+    values = [row["value"] for row in json.loads(out.stdout)["predictions"]]
+    model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
+    expected = model.predict(np.round(x[:3], 6), verbose=0)[:, 0]
+    np.testing.assert_allclose(values, expected, rtol=1e-5)
+    assert len((tmp_path / "preds.csv").read_text().splitlines()) == 4
 
 
 def test_augmentation_runs_in_training_only(tmp_path, cli):

@@ -54,14 +54,9 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     loader = config.data.loader()
     arrays = loader.load()
     if config.task == "regression":
-        arrays.y_train = arrays.y_train.astype("float32")
-        if arrays.y_test is not None:
-            arrays.y_test = arrays.y_test.astype("float32")
-    elif not np.issubdtype(arrays.y_train.dtype, np.integer):
-        raise DataError(
-            f"{config.data.dataset}: task {config.task!r} needs integer class labels. "
-            f"Received: dtype={arrays.y_train.dtype}"
-        )
+        arrays.y_train, arrays.y_test = (_numbers(config, y) for y in (arrays.y_train, arrays.y_test))
+    elif not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
+        _encode_labels(arrays)
     split = config.data.split
     splits = make_splits(
         arrays,
@@ -75,6 +70,29 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape
     )
     return PreparedData(splits, _class_names(config, arrays), arrays.fingerprint(), loader, about)
+
+
+def _numbers(config: ExperimentConfig, y):
+    if y is None:
+        return None
+    try:
+        return np.asarray(y, dtype="float32")
+    except ValueError:
+        raise DataError(f"{config.data.dataset}: task 'regression' needs numeric targets") from None
+
+
+def _encode_labels(arrays: Arrays) -> None:
+    """Labels given as names (strings) become class indices; class names sorted, from training."""
+    names = sorted({str(v) for v in arrays.y_train})
+    index = {name: i for i, name in enumerate(names)}
+    unseen = sorted({str(v) for v in arrays.y_test} - set(names)) if arrays.y_test is not None else []
+    if unseen:
+        raise DataError(f"test labels never seen in training: {', '.join(unseen[:5])}")
+    arrays.y_train, arrays.y_test = (
+        None if y is None else np.array([index[str(v)] for v in y], dtype="int64")
+        for y in (arrays.y_train, arrays.y_test)
+    )
+    arrays.class_names = names
 
 
 def _class_names(config: ExperimentConfig, arrays) -> list[str]:

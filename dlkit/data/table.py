@@ -1,0 +1,195 @@
+"""`csv`: a table with a target column. Rows are cleaned here; the column encoders (missing-value
+fill, standardisation, category lookup) are fitted on the training split and live in the model,
+so `dlkit predict rows.csv` needs nothing but the run folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import PositiveInt
+
+from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.errors import DataError
+from dlkit.strict import did_you_mean
+
+
+def column_name(name: str) -> str:
+    """`" Petal Length (cm)"` -> `petal_length_cm`: the names configs and predict use."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def read_csv(path: Path):
+    """The file as a DataFrame with normalised column names; a bad file is a DataError."""
+    import pandas as pd
+
+    if not Path(path).is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise DataError(f"{path}: cannot read as CSV: {' '.join(str(e).split())}") from None
+    frame.columns = [column_name(c) for c in frame.columns]
+    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if duplicated:
+        raise DataError(f"{path}: columns with the same normalised name: {', '.join(duplicated)}")
+    return frame
+
+
+def numeric_column(frame, name: str, path: Path):
+    """The column as float32 (NaN where empty); a cell that is not a number is a DataError naming it."""
+    import pandas as pd
+
+    values = pd.to_numeric(frame[name], errors="coerce")
+    bad = values.isna() & frame[name].notna()
+    if bad.any():
+        row = int(bad.idxmax())
+        raise DataError(
+            f"{path}: row {row + 2}, column {name!r}: {frame[name][row]!r} is not a number "
+            f"(list the column in data.options.categorical if it holds categories)"
+        )
+    return values.to_numpy("float32")
+
+
+def table_column(frame, name: str, kind: str, path: Path):
+    if kind == "numeric":
+        return numeric_column(frame, name, path)
+    import numpy as np
+
+    return np.asarray(frame[name].fillna("").astype(str), dtype=str)
+
+
+def require_columns(frame, names: list[str], path: Path, what: str) -> None:
+    for name in names:
+        if name not in frame.columns:
+            raise DataError(f"{path}: no {what} column {name!r}; {did_you_mean(name, frame.columns)}")
+
+
+@DATASETS.register()
+class Csv(Dataset):
+    """A CSV table: options.target is the label; numeric columns standardised, categories one-hot or embedded."""
+
+    path: Path
+    target: str
+    """The column to predict (names are normalised: `Petal Length` is `petal_length`)."""
+    features: list[str] | None = None
+    """The input columns; default: every column but the target and `drop`."""
+    categorical: list[str] | None = None
+    """Columns holding categories; default: the columns that are not numeric."""
+    drop: list[str] = []
+    """Columns to leave out."""
+    missing: Literal["drop", "mean", "median", "most_frequent"] = "drop"
+    """Rows with an empty cell are dropped, or the cell is filled with a training-split statistic
+    (numeric columns; categorical columns get their most frequent value)."""
+    categorical_encoding: Literal["one_hot", "embedding"] = "one_hot"
+    embedding_dim: PositiveInt = 8
+    """Width of each categorical column's embedding (with categorical_encoding: embedding)."""
+    test_path: Path | None = None
+    """An optional test table with the same columns; otherwise data.split.test is held out."""
+
+    def load(self) -> Arrays:
+        frame = self._clean(read_csv(self.path), self.path)
+        columns = self.columns(frame)
+        x_train, y_train = self._arrays(frame, columns, self.path)
+        x_test = y_test = None
+        if self.test_path is not None:
+            test = self._clean(read_csv(self.test_path), self.test_path)
+            x_test, y_test = self._arrays(test, columns, self.test_path)
+        return Arrays(
+            x_train=x_train,
+            y_train=y_train,
+            x_test=x_test,
+            y_test=y_test,
+            kind="table",
+            feature_names=list(columns),
+            example_shape=(len(columns),),
+        )
+
+    def info(self) -> DatasetInfo:
+        arrays = self.load()
+        return DatasetInfo(arrays.shape, arrays.class_names)
+
+    def columns(self, frame) -> dict[str, str]:
+        """Input column -> `numeric` or `categorical`."""
+        names = [column_name(c) for c in (self.features or [])]
+        require_columns(frame, [column_name(self.target)], self.path, "target")
+        require_columns(frame, names + [column_name(c) for c in self.drop], self.path, "feature")
+        dropped = {column_name(self.target), *(column_name(c) for c in self.drop)}
+        names = names or [c for c in frame.columns if c not in dropped]
+        declared = {column_name(c) for c in self.categorical or []}
+        require_columns(frame, sorted(declared), self.path, "categorical")
+        if self.categorical is None:
+            declared = {c for c in names if not _mostly_numbers(frame[c])}
+        return {c: "categorical" if c in declared else "numeric" for c in names}
+
+    def _clean(self, frame, path: Path):
+        frame = frame.drop_duplicates().reset_index(drop=True)
+        if self.missing == "drop":
+            frame = frame.dropna().reset_index(drop=True)
+        else:
+            frame = frame.dropna(subset=[column_name(self.target)]).reset_index(drop=True)
+        if frame.empty:
+            raise DataError(f"{path}: no rows left after dropping duplicates and rows with missing values")
+        return frame
+
+    def _arrays(self, frame, columns: dict[str, str], path: Path):
+        """Column arrays (numeric: float32 with NaN; categorical: str with "") and the raw target."""
+        require_columns(frame, list(columns), path, "feature")
+        x = {name: table_column(frame, name, kind, path) for name, kind in columns.items()}
+        return x, frame[column_name(self.target)].to_numpy()
+
+    def model_input(self, shape, x_train: Any = None):
+        """One input per column; numeric: fill, standardise; categorical: fill, look up, encode."""
+        import numpy as np
+
+        from dlkit.backend import keras
+        from dlkit.layers.custom import FillMissing
+
+        k = keras()
+        if x_train is None:  # a dry run: the table is local, read it
+            x_train = self.load().x_train
+        inputs, encoded = {}, []
+        for name, values in x_train.items():
+            if values.dtype.kind == "f":
+                inputs[name] = k.Input(shape=(1,), name=name, dtype="float32")
+                fill = {"median": np.nanmedian, "most_frequent": _mode}.get(self.missing, np.nanmean)(values)
+                filled = np.where(np.isnan(values), fill, values)
+                x = FillMissing(float(fill), name=f"{name}_fill")(inputs[name])
+                x = k.layers.Normalization(mean=filled.mean(), variance=filled.var(), name=f"{name}_scale")(x)
+            else:
+                inputs[name] = k.Input(shape=(1,), name=name, dtype="string")
+                present = values[values != ""]
+                vocabulary = sorted(set(present.tolist()))
+                x = FillMissing(_mode(present) if len(present) else "", name=f"{name}_fill")(inputs[name])
+                if self.categorical_encoding == "one_hot":
+                    x = k.layers.StringLookup(vocabulary=vocabulary, output_mode="one_hot", name=f"{name}_lookup")(x)
+                else:
+                    x = k.layers.StringLookup(vocabulary=vocabulary, name=f"{name}_lookup")(x)
+                    x = k.layers.Embedding(len(vocabulary) + 1, self.embedding_dim, name=f"{name}_embed")(x)
+                    x = k.layers.Flatten(name=f"{name}_flat")(x)
+            encoded.append(x)
+        features = k.layers.Concatenate(name="features")(encoded) if len(encoded) > 1 else encoded[0]
+        return inputs, features
+
+
+def _mostly_numbers(column) -> bool:
+    """Numeric, or text that mostly parses as numbers (a column with a few bad cells, which
+    `numeric_column` then names, rather than a column of categories)."""
+    import pandas as pd
+
+    if column.dtype != object:
+        return True
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
+
+
+def _mode(values):
+    import numpy as np
+
+    values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+    uniques, counts = np.unique(values, return_counts=True)
+    if not len(uniques):
+        return 0.0
+    best = uniques[counts.argmax()]
+    return str(best) if values.dtype.kind in "USO" else float(best)

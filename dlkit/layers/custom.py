@@ -1,0 +1,31 @@
+"""dlkit's own Keras layers, registered as serializables so `model.keras` loads in safe mode.
+Imports Keras: load it lazily (`dlkit.runs.load_run_model` does before loading a model)."""
+
+from __future__ import annotations
+
+from dlkit.backend import keras
+
+k = keras()
+
+
+@k.saving.register_keras_serializable(package="dlkit")
+class FillMissing(k.layers.Layer):
+    """Replace missing values (NaN, or "" for strings) with `value`, a statistic of the training
+    split, so that predict fills a missing cell exactly as training did."""
+
+    def __init__(self, value, **kwargs):
+        super().__init__(**kwargs)
+        self.value = value
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        if inputs.dtype == tf.string:
+            return tf.where(tf.equal(inputs, ""), tf.constant(str(self.value)), inputs)
+        return tf.where(tf.math.is_nan(inputs), tf.cast(self.value, inputs.dtype), inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "value": self.value}
