@@ -13,7 +13,7 @@ def describe_model(config: ExperimentConfig) -> dict:
     """Parameters and shapes of the model the config builds, from the dataset's known input shape
     (no data is downloaded)."""
     info = config.data.loader().info()
-    model = build_model(config, config.data.loader().model_input(info.shape))
+    model = build_model(config, config.data.loader().model_input(info.shape), info.kind)
     if config.task != "classification" or info.class_names:
         check_output(model, config, info.class_names or [])
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)

@@ -8,12 +8,17 @@ from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
 
 
-def build_model(config: ExperimentConfig, model_input):
+def build_model(config: ExperimentConfig, model_input, kind: str):
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
-    dataset's own encoders); a layer Keras rejects is a ConfigError naming it."""
+    dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
     inputs, x = model_input
     for section in ("preprocess", "augment"):
         for i, step in enumerate(getattr(config.data, section)):
+            if step.images_only and kind != "image":
+                raise ConfigError(
+                    f"data.{section}.{i} ({step.type_name}): works on images, but {config.data.dataset} "
+                    f"gives {kind} data"
+                )
             x = _apply(f"data.{section}.{i}", step, x)
     outputs = {INPUT_NAME: x}
     for i, spec in enumerate(config.model.layers):

@@ -121,3 +121,9 @@ def test_runs_table_lists_the_run(trained_run, cli):
     run_dir, _ = trained_run
     result = cli("runs", run_dir.parent)
     assert result.exit_code == 0 and run_dir.name in result.stdout.replace("\n", "") and "completed" in result.stdout
+
+
+def test_text_is_refused_by_an_image_run(trained_run, cli):
+    run_dir, _ = trained_run
+    result = cli("predict", "--text", "hello", "--run", run_dir)
+    assert result.exit_code == 2 and "--text needs a run trained on text; this one takes image inputs" in result.stderr

@@ -85,6 +85,7 @@ class DatasetInfo:
 
     shape: tuple[int, ...]
     class_names: list[str] | None
+    kind: str = "image"
 
 
 class Dataset(Spec):
@@ -96,7 +97,7 @@ class Dataset(Spec):
     def info(self) -> DatasetInfo:
         """Loaders whose data must be downloaded override this with the known shape."""
         arrays = self.load()
-        return DatasetInfo(arrays.shape, arrays.class_names)
+        return DatasetInfo(arrays.shape, arrays.class_names, arrays.kind)
 
     def model_input(self, shape: tuple[int, ...], x_train: Any = None):
         """The model's input and the tensor the preprocessing steps start from. Datasets whose

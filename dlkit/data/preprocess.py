@@ -18,6 +18,8 @@ class Step(KerasSpec):
     keras_module = "layers"
     #: Augmentation steps are random and run only while training; they belong in `data.augment`.
     augment: ClassVar[bool] = False
+    #: Steps that make sense only for (H, W, C) images.
+    images_only: ClassVar[bool] = True
 
 
 @PREPROCESS.register()
@@ -25,6 +27,7 @@ class Rescale(Step):
     """Multiply by `scale` and add `offset` (1/255 maps 0-255 pixels to 0-1)."""
 
     keras_class = "Rescaling"
+    images_only = False
     scale: float
     offset: float = 0.0
 
@@ -34,6 +37,7 @@ class Reshape(Step):
     """Give each example a new shape (without the batch axis)."""
 
     keras_class = "Reshape"
+    images_only = False
     shape: list[int] = Field(min_length=1)
 
     def build(self):

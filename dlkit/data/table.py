@@ -108,7 +108,7 @@ class Csv(Dataset):
 
     def info(self) -> DatasetInfo:
         arrays = self.load()
-        return DatasetInfo(arrays.shape, arrays.class_names)
+        return DatasetInfo(arrays.shape, arrays.class_names, arrays.kind)
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""

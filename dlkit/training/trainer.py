@@ -32,7 +32,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
     """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
     seed_everything(config.seed, config.train.deterministic)
     data = prepare_data(config)
-    model = build_model(config, data.model_input())
+    model = build_model(config, data.model_input(), data.kind)
     check_output(model, config, data.class_names, data.target_dim)
     loss = config.train.loss
     model.compile(

@@ -1,0 +1,114 @@
+"""Raw text with labels: `text_folder` (one file per example) and `text_csv` (a column of texts).
+The vocabulary is fitted on the training split only and lives in the model (TextVectorization),
+so `dlkit predict --text "..."` takes raw strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import PositiveInt
+
+from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.table import column_name, read_csv, require_columns
+from dlkit.errors import DataError
+
+
+class TextDataset(Dataset):
+    max_tokens: PositiveInt = 20_000
+    """Vocabulary size, including the padding and out-of-vocabulary tokens."""
+    sequence_length: PositiveInt = 200
+    """Every text becomes this many token ids (cut or padded)."""
+    standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] = (
+        "lower_and_strip_punctuation"
+    )
+
+    def info(self) -> DatasetInfo:
+        return DatasetInfo((), sorted(set(self.load().y_train.tolist())), "text")
+
+    def model_input(self, shape, x_train: Any = None):
+        from dlkit.backend import keras
+
+        k = keras()
+        inputs = k.Input(shape=(1,), dtype="string", name="text")
+        vectorize = k.layers.TextVectorization(
+            max_tokens=self.max_tokens,
+            output_sequence_length=self.sequence_length,
+            standardize=None if self.standardize == "none" else self.standardize,
+            name="vectorize",
+        )
+        if x_train is not None:
+            vectorize.adapt(x_train)
+        return inputs, vectorize(inputs)
+
+    def _arrays(self, texts: list[str], labels: list[str], test: tuple[list, list] | None) -> Arrays:
+        import numpy as np
+
+        def strings(values):
+            return np.array(values, dtype=str)
+
+        return Arrays(
+            x_train=strings(texts),
+            y_train=np.array(labels),
+            x_test=None if test is None else strings(test[0]),
+            y_test=None if test is None else np.array(test[1]),
+            kind="text",
+            example_shape=(),
+        )
+
+
+@DATASETS.register()
+class TextFolder(TextDataset):
+    """Texts in path/<class_name>/*.txt, one example per file (the aclImdb layout)."""
+
+    path: Path
+    test_path: Path | None = None
+    """An optional test folder with the same class sub-folders; otherwise data.split.test is held out."""
+    encoding: str = "utf-8"
+
+    def load(self) -> Arrays:
+        train = self._read(self.path)
+        test = self._read(self.test_path) if self.test_path is not None else None
+        return self._arrays(*train, test)
+
+    def _read(self, folder: Path) -> tuple[list[str], list[str]]:
+        if not folder.is_dir():
+            raise DataError(f"data.options.path: no such folder: {folder}")
+        classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if not classes:
+            raise DataError(f"{folder}: no class folders; expected {folder}/<class_name>/<text files>")
+        texts, labels = [], []
+        for name in classes:
+            files = sorted((folder / name).glob("*.txt"))
+            if not files:
+                raise DataError(f"{folder / name}: empty class folder (no .txt files)")
+            for path in files:
+                try:
+                    texts.append(path.read_text(encoding=self.encoding))
+                except UnicodeDecodeError as e:
+                    raise DataError(f"{path}: not {self.encoding} text ({e.reason} at byte {e.start})") from None
+                labels.append(name)
+        return texts, labels
+
+
+@DATASETS.register()
+class TextCsv(TextDataset):
+    """Texts and labels from two columns of a CSV file."""
+
+    path: Path
+    text_column: str = "text"
+    label_column: str = "label"
+    test_path: Path | None = None
+
+    def load(self) -> Arrays:
+        train = self._read(self.path)
+        test = self._read(self.test_path) if self.test_path is not None else None
+        return self._arrays(*train, test)
+
+    def _read(self, path: Path) -> tuple[list[str], list[str]]:
+        frame = read_csv(path)
+        text, label = column_name(self.text_column), column_name(self.label_column)
+        require_columns(frame, [text], path, "text")
+        require_columns(frame, [label], path, "label")
+        frame = frame.dropna(subset=[text, label])
+        return frame[text].astype(str).tolist(), frame[label].astype(str).tolist()

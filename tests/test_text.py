@@ -1,0 +1,110 @@
+"""Text datasets: the vocabulary is fitted on the training split and travels inside the model."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import write_config
+from dlkit.data import DATASETS
+
+GOOD = ["great", "wonderful", "loved", "excellent", "superb", "delightful"]
+BAD = ["awful", "terrible", "boring", "hated", "dreadful", "poor"]
+
+
+def reviews(n, seed=0):
+    rng = np.random.default_rng(seed)
+    filler = ["the", "film", "was", "a", "plot", "and", "actors", "it"]
+    texts, labels = [], []
+    for i in range(n):
+        label = "pos" if i % 2 else "neg"
+        words = list(rng.choice(filler, 6)) + list(rng.choice(GOOD if label == "pos" else BAD, 2))
+        rng.shuffle(words)
+        texts.append(" ".join(words).capitalize() + "!")
+        labels.append(label)
+    return texts, labels
+
+
+def text_config(dataset, options):
+    return {
+        "name": "text",
+        "seed": 1,
+        "data": {"dataset": dataset, "options": {"sequence_length": 12, "max_tokens": 100, **options},
+                 "batch_size": 16},
+        "model": {"layers": [{"type": "embedding", "input_dim": 100, "output_dim": 8},
+                             "global_average_pooling1d",
+                             {"type": "dense", "units": 2, "activation": "softmax"}]},
+        "train": {"epochs": 12, "optimizer": {"type": "adam", "learning_rate": 0.05}},
+    }  # fmt: skip
+
+
+def test_text_folder_trains_and_predicts_raw_strings(tmp_path, cli):
+    texts, labels = reviews(120)
+    for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+        (tmp_path / "reviews" / label).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "reviews" / label / f"{i}.txt").write_text(text)
+    config = text_config("text_folder", {"path": str(tmp_path / "reviews")})
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.stderr
+    run_dir = (tmp_path / "runs" / "latest").resolve()
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] >= 0.9
+    (tmp_path / "new.txt").write_text("The plot was DREADFUL and boring.\n\nA superb, wonderful film\n")
+    out = cli("predict", tmp_path / "new.txt", "--text", "I loved it, excellent", "--run", run_dir, "--json")
+    assert out.exit_code == 0, out.stderr
+    rows = json.loads(out.stdout)["predictions"]
+    assert [r["label"] for r in rows] == ["pos", "neg", "pos"]
+    assert [r["input"] for r in rows][1:] == [f"{tmp_path / 'new.txt'}:1", f"{tmp_path / 'new.txt'}:2"]
+
+
+def test_vocabulary_comes_from_the_training_split_only(tmp_path):
+    import keras
+
+    texts, labels = reviews(40)
+    dataset = DATASETS.get("text_csv")(path=tmp_path / "x.csv", sequence_length=5)
+    inputs, _ = dataset.model_input((), np.array(texts[:10]))
+    vectorize = next(layer for layer in keras.Model(inputs, _).layers if layer.name == "vectorize")
+    seen = {w.strip("!").lower() for t in texts[:10] for w in t.split()}
+    assert set(vectorize.get_vocabulary()[2:]) == seen
+
+
+def test_text_csv(tmp_path, cli):
+    texts, labels = reviews(100, seed=2)
+    lines = ["Review,Sentiment"] + [f'"{t}",{label}' for t, label in zip(texts, labels, strict=True)]
+    (tmp_path / "reviews.csv").write_text("\n".join(lines) + "\n")
+    options = {"path": str(tmp_path / "reviews.csv"), "text_column": "review", "label_column": "sentiment"}
+    result = cli(
+        "train", write_config(tmp_path, text_config("text_csv", options)), "--runs-dir", tmp_path / "runs", "-q"
+    )
+    assert result.exit_code == 0, result.stderr
+    info = json.loads((tmp_path / "runs" / "latest" / "run.json").read_text())
+    assert info["classes"] == ["neg", "pos"] and info["input"]["kind"] == "text"
+    out = cli("predict", "--text", "awful and boring", "--run", tmp_path / "runs" / "latest", "--json")
+    assert json.loads(out.stdout)["predictions"][0]["label"] == "neg"
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda root: (root / "pos").mkdir(parents=True), "pos: empty class folder (no .txt files)"),
+        (lambda root: ((root / "pos").mkdir(parents=True), (root / "pos" / "a.txt").write_bytes(b"\xff\xfe\xfa")),
+         "a.txt: not utf-8 text"),
+    ],
+)  # fmt: skip
+def test_bad_text_folders(tmp_path, cli, setup, message):
+    setup(tmp_path / "reviews")
+    config = text_config("text_folder", {"path": str(tmp_path / "reviews")})
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 1 and message in result.stderr
+
+
+def test_image_steps_on_text_fail_at_build(tmp_path, cli):
+    config = text_config("text_folder", {"path": str(tmp_path)})
+    config["data"]["augment"] = [{"type": "random_flip"}]
+    texts, labels = reviews(20)
+    for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+        (tmp_path / label).mkdir(exist_ok=True)
+        (tmp_path / label / f"{i}.txt").write_text(text)
+    result = cli("validate", write_config(tmp_path, config), "--dry-run")
+    assert result.exit_code == 2
+    assert "data.augment.0 (random_flip): works on images, but text_folder gives text data" in result.stderr
