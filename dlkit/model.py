@@ -8,9 +8,13 @@ from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
 
 
-def build_model(config: ExperimentConfig, model_input, kind: str):
+def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None):
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
-    dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
+    dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it.
+
+    Steps fitted on data (normalize) see the training split as the earlier steps leave it;
+    `train_batches()` gives it as a tf.data dataset. Without it (a dry run) they get neutral
+    statistics: the shapes are right, the numbers are not."""
     inputs, x = model_input
     for section in ("preprocess", "augment"):
         for i, step in enumerate(getattr(config.data, section)):
@@ -19,7 +23,10 @@ def build_model(config: ExperimentConfig, model_input, kind: str):
                     f"data.{section}.{i} ({step.type_name}): works on images, but {config.data.dataset} "
                     f"gives {kind} data"
                 )
-            x = _apply(f"data.{section}.{i}", step, x)
+            examples = None
+            if step.fitted and train_batches is not None:
+                examples = keras().Model(inputs, x).predict(train_batches(), verbose=0)
+            x = _apply(f"data.{section}.{i}", step, x, step.build(examples) if step.fitted else None)
     outputs = {INPUT_NAME: x}
     for i, spec in enumerate(config.model.layers):
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
@@ -30,10 +37,10 @@ def build_model(config: ExperimentConfig, model_input, kind: str):
     return keras().Model(inputs, x, name=config.name)
 
 
-def _apply(where: str, spec, inputs):
-    """Build the spec's layer and call it; what Keras rejects becomes a ConfigError naming it."""
+def _apply(where: str, spec, inputs, layer=None):
+    """Build the spec's layer (unless given) and call it; what Keras rejects becomes a ConfigError naming it."""
     try:
-        return spec.build()(inputs)
+        return (layer or spec.build())(inputs)
     except (ValueError, TypeError) as e:
         message = " ".join(str(e).split())
         raise ConfigError(f"{where} ({spec.type_name}): {message}") from None

@@ -40,6 +40,8 @@ def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int
         rows, examples = _csv_rows(inputs, model, info["input"].get("features"), kind)
     elif kind == "text":
         rows, examples = _texts(inputs, texts)
+    elif kind == "sequence":
+        rows, examples = _windows(inputs, info["input"].get("features"), model.input_shape[1])
     else:
         raise UsageError(f"{run_dir}: predict does not know inputs of kind {kind!r}")
     good = [row for row in rows if "error" not in row]
@@ -109,6 +111,25 @@ def _csv_rows(inputs, model, features, kind):
         return rows, {name: np.array(values, dtype=object if wanted[name] == "categorical" else "float32")[:, None]
                       for name, values in columns.items()}  # fmt: skip
     return rows, np.stack([np.array(values, dtype="float32") for values in columns.values()], axis=1)
+
+
+def _windows(inputs, features, window: int):
+    """Every `window` consecutive rows of each CSV file (time-ordered), one example each."""
+    from dlkit.data.sequence import windows
+    from dlkit.data.table import numeric_column, read_csv, require_columns
+
+    rows, examples = [], []
+    for path in expand_inputs(inputs, {".csv"}):
+        frame = read_csv(path)
+        names = features or list(frame.columns)
+        require_columns(frame, names, path, "feature")
+        series = np.stack([numeric_column(frame, name, path) for name in names], axis=1)
+        starts, x = windows(series, window)
+        rows += [{"input": f"{path}:{s + 2}-{s + window + 1}"} for s in starts]
+        examples.append(x)
+    if not rows:
+        raise UsageError("no CSV files to predict")
+    return rows, np.concatenate(examples).astype("float32")
 
 
 def _cell(value, kind: str, name: str):

@@ -131,3 +131,14 @@ def test_preprocessing_resize_and_reshape(tmp_path, cli):
     }
     summary = json.loads(cli("validate", write_config(tmp_path, flat), "--dry-run", "--json").stdout)
     assert summary["params"] == 650
+
+
+def test_labels_outside_the_classes_are_a_data_error(tmp_path, cli):
+    x = np.zeros((30, 4, 4), dtype="uint8")
+    y = np.arange(30) % 3
+    data = {**TINY, "task": "binary",
+            "data": {**TINY["data"], "dataset": "npz", "options": {"path": _npz(tmp_path, x, y)}},
+            "model": {"layers": ["flatten", {"type": "dense", "units": 1, "activation": "sigmoid"}]}}  # fmt: skip
+    result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 1
+    assert "npz: training labels must be 0..1 for 2 classes (binary). Received: 0..2" in result.stderr

@@ -37,5 +37,7 @@ class TrainConfig(Strict):
     """Default: accuracy (classification), accuracy and auc (binary), mae (regression)."""
     callbacks: list[CALLBACKS.field] = []
     checkpoint: CheckpointConfig = CheckpointConfig()
+    steps_per_execution: PositiveInt = 1
+    """Batches run per call into TensorFlow; more cuts Python overhead for small models."""
     deterministic: bool = True
     """Deterministic TF ops: the same config and seed give the same metrics on the same machine."""

@@ -57,6 +57,9 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         arrays.y_train, arrays.y_test = (_numbers(config, y) for y in (arrays.y_train, arrays.y_test))
     elif not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
         _encode_labels(arrays)
+    class_names = _class_names(config, arrays)
+    if config.task != "regression":
+        _check_label_range(config, arrays, class_names)
     split = config.data.split
     splits = make_splits(
         arrays,
@@ -69,7 +72,7 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     about = dataclasses.replace(
         arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape
     )
-    return PreparedData(splits, _class_names(config, arrays), arrays.fingerprint(), loader, about)
+    return PreparedData(splits, class_names, arrays.fingerprint(), loader, about)
 
 
 def _numbers(config: ExperimentConfig, y):
@@ -93,6 +96,15 @@ def _encode_labels(arrays: Arrays) -> None:
         for y in (arrays.y_train, arrays.y_test)
     )
     arrays.class_names = names
+
+
+def _check_label_range(config: ExperimentConfig, arrays: Arrays, class_names: list[str]) -> None:
+    for part, y in (("training", arrays.y_train), ("test", arrays.y_test)):
+        if y is not None and len(y) and (y.min() < 0 or y.max() >= len(class_names)):
+            raise DataError(
+                f"{config.data.dataset}: {part} labels must be 0..{len(class_names) - 1} for "
+                f"{len(class_names)} classes ({config.task}). Received: {int(y.min())}..{int(y.max())}"
+            )
 
 
 def _class_names(config: ExperimentConfig, arrays) -> list[str]:

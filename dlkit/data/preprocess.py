@@ -20,6 +20,8 @@ class Step(KerasSpec):
     augment: ClassVar[bool] = False
     #: Steps that make sense only for (H, W, C) images.
     images_only: ClassVar[bool] = True
+    #: Steps whose statistics are fitted on the training split: `build(examples)`.
+    fitted: ClassVar[bool] = False
 
 
 @PREPROCESS.register()
@@ -53,6 +55,44 @@ class Resize(Step):
     width: PositiveInt
     interpolation: Literal["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"] = "bilinear"
     crop_to_aspect_ratio: bool = False
+
+
+@PREPROCESS.register()
+class Normalize(Step):
+    """Subtract the mean and divide by the standard deviation, per channel (or feature), as
+    fitted on the training split."""
+
+    images_only = False
+    fitted = True
+
+    def build(self, examples=None):
+
+        from dlkit.backend import keras
+
+        if examples is None:
+            return keras().layers.Normalization(mean=0.0, variance=1.0)
+        axes = tuple(range(examples.ndim - 1))
+        return keras().layers.Normalization(mean=examples.mean(axis=axes), variance=examples.var(axis=axes))
+
+
+@PREPROCESS.register()
+class Grayscale(Step):
+    """Convert RGB images to one grayscale channel."""
+
+    def build(self):
+        from dlkit.layers.custom import ToGrayscale
+
+        return ToGrayscale()
+
+
+@PREPROCESS.register()
+class Rgb(Step):
+    """Convert grayscale images to three identical RGB channels."""
+
+    def build(self):
+        from dlkit.layers.custom import ToRgb
+
+        return ToRgb()
 
 
 @PREPROCESS.register()
@@ -105,6 +145,25 @@ class RandomTranslation(Augment):
     height_factor: float = Field(ge=0, le=1)
     width_factor: float = Field(ge=0, le=1)
     fill_mode: Literal["reflect", "wrap", "constant", "nearest"] = "reflect"
+
+
+@PREPROCESS.register()
+class RandomBrightness(Augment):
+    """Shift image brightness at random by up to `factor` of `value_range`."""
+
+    keras_class = "RandomBrightness"
+    factor: float = Field(gt=0, le=1)
+    value_range: list[float] = Field([0, 255], min_length=2, max_length=2)
+    """The pixel range at this point: [0, 255] before a rescale step, [0, 1] after one."""
+
+
+@PREPROCESS.register()
+class RandomCrop(Augment):
+    """Crop a random `height` x `width` region while training (the centre at predict time)."""
+
+    keras_class = "RandomCrop"
+    height: PositiveInt
+    width: PositiveInt
 
 
 @PREPROCESS.register()

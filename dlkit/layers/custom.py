@@ -29,3 +29,29 @@ class FillMissing(k.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "value": self.value}
+
+
+@k.saving.register_keras_serializable(package="dlkit")
+class ToGrayscale(k.layers.Layer):
+    """RGB (H, W, 3) to grayscale (H, W, 1), with the ITU-R 601 weights of tf.image."""
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.image.rgb_to_grayscale(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 1)
+
+
+@k.saving.register_keras_serializable(package="dlkit")
+class ToRgb(k.layers.Layer):
+    """Grayscale (H, W, 1) to RGB (H, W, 3) by repeating the channel."""
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.image.grayscale_to_rgb(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 3)

@@ -32,16 +32,21 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
     """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
     seed_everything(config.seed, config.train.deterministic)
     data = prepare_data(config)
-    model = build_model(config, data.model_input(), data.kind)
-    check_output(model, config, data.class_names, data.target_dim)
     loss = config.train.loss
+    one_hot = len(data.class_names) if loss.labels == "one_hot" else None
+    batches = dict(batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode)
+
+    def train_examples():
+        return to_dataset(data.splits.train, shuffle=False, **batches).map(lambda x, y: x)
+
+    model = build_model(config, data.model_input(), data.kind, train_examples)
+    check_output(model, config, data.class_names, data.target_dim)
     model.compile(
         optimizer=config.train.optimizer.build(),
         loss=loss.build(),
         metrics=[m.build(loss) for m in config.train.metrics],
+        steps_per_execution=config.train.steps_per_execution,
     )
-    one_hot = len(data.class_names) if loss.labels == "one_hot" else None
-    batches = dict(batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode)
     train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, **batches)
     val_ds = to_dataset(data.splits.val, shuffle=False, **batches) if data.splits.val is not None else None
 
