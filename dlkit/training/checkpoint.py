@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from dlkit.backend import keras
+from dlkit.runs import atomic_write
 
 BEST, LAST = "best.keras", "last.keras"
 
@@ -33,4 +34,5 @@ class Checkpoint(keras().callbacks.Callback):
             return
         if (value < self.best) if self.direction == "min" else (value > self.best):
             self.best, self.best_epoch = float(value), epoch
-            self._save(BEST)
+            # The same weights as last.keras: copy its bytes rather than serialise the model again.
+            atomic_write(self.folder / BEST, (self.folder / LAST).read_bytes())
