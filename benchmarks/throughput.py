@@ -95,8 +95,13 @@ def write_config(path: Path, npz: Path, epochs: int) -> None:
                 {"type": "dense", "units": 10, "activation": "softmax"},
             ]
         },
-        "train": {"epochs": epochs, "optimizer": "adam", "loss": "sparse_categorical_crossentropy",
-                  "metrics": ["accuracy"], "checkpoint": {"monitor": "val_loss"}},
+        "train": {
+            "epochs": epochs,
+            "optimizer": "adam",
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+            "checkpoint": {"monitor": "val_loss"},
+        },
     }
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -128,27 +133,30 @@ def worker_plain(npz: Path, epochs: int) -> tuple[object, int]:
         x, y = f["x_train"], f["y_train"]
     x = np.expand_dims(x.astype("float32") / 255, -1)  # as the Keras MNIST example does
     keras.utils.set_random_seed(SEED)
-    model = keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     t = timer(keras)
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, shuffle=True, validation_split=VALIDATION,
-              callbacks=[t], verbose=0)
+    model.fit(
+        x, y, batch_size=BATCH, epochs=epochs, shuffle=True, validation_split=VALIDATION, callbacks=[t], verbose=0
+    )
     return t, len(x) - int(len(x) * VALIDATION)
 
 
 def worker_dlkit(config_path: Path, epochs: int) -> tuple[object, int]:
+    import numpy as np
+
     from dlkit.backend import keras
     from dlkit.config import load_config
     from dlkit.training.trainer import train
-
-    import numpy as np
 
     config = load_config(config_path)
     t = timer(keras())
@@ -215,16 +223,21 @@ def main() -> None:
                 r = run_worker(kind, npz if kind == "plain" else config, args.epochs)
                 r["rate"] = r["samples"] / r["seconds"]
                 runs[kind].append(r)
-                print(f"  run {i + 1} {kind:5}: {r['samples']} samples in {r['seconds']:.2f} s = "
-                      f"{r['rate']:,.0f}/s, loss {r['logs']['loss']:.4f}", flush=True)
+                print(
+                    f"  run {i + 1} {kind:5}: {r['samples']} samples in {r['seconds']:.2f} s = "
+                    f"{r['rate']:,.0f}/s, loss {r['logs']['loss']:.4f}",
+                    flush=True,
+                )
         e2e = wall([dlkit, "train", str(config), "--runs-dir", str(tmp / "runs")], 1)
     help_times = wall([dlkit, "--help"], 5)
     validate_times = wall([dlkit, "validate", "configs/quickstart.yaml"], 5)
 
     rate = {k: [r["rate"] for r in v] for k, v in runs.items()}
     ratio = statistics.median(rate["dlkit"]) / statistics.median(rate["plain"])
-    print(f"\n{args.samples:,} samples ({1 - VALIDATION:.0%} trained), {args.epochs} epochs, "
-          f"batch {BATCH}, {args.repeats} run(s) per side: median (min-max)")
+    print(
+        f"\n{args.samples:,} samples ({1 - VALIDATION:.0%} trained), {args.epochs} epochs, "
+        f"batch {BATCH}, {args.repeats} run(s) per side: median (min-max)"
+    )
     rows = [
         ("samples/s plain", spread(rate["plain"], ",.0f")),
         ("samples/s dlkit", spread(rate["dlkit"], ",.0f")),
