@@ -12,8 +12,10 @@ What it measures
            same file as an `npz` dataset, `rescale` preprocessing, the same layers.
   Throughput = samples trained / wall time between `on_train_begin` and `on_train_end`, so TF import,
   data generation and loading, model building and dlkit's after-training evaluation are excluded.
-  Per-epoch validation, and dlkit's per-epoch checkpoint saves, are inside that window on both sides.
+  Per-epoch validation (both sides) and dlkit's checkpoint saves are inside that window.
   Also timed: `dlkit train` end to end (once), `dlkit --help` and `dlkit validate` (median of 5).
+  Each run also reports the CPU seconds other processes used meanwhile: on a shared 2-core machine,
+  a run with more than a few is not comparable; repeat it.
 
 Validation: 10% held out on both sides, so both train on 0.9 * samples examples per epoch and score
 the same number of validation examples. That is dlkit's default (`data.split.validation: 0.1`,
@@ -34,6 +36,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -176,13 +179,27 @@ def worker(kind: str, path: Path, epochs: int) -> None:
 # --- the driver ----------------------------------------------------------------------------------
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy (Linux), to spot other work during a run."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return math.nan
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
 def run_worker(kind: str, path: Path, epochs: int) -> dict:
     argv = [sys.executable, __file__, "--worker", kind, str(path), "--epochs", str(epochs)]
+    busy, before = busy_cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(argv, capture_output=True, text=True, env=ENV, cwd=REPO)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode or not lines:
         sys.exit(f"{kind} worker failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return json.loads(lines[-1][7:])
+    result = json.loads(lines[-1][7:])
+    own = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    result["other_cpu"] = busy_cpu_seconds() - busy - own
+    return result
 
 
 def wall(argv: list[str], repeats: int) -> list[float]:
@@ -225,7 +242,8 @@ def main() -> None:
                 runs[kind].append(r)
                 print(
                     f"  run {i + 1} {kind:5}: {r['samples']} samples in {r['seconds']:.2f} s = "
-                    f"{r['rate']:,.0f}/s, loss {r['logs']['loss']:.4f}",
+                    f"{r['rate']:,.0f}/s, loss {r['logs']['loss']:.4f}; other processes used "
+                    f"{r['other_cpu']:.0f} CPU s meanwhile",
                     flush=True,
                 )
         e2e = wall([dlkit, "train", str(config), "--runs-dir", str(tmp / "runs")], 1)

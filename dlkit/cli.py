@@ -244,6 +244,27 @@ def list_(
     out.print(table)
 
 
+@app.command("to-csv")
+@_user_errors
+def to_csv(
+    dataset: str = typer.Argument(..., help="A table dataset: iris, wine, breast_cancer, diabetes, boston_housing."),
+    path: Path = typer.Argument(..., help="The CSV file to write."),
+):
+    """Write a table dataset to a CSV file (features as columns, the label in `target`), e.g. for the csv dataset."""
+    from dlkit.data.dataset import DATASETS
+    from dlkit.data.table import write_table
+    from dlkit.errors import UsageError
+    from dlkit.registry import UnknownNameError
+
+    try:
+        name = DATASETS.canonical(dataset)
+    except UnknownNameError as e:
+        raise UsageError(f"dlkit to-csv: {e}") from None
+    rows = write_table(name, path)
+    err.print(f"{name}: {rows} rows written", highlight=False)
+    typer.echo(str(path))
+
+
 @app.command()
 @_user_errors
 def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run folders.")):

@@ -4,12 +4,13 @@ on the saved `model.keras`, so their numbers agree exactly.
 The figures come from one prediction pass: `loss` and `train.metrics` as Keras computes them
 (named as Keras names them), plus the `eval.metrics` report computed with scikit-learn
 (precision, recall and F1 macro-averaged over classes). `loss` is the data loss, without the
-model's regularisation penalties.
+model's regularisation penalties. `write_report` draws the plots of a task, for both of them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -65,13 +66,36 @@ def evaluate_run(run_dir: Path, split: str = "test", overrides=()) -> tuple[dict
     out = Path(run_dir) / "eval"
     out.mkdir(exist_ok=True)
     write_json(out / "metrics.json", metrics)
-    rows = []
-    if config.task != "regression":
-        rows, matrix = class_report(config, data.split(split), outputs[split], data.class_names)
-        write_json(out / "classification_report.json", rows)
-        write_json(out / "confusion_matrix.json", {"classes": data.class_names, "matrix": matrix.tolist()})
-        plots.confusion_matrix(matrix, data.class_names, out / "confusion_matrix.png", f"{split} split")
-    return metrics, rows
+    report = write_report(config, data.split(split), outputs[split], data.class_names, out, f"{split} split")
+    for stem, content in report.items():
+        write_json(out / f"{stem}.json", content)
+    return metrics, report.get("classification_report", [])
+
+
+def write_report(
+    config: ExperimentConfig, split: Split, outputs: np.ndarray, class_names: list[str], folder: Path, title: str
+) -> dict[str, Any]:
+    """Draw the task's plots of one split into `folder`: the confusion matrix (and the ROC curve
+    for binary), or the residuals for regression. Returns the data behind them by file stem
+    (`classification_report`, `confusion_matrix`, `roc_curve`), which `dlkit eval` keeps as JSON."""
+    if config.task == "regression":
+        # Several targets share one plot: each point is one target of one example.
+        y_pred = outputs.reshape(split.y.shape)
+        plots.residuals(split.y.ravel(), y_pred.ravel(), folder / "residuals.png", title)
+        return {}
+    rows, matrix = class_report(config, split, outputs, class_names)
+    plots.confusion_matrix(matrix, class_names, folder / "confusion_matrix.png", title)
+    report = {"classification_report": rows, "confusion_matrix": {"classes": class_names, "matrix": matrix.tolist()}}
+    if config.task == "binary" and len(np.unique(split.y)) == 2:
+        from sklearn import metrics as skm
+
+        fpr, tpr, thresholds = skm.roc_curve(split.y, probabilities(config, outputs).reshape(-1))
+        auc = float(skm.auc(fpr, tpr))
+        plots.roc_curve(fpr, tpr, auc, folder / "roc_curve.png", title)
+        # The first threshold is +inf (nothing predicted positive), which JSON cannot hold.
+        thresholds = [float(t) if np.isfinite(t) else None for t in thresholds]
+        report["roc_curve"] = {"auc": auc, "fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thresholds}
+    return report
 
 
 def score(config: ExperimentConfig, split: Split, outputs: np.ndarray) -> dict[str, float]:
@@ -85,7 +109,7 @@ def score(config: ExperimentConfig, split: Split, outputs: np.ndarray) -> dict[s
     y_pred = tf.constant(outputs)
     results = {"loss": float(loss_spec.build()(y_true, y_pred))}
     for spec in config.train.metrics:
-        metric = spec.build(loss_spec)
+        metric = spec.build(loss_spec, outputs.shape[-1])
         metric.update_state(y_true, y_pred)
         results[metric.name] = float(metric.result())
     for name, value in report_metrics(config, split.y, outputs).items():
@@ -114,7 +138,10 @@ def report_metrics(config: ExperimentConfig, y_true: np.ndarray, outputs: np.nda
             "precision": lambda: skm.precision_score(y_true, y_pred, **macro),
             "recall": lambda: skm.recall_score(y_true, y_pred, **macro),
             "f1": lambda: skm.f1_score(y_true, y_pred, **macro),
+            "roc_auc": lambda: skm.roc_auc_score(y_true, probabilities(config, outputs).reshape(-1)),
         }
+        if len(np.unique(y_true)) < 2:
+            wanted.discard("roc_auc")  # undefined on a split with one class only
     return {name: float(values[name]()) for name in sorted(wanted)}
 
 

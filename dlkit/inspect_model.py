@@ -21,7 +21,7 @@ def describe_model(config: ExperimentConfig) -> dict:
         "params": int(model.count_params()),
         "trainable_params": trainable,
         "non_trainable_params": int(model.count_params()) - trainable,
-        "input_shape": list(model.input_shape[1:]),
+        "input_shape": _without_batch(model.input_shape),
         "output_shape": list(model.output_shape[1:]),
         "layers": [
             {
@@ -34,6 +34,13 @@ def describe_model(config: ExperimentConfig) -> dict:
         ],
         "keras": keras().__version__,
     }
+
+
+def _without_batch(shape) -> list:
+    """(None, 28, 28, 1) -> [28, 28, 1]; for several inputs (table columns), one such list each."""
+    if isinstance(shape, list):
+        return [_without_batch(s) for s in shape]
+    return list(shape[1:])
 
 
 def _output_shape(layer) -> tuple:

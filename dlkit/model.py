@@ -9,6 +9,22 @@ from dlkit.errors import ConfigError
 
 
 def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None):
+    """The model, its layers made under `train.precision`'s dtype policy; a mixed-precision model
+    ends in a float32 identity layer, so losses and predictions stay float32."""
+    k = keras()
+    previous = k.config.dtype_policy()
+    k.config.set_dtype_policy(config.train.precision)
+    try:
+        model = _build(config, model_input, kind, train_batches)
+        if config.train.precision != "float32":
+            outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(model.output)
+            model = k.Model(model.inputs, outputs, name=model.name)  # under the policy: loss scaling for float16
+        return model
+    finally:
+        k.config.set_dtype_policy(previous)
+
+
+def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None):
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
     dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it.
 

@@ -72,3 +72,34 @@ def confusion_matrix(matrix: np.ndarray, class_names: list[str], path: Path, tit
         for (i, j), n in np.ndenumerate(matrix):
             ax.text(j, i, str(n), ha="center", va="center", color="white" if n > threshold else "black", fontsize=8)
     _save(fig, path)
+
+
+def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auc: float, path: Path, title: str) -> None:
+    """True- against false-positive rate over every threshold; the diagonal is a random guess."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot(fpr, tpr, label=f"model (AUC {auc:.4f})")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", label="chance (AUC 0.5)")
+    ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="false positive rate", ylabel="true positive rate", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    _save(fig, path)
+
+
+def residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> None:
+    """Predicted against true values (perfect on y = x), and the residuals (true - predicted)
+    against the predictions, where a pattern means something the model missed."""
+    plt = _figure()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8))
+    low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+    left.scatter(y_true, y_pred, s=8, alpha=0.5)
+    left.plot([low, high], [low, high], ls="--", color="grey", label="y = x")
+    left.set(xlabel="true", ylabel="predicted", title="predicted vs true")
+    left.legend()
+    right.scatter(y_pred, y_true - y_pred, s=8, alpha=0.5)
+    right.axhline(0, ls="--", color="grey")
+    right.set(xlabel="predicted", ylabel="residual (true - predicted)", title="residuals")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    _save(fig, path)

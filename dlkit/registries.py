@@ -7,7 +7,8 @@ from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.training.schedules import SCHEDULES
 
 REGISTRIES: dict[str, Registry] = {
-    r.listing: r for r in (LAYERS, DATASETS, PREPROCESS, CALLBACKS, OPTIMIZERS, LOSSES, METRICS)
+    r.listing: r for r in (LAYERS, DATASETS, PREPROCESS, CALLBACKS, OPTIMIZERS, SCHEDULES, LOSSES, METRICS)
 }

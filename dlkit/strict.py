@@ -27,7 +27,7 @@ def raise_at(loc: tuple, message: str, value: Any = None) -> NoReturn:
 class Strict(BaseModel):
     """A config mapping whose keys are exactly its fields."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

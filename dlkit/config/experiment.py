@@ -55,11 +55,24 @@ class ExperimentConfig(Strict):
             if name not in fitting:
                 raise_at(("eval", "metrics", i), f"{name!r} does not fit task {self.task!r}", name)
         self._check_monitors()
+        self._check_training_options()
         return self
+
+    def _check_training_options(self) -> None:
+        train = self.train
+        if train.class_weight is not None and self.task == "regression":
+            raise_at(("train", "class_weight"), "class weights need a classification or binary task")
+        if train.lr_schedule is not None:
+            for i, callback in enumerate(train.callbacks):
+                if callback.type_name == "reduce_lr_on_plateau":
+                    raise_at(
+                        ("train", "lr_schedule"),
+                        f"train.callbacks.{i} (reduce_lr_on_plateau) also sets the learning rate; keep one of the two",
+                    )
 
     def logged_names(self) -> list[str]:
         """What training logs per epoch: the loss and metrics, and their `val_` twins."""
-        names = ["loss", *(m.type_name for m in self.train.metrics)]
+        names = ["loss", *(m.logged_name for m in self.train.metrics)]
         return names + [f"val_{n}" for n in names] if self.data.split.validation > 0 else names
 
     def _check_monitors(self) -> None:

@@ -1,16 +1,17 @@
-"""`train:` epochs, optimizer, loss, metrics, callbacks, checkpointing."""
+"""`train:` epochs, optimizer and its schedule, loss, metrics, callbacks, checkpointing, how to compute."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import PositiveInt
+from pydantic import PositiveFloat, PositiveInt
 
 from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.training.schedules import SCHEDULES
 
 #: Logged quantities where higher is better (`auto` checkpoint mode).
 MAXIMISED = ("accuracy", "auc", "precision", "recall", "f1")
@@ -31,13 +32,24 @@ class CheckpointConfig(Strict):
 class TrainConfig(Strict):
     epochs: PositiveInt = 10
     optimizer: OPTIMIZERS.field = "adam"
+    lr_schedule: SCHEDULES.field | None = None
+    """How the learning rate changes over training (`dlkit list schedules`); default: constant."""
     loss: LOSSES.field | None = None
     """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse)."""
     metrics: list[METRICS.field] | None = None
     """Default: accuracy (classification), accuracy and auc (binary), mae (regression)."""
     callbacks: list[CALLBACKS.field] = []
     checkpoint: CheckpointConfig = CheckpointConfig()
-    steps_per_execution: PositiveInt = 1
-    """Batches run per call into TensorFlow; more cuts Python overhead for small models."""
+    class_weight: Literal["balanced"] | dict[str | int, PositiveFloat] | None = None
+    """Weigh each class's examples in the loss: `balanced` (inverse to its share of the training
+    split) or a map from class name (or index) to weight; classes not named weigh 1."""
+    steps_per_execution: PositiveInt = 8
+    """Batches run per call into TensorFlow: fewer round trips through Python, same results.
+    Batch-level callbacks (progress bars) then see every 8th batch."""
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
+    """Mixed precision computes in 16 bits with float32 weights: faster on GPUs with tensor cores
+    (float16) or CPUs/TPUs with bfloat16 units, slower elsewhere."""
+    jit_compile: Literal["auto"] | bool = "auto"
+    """Compile with XLA; `auto` lets Keras decide (off on CPU, where it measured slower)."""
     deterministic: bool = True
     """Deterministic TF ops: the same config and seed give the same metrics on the same machine."""

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import PositiveInt
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset
+from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.table import column_name, numeric_column, read_csv, require_columns
 from dlkit.errors import DataError
 
@@ -45,8 +45,14 @@ class Sequence(Dataset):
     """`value`: the target's future value (task: regression); `rises`: 1 if it is above its value
     at the window's end, else 0 (task: binary)."""
 
-    def load(self) -> Arrays:
+    def info(self) -> DatasetInfo:
+        """Known without the file when `features` names the columns (`validate --dry-run`)."""
+        if self.features is None:
+            return super().info()
+        classes = ["falls", "rises"] if self.label == "rises" else None
+        return DatasetInfo((self.window, len(self.features)), classes, "sequence")
 
+    def load(self) -> Arrays:
         series, target, names = self._series()
         starts, x = windows(series, self.window, self.stride, self.horizon)
         future = target[starts + self.window + self.horizon - 1]

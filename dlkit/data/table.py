@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
-from dlkit.errors import DataError
+from dlkit.errors import DataError, UsageError
 from dlkit.strict import did_you_mean
 
 
@@ -193,3 +193,26 @@ def _mode(values):
         return 0.0
     best = uniques[counts.argmax()]
     return str(best) if values.dtype.kind in "USO" else float(best)
+
+
+def write_table(dataset: str, path: Path) -> int:
+    """`dlkit to-csv`: a dataset of numeric feature rows (iris, wine, breast_cancer, diabetes,
+    boston_housing) as a CSV with its feature names as columns and the label in `target` (the
+    class name for classification), training and test rows together. Returns the row count."""
+    import numpy as np
+    import pandas as pd
+
+    from dlkit.runs import atomic_write
+
+    arrays = DATASETS.get(dataset)().load()
+    if arrays.kind != "array" or np.ndim(arrays.x_train) != 2:
+        raise UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
+    parts = [(arrays.x_train, arrays.y_train), (arrays.x_test, arrays.y_test)]
+    x = np.concatenate([p[0] for p in parts if p[0] is not None])
+    y = np.concatenate([p[1] for p in parts if p[1] is not None])
+    names = arrays.feature_names or [f"feature_{i}" for i in range(x.shape[1])]
+    frame = pd.DataFrame(x, columns=names)
+    frame["target"] = [arrays.class_names[int(v)] for v in y] if arrays.class_names else y
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(Path(path), frame.to_csv(index=False).encode())
+    return len(frame)

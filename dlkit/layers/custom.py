@@ -1,4 +1,4 @@
-"""dlkit's own Keras layers, registered as serializables so `model.keras` loads in safe mode.
+"""dlkit's own Keras layers and metrics, registered as serializables so `model.keras` loads in safe mode.
 Imports Keras: load it lazily (`dlkit.runs.load_run_model` does before loading a model)."""
 
 from __future__ import annotations
@@ -55,3 +55,62 @@ class ToRgb(k.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], 3)
+
+
+@k.saving.register_keras_serializable(package="dlkit")
+class ClassScore(k.metrics.Metric):
+    """Precision, recall or F1 from a per-class tally of the predicted class (argmax, or for one
+    sigmoid output `> threshold`) against the label (an index or one-hot). With `positive_only`
+    (binary tasks) the score is class 1's; otherwise the mean over the classes that occur in the
+    labels or predictions, as scikit-learn's macro average."""
+
+    def __init__(self, num_classes, score="f1", threshold=None, positive_only=False, name=None, dtype=None):
+        super().__init__(name=name or score, dtype=dtype)
+        self.num_classes, self.score, self.threshold, self.positive_only = num_classes, score, threshold, positive_only
+        tally = {"shape": (num_classes,), "initializer": "zeros", "dtype": self.dtype}
+        self.hits = self.add_variable(name="hits", **tally)
+        self.predicted = self.add_variable(name="predicted", **tally)
+        self.actual = self.add_variable(name="actual", **tally)
+
+    def _classes(self, values, scores: bool):
+        ops = k.ops
+        if scores and self.threshold is None:
+            values = ops.argmax(values, axis=-1)
+        elif scores:
+            values = ops.cast(ops.reshape(values, (-1,)) > self.threshold, "int32")
+        elif len(values.shape) > 1 and values.shape[-1] == self.num_classes and self.num_classes > 1:
+            return ops.cast(values, self.dtype)  # one-hot labels
+        return ops.one_hot(ops.cast(ops.reshape(values, (-1,)), "int32"), self.num_classes, dtype=self.dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ops = k.ops
+        true, pred = self._classes(y_true, scores=False), self._classes(y_pred, scores=True)
+        weight = 1.0 if sample_weight is None else ops.reshape(ops.cast(sample_weight, self.dtype), (-1, 1))
+        self.hits.assign_add(ops.sum(true * pred * weight, axis=0))
+        self.predicted.assign_add(ops.sum(pred * weight, axis=0))
+        self.actual.assign_add(ops.sum(true * weight, axis=0))
+
+    def result(self):
+        ops = k.ops
+        precision = ops.divide_no_nan(self.hits, self.predicted)
+        recall = ops.divide_no_nan(self.hits, self.actual)
+        per_class = {"precision": precision, "recall": recall}.get(self.score)
+        if per_class is None:
+            per_class = ops.divide_no_nan(2 * precision * recall, precision + recall)
+        if self.positive_only:
+            return per_class[-1]
+        present = ops.cast((self.actual + self.predicted) > 0, self.dtype)
+        return ops.divide_no_nan(ops.sum(per_class * present), ops.sum(present))
+
+    def reset_state(self):
+        for variable in (self.hits, self.predicted, self.actual):
+            variable.assign(k.ops.zeros_like(variable))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "score": self.score,
+            "threshold": self.threshold,
+            "positive_only": self.positive_only,
+        }

@@ -70,3 +70,17 @@ class Tensorboard(Callback):
 
     def build(self, run_dir):
         return keras().callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), **self.args())
+
+
+def log_learning_rate():
+    """Logs the learning rate each epoch started with (schedules included) into history.csv."""
+
+    class LogLearningRate(keras().callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.rate = float(keras().ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs["learning_rate"] = self.rate
+
+    return LogLearningRate()

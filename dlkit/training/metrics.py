@@ -16,8 +16,14 @@ METRICS = Registry("metric", "metrics")
 class Metric(Spec):
     tasks: ClassVar[tuple[str, ...]] = ()
 
-    def build(self, loss: Loss):
-        """The Keras metric matching `loss`'s label format and output (probabilities or logits)."""
+    @property
+    def logged_name(self) -> str:
+        """The name in the logs and history.csv (`val_` prefixed for validation)."""
+        return self.type_name
+
+    def build(self, loss: Loss, num_classes: int):
+        """The Keras metric matching `loss`'s label format and output (probabilities or logits),
+        for a model with `num_classes` outputs."""
         raise NotImplementedError
 
 
@@ -31,7 +37,7 @@ class Accuracy(Metric):
 
     tasks = ("classification", "binary")
 
-    def build(self, loss):
+    def build(self, loss, num_classes):
         m = keras().metrics
         if "binary" in loss.tasks:
             return m.BinaryAccuracy(threshold=0.0 if _from_logits(loss) else 0.5, name="accuracy")
@@ -47,7 +53,7 @@ class TopKAccuracy(Metric):
     tasks = ("classification",)
     k: PositiveInt = 5
 
-    def build(self, loss):
+    def build(self, loss, num_classes):
         m = keras().metrics
         cls = m.TopKCategoricalAccuracy if loss.labels == "one_hot" else m.SparseTopKCategoricalAccuracy
         return cls(k=self.k, name="top_k_accuracy")
@@ -55,41 +61,53 @@ class TopKAccuracy(Metric):
 
 @METRICS.register()
 class Auc(Metric):
-    """Area under the ROC (or precision-recall) curve, for binary tasks."""
+    """Area under the ROC curve (or with `curve: PR` the precision-recall curve; logged as `pr_auc`), binary tasks."""
 
     tasks = ("binary",)
     curve: Literal["ROC", "PR"] = "ROC"
 
-    def build(self, loss):
-        return keras().metrics.AUC(curve=self.curve, from_logits=_from_logits(loss), name="auc")
+    @property
+    def logged_name(self) -> str:
+        return "auc" if self.curve == "ROC" else "pr_auc"
+
+    def build(self, loss, num_classes):
+        return keras().metrics.AUC(curve=self.curve, from_logits=_from_logits(loss), name=self.logged_name)
+
+
+class _ClassScore(Metric):
+    """Binary tasks: the positive class's; classification: the macro average over classes."""
+
+    tasks = ("classification", "binary")
+
+    def build(self, loss, num_classes):
+        from dlkit.layers.custom import ClassScore
+
+        if "binary" in loss.tasks:
+            threshold = 0.0 if _from_logits(loss) else 0.5
+            return ClassScore(2, self.type_name, threshold=threshold, positive_only=True)
+        return ClassScore(num_classes, self.type_name)
 
 
 @METRICS.register()
-class Precision(Metric):
-    """Precision of the positive class, for binary tasks."""
-
-    tasks = ("binary",)
-
-    def build(self, loss):
-        threshold = 0.0 if _from_logits(loss) else 0.5
-        return keras().metrics.Precision(thresholds=threshold, name="precision")
+class Precision(_ClassScore):
+    """Share of predictions of a class that are right (binary: of the positive class; else macro-averaged)."""
 
 
 @METRICS.register()
-class Recall(Metric):
-    """Recall of the positive class, for binary tasks."""
+class Recall(_ClassScore):
+    """Share of a class's examples predicted as it (binary: of the positive class; else macro-averaged)."""
 
-    tasks = ("binary",)
 
-    def build(self, loss):
-        return keras().metrics.Recall(thresholds=0.0 if _from_logits(loss) else 0.5, name="recall")
+@METRICS.register()
+class F1(_ClassScore):
+    """Harmonic mean of precision and recall (binary: of the positive class; else macro-averaged)."""
 
 
 class _Regression(Metric, KerasSpec):
     tasks = ("regression",)
     keras_module = "metrics"
 
-    def build(self, loss):
+    def build(self, loss, num_classes):
         return self.keras_type()(name=self.type_name)
 
 

@@ -20,6 +20,13 @@ class Optimizer(KerasSpec):
     global_clipnorm: PositiveFloat | None = None
     """Clip all gradients together to this global norm."""
 
+    def build(self, learning_rate=None):
+        """The Keras optimizer; `learning_rate` (a schedule) replaces the configured rate."""
+        args = self.args()
+        if learning_rate is not None:
+            args["learning_rate"] = learning_rate
+        return self.keras_type()(**args)
+
 
 @OPTIMIZERS.register()
 class Sgd(Optimizer):

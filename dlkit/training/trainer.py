@@ -3,15 +3,18 @@ Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+
+import numpy as np
 
 from dlkit import plots
 from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import to_dataset
 from dlkit.data.prepare import PreparedData, prepare_data
-from dlkit.errors import DataError
-from dlkit.evaluation import class_report, evaluate
+from dlkit.errors import ConfigError, DataError
+from dlkit.evaluation import evaluate, write_report
 from dlkit.model import build_model, check_output
 from dlkit.runs import (
     HISTORY,
@@ -25,6 +28,7 @@ from dlkit.runs import (
     update_run,
     write_json,
 )
+from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
 
 
@@ -41,12 +45,20 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
 
     model = build_model(config, data.model_input(), data.kind, train_examples)
     check_output(model, config, data.class_names, data.target_dim)
+    steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
+    schedule = config.train.lr_schedule
     model.compile(
-        optimizer=config.train.optimizer.build(),
+        optimizer=config.train.optimizer.build(
+            schedule.build(config.train.optimizer.learning_rate, steps_per_epoch, config.train.epochs)
+            if schedule
+            else None
+        ),
         loss=loss.build(),
-        metrics=[m.build(loss) for m in config.train.metrics],
+        metrics=[m.build(loss, len(data.class_names)) for m in config.train.metrics],
         steps_per_execution=config.train.steps_per_execution,
+        jit_compile=config.train.jit_compile,
     )
+    class_weight = class_weights(config, data)
     train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, **batches)
     val_ds = to_dataset(data.splits.val, shuffle=False, **batches) if data.splits.val is not None else None
 
@@ -69,6 +81,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
             run_dir / "checkpoints", config.train.checkpoint.monitor, config.train.checkpoint.direction()
         )
         fit_callbacks = [
+            log_learning_rate(),
             checkpoint,
             keras().callbacks.CSVLogger(str(run_dir / HISTORY)),
             *(spec.build(run_dir) for spec in config.train.callbacks),
@@ -79,6 +92,7 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
             validation_data=val_ds,
             epochs=config.train.epochs,
             callbacks=fit_callbacks,
+            class_weight=class_weight,
             shuffle=False,
             verbose=0,
         )
@@ -105,13 +119,33 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
     return run_dir
 
 
+def class_weights(config: ExperimentConfig, data: PreparedData) -> dict[int, float] | None:
+    """`train.class_weight` as {class index: weight}; `balanced` weighs each class by
+    examples / (classes x its examples) in the training split."""
+    wanted, names = config.train.class_weight, data.class_names
+    if wanted is None:
+        return None
+    if wanted == "balanced":
+        counts = np.bincount(np.asarray(data.splits.train.y, dtype="int64").reshape(-1), minlength=len(names))
+        return {i: float(counts.sum() / (len(names) * n)) for i, n in enumerate(counts) if n}
+    weights = dict.fromkeys(range(len(names)), 1.0)  # Keras wants every class up to the largest named
+    for key, weight in wanted.items():
+        if str(key) in names:
+            weights[names.index(str(key))] = weight
+        elif isinstance(key, int) and 0 <= key < len(names):
+            weights[key] = weight
+        else:
+            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+            raise ConfigError(f"train.class_weight.{key}: no such class; the classes are {shown}")
+    return weights
+
+
 def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
-    """Score the saved model on every split into `metrics.json`, and draw the plots."""
+    """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
+    curves, and the task's report on the test split)."""
     model = load_run_model(run_dir)
     metrics, outputs = evaluate(config, model, data, data.split_names())
     write_json(run_dir / "metrics.json", metrics)
     plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
-    if config.task != "regression":
-        _, matrix = class_report(config, data.splits.test, outputs["test"], data.class_names)
-        plots.confusion_matrix(matrix, data.class_names, run_dir / "plots" / "confusion_matrix.png", "test split")
+    write_report(config, data.splits.test, outputs["test"], data.class_names, run_dir / "plots", "test split")
     return metrics
