@@ -74,34 +74,55 @@ def _main(
 @app.command()
 @_user_errors
 def train(
-    config: Path = typer.Argument(..., help="The experiment YAML file."),
+    config: Path | None = typer.Argument(None, help="The experiment YAML file."),
     set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    resume: Path | None = typer.Option(
+        None, "--resume", help="Continue this interrupted run from its last checkpoint."
+    ),
+    extend_epochs: int | None = typer.Option(
+        None, "--extend-epochs", min=1, help="With --resume: train this many epochs beyond the last checkpoint."
+    ),
+    force: bool = typer.Option(False, "--force", help="With --resume: accept a changed config or dataset."),
 ):
-    """Train the experiment; prints the run folder as the last line."""
-    from dlkit.config import load_config
+    """Train the experiment (or --resume a run); prints the run folder as the last line."""
+    from dlkit.errors import UsageError
 
-    cfg = load_config(config, set_ or [])
-    from dlkit.training.trainer import train as run_training
-
+    if (config is None) == (resume is None):
+        raise UsageError("give a CONFIG to train, or --resume RUN (not both)")
+    if resume is None and (extend_epochs or force):
+        raise UsageError("--extend-epochs and --force go with --resume RUN")
+    if resume is not None and set_:
+        raise UsageError("--set does not go with --resume: the run keeps its config.yaml")
     callbacks = []
     if not quiet:
         from dlkit.ui.progress import RichProgress
 
-        callbacks.append(RichProgress(err, cfg.train.epochs))
-    # The command as a user would type it again (sys.argv is the test runner's in-process).
-    command = [
-        "dlkit",
-        "train",
-        str(config),
-        *(a for s in set_ or [] for a in ("--set", s)),
-        "--runs-dir",
-        str(runs_dir),
-    ]
-    run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
+        callbacks.append(RichProgress(err))
+    if resume is not None:
+        from dlkit.training.resume import resume as resume_run
+
+        command = ["dlkit", "train", "--resume", str(resume)] + (
+            ["--extend-epochs", str(extend_epochs)] if extend_epochs else []
+        )
+        run_dir = resume_run(
+            resume, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command,
+            say=lambda message: err.print(message, highlight=False, markup=False),
+        )  # fmt: skip
+    else:
+        from dlkit.config import load_config
+
+        cfg = load_config(config, set_ or [])
+        from dlkit.training.trainer import train as run_training
+
+        # The command as a user would type it again (sys.argv is the test runner's in-process).
+        sets = [a for s in set_ or [] for a in ("--set", s)]
+        command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
+        run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    out.print(_metrics_table(metrics, f"{cfg.name}: best model ({cfg.train.checkpoint.monitor})"))
+    monitor = json.loads((run_dir / "run.json").read_text()).get("best", {})
+    out.print(_metrics_table(metrics, f"{run_dir.name}: best model ({', '.join(monitor)})"))
     typer.echo(str(run_dir))
 
 
@@ -228,7 +249,9 @@ def validate(
 @app.command("list")
 @_user_errors
 def list_(
-    what: str = typer.Argument("layers", help="layers, datasets, preprocess, callbacks, optimizers, losses or metrics"),
+    what: str = typer.Argument(
+        "layers", help="layers, datasets, preprocess, callbacks, optimizers, schedules, losses or metrics"
+    ),
 ):
     """Show what a registry holds."""
     from dlkit.errors import UsageError
@@ -269,7 +292,7 @@ def to_csv(
 @_user_errors
 def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run folders.")):
     """A table of the runs under ROOT."""
-    from dlkit.runs import list_runs, read_run
+    from dlkit.runs import list_runs, read_run, run_status
 
     table = Table("run", "status", "dataset", "epochs", "best", "test", "started", title=str(root))
     for path in list_runs(root):
@@ -279,7 +302,7 @@ def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run 
         headline = next((k for k in ("accuracy", "auc", "mae") if k in test), "loss" if test else None)
         table.add_row(
             path.name,
-            info.get("status", "?"),
+            run_status(info),
             info.get("dataset", ""),
             str(info.get("epochs", "")),
             best,

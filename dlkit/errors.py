@@ -23,3 +23,13 @@ class DataError(DlkitError):
     """The data could not be read or does not fit the config."""
 
     exit_code = 1
+
+
+class Interrupted(DlkitError):
+    """Training was stopped (Ctrl-C) after saving a checkpoint it can resume from."""
+
+    exit_code = 1
+
+    def __init__(self, run_dir):
+        self.run_dir = run_dir
+        super().__init__(f"interrupted; the run can go on with: dlkit train --resume {run_dir}")

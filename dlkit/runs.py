@@ -9,11 +9,12 @@ import os
 import platform
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from dlkit import __version__
-from dlkit.errors import UsageError
+from dlkit.errors import DataError, UsageError
 
 RUN_FILE = "run.json"
 MODEL = "model.keras"
@@ -100,16 +101,36 @@ def update_run(run_dir: Path, **fields: Any) -> dict:
 
 
 def start_run(run_dir: Path, *, command: list[str] | None, **fields: Any) -> None:
-    """Mark the run `running`, recording versions, the command line and `fields`."""
-    update_run(
-        run_dir,
-        status="running",
-        started=now(),
-        ended=None,
-        versions=environment(),
-        command=command if command is not None else sys.argv,
-        **fields,
+    """Mark the run `running`, recording versions, the command line, this process and `fields`."""
+    mark_running(
+        run_dir, started=now(), versions=environment(), command=command if command is not None else sys.argv, **fields
     )
+
+
+def mark_running(run_dir: Path, **fields: Any) -> None:
+    """Status `running`, owned by this process (`dlkit runs` shows it `interrupted` once it is gone)."""
+    update_run(run_dir, status="running", ended=None, heartbeat=now(), host=platform.node(), pid=os.getpid(), **fields)
+
+
+def run_status(info: dict) -> str:
+    """The status to show: a `running` run whose process is gone from this machine (killed, power
+    lost) is `interrupted`."""
+    status = info.get("status", "?")
+    if status == "running" and info.get("host") == platform.node() and not _alive(info.get("pid")):
+        return "interrupted"
+    return status
+
+
+def _alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def resolve_run(run: str | Path | None, runs_dir: Path = Path("runs")) -> Path:
@@ -143,4 +164,11 @@ def load_run_model(run_dir: Path):
     path = Path(run_dir) / MODEL
     if not path.is_file():
         raise UsageError(f"{run_dir}: no {MODEL}; the run did not finish (status: {read_run(run_dir).get('status')})")
-    return keras().saving.load_model(path, safe_mode=True, compile=False)
+    try:
+        return keras().saving.load_model(path, safe_mode=True, compile=False)
+    except (ValueError, TypeError, OSError, zipfile.BadZipFile) as e:
+        reason = str(e).strip().split(". ")[0].split("\n")[0]
+        raise DataError(
+            f"{path}: refused to load ({reason}); dlkit loads models in safe mode: Keras's and dlkit's "
+            "own layers only, no Lambda layers or unknown classes, which could run code"
+        ) from None

@@ -202,3 +202,12 @@ def test_jit_compile_is_passed_to_keras(tmp_path, jit):
     train(config, runs_dir=tmp_path / "runs", callbacks=[Spy()])
     assert seen["jit"] is False  # "auto" keeps XLA off on CPU
     assert seen["steps"] == 4
+
+
+def test_the_test_split_can_serve_for_validation(tmp_path, cli):
+    run_dir = _train(cli, tmp_path, {**TINY, "data": {**TINY["data"], "split": {"validation": "test", "test": 0.2}}})
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["val"] == metrics["test"]
+    assert len(metrics) == 3  # train, val, test
+    result = cli("validate", write_config(tmp_path, {**TINY, "data": {**TINY["data"], "split": {"validation": "val"}}}))
+    assert result.exit_code == 2 and "data.split.validation" in result.stderr

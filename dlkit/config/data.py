@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
@@ -11,12 +11,18 @@ from dlkit.strict import Strict, raise_at
 
 
 class SplitConfig(Strict):
-    validation: float = Field(0.1, ge=0, lt=1)
-    """Fraction of the training data held out for validation (stratified for classification)."""
+    validation: Annotated[float, Field(ge=0, lt=1)] | Literal["test"] = 0.1
+    """Fraction of the training data held out for validation (stratified for classification), or
+    `test`: validate on the test split, as scripts passing `validation_data=(x_test, y_test)` do
+    (then nothing is held out, and choices made on val_ figures are made on the test set)."""
     test: float = Field(0.2, ge=0, lt=1)
     """Fraction held out for testing, used only when the dataset has no test split of its own."""
     ordered: bool = False
     """Hold out the last examples rather than a random (stratified) sample: time series."""
+
+    @property
+    def has_validation(self) -> bool:
+        return self.validation == "test" or self.validation > 0
 
 
 class DataConfig(Strict):
@@ -33,7 +39,7 @@ class DataConfig(Strict):
     shuffle: bool = True
     """Reshuffle the training data every epoch (seeded)."""
     cache: bool = False
-    """Keep examples streamed from disk (image_folder) in memory after the first epoch."""
+    """Decode examples streamed from disk (image_folder) once, up front, and keep them in memory."""
 
     @field_validator("dataset")
     @classmethod

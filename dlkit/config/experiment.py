@@ -73,7 +73,7 @@ class ExperimentConfig(Strict):
     def logged_names(self) -> list[str]:
         """What training logs per epoch: the loss and metrics, and their `val_` twins."""
         names = ["loss", *(m.logged_name for m in self.train.metrics)]
-        return names + [f"val_{n}" for n in names] if self.data.split.validation > 0 else names
+        return names + [f"val_{n}" for n in names] if self.data.split.has_validation else names
 
     def _check_monitors(self) -> None:
         logged = self.logged_names()
@@ -85,6 +85,6 @@ class ExperimentConfig(Strict):
         ]
         for loc, monitor in places:
             if monitor not in logged:
-                no_val = monitor.startswith("val_") and self.data.split.validation == 0
+                no_val = monitor.startswith("val_") and not self.data.split.has_validation
                 why = " (data.split.validation is 0, so nothing val_ is logged)" if no_val else ""
                 raise_at(loc, f"{monitor!r} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)

@@ -75,6 +75,46 @@ def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     return deep_merge(read_config_file(path.parent / base, (*_chain, path.resolve())), data)
 
 
+def key_lines(path: Path, _chain: tuple[Path, ...] = ()) -> dict[tuple, str]:
+    """`file:line` of every key and list item in the file and its `extends:` chain (the file's own
+    over its base's), so an error can say where its key is written."""
+    path = Path(path)
+    if path.resolve() in _chain:
+        return {}
+    try:
+        root = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    lines: dict[tuple, str] = {}
+
+    def walk(node, loc: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                here = (*loc, key_node.value)
+                lines[here] = f"{path}:{key_node.start_mark.line + 1}"
+                walk(value_node, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*loc, i)] = f"{path}:{item.start_mark.line + 1}"
+                walk(item, (*loc, i))
+
+    walk(root, ())
+    base = root.value if isinstance(root, yaml.MappingNode) else []
+    extends = next((v.value for k, v in base if k.value == "extends" and isinstance(v, yaml.ScalarNode)), None)
+    if extends:
+        return key_lines(path.parent / extends, (*_chain, path.resolve())) | lines
+    return lines
+
+
+def _where(loc: tuple, lines: dict[tuple, str], source: str) -> str:
+    """The place of the longest prefix of `loc` that the file writes, else the file itself."""
+    for end in range(len(loc), 0, -1):
+        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
+        if key in lines:
+            return lines[key]
+    return source
+
+
 def apply_override(data: dict, assignment: str) -> None:
     """`--set train.optimizer.learning_rate=3e-4`: a dotted key (list items by index), a YAML value."""
     key, sep, raw = assignment.partition("=")
@@ -118,20 +158,25 @@ def format_error(error: dict) -> str:
     return f"{path}: {message}" if path else message
 
 
-def parse_config(data: dict, source: str = "config") -> ExperimentConfig:
+def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | None = None) -> ExperimentConfig:
     try:
         return ExperimentConfig.model_validate(data)
     except ValidationError as e:
-        lines = [f"{source}: {format_error(err)}" for err in e.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        places = [_where(tuple(err["loc"]), lines or {}, source) for err in e.errors()]
+        messages = [f"{place}: {format_error(err)}" for place, err in zip(places, e.errors(), strict=True)]
+        raise ConfigError("\n".join(messages)) from None
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
-    """Read, merge, override and validate an experiment file; a ConfigError names the key."""
+    """Read, merge, override and validate an experiment file; a ConfigError names the key and
+    the file and line (or the `--set`) where it is written."""
     data = read_config_file(Path(path))
+    lines = key_lines(Path(path))
     for assignment in overrides:
         apply_override(data, assignment)
-    return parse_config(data, str(path))
+        key = tuple(int(p) if p.lstrip("-").isdigit() else p for p in assignment.partition("=")[0].strip().split("."))
+        lines = {k: v for k, v in lines.items() if k[: len(key)] != key} | {key: f"--set {assignment}"}
+    return parse_config(data, str(path), lines)
 
 
 def dump_config(config: ExperimentConfig) -> str:

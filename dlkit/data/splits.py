@@ -38,11 +38,12 @@ class Splits:
 
 
 def make_splits(
-    arrays: Arrays, *, validation: float, test: float, seed: int, stratify: bool, ordered: bool = False
+    arrays: Arrays, *, validation: float | str, test: float, seed: int, stratify: bool, ordered: bool = False
 ) -> Splits:
     """Test comes from the dataset's own split where it has one, else `test` of the data is held
-    out; `validation` of what remains is held out for validation. `ordered` holds out the last
-    examples instead of a random sample, as time series need."""
+    out; `validation` of what remains is held out for validation, or with `"test"` the test split
+    serves for validation too. `ordered` holds out the last examples instead of a random sample,
+    as time series need."""
     from sklearn.model_selection import train_test_split
 
     def cut(split: Split, fraction: float, what: str) -> tuple[Split, Split]:
@@ -66,6 +67,8 @@ def make_splits(
     else:
         raise DataError("data.split.test: this dataset has no test split; set a fraction such as 0.2")
     val_split = None
-    if validation > 0:
+    if validation == "test":
+        val_split = test_split
+    elif validation > 0:
         train, val_split = cut(train, validation, "validation")
     return Splits(train, val_split, test_split)

@@ -1,38 +1,109 @@
-"""Best and last checkpoints, each written whole or not at all. Imports Keras: load it lazily."""
+"""The run's record while training: `last.keras` (with the state resume needs), `best.keras`,
+`history.csv` and the heartbeat in `run.json`, each written whole or not at all. Imports Keras:
+load it lazily."""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import os
 from pathlib import Path
 
 from dlkit.backend import keras
-from dlkit.runs import atomic_write
+from dlkit.runs import HISTORY, atomic_write, now, update_run
+from dlkit.training import state as saved_state
 
 BEST, LAST = "best.keras", "last.keras"
 
 
 class Checkpoint(keras().callbacks.Callback):
-    """After every epoch save `last.keras`, and `best.keras` when `monitor` improved."""
+    """After every finished epoch: save `last.keras` and its state, copy it to `best.keras` when
+    `monitor` improved, append the epoch to `history.csv`. It must come after the other callbacks,
+    so their state for the epoch is final when it is saved; on a resumed run it puts their state
+    back after their own `on_train_begin` resets.
 
-    def __init__(self, folder: Path, monitor: str, direction: str):
+    Within an epoch it watches the loss (a NaN or infinite loss stops training, keeping the last
+    good checkpoint), saves a mid-epoch checkpoint every `every_steps` batches, and on `interrupt()`
+    (Ctrl-C) saves one and stops. A mid-epoch checkpoint resumes by restarting that epoch's data
+    order from its start with the saved weights."""
+
+    def __init__(
+        self, run_dir: Path, monitor: str, direction: str, *, stateful=(), every_steps=None, resumed=None, identity=None
+    ):
         super().__init__()
-        self.folder, self.monitor, self.direction = Path(folder), monitor, direction
+        self.run_dir, self.folder = Path(run_dir), Path(run_dir) / "checkpoints"
+        self.monitor, self.direction, self.every_steps = monitor, direction, every_steps
+        #: The callbacks whose state is saved and restored, this one last.
+        self.stateful = [*stateful, self]
         self.best = math.inf if direction == "min" else -math.inf
         self.best_epoch: int | None = None
+        self.rows: list[dict] = []
+        self.resumed = resumed  # (path, state) of the checkpoint a resumed run starts from
+        #: What the run trains on (config, data fingerprint), stored so resume can tell a change.
+        self.identity = identity or {}
+        self.nan_at: tuple[int, int] | None = None
+        self.interrupted = self.stopped_mid_epoch = False
 
-    def _save(self, name: str) -> None:
-        # model.save wants a .keras name; write beside the target, then rename over it.
-        tmp = self.folder / f".{name}.{os.getpid()}.tmp.keras"
+    # --- what is saved ---
+
+    def _save(self, epochs_done: int, step: int | None = None) -> None:
+        # model.save wants a .keras name; write beside the target, add the state, rename over it.
+        tmp = self.folder / f".{LAST}.{os.getpid()}.tmp.keras"
         self.model.save(tmp)
-        os.replace(tmp, self.folder / name)
+        state, arrays = saved_state.capture(
+            self.model, self.stateful, epochs_done=epochs_done, step=step, history=self.rows, **self.identity
+        )
+        saved_state.embed(tmp, state, arrays)
+        os.replace(tmp, self.folder / LAST)
+        update_run(self.run_dir, heartbeat=now(), epochs=epochs_done)
+
+    def _write_history(self) -> None:
+        names = sorted({k for row in self.rows for k in row} - {"epoch"})
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, ["epoch", *names], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        atomic_write(self.run_dir / HISTORY, buffer.getvalue())
+
+    # --- Keras hooks ---
+
+    def on_train_begin(self, logs=None):
+        if self.resumed:
+            path, state = self.resumed
+            saved_state.restore(path, state, self.model, self.stateful)
+            self.rows = [dict(row) for row in state["history"]]
+            self._write_history()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch, self.next_save = epoch, self.every_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.nan_at = (self.epoch, batch)
+            self.model.stop_training = True
+        elif self.interrupted or (self.next_save and batch + 1 >= self.next_save):
+            self._save(self.epoch, step=batch + 1)
+            self.next_save = self.next_save and batch + 1 + self.every_steps
+            if self.interrupted:
+                self.stopped_mid_epoch = self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        self._save(LAST)
-        value = (logs or {}).get(self.monitor)
-        if value is None or math.isnan(value):
-            return
-        if (value < self.best) if self.direction == "min" else (value > self.best):
+        logs = dict(logs or {})
+        if self.nan_at or self.stopped_mid_epoch or not math.isfinite(logs.get("loss", 0.0)):
+            return  # the last good checkpoint stays
+        value = logs.get(self.monitor)
+        improved = value is not None and (value < self.best if self.direction == "min" else value > self.best)
+        if improved:
             self.best, self.best_epoch = float(value), epoch
+        self.rows.append({"epoch": epoch, **{k: float(v) for k, v in logs.items()}})
+        self._save(epoch + 1)
+        self._write_history()
+        if improved:
             # The same weights as last.keras: copy its bytes rather than serialise the model again.
             atomic_write(self.folder / BEST, (self.folder / LAST).read_bytes())
+
+    def interrupt(self) -> None:
+        """Ctrl-C: finish the current batch, save, stop."""
+        self.interrupted = True

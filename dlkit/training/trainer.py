@@ -3,7 +3,10 @@ Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +16,7 @@ from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import to_dataset
 from dlkit.data.prepare import PreparedData, prepare_data
-from dlkit.errors import ConfigError, DataError
+from dlkit.errors import ConfigError, DataError, Interrupted
 from dlkit.evaluation import evaluate, write_report
 from dlkit.model import build_model, check_output
 from dlkit.runs import (
@@ -34,38 +37,12 @@ from dlkit.training.checkpoint import BEST, Checkpoint
 
 def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=None, callbacks=()) -> Path:
     """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
-    seed_everything(config.seed, config.train.deterministic)
-    data = prepare_data(config)
-    loss = config.train.loss
-    one_hot = len(data.class_names) if loss.labels == "one_hot" else None
-    batches = dict(batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode)
-
-    def train_examples():
-        return to_dataset(data.splits.train, shuffle=False, **batches).map(lambda x, y: x)
-
-    model = build_model(config, data.model_input(), data.kind, train_examples)
-    check_output(model, config, data.class_names, data.target_dim)
-    steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
-    schedule = config.train.lr_schedule
-    model.compile(
-        optimizer=config.train.optimizer.build(
-            schedule.build(config.train.optimizer.learning_rate, steps_per_epoch, config.train.epochs)
-            if schedule
-            else None
-        ),
-        loss=loss.build(),
-        metrics=[m.build(loss, len(data.class_names)) for m in config.train.metrics],
-        steps_per_execution=config.train.steps_per_execution,
-        jit_compile=config.train.jit_compile,
-    )
-    class_weight = class_weights(config, data)
-    train_ds = to_dataset(data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, **batches)
-    val_ds = to_dataset(data.splits.val, shuffle=False, **batches) if data.splits.val is not None else None
-
+    session = Session(config)
     run_dir = create_run_dir(runs_dir, config.name)
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
     atomic_write(run_dir / "config.yaml", dump_config(config))
+    data = session.data
     start_run(
         run_dir,
         command=command,
@@ -76,47 +53,135 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
     )
-    try:
+    return session.fit(run_dir, callbacks)
+
+
+class Session:
+    """The data, the compiled model and the batches of one training run, fresh or resumed."""
+
+    def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
+        seed_everything(config.seed, config.train.deterministic)
+        self.config, self.resumed = config, resumed
+        self.data = data = prepare_data(config)
+        loss = config.train.loss
+        one_hot = len(data.class_names) if loss.labels == "one_hot" else None
+        self.batches = dict(
+            batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode
+        )
+
+        def train_examples():
+            return to_dataset(data.splits.train, shuffle=False, **self.batches).map(lambda x, y: x)
+
+        self.model = model = build_model(config, data.model_input(), data.kind, train_examples)
+        check_output(model, config, data.class_names, data.target_dim)
+        self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
+        schedule = config.train.lr_schedule
+        model.compile(
+            optimizer=config.train.optimizer.build(
+                schedule.build(config.train.optimizer.learning_rate, self.steps_per_epoch, config.train.epochs)
+                if schedule
+                else None
+            ),
+            loss=loss.build(),
+            metrics=[m.build(loss, len(data.class_names)) for m in config.train.metrics],
+            steps_per_execution=config.train.steps_per_execution,
+            jit_compile=config.train.jit_compile,
+        )
+        self.class_weight = class_weights(config, data)
+        if resumed:
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(resumed[0])  # weights and optimizer state (step count, moments)
+
+    def fit(self, run_dir: Path, callbacks=()) -> Path:
+        """Fit into `run_dir` (from the resumed epoch), then score the best model and finish the folder."""
+        config, data, model = self.config, self.data, self.model
+        start = self.resumed[1]["epochs_done"] if self.resumed else 0
+        # Epoch e's order depends only on the seed and e, so a resumed run sees what it would have.
+        import tensorflow as tf
+
+        epoch = tf.Variable(start, dtype=tf.int64, trainable=False)
+        train_ds = to_dataset(
+            data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, epoch=epoch, **self.batches
+        )
+        val_ds = to_dataset(data.splits.val, shuffle=False, **self.batches) if data.splits.val is not None else None
+        stateful = [spec.build(run_dir) for spec in config.train.callbacks]
         checkpoint = Checkpoint(
-            run_dir / "checkpoints", config.train.checkpoint.monitor, config.train.checkpoint.direction()
+            run_dir,
+            config.train.checkpoint.monitor,
+            config.train.checkpoint.direction(),
+            stateful=stateful,
+            every_steps=config.train.checkpoint_every,
+            resumed=self.resumed,
+            identity={"config": config.model_dump(mode="json"), "dataset_fingerprint": data.fingerprint},
         )
-        fit_callbacks = [
-            log_learning_rate(),
-            checkpoint,
-            keras().callbacks.CSVLogger(str(run_dir / HISTORY)),
-            *(spec.build(run_dir) for spec in config.train.callbacks),
-            *callbacks,
-        ]
-        history = model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=config.train.epochs,
-            callbacks=fit_callbacks,
-            class_weight=class_weight,
-            shuffle=False,
-            verbose=0,
+        try:
+            with interrupt_saves(checkpoint):
+                model.fit(
+                    train_ds,
+                    validation_data=val_ds,
+                    epochs=config.train.epochs,
+                    initial_epoch=start,
+                    callbacks=[
+                        keras().callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epoch.assign(e)),
+                        log_learning_rate(),
+                        *stateful,
+                        *callbacks,
+                        checkpoint,
+                    ],
+                    class_weight=self.class_weight,
+                    shuffle=False,
+                    verbose=0,
+                )
+            if checkpoint.nan_at:
+                epoch, batch = checkpoint.nan_at
+                raise DataError(
+                    f"loss became NaN at epoch {epoch + 1}, batch {batch + 1}: lower "
+                    "train.optimizer.learning_rate or add clipnorm (the last good checkpoint is kept)"
+                )
+            if checkpoint.stopped_mid_epoch:
+                raise KeyboardInterrupt
+            if checkpoint.best_epoch is None:
+                raise DataError(
+                    f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model"
+                )
+            atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
+            metrics = finish(run_dir, config, data)
+        except KeyboardInterrupt:
+            update_run(run_dir, status="interrupted", ended=now())
+            raise Interrupted(run_dir) from None
+        except BaseException as e:
+            update_run(run_dir, status="failed", ended=now(), error=f"{type(e).__name__}: {e}")
+            raise
+        update_run(
+            run_dir,
+            status="completed",
+            ended=now(),
+            epochs=len(checkpoint.rows),
+            best_epoch=checkpoint.best_epoch + 1,
+            best={config.train.checkpoint.monitor: checkpoint.best},
+            test=metrics["test"],
         )
-        if checkpoint.best_epoch is None:
-            raise DataError(f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model")
-        atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
-        metrics = finish(run_dir, config, data)
-    except KeyboardInterrupt:
-        update_run(run_dir, status="interrupted", ended=now())
-        raise
-    except BaseException as e:
-        update_run(run_dir, status="failed", ended=now(), error=f"{type(e).__name__}: {e}")
-        raise
-    update_run(
-        run_dir,
-        status="completed",
-        ended=now(),
-        epochs=len(history.epoch),
-        best_epoch=checkpoint.best_epoch + 1,
-        best={config.train.checkpoint.monitor: checkpoint.best},
-        test=metrics["test"],
-    )
-    point_latest(run_dir)
-    return run_dir
+        point_latest(run_dir)
+        return run_dir
+
+
+@contextlib.contextmanager
+def interrupt_saves(checkpoint: Checkpoint):
+    """The first Ctrl-C lets the current batch finish, saves a checkpoint and stops; a second one
+    stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(signum, frame):
+        checkpoint.interrupt()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def class_weights(config: ExperimentConfig, data: PreparedData) -> dict[int, float] | None:

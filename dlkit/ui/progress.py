@@ -16,9 +16,9 @@ def _format(logs: dict, keys=None) -> str:
 class RichProgress(keras().callbacks.Callback):
     """One bar per epoch with the running loss; the finished bar keeps the epoch's figures."""
 
-    def __init__(self, console: Console, epochs: int):
+    def __init__(self, console: Console):
         super().__init__()
-        self.console, self.epochs = console, epochs
+        self.console = console
         self.progress = None
         self.task = None
 
@@ -34,13 +34,14 @@ class RichProgress(keras().callbacks.Callback):
         self.progress.start()
 
     def on_epoch_begin(self, epoch, logs=None):
-        width = len(str(self.epochs))
+        epochs = self.params.get("epochs")
         self.task = self.progress.add_task(
-            f"epoch {epoch + 1:>{width}}/{self.epochs}", total=self.params.get("steps"), figures=""
+            f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}", total=self.params.get("steps"), figures=""
         )
 
     def on_train_batch_end(self, batch, logs=None):
-        self.progress.update(self.task, advance=1, figures=_format(logs or {}, ("loss",)))
+        # With steps_per_execution > 1 Keras reports every few batches, giving the last one's index.
+        self.progress.update(self.task, completed=batch + 1, figures=_format(logs or {}, ("loss",)))
 
     def on_epoch_end(self, epoch, logs=None):
         self.progress.update(self.task, figures=_format(logs or {}))

@@ -1,0 +1,86 @@
+"""`dlkit train --resume RUN`: go on with an interrupted run from its last checkpoint, in its own
+folder, refusing (in one line) whatever would not continue the same training."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from dlkit.config import dump_config, load_config
+from dlkit.errors import UsageError
+from dlkit.runs import atomic_write, mark_running, now, read_run, resolve_run, run_status
+from dlkit.training import state as saved_state
+from dlkit.training.checkpoint import LAST
+
+
+def resume(
+    run: Path,
+    *,
+    force: bool = False,
+    extend_epochs: int | None = None,
+    callbacks=(),
+    command=None,
+    say: Callable[[str], None] = lambda message: None,
+) -> Path:
+    """Continue the run in `run` and return its folder. `extend_epochs` trains a finished run (or
+    an interrupted one) that many epochs beyond its last checkpoint; `force` accepts a changed
+    config or dataset."""
+    run_dir = resolve_run(run)
+    info = read_run(run_dir)
+    status = run_status(info)
+    if status == "completed" and not extend_epochs:
+        raise UsageError(
+            f"{run_dir}: already completed ({info.get('epochs')} epochs); train it further with --extend-epochs N"
+        )
+    if status == "running":
+        raise UsageError(f"{run_dir}: still running (process {info.get('pid')} on {info.get('host')})")
+    config = load_config(run_dir / "config.yaml")
+    last = run_dir / "checkpoints" / LAST
+    state = saved_state.read(last) if last.is_file() else None
+    if state is None:
+        say(f"{run_dir.name}: no finished epoch was saved; starting it again from epoch 1")
+        done = 0
+    else:
+        done = state["epochs_done"]
+        changed = _differences(state["config"], config.model_dump(mode="json"))
+        if changed and not force:
+            raise UsageError(
+                f"{run_dir}: config.yaml differs from the config its checkpoint was trained with at "
+                f"{', '.join(changed)}; resume with --force to accept that"
+            )
+    if extend_epochs:
+        config.train.epochs = done + extend_epochs
+        atomic_write(run_dir / "config.yaml", dump_config(config))
+        for callback in (state or {}).get("callbacks", {}).values():
+            callback.update({"wait": 0, "stopped_epoch": 0} if "wait" in callback else {})  # patience anew
+    elif done >= config.train.epochs:
+        raise UsageError(f"{run_dir}: all {done} epochs are done; train it further with --extend-epochs N")
+
+    from dlkit.training.trainer import Session
+
+    session = Session(config, resumed=(last, state) if state else None)
+    if state and state["dataset_fingerprint"] != session.data.fingerprint and not force:
+        raise UsageError(
+            f"{run_dir}: the dataset changed since the checkpoint (fingerprint "
+            f"{state['dataset_fingerprint'][:19]} is now {session.data.fingerprint[:19]}); "
+            f"resume with --force to train on the new data"
+        )
+    step = f", restarting epoch {done + 1} from its start" if state and state.get("step") else ""
+    say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{step}")
+    mark_running(
+        run_dir, error=None, resumed=[*info.get("resumed", []), {"at": now(), "from_epoch": done, "command": command}]
+    )
+    return session.fit(run_dir, callbacks)
+
+
+def _differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
+    """The dotted keys where two resolved configs differ (`train.epochs` aside: extending is allowed)."""
+    keys = []
+    for key in sorted(set(saved) | set(current), key=str):
+        path = f"{prefix}{key}"
+        a, b = saved.get(key), current.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys += _differences(a, b, f"{path}.")
+        elif a != b and path != "train.epochs":
+            keys.append(path)
+    return keys

@@ -1,0 +1,89 @@
+"""What resume needs beyond the weights and optimizer state Keras saves in a `.keras` file: the
+finished epoch count, the callbacks' state, the random generators of dropout and augmentation
+layers, and what the run was trained on. It travels inside the checkpoint's zip, so a checkpoint
+and its state are written (renamed into place) together and can never disagree."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = "dlkit_state.json"
+BEST_WEIGHTS_FILE = "dlkit_early_stopping.npz"
+
+#: The attributes that make up each stateful callback's memory between epochs.
+CALLBACK_STATE = {
+    "EarlyStopping": ("wait", "best", "best_epoch", "stopped_epoch"),
+    "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
+    "Checkpoint": ("best", "best_epoch"),
+}
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python numbers, for JSON."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def seed_states(model) -> list:
+    """The state variables of the model's random generators (dropout masks, augmentation draws),
+    in the model's variable order. Keras does not restore them when loading a model."""
+    return [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+
+
+def capture(model, callbacks, **fields: Any) -> tuple[dict, dict]:
+    """The state to store beside the weights, and arrays (early stopping's best weights) to add."""
+    callback_state, arrays = {}, {}
+    for i, callback in enumerate(callbacks):
+        names = CALLBACK_STATE.get(type(callback).__name__)
+        if names:
+            callback_state[str(i)] = {n: _plain(getattr(callback, n, None)) for n in names}
+        if getattr(callback, "best_weights", None) is not None:
+            arrays |= {f"{i}_{j}": w for j, w in enumerate(callback.best_weights)}
+    state = {
+        **fields,
+        "callbacks": callback_state,
+        "seed_states": [v.numpy().tolist() for v in seed_states(model)],
+    }
+    return state, arrays
+
+
+def embed(path: Path, state: dict, arrays: dict) -> None:
+    """Add the state (and arrays) to the `.keras` zip at `path`, before it is renamed into place."""
+    import numpy as np
+
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(STATE_FILE, json.dumps(state))
+        if arrays:
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+            archive.writestr(BEST_WEIGHTS_FILE, buffer.getvalue())
+
+
+def read(path: Path) -> dict | None:
+    """The state stored in a checkpoint, or None for a file without one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read(STATE_FILE))
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return None
+
+
+def restore(path: Path, state: dict, model, callbacks) -> None:
+    """Put the stored random-generator and callback state back (after the callbacks' own
+    `on_train_begin` resets)."""
+    import numpy as np
+
+    for variable, value in zip(seed_states(model), state["seed_states"], strict=True):
+        variable.assign(np.asarray(value, dtype=variable.dtype))
+    with zipfile.ZipFile(path) as archive:
+        saved = archive.read(BEST_WEIGHTS_FILE) if BEST_WEIGHTS_FILE in archive.namelist() else None
+    arrays = dict(np.load(io.BytesIO(saved))) if saved else {}
+    for i, callback in enumerate(callbacks):
+        for name, value in state["callbacks"].get(str(i), {}).items():
+            setattr(callback, name, value)
+        weights = sorted((k for k in arrays if k.startswith(f"{i}_")), key=lambda k: int(k.split("_")[1]))
+        if weights:
+            callback.best_weights = [arrays[k] for k in weights]

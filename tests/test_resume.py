@@ -1,0 +1,231 @@
+"""Resume: a run killed with SIGKILL goes on to the same result as one left alone; refusals;
+Ctrl-C, NaN and mid-epoch checkpoints; stale runs shown as interrupted."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, TINY, write_config
+from dlkit.training import state as saved_state
+
+#: Dropout (random masks), early stopping and reduce-lr (callback state): what exactness needs.
+RESUMABLE = {
+    **TINY,
+    "name": "resumable",
+    "model": {
+        "layers": [
+            {"type": "conv2d", "filters": 8, "kernel_size": 3, "activation": "relu"},
+            {"type": "dropout", "rate": 0.3},
+            "flatten",
+            {"type": "dense", "units": 10, "activation": "softmax"},
+        ]
+    },
+    "train": {
+        **TINY["train"],
+        "epochs": 4,
+        "callbacks": [
+            {"type": "early_stopping", "patience": 2},
+            {"type": "reduce_lr_on_plateau", "patience": 1, "factor": 0.5},
+        ],
+    },
+}
+
+
+def _run_dir(result) -> Path:
+    assert result.exit_code == 0, result.stderr
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def _epochs_saved(runs: Path) -> int:
+    try:
+        return json.loads(next(runs.glob("*/run.json")).read_text()).get("epochs") or 0
+    except (StopIteration, ValueError, OSError):
+        return 0
+
+
+def test_a_run_killed_mid_training_resumes_to_the_same_metrics(tmp_path, cli):
+    config = write_config(tmp_path, RESUMABLE)
+    alone = _run_dir(cli("train", config, "--runs-dir", tmp_path / "alone", "-q"))
+
+    killed = tmp_path / "killed"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(killed), "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while _epochs_saved(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "training ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run_dir = next(p for p in killed.iterdir() if p.is_dir() and not p.is_symlink())
+    done = saved_state.read(run_dir / "checkpoints" / "last.keras")["epochs_done"]
+    assert 2 <= done < 4, "the kill should land mid-run"
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
+    runs = cli("runs", killed)
+    assert "interrupted" in runs.stdout  # the process is gone
+
+    resumed = cli("train", "--resume", run_dir, "-q")
+    assert _run_dir(resumed) == run_dir
+    assert f"resuming after epoch {done} of 4" in resumed.stderr
+    # Bitwise: same machine, same seed, deterministic ops.
+    assert (run_dir / "metrics.json").read_text() == (alone / "metrics.json").read_text()
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and info["resumed"][0]["from_epoch"] == done
+
+
+def test_resume_refuses_what_it_cannot_continue(tmp_path, cli, trained_run):
+    run_dir, _ = trained_run
+    missing = cli("train", "--resume", tmp_path / "nope")
+    assert missing.exit_code == 2 and "no such run folder" in missing.stderr
+    (tmp_path / "plain").mkdir()
+    not_a_run = cli("train", "--resume", tmp_path / "plain")
+    assert not_a_run.exit_code == 2 and "not a dlkit run folder" in not_a_run.stderr
+    done = cli("train", "--resume", run_dir)
+    assert done.exit_code == 2 and "already completed" in done.stderr and "--extend-epochs" in done.stderr
+    both = cli("train", write_config(tmp_path, TINY), "--resume", run_dir)
+    assert both.exit_code == 2
+
+
+def _interrupted_copy(tmp_path, cli, data=RESUMABLE) -> Path:
+    """A finished run made to look killed after its second epoch (its checkpoint rewound)."""
+    run_dir = _run_dir(cli("train", write_config(tmp_path, {**data, "train": {**data["train"], "epochs": 2}}),
+                           "--runs-dir", tmp_path / "runs", "-q"))  # fmt: skip
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config["train"]["epochs"] = 3
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    info = json.loads((run_dir / "run.json").read_text())
+    (run_dir / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    return run_dir
+
+
+def test_a_changed_config_or_dataset_needs_force(tmp_path, cli):
+    run_dir = _interrupted_copy(tmp_path, cli)
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config["data"]["batch_size"] = 32
+    config["model"]["layers"][0]["filters"] = 4
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    refused = cli("train", "--resume", run_dir, "-q")
+    assert refused.exit_code == 2
+    assert "data.batch_size" in refused.stderr and "model.layers" in refused.stderr and "--force" in refused.stderr
+
+    config["model"]["layers"][0]["filters"] = 8  # the weights must still fit
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    forced = cli("train", "--resume", run_dir, "--force", "-q")
+    assert _run_dir(forced) == run_dir
+    with open(run_dir / "history.csv", newline="") as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2]  # each epoch exactly once
+
+
+def test_a_changed_dataset_is_refused(tmp_path, cli):
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 255, (200, 8, 8), dtype="uint8"), np.arange(200) % 10
+    np.savez(tmp_path / "d.npz", x_train=x, y_train=y)
+    data = {**RESUMABLE, "data": {**TINY["data"], "dataset": "npz", "options": {"path": str(tmp_path / "d.npz")}}}
+    data["model"] = {"layers": [{"type": "reshape", "target_shape": [8, 8, 1]}, *RESUMABLE["model"]["layers"]]}
+    run_dir = _interrupted_copy(tmp_path, cli, data)
+    np.savez(tmp_path / "d.npz", x_train=x[::-1], y_train=y)
+    refused = cli("train", "--resume", run_dir, "-q")
+    assert refused.exit_code == 2 and "the dataset changed" in refused.stderr
+
+
+def test_extend_epochs_trains_a_finished_run_further(tmp_path, cli, trained_run):
+    import shutil
+
+    run_dir = tmp_path / "copy"
+    shutil.copytree(trained_run[0], run_dir)
+    extended = cli("train", "--resume", run_dir, "--extend-epochs", "2", "-q")
+    assert _run_dir(extended) == run_dir
+    with open(run_dir / "history.csv", newline="") as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2, 3]
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
+
+
+class _CtrlC(keras.callbacks.Callback):
+    """Presses Ctrl-C (SIGINT to this process) during the second epoch."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            self.epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+
+def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    config = load_config(write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}}))
+    with pytest.raises(Interrupted) as stopped:
+        train(config, runs_dir=tmp_path / "runs", callbacks=[_CtrlC()])
+    run_dir = stopped.value.run_dir
+    assert f"dlkit train --resume {run_dir}" in str(stopped.value)
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+    state = saved_state.read(run_dir / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and state["step"] >= 1  # mid-epoch 2
+    with open(run_dir / "history.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 1  # the unfinished epoch is not in the history
+    resumed = cli("train", "--resume", run_dir, "-q")
+    assert _run_dir(resumed) == run_dir and "restarting epoch 2 from its start" in resumed.stderr
+    with open(run_dir / "history.csv", newline="") as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2]
+
+
+def test_checkpoint_every_saves_within_an_epoch(tmp_path):
+    from dlkit.config import load_config
+    from dlkit.training.trainer import train
+
+    seen = []
+
+    class Spy(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            last = next((tmp_path / "runs").glob("*/checkpoints/last.keras"), None)
+            if last is not None:
+                seen.append(saved_state.read(last))
+
+    data = {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 1, "checkpoint_every": 8}}
+    train(load_config(write_config(tmp_path, data)), runs_dir=tmp_path / "runs", callbacks=[Spy()])
+    assert any(s["epochs_done"] == 0 and s["step"] == 8 for s in seen)
+
+
+def test_nan_loss_stops_with_a_clear_message(tmp_path, cli):
+    x = np.random.default_rng(0).normal(size=(200, 4)).astype("float32")
+    x[5:] = np.nan  # almost every batch has a NaN
+    np.savez(tmp_path / "nan.npz", x_train=x, y_train=np.arange(200) % 2)
+    data = {
+        "name": "nan",
+        "task": "binary",
+        "data": {"dataset": "npz", "options": {"path": str(tmp_path / "nan.npz"), "kind": "array"}, "batch_size": 16},
+        "model": {"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}]},
+        "train": {"epochs": 2},
+    }
+    result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 1
+    assert "loss became NaN at epoch 1, batch" in result.stderr and "clipnorm" in result.stderr
+    assert "Traceback" not in result.stderr
+    run_dir = next(p for p in (tmp_path / "runs").iterdir() if not p.is_symlink())
+    assert json.loads((run_dir / "run.json").read_text())["status"] == "failed"
+    assert not (run_dir / "checkpoints" / "last.keras").exists()  # no NaN weights saved
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dlkit.runs import create_run_dir
+
+    with ThreadPoolExecutor(8) as pool:
+        folders = list(pool.map(lambda _: create_run_dir(tmp_path, "same"), range(16)))
+    assert len(set(folders)) == 16
