@@ -88,13 +88,23 @@ def _csv_rows(inputs, model, features, kind):
         wanted = {name: "numeric" for name in features or []}
     rows, columns = [], {name: [] for name in wanted}
     for path in paths:
-        frame = read_csv(path)
+        try:
+            frame = read_csv(path)
+        except DataError as e:
+            rows.append({"input": str(path), "error": str(e).removeprefix(f"{path}: ")})
+            continue
         if not wanted:  # unnamed features: take the columns in order
             wanted = {c: "numeric" for c in frame.columns[: model.input_shape[-1]]}
             columns = {name: [] for name in wanted}
         missing = [name for name in wanted if name not in frame.columns]
-        if missing:
-            raise DataError(f"{path}: missing columns {', '.join(missing)}; the model takes {', '.join(wanted)}")
+        if missing:  # this file is reported; the others are still predicted
+            rows.append(
+                {
+                    "input": str(path),
+                    "error": f"missing columns {', '.join(missing)}; the model takes {', '.join(wanted)}",
+                }
+            )
+            continue
         for i, record in frame.iterrows():
             row = {"input": f"{path}:{i + 2}"}
             try:

@@ -119,6 +119,9 @@ def test_a_changed_config_or_dataset_needs_force(tmp_path, cli):
     assert refused.exit_code == 2
     assert "data.batch_size" in refused.stderr and "model.layers" in refused.stderr and "--force" in refused.stderr
 
+    misfit = cli("train", "--resume", run_dir, "--force", "-q")
+    assert misfit.exit_code == 2 and "does not fit the model" in misfit.stderr and "Traceback" not in misfit.stderr
+
     config["model"]["layers"][0]["filters"] = 8  # the weights must still fit
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     forced = cli("train", "--resume", run_dir, "--force", "-q")

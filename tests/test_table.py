@@ -86,8 +86,11 @@ def test_predict_needs_the_training_columns(tmp_path, cli):
     config = table_config(path) | {"train": {"epochs": 1}}
     assert cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     pd.read_csv(path).drop(columns=["Clinic"]).to_csv(tmp_path / "rows.csv", index=False)
-    out = cli("predict", tmp_path / "rows.csv", "--run", tmp_path / "runs" / "latest")
-    assert out.exit_code == 1 and "missing columns clinic" in out.stderr
+    pd.read_csv(path).head(3).to_csv(tmp_path / "good.csv", index=False)
+    out = cli("predict", tmp_path / "rows.csv", tmp_path / "good.csv", "--run", tmp_path / "runs" / "latest", "--json")
+    assert out.exit_code == 1 and "rows.csv: missing columns clinic" in out.stderr
+    rows = json.loads(out.stdout)["predictions"]
+    assert "error" in rows[0] and all("error" not in r for r in rows[1:]) and len(rows) == 4  # the good file's 3 rows
 
 
 def test_embedded_categories(tmp_path, cli):

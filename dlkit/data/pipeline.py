@@ -3,6 +3,7 @@ parallel decoding for data streamed from disk, prefetch."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -39,25 +40,34 @@ def to_dataset(
         examples = tf.data.Dataset.from_tensor_slices(split.x).map(decode, num_parallel_calls=tf.data.AUTOTUNE)
         split, decode = Split(np.stack(list(examples.as_numpy_iterator())), split.y), None
 
-    indices = _order(len(split), seed, epoch) if shuffle else tf.data.Dataset.range(len(split))
+    if shuffle:
+        batches = _order(len(split), batch_size, seed, epoch)
+    else:
+        batches = tf.data.Dataset.range(len(split)).batch(batch_size)
     if decode is not None:  # paths in the epoch's order, decoded in parallel
         paths, y = tf.constant(split.x), tf.constant(split.y)
-        ds = indices.map(lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = batches.unbatch().map(lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE)
         ds = ds.batch(batch_size).map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 
-    x = tf.nest.map_structure(tf.constant, split.x)
-    y = tf.constant(split.y)
+    # As Keras does for arrays: the data enter as one dataset element zipped with each batch's
+    # indices rather than as constants captured by the map function, and tf.data's default graph
+    # rewrites are off; both would copy the arrays again for every pass.
+    data = tf.data.Dataset.from_tensors((split.x, split.y)).repeat()
 
-    def gather(i):
+    def gather(i, data):
+        x, y = data
         return tf.nest.map_structure(lambda column: tf.gather(column, i), x), labels(tf.gather(y, i))
 
-    return indices.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.experimental_optimization.apply_default_optimizations = False
+    ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def _order(n: int, seed: int, epoch):
-    """The indices 0..n-1 in the order of the current pass: a stateless shuffle keyed by the seed
-    and the epoch variable (or a counter of passes)."""
+def _order(n: int, batch_size: int, seed: int, epoch):
+    """Batches of the indices 0..n-1 in the order of the current pass: a stateless shuffle keyed by
+    the seed and the epoch variable (or a counter of passes), cut into batches."""
     import tensorflow as tf
 
     counter = epoch if epoch is not None else tf.Variable(-1, dtype=tf.int64, trainable=False)
@@ -67,4 +77,9 @@ def _order(n: int, seed: int, epoch):
         seeds = tf.stack([tf.constant(seed, tf.int64), tf.cast(key, tf.int64)])
         return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=seeds)
 
-    return tf.data.Dataset.from_tensors(0).map(permutation).unbatch()
+    starts = tf.data.Dataset.range(0, n, batch_size)
+    batches = tf.data.Dataset.from_tensors(0).map(permutation).flat_map(
+        lambda order: starts.map(lambda start: order[start : start + batch_size])
+    )
+    # Keras runs the last steps_per_execution chunk of an epoch in full only when it knows the count.
+    return batches.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))

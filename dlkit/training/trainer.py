@@ -16,7 +16,7 @@ from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import to_dataset
 from dlkit.data.prepare import PreparedData, prepare_data
-from dlkit.errors import ConfigError, DataError, Interrupted
+from dlkit.errors import ConfigError, DataError, Interrupted, UsageError
 from dlkit.evaluation import evaluate, write_report
 from dlkit.model import build_model, check_output
 from dlkit.runs import (
@@ -90,7 +90,13 @@ class Session:
         self.class_weight = class_weights(config, data)
         if resumed:
             model.optimizer.build(model.trainable_variables)
-            model.load_weights(resumed[0])  # weights and optimizer state (step count, moments)
+            try:
+                model.load_weights(resumed[0])  # weights and optimizer state (step count, moments)
+            except (ValueError, KeyError) as e:
+                reason = " ".join(str(e).split())[:200]
+                raise UsageError(
+                    f"{resumed[0]}: the checkpoint does not fit the model config.yaml builds: {reason}"
+                ) from None
 
     def fit(self, run_dir: Path, callbacks=()) -> Path:
         """Fit into `run_dir` (from the resumed epoch), then score the best model and finish the folder."""
