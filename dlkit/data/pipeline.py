@@ -46,8 +46,11 @@ def to_dataset(
         batches = tf.data.Dataset.range(len(split)).batch(batch_size)
     if decode is not None:  # paths in the epoch's order, decoded in parallel
         paths, y = tf.constant(split.x), tf.constant(split.y)
-        ds = batches.unbatch().map(lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE)
-        ds = ds.batch(batch_size).map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = batches.unbatch().map(
+            lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(math.ceil(len(split) / batch_size)))
+        ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 
     # As Keras does for arrays: the data enter as one dataset element zipped with each batch's
@@ -78,8 +81,10 @@ def _order(n: int, batch_size: int, seed: int, epoch):
         return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=seeds)
 
     starts = tf.data.Dataset.range(0, n, batch_size)
-    batches = tf.data.Dataset.from_tensors(0).map(permutation).flat_map(
-        lambda order: starts.map(lambda start: order[start : start + batch_size])
+    batches = (
+        tf.data.Dataset.from_tensors(0)
+        .map(permutation)
+        .flat_map(lambda order: starts.map(lambda start: order[start : start + batch_size]))
     )
     # Keras runs the last steps_per_execution chunk of an epoch in full only when it knows the count.
     return batches.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
