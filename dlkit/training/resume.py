@@ -11,6 +11,7 @@ from dlkit.errors import UsageError
 from dlkit.runs import atomic_write, mark_running, now, read_run, resolve_run, run_status
 from dlkit.training import state as saved_state
 from dlkit.training.checkpoint import LAST
+from dlkit.training.trainer import Session
 
 
 def resume(
@@ -50,13 +51,10 @@ def resume(
             )
     if extend_epochs:
         config.train.epochs = done + extend_epochs
-        atomic_write(run_dir / "config.yaml", dump_config(config))
         for callback in (state or {}).get("callbacks", {}).values():
             callback.update({"wait": 0, "stopped_epoch": 0} if "wait" in callback else {})  # patience anew
     elif done >= config.train.epochs:
         raise UsageError(f"{run_dir}: all {done} epochs are done; train it further with --extend-epochs N")
-
-    from dlkit.training.trainer import Session
 
     session = Session(config, resumed=(last, state) if state else None)
     if state and state["dataset_fingerprint"] != session.data.fingerprint and not force:
@@ -67,6 +65,8 @@ def resume(
         )
     step = f", restarting epoch {done + 1} from its start" if state and state.get("step") else ""
     say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{step}")
+    if extend_epochs:
+        atomic_write(run_dir / "config.yaml", dump_config(config))
     mark_running(
         run_dir, error=None, resumed=[*info.get("resumed", []), {"at": now(), "from_epoch": done, "command": command}]
     )
