@@ -174,3 +174,19 @@ def test_config_error_creates_no_run_folder(tmp_path, cli):
     result = cli("train", path, "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 2 and "did you mean 'filters'?" in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_errors_say_in_which_file_and_line_the_key_is(tmp_path, cli):
+    (tmp_path / "base.yaml").write_text(
+        "name: base\ndata:\n  dataset: digits\nmodel:\n  layers:\n    - flatten\n    - {type: dense, units: 10}\n"
+        "train:\n  optimizer: {type: adam, learning_rate: -1}\n"
+    )
+    (tmp_path / "child.yaml").write_text(
+        "extends: base.yaml\nmodel:\n  layers:\n    - flatten\n    - {type: dense, unitz: 10}\n"
+    )
+    result = cli("validate", tmp_path / "child.yaml", "--set", "train.epochs=0")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert f"dlkit: error: {tmp_path / 'child.yaml'}:5: model.layers.1.unitz: unknown key" in lines[0]
+    assert any(f"{tmp_path / 'base.yaml'}:9: train.optimizer.learning_rate" in line for line in lines)
+    assert any("--set train.epochs=0: train.epochs" in line for line in lines)
