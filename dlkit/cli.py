@@ -122,7 +122,8 @@ def train(
         run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
     metrics = json.loads((run_dir / "metrics.json").read_text())
     monitor = json.loads((run_dir / "run.json").read_text()).get("best", {})
-    out.print(_metrics_table(metrics, f"{run_dir.name}: best model ({', '.join(monitor)})"))
+    chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
+    out.print(_metrics_table(metrics, f"{run_dir.name}: {chosen}"))
     typer.echo(str(run_dir))
 
 
@@ -132,14 +133,24 @@ def eval_(
     run: Path = typer.Argument(..., help="A run folder (or runs/latest)."),
     split: str = typer.Option("test", "--split", help="train, val or test."),
     set_: list[str] | None = SetOption,
+    classifier: Path | None = typer.Option(
+        None, "--classifier", help="GAN runs: a classification run on the same data that scores the samples."
+    ),
+    samples: int = typer.Option(1000, "--samples", "-n", min=1, help="GAN runs: how many samples to score."),
+    seed: int = typer.Option(0, "--seed", help="GAN runs: the seed of the latent vectors."),
 ):
-    """Evaluate a finished run's model.keras on a split; writes RUN/eval/."""
+    """Evaluate a finished run's model.keras on a split (a GAN's samples with --classifier); writes RUN/eval/."""
     from dlkit.errors import UsageError
-    from dlkit.runs import resolve_run
+    from dlkit.runs import read_run, resolve_run
 
     if split not in ("train", "val", "test"):
         raise UsageError(f"--split: expected train, val or test. Received: {split!r}")
     run_dir = resolve_run(run)
+    if read_run(run_dir).get("task") == "gan":
+        _eval_gan(run_dir, classifier, samples, seed)
+        return
+    if classifier is not None:
+        raise UsageError("--classifier scores the samples of a GAN run; this run is not one")
     from dlkit.evaluation import evaluate_run
 
     metrics, rows = evaluate_run(run_dir, split, set_ or [])
@@ -150,6 +161,55 @@ def eval_(
             table.add_row(row["class"], *(f"{row[k]:.4f}" for k in ("precision", "recall", "f1")), str(row["support"]))
         out.print(table)
     typer.echo(str(run_dir / "eval"))
+
+
+def _eval_gan(run_dir: Path, classifier: Path | None, samples: int, seed: int) -> None:
+    from dlkit.errors import UsageError
+    from dlkit.runs import resolve_run
+
+    if classifier is None:
+        raise UsageError(
+            f"{run_dir} is a GAN run: score its samples with --classifier RUN2, a finished classification run "
+            "on the same data (e.g. one of configs/quickstart.yaml for digits)"
+        )
+    from dlkit.gan.quality import COLLAPSED, score_samples
+
+    metrics = score_samples(run_dir, resolve_run(classifier), samples, seed)
+    table = Table("samples", "confidence", "diversity", "max diversity", title=f"{run_dir.name}: samples")
+    table.add_row(str(metrics["samples"]), *(f"{metrics[k]:.4f}" for k in ("confidence", "diversity", "max_diversity")))
+    out.print(table)
+    if metrics["diversity"] < COLLAPSED:
+        err.print(
+            f"dlkit: warning: diversity {metrics['diversity']:.3f} < {COLLAPSED}: the generator has collapsed onto "
+            "a few classes (mode collapse); this run failed",
+            markup=False, highlight=False,
+        )  # fmt: skip
+    typer.echo(str(run_dir / "eval"))
+
+
+@app.command()
+@_user_errors
+def generate(
+    run: Path = typer.Argument(..., help="A GAN run folder (or runs/latest)."),
+    n: int = typer.Option(64, "-n", min=1, help="How many samples."),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="The grid PNG; default RUN/samples/generated.png."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the latent vectors: the same seed draws the same samples."),
+    npz: Path | None = typer.Option(
+        None, "--npz", help="Also write the arrays: samples (raw generator output), images (uint8), latent."
+    ),
+):
+    """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
+    from dlkit.runs import resolve_run
+
+    run_dir = resolve_run(run)
+    from dlkit.gan.generate import generate as run_generate
+
+    target = out_file if out_file is not None else run_dir / "samples" / "generated.png"
+    written = run_generate(run_dir, n, seed, target, npz)
+    err.print(f"{n} samples (seed {seed}) of shape {tuple(written['shape'])}", highlight=False)
+    if npz is not None:
+        err.print(f"arrays: {npz}", highlight=False)
+    typer.echo(str(target))
 
 
 @app.command()

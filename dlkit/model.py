@@ -26,7 +26,13 @@ def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=
 
 def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None):
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
-    dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it.
+    dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
+    inputs, x = preprocess(config, model_input, kind, train_batches)
+    return keras().Model(inputs, apply_layers(config.model, x, "model"), name=config.name)
+
+
+def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=None):
+    """(inputs, the tensor after `data.preprocess` and `data.augment`).
 
     Steps fitted on data (normalize) see the training split as the earlier steps leave it;
     `train_batches()` gives it as a tf.data dataset. Without it (a dry run) they get neutral
@@ -43,14 +49,20 @@ def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None)
             if step.fitted and train_batches is not None:
                 examples = keras().Model(inputs, x).predict(train_batches(), verbose=0)
             x = _apply(f"data.{section}.{i}", step, x, step.build(examples) if step.fitted else None)
+    return inputs, x
+
+
+def apply_layers(model_config, x, where: str):
+    """Call `model_config.layers` on `x` in order (or as `inputs:` wire them); `where` (`model`,
+    `model.generator`) prefixes the key path of a layer Keras rejects."""
     outputs = {INPUT_NAME: x}
-    for i, spec in enumerate(config.model.layers):
+    for i, spec in enumerate(model_config.layers):
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
         args = sources if len(sources) > 1 else sources[0]
-        x = _apply(f"model.layers.{i}", spec, args)
+        x = _apply(f"{where}.layers.{i}", spec, args)
         if spec.name:
             outputs[spec.name] = x
-    return keras().Model(inputs, x, name=config.name)
+    return x
 
 
 def _apply(where: str, spec, inputs, layer=None):

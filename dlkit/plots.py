@@ -39,7 +39,8 @@ def learning_curves(history_csv: Path, path: Path) -> None:
     epochs = [int(r["epoch"]) + 1 for r in rows]
     plt = _figure()
     cols = min(len(names), 3)
-    fig, axes = plt.subplots(math.ceil(len(names) / cols), cols, figsize=(4.5 * cols, 3.4), squeeze=False)
+    panel_rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(panel_rows, cols, figsize=(4.5 * cols, 3.4 * panel_rows), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         ax.plot(epochs, [float(r[name]) for r in rows], marker="o", ms=3, label="train")
         if f"val_{name}" in rows[0]:
@@ -49,6 +50,7 @@ def learning_curves(history_csv: Path, path: Path) -> None:
         ax.legend()
     for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
+    fig.tight_layout()
     _save(fig, path)
 
 

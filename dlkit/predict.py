@@ -30,6 +30,10 @@ def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int
     """One row per example: the class, its probability and the top-k (or the value, for
     regression); or the reason the example could not be read."""
     info = read_run(run_dir)
+    if info.get("task") == "gan":
+        raise UsageError(
+            f"{run_dir}: a GAN run generates images (dlkit generate RUN); predict takes a run of another task"
+        )
     kind = info.get("input", {}).get("kind")
     if texts and kind != "text":
         raise UsageError(f"{run_dir}: --text needs a run trained on text; this one takes {kind} inputs")

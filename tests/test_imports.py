@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -24,9 +26,10 @@ def test_config_and_registries_load_no_tensorflow():
     )
 
 
-def test_validate_command_loads_no_tensorflow():
+@pytest.mark.parametrize("config", ["quickstart", "digits_gan"])
+def test_validate_command_loads_no_tensorflow(config):
     statement = (
         "from typer.testing import CliRunner; from dlkit.cli import app; "
-        "r = CliRunner().invoke(app, ['validate', 'configs/quickstart.yaml']); assert r.exit_code == 0"
+        f"r = CliRunner().invoke(app, ['validate', 'configs/{config}.yaml']); assert r.exit_code == 0"
     )
     assert _loaded_after(statement) == set()

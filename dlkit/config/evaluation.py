@@ -15,6 +15,7 @@ REPORT_METRICS = {
     "classification": {"accuracy", "precision", "recall", "f1", "confusion_matrix"},
     "binary": {"accuracy", "precision", "recall", "f1", "roc_auc", "confusion_matrix"},
     "regression": {"mae", "mse", "rmse", "r2"},
+    "gan": set(),  # scored by `dlkit eval RUN --classifier RUN2` instead
 }
 
 

@@ -18,20 +18,30 @@ MAXIMISED = ("accuracy", "auc", "precision", "recall", "f1")
 
 
 class CheckpointConfig(Strict):
-    monitor: str = "val_loss"
-    """The logged quantity that picks the best epoch (`model.keras`, `checkpoints/best.keras`)."""
+    monitor: str | None = "val_loss"
+    """The logged quantity that picks the best epoch (`model.keras`, `checkpoints/best.keras`);
+    null: the last epoch is the best. Task gan defaults to null: its losses say little about how
+    good the samples are, and the last generator is the one the last sample grid shows."""
     mode: Literal["auto", "min", "max"] = "auto"
     """`auto`: max for accuracy/auc/precision/recall and the like, min otherwise."""
 
     def direction(self) -> Literal["min", "max"]:
-        if self.mode != "auto":
-            return self.mode
+        if self.mode != "auto" or self.monitor is None:
+            return "min" if self.mode == "auto" else self.mode
         return "max" if any(word in self.monitor for word in MAXIMISED) else "min"
 
 
 class TrainConfig(Strict):
     epochs: PositiveInt = 10
-    optimizer: OPTIMIZERS.field = "adam"
+    optimizer: OPTIMIZERS.field | None = None
+    """Default: adam (learning rate 0.001). Task gan has one optimizer per network instead (below)."""
+    generator_optimizer: OPTIMIZERS.field | None = None
+    """Task gan only. Default: adam, learning rate 0.0002, beta_1 0.5 (the DCGAN paper's settings)."""
+    discriminator_optimizer: OPTIMIZERS.field | None = None
+    """Task gan only. Default: as the generator's."""
+    sample_every: PositiveInt | None = None
+    """Task gan only: write a grid of samples from a fixed latent batch to `samples/epoch_XXXX.png`
+    every this many epochs, and after the last one. Default: 10."""
     lr_schedule: SCHEDULES.field | None = None
     """How the learning rate changes over training (`dlkit list schedules`); default: constant."""
     loss: LOSSES.field | None = None

@@ -26,12 +26,23 @@ class Checkpoint(keras().callbacks.Callback):
     Within an epoch it watches the loss (a NaN or infinite loss stops training, keeping the last
     good checkpoint), saves a mid-epoch checkpoint every `every_steps` batches, and on `interrupt()`
     (Ctrl-C) saves one and stops. A mid-epoch checkpoint resumes by restarting that epoch's data
-    order from its start with the saved weights."""
+    order from its start with the saved weights. `monitor` None makes every epoch the best;
+    `losses` are the logged quantities that must stay finite."""
 
     def __init__(
-        self, run_dir: Path, monitor: str, direction: str, *, stateful=(), every_steps=None, resumed=None, identity=None
+        self,
+        run_dir: Path,
+        monitor: str | None,
+        direction: str,
+        *,
+        stateful=(),
+        every_steps=None,
+        resumed=None,
+        identity=None,
+        losses=("loss",),
     ):
         super().__init__()
+        self.losses = tuple(losses)
         self.run_dir, self.folder = Path(run_dir), Path(run_dir) / "checkpoints"
         self.monitor, self.direction, self.every_steps = monitor, direction, every_steps
         #: The callbacks whose state is saved and restored, this one last.
@@ -79,8 +90,7 @@ class Checkpoint(keras().callbacks.Callback):
         self.epoch, self.next_save = epoch, self.every_steps
 
     def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
+        if not self._finite(logs):
             self.nan_at = (self.epoch, batch)
             self.model.stop_training = True
         elif self.interrupted or (self.next_save and batch + 1 >= self.next_save):
@@ -91,18 +101,24 @@ class Checkpoint(keras().callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
-        if self.nan_at or self.stopped_mid_epoch or not math.isfinite(logs.get("loss", 0.0)):
+        if self.nan_at or self.stopped_mid_epoch or not self._finite(logs):
             return  # the last good checkpoint stays
-        value = logs.get(self.monitor)
-        improved = value is not None and (value < self.best if self.direction == "min" else value > self.best)
+        value = logs.get(self.monitor) if self.monitor else None
+        improved = self.monitor is None or (
+            value is not None and (value < self.best if self.direction == "min" else value > self.best)
+        )
         if improved:
-            self.best, self.best_epoch = float(value), epoch
+            self.best_epoch = epoch
+            self.best = float(value) if value is not None else self.best
         self.rows.append({"epoch": epoch, **{k: float(v) for k, v in logs.items()}})
         self._save(epoch + 1)
         self._write_history()
         if improved:
             # The same weights as last.keras: copy its bytes rather than serialise the model again.
             atomic_write(self.folder / BEST, (self.folder / LAST).read_bytes())
+
+    def _finite(self, logs) -> bool:
+        return all(math.isfinite(float((logs or {}).get(name, 0.0))) for name in self.losses)
 
     def interrupt(self) -> None:
         """Ctrl-C: finish the current batch, save, stop."""

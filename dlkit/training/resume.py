@@ -11,7 +11,7 @@ from dlkit.errors import UsageError
 from dlkit.runs import atomic_write, mark_running, now, read_run, resolve_run, run_status
 from dlkit.training import state as saved_state
 from dlkit.training.checkpoint import LAST
-from dlkit.training.trainer import Session
+from dlkit.training.trainer import make_session
 
 
 def resume(
@@ -56,7 +56,7 @@ def resume(
     elif done >= config.train.epochs:
         raise UsageError(f"{run_dir}: all {done} epochs are done; train it further with --extend-epochs N")
 
-    session = Session(config, resumed=(last, state) if state else None)
+    session = make_session(config, resumed=(last, state) if state else None)
     if state and state["dataset_fingerprint"] != session.data.fingerprint and not force:
         raise UsageError(
             f"{run_dir}: the dataset changed since the checkpoint (fingerprint "

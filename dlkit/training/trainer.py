@@ -37,7 +37,7 @@ from dlkit.training.checkpoint import BEST, Checkpoint
 
 def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=None, callbacks=()) -> Path:
     """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
-    session = Session(config)
+    session = make_session(config)
     run_dir = create_run_dir(runs_dir, config.name)
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
@@ -56,8 +56,21 @@ def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=No
     return session.fit(run_dir, callbacks)
 
 
+def make_session(config: ExperimentConfig, resumed: tuple[Path, dict] | None = None) -> Session:
+    """The session of the config's task: a GAN trains its own way (`dlkit.gan.trainer`)."""
+    if config.task == "gan":
+        from dlkit.gan.trainer import GanSession
+
+        return GanSession(config, resumed)
+    return Session(config, resumed)
+
+
 class Session:
-    """The data, the compiled model and the batches of one training run, fresh or resumed."""
+    """The data, the compiled model and the batches of one training run, fresh or resumed.
+    Subclasses (a GAN) change what is trained on, the callbacks and what a finished run writes."""
+
+    #: Logged quantities that must stay finite (a NaN stops the run).
+    losses: tuple[str, ...] = ("loss",)
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
         seed_everything(config.seed, config.train.deterministic)
@@ -88,6 +101,7 @@ class Session:
             jit_compile=config.train.jit_compile,
         )
         self.class_weight = class_weights(config, data)
+        self.train_split = data.splits.train
         if resumed:
             model.optimizer.build(model.trainable_variables)
             try:
@@ -107,7 +121,7 @@ class Session:
 
         epoch = tf.Variable(start, dtype=tf.int64, trainable=False)
         train_ds = to_dataset(
-            data.splits.train, shuffle=config.data.shuffle, cache=config.data.cache, epoch=epoch, **self.batches
+            self.train_split, shuffle=config.data.shuffle, cache=config.data.cache, epoch=epoch, **self.batches
         )
         val_ds = to_dataset(data.splits.val, shuffle=False, **self.batches) if data.splits.val is not None else None
         stateful = [spec.build(run_dir) for spec in config.train.callbacks]
@@ -119,6 +133,7 @@ class Session:
             every_steps=config.train.checkpoint_every,
             resumed=self.resumed,
             identity={"config": config.model_dump(mode="json"), "dataset_fingerprint": data.fingerprint},
+            losses=self.losses,
         )
         try:
             with interrupt_saves(checkpoint):
@@ -129,7 +144,7 @@ class Session:
                     initial_epoch=start,
                     callbacks=[
                         keras().callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epoch.assign(e)),
-                        log_learning_rate(),
+                        *self.callbacks(run_dir),
                         *stateful,
                         *callbacks,
                         checkpoint,
@@ -150,8 +165,7 @@ class Session:
                 raise DataError(
                     f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model"
                 )
-            atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
-            metrics = finish(run_dir, config, data)
+            metrics = self.finish(run_dir, checkpoint)
         except KeyboardInterrupt:
             update_run(run_dir, status="interrupted", ended=now())
             raise Interrupted(run_dir) from None
@@ -164,11 +178,20 @@ class Session:
             ended=now(),
             epochs=len(checkpoint.rows),
             best_epoch=checkpoint.best_epoch + 1,
-            best={config.train.checkpoint.monitor: checkpoint.best},
-            test=metrics["test"],
+            best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
+            test=metrics.get("test"),
         )
         point_latest(run_dir)
         return run_dir
+
+    def callbacks(self, run_dir: Path) -> list:
+        """The task's own callbacks, before the configured ones."""
+        return [log_learning_rate()]
+
+    def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
+        """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
+        atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
+        return finish(run_dir, self.config, self.data)
 
 
 @contextlib.contextmanager

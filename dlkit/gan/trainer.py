@@ -1,0 +1,121 @@
+"""Training a GAN: the same run folder, checkpoints, resume and Ctrl-C handling as any task
+(`dlkit.training.trainer.Session`), with its own model, callbacks and finish. Imports Keras:
+load it lazily."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from dlkit import plots
+from dlkit.backend import keras, seed_everything
+from dlkit.config import ExperimentConfig
+from dlkit.data.prepare import prepare_data
+from dlkit.data.splits import Split
+from dlkit.errors import UsageError
+from dlkit.gan.build import build_networks
+from dlkit.gan.network import GAN
+from dlkit.gan.pixels import grid_png, latent_batch, to_pixels
+from dlkit.runs import HISTORY, MODEL, atomic_write, write_json
+from dlkit.training.checkpoint import BEST, Checkpoint
+from dlkit.training.trainer import Session
+
+GENERATOR, DISCRIMINATOR = "generator.keras", "discriminator.keras"
+#: Samples in each grid of `samples/` (from one fixed latent batch, so grids show progress).
+GRID_SAMPLES = 64
+
+
+class GanSession(Session):
+    """The GAN trains on the training split's images as `data.preprocess` leaves them (computed
+    once, up front); the labels are ignored. The run folder gains `generator.keras`,
+    `discriminator.keras` and `samples/`; `model.keras` is the generator."""
+
+    losses = ("d_loss", "g_loss")
+
+    def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
+        seed_everything(config.seed, config.train.deterministic)
+        self.config, self.resumed = config, resumed
+        self.data = data = prepare_data(config)
+        pixels, generator, discriminator = build_networks(config, data.input_shape, data.kind)
+        train = data.splits.train
+        examples = train.x
+        if data.about.decode is not None:  # streamed from disk (image_folder): decoded once, kept in memory
+            import tensorflow as tf
+
+            decoded = tf.data.Dataset.from_tensor_slices(examples).map(
+                data.about.decode, num_parallel_calls=tf.data.AUTOTUNE
+            )
+            examples = np.stack(list(decoded.as_numpy_iterator()))
+        images = pixels.predict(np.asarray(examples), batch_size=512, verbose=0).astype("float32")
+        self.train_split = Split(images, train.y)
+        self.batches = dict(batch_size=config.data.batch_size, seed=config.seed)
+        self.class_weight = None
+        self.model = model = GAN(generator, discriminator, config.model.latent_dim, seed=config.seed, name=config.name)
+        model.compile(
+            discriminator_optimizer=config.train.discriminator_optimizer.build(),
+            generator_optimizer=config.train.generator_optimizer.build(),
+            steps_per_execution=config.train.steps_per_execution,
+            jit_compile=config.train.jit_compile,
+        )
+        if resumed:
+            model.build_optimizers()
+            try:
+                model.load_weights(resumed[0])  # both networks and both optimizers' state
+            except (ValueError, KeyError) as e:
+                reason = " ".join(str(e).split())[:200]
+                raise UsageError(
+                    f"{resumed[0]}: the checkpoint does not fit the model config.yaml builds: {reason}"
+                ) from None
+
+    def callbacks(self, run_dir: Path) -> list:
+        (run_dir / "samples").mkdir(exist_ok=True)
+        return [SampleGrid(run_dir / "samples", self.config, self.data.input_shape)]
+
+    def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
+        """Split the best checkpoint into `generator.keras` (also `model.keras`) and
+        `discriminator.keras`; `metrics.json` holds that epoch's training figures."""
+        gan = keras().saving.load_model(run_dir / "checkpoints" / BEST, safe_mode=True, compile=False)
+        save_model(gan.generator, run_dir / GENERATOR)
+        save_model(gan.discriminator, run_dir / DISCRIMINATOR)
+        atomic_write(run_dir / MODEL, (run_dir / GENERATOR).read_bytes())
+        row = next(r for r in checkpoint.rows if r["epoch"] == checkpoint.best_epoch)
+        metrics = {"train": {k: v for k, v in row.items() if k != "epoch"}}
+        write_json(run_dir / "metrics.json", metrics)
+        plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
+        return metrics
+
+
+def save_model(model, path: Path) -> None:
+    """`model.save` to a temporary `.keras` beside `path`, renamed over it: never half-written."""
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+class SampleGrid(keras().callbacks.Callback):
+    """Every `train.sample_every` epochs and after the last, the generator's images of one fixed
+    latent batch (seeded by the config's seed) as `samples/epoch_XXXX.png` (epochs counted from 1);
+    also after the last epoch of a run stopped early."""
+
+    def __init__(self, folder: Path, config: ExperimentConfig, raw_shape: tuple[int, ...]):
+        super().__init__()
+        self.folder, self.config, self.raw_shape = folder, config, raw_shape
+        self.latent = latent_batch(GRID_SAMPLES, config.model.latent_dim, config.seed)
+        self.finished = self.drawn = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.finished = done = epoch + 1
+        if done % self.config.train.sample_every == 0 or done == self.params.get("epochs"):
+            self._draw(done)
+
+    def on_train_end(self, logs=None):
+        if self.finished is not None and self.finished != self.drawn:
+            self._draw(self.finished)
+
+    def _draw(self, done: int) -> None:
+        self.drawn = done
+        samples = np.asarray(self.model.generator(self.latent, training=False))
+        images = to_pixels(samples, self.config.data.preprocess, self.raw_shape)
+        atomic_write(self.folder / f"epoch_{done:04d}.png", grid_png(images))
