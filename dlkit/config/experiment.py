@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from dlkit.config.data import DataConfig
 from dlkit.config.evaluation import REPORT_METRICS, EvalConfig
 from dlkit.config.model import ModelConfig
-from dlkit.config.train import TrainConfig
+from dlkit.config.train import TrainConfig, higher_is_better
+from dlkit.config.tune import TuneConfig
 from dlkit.strict import Strict, did_you_mean, raise_at
 from dlkit.training.losses import DEFAULT_LOSS, LOSSES
 from dlkit.training.metrics import DEFAULT_METRICS, METRICS
@@ -26,6 +27,16 @@ class ExperimentConfig(Strict):
     model: ModelConfig
     train: TrainConfig = TrainConfig()
     eval: EvalConfig = EvalConfig()
+    tune: TuneConfig | None = None
+    """The search `dlkit tune` runs; `dlkit train` trains the config as written."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_tune(self, handler) -> dict:
+        """Configs without a search dump as they did before `tune:` existed (resume compares them)."""
+        data = handler(self)
+        if data.get("tune", ...) is None:
+            del data["tune"]
+        return data
 
     @model_validator(mode="after")
     def _fit_the_task(self) -> ExperimentConfig:
@@ -83,6 +94,11 @@ class ExperimentConfig(Strict):
             for i, cb in enumerate(self.train.callbacks)
             if hasattr(cb, "monitor")
         ]
+        if self.tune is not None:
+            tune = self.tune
+            tune.metric = tune.metric or self.train.checkpoint.monitor
+            tune.direction = tune.direction or ("maximize" if higher_is_better(tune.metric) else "minimize")
+            places.append((("tune", "metric"), tune.metric))
         for loc, monitor in places:
             if monitor not in logged:
                 no_val = monitor.startswith("val_") and not self.data.split.has_validation
