@@ -307,10 +307,14 @@ def validate(
 @_user_errors
 def list_(
     what: str = typer.Argument(
-        "layers", help="layers, datasets, preprocess, callbacks, optimizers, schedules, losses or metrics"
+        "layers",
+        help="layers, datasets, preprocess, callbacks, optimizers, schedules, losses, metrics, "
+        "distributions, samplers or pruners",
     ),
 ):
     """Show what a registry holds."""
+    from rich.markup import escape
+
     from dlkit.errors import UsageError
     from dlkit.registries import REGISTRIES
     from dlkit.strict import did_you_mean
@@ -320,7 +324,7 @@ def list_(
     registry = REGISTRIES[what]
     table = Table("name", "aliases", "what it is", title=f"{what} ({len(registry.names())})")
     for name, summary, aliases in registry.describe():
-        table.add_row(name, ", ".join(aliases), summary)
+        table.add_row(name, ", ".join(aliases), escape(summary))
     out.print(table)
 
 

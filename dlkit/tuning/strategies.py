@@ -47,7 +47,11 @@ class Grid(Sampler):
     def build(self, seed, grid):
         import optuna
 
-        return optuna.samplers.GridSampler(grid, seed=seed)
+        class GridSampler(optuna.samplers.GridSampler):
+            def after_trial(self, study, trial, state, values):
+                pass  # Optuna's stops `optimize` when the grid is done; dlkit caps the trials at its size
+
+        return GridSampler(grid, seed=seed)
 
 
 class Pruner(Spec):

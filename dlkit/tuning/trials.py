@@ -117,11 +117,17 @@ def _reporter(trial, metric: str):
     """A callback that reports each epoch's `metric` to the pruner and stops the run it prunes."""
 
     class Reporter(keras().callbacks.Callback):
-        pruned_at = None
+        pruned_at, batches = None, 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches = batch + 1
 
         def on_epoch_end(self, epoch, logs=None):
-            value = (logs or {}).get(metric)
             trial.set_user_attr("heartbeat", now())
+            if self.batches < (self.params.get("steps") or 0):
+                return  # stopped mid-epoch (Ctrl-C): its figures are not the epoch's
+            self.batches = 0
+            value = (logs or {}).get(metric)
             if value is None or not math.isfinite(value):
                 return
             trial.report(float(value), epoch)
