@@ -105,3 +105,30 @@ def residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) ->
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     _save(fig, path)
+
+
+def optimisation_history(points: list[tuple[int, float]], metric: str, direction: str, path: Path) -> None:
+    """Each finished trial's value by trial number, and the best so far."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    points = sorted(points)
+    if points:
+        numbers, values = zip(*points, strict=True)
+        best = np.maximum.accumulate(values) if direction == "maximize" else np.minimum.accumulate(values)
+        ax.plot(numbers, values, "o", label="trial")
+        ax.step(numbers, best, where="post", color="tab:red", label="best so far")
+        ax.legend()
+    ax.set(title="optimisation history", xlabel="trial", ylabel=metric)
+    ax.grid(alpha=0.3)
+    _save(fig, path)
+
+
+def parameter_importance(importances: dict[str, float], metric: str, path: Path) -> None:
+    """How much of the metric's variation across trials each searched key explains (fANOVA)."""
+    plt = _figure()
+    names = list(importances)[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.5 * len(names) + 1.6))
+    ax.barh(names, [importances[n] for n in names])
+    ax.set(title=f"parameter importance for {metric}", xlabel="share of the variation")
+    ax.grid(alpha=0.3, axis="x")
+    _save(fig, path)

@@ -8,7 +8,22 @@ from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
 from dlkit.training.schedules import SCHEDULES
+from dlkit.tuning.distributions import DISTRIBUTIONS
+from dlkit.tuning.strategies import PRUNERS, SAMPLERS
 
 REGISTRIES: dict[str, Registry] = {
-    r.listing: r for r in (LAYERS, DATASETS, PREPROCESS, CALLBACKS, OPTIMIZERS, SCHEDULES, LOSSES, METRICS)
+    r.listing: r
+    for r in (
+        LAYERS,
+        DATASETS,
+        PREPROCESS,
+        CALLBACKS,
+        OPTIMIZERS,
+        SCHEDULES,
+        LOSSES,
+        METRICS,
+        DISTRIBUTIONS,
+        SAMPLERS,
+        PRUNERS,
+    )  # fmt: skip
 }

@@ -116,12 +116,12 @@ def run_status(info: dict) -> str:
     """The status to show: a `running` run whose process is gone from this machine (killed, power
     lost) is `interrupted`."""
     status = info.get("status", "?")
-    if status == "running" and info.get("host") == platform.node() and not _alive(info.get("pid")):
+    if status == "running" and info.get("host") == platform.node() and not pid_alive(info.get("pid")):
         return "interrupted"
     return status
 
 
-def _alive(pid) -> bool:
+def pid_alive(pid) -> bool:
     if not isinstance(pid, int) or pid <= 0:
         return False
     try:

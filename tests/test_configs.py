@@ -15,6 +15,7 @@ CONFIGS = REPO / "configs"
 #: Parameters each config's model must have (the issue's figures: those of the usual scripts).
 PARAMS = {
     "quickstart": 76_522,
+    "quickstart_tune": 76_522,  # the same model; trained as written by dlkit train
     "mnist_mlp": 407_050,
     "mnist_cnn": 693_962,
     "mnist_cnn_deep": 121_930,

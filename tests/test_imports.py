@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _loaded_after(statement: str) -> set[str]:
-    code = f"import sys; {statement}; print(' '.join(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    code = f"import sys; {statement}; print(' '.join(m for m in ('tensorflow', 'keras', 'optuna') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     return set(done.stdout.split())
 
@@ -31,5 +31,13 @@ def test_validate_command_loads_no_tensorflow(config):
     statement = (
         "from typer.testing import CliRunner; from dlkit.cli import app; "
         f"r = CliRunner().invoke(app, ['validate', 'configs/{config}.yaml']); assert r.exit_code == 0"
+    )
+    assert _loaded_after(statement) == set()
+
+
+def test_validating_a_search_loads_no_tensorflow_or_optuna():
+    statement = (
+        "from typer.testing import CliRunner; from dlkit.cli import app; "
+        "r = CliRunner().invoke(app, ['validate', 'configs/quickstart_tune.yaml']); assert r.exit_code == 0"
     )
     assert _loaded_after(statement) == set()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_serializer, model_validator
 
 from dlkit.config.data import DataConfig
 from dlkit.config.evaluation import REPORT_METRICS, EvalConfig
 from dlkit.config.model import GAN_KEYS, GanModelConfig, ModelConfig
-from dlkit.config.train import CheckpointConfig, TrainConfig
+from dlkit.config.train import CheckpointConfig, TrainConfig, higher_is_better
+from dlkit.config.tune import TuneConfig
 from dlkit.strict import Strict, did_you_mean, raise_at
 from dlkit.training.losses import DEFAULT_LOSS, LOSSES
 from dlkit.training.metrics import DEFAULT_METRICS, METRICS
@@ -34,6 +35,16 @@ class ExperimentConfig(Strict):
     """`layers:`; for task gan `latent_dim:`, `generator:` and `discriminator:`, each with `layers:`."""
     train: TrainConfig = TrainConfig()
     eval: EvalConfig = EvalConfig()
+    tune: TuneConfig | None = None
+    """The search `dlkit tune` runs; `dlkit train` trains the config as written."""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_tune(self, handler) -> dict:
+        """Configs without a search dump as they did before `tune:` existed (resume compares them)."""
+        data = handler(self)
+        if data.get("tune", ...) is None:
+            del data["tune"]
+        return data
 
     @field_validator("model", mode="before")
     @classmethod
@@ -171,6 +182,13 @@ class ExperimentConfig(Strict):
             for i, cb in enumerate(self.train.callbacks)
             if hasattr(cb, "monitor")
         ]
+        if self.tune is not None:
+            tune = self.tune
+            tune.metric = tune.metric or self.train.checkpoint.monitor
+            if tune.metric is None:
+                raise_at(("tune", "metric"), f"required here (nothing is checkpointed on); one of {', '.join(logged)}")
+            tune.direction = tune.direction or ("maximize" if higher_is_better(tune.metric) else "minimize")
+            places.append((("tune", "metric"), tune.metric))
         for loc, monitor in places:
             if monitor is not None and monitor not in logged:
                 no_val = monitor.startswith("val_") and not self.data.split.has_validation and self.task != "gan"

@@ -106,7 +106,7 @@ def key_lines(path: Path, _chain: tuple[Path, ...] = ()) -> dict[tuple, str]:
     return lines
 
 
-def _where(loc: tuple, lines: dict[tuple, str], source: str) -> str:
+def where_written(loc: tuple, lines: dict[tuple, str], source: str) -> str:
     """The place of the longest prefix of `loc` that the file writes, else the file itself."""
     for end in range(len(loc), 0, -1):
         key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
@@ -124,14 +124,19 @@ def apply_override(data: dict, assignment: str) -> None:
         value = yaml.safe_load(raw) if raw.strip() else raw
     except yaml.YAMLError:
         value = raw
-    parts = key.strip().split(".")
+    set_path(data, key.strip(), value, f"--set {key.strip()}")
+
+
+def set_path(data: dict, key: str, value: Any, label: str) -> None:
+    """Set the dotted `key` (list items by index) to `value`; a ConfigError starts with `label`."""
+    parts = key.split(".")
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
         here = ".".join(parts[: depth + 1])
         if isinstance(node, list):
             if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
-                raise ConfigError(f"--set {key}: {here}: no item {part} in a list of {len(node)}")
+                raise ConfigError(f"{label}: {here}: no item {part} in a list of {len(node)}")
             part = int(part)
         if last:
             node[part] = value
@@ -142,7 +147,7 @@ def apply_override(data: dict, assignment: str) -> None:
         elif isinstance(child, str):  # `optimizer: adam` gains arguments: `{type: adam, ...}`
             child = {"type": child}
         elif not isinstance(child, (dict, list)):
-            raise ConfigError(f"--set {key}: {here} is a value, not a section")
+            raise ConfigError(f"{label}: {here} is a value, not a section")
         node[part] = child
         node = child
 
@@ -162,7 +167,7 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
     try:
         return ExperimentConfig.model_validate(data)
     except ValidationError as e:
-        places = [_where(tuple(err["loc"]), lines or {}, source) for err in e.errors()]
+        places = [where_written(tuple(err["loc"]), lines or {}, source) for err in e.errors()]
         messages = [f"{place}: {format_error(err)}" for place, err in zip(places, e.errors(), strict=True)]
         raise ConfigError("\n".join(messages)) from None
 
@@ -170,13 +175,29 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
     """Read, merge, override and validate an experiment file; a ConfigError names the key and
     the file and line (or the `--set`) where it is written."""
+    return load_config_and_data(path, overrides)[0]
+
+
+def load_config_and_data(path: str | Path, overrides=()) -> tuple[ExperimentConfig, dict]:
+    """`load_config`, and the raw mapping it validated (a search sets each trial's values in it)."""
+    data, lines = read_config(path, overrides)
+    config = parse_config(data, str(path), lines)
+    if config.tune is not None:  # every key of the search space must be a key of this config
+        from dlkit.tuning.space import check_space
+
+        check_space(data, config.tune.space, str(path), lines)
+    return config, data
+
+
+def read_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[dict, dict[tuple, str]]:
+    """The raw config (merged, overridden, not yet validated) and where each key is written."""
     data = read_config_file(Path(path))
     lines = key_lines(Path(path))
     for assignment in overrides:
         apply_override(data, assignment)
         key = tuple(int(p) if p.lstrip("-").isdigit() else p for p in assignment.partition("=")[0].strip().split("."))
         lines = {k: v for k, v in lines.items() if k[: len(key)] != key} | {key: f"--set {assignment}"}
-    return parse_config(data, str(path), lines)
+    return data, lines
 
 
 def dump_config(config: ExperimentConfig) -> str:

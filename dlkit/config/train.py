@@ -17,6 +17,10 @@ from dlkit.training.schedules import SCHEDULES
 MAXIMISED = ("accuracy", "auc", "precision", "recall", "f1")
 
 
+def higher_is_better(name: str) -> bool:
+    return any(word in name for word in MAXIMISED)
+
+
 class CheckpointConfig(Strict):
     monitor: str | None = "val_loss"
     """The logged quantity that picks the best epoch (`model.keras`, `checkpoints/best.keras`);
@@ -28,7 +32,7 @@ class CheckpointConfig(Strict):
     def direction(self) -> Literal["min", "max"]:
         if self.mode != "auto" or self.monitor is None:
             return "min" if self.mode == "auto" else self.mode
-        return "max" if any(word in self.monitor for word in MAXIMISED) else "min"
+        return "max" if higher_is_better(self.monitor) else "min"
 
 
 class TrainConfig(Strict):

@@ -35,10 +35,16 @@ from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
 
 
-def train(config: ExperimentConfig, *, runs_dir: Path = Path("runs"), command=None, callbacks=()) -> Path:
-    """Train `config` into a new run folder and return it. Config mistakes raise before the folder exists."""
+def train(
+    config: ExperimentConfig, *, runs_dir: Path = Path("runs"), run_dir: Path | None = None, command=None, callbacks=()
+) -> Path:
+    """Train `config` into a new run folder (under `runs_dir`, or exactly `run_dir`) and return it.
+    Config mistakes raise before the folder exists."""
     session = make_session(config)
-    run_dir = create_run_dir(runs_dir, config.name)
+    if run_dir is None:
+        run_dir = create_run_dir(runs_dir, config.name)
+    else:
+        run_dir.mkdir(parents=True)
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
     atomic_write(run_dir / "config.yaml", dump_config(config))

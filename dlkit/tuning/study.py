@@ -1,0 +1,167 @@
+"""The study folder, `runs/<name>-tune-<stamp>/`: the Optuna study (a SQLite file in the folder,
+or the database `--storage` names), one run folder per trial, and the reports.
+
+Running the same command again finds the newest folder searching the same config and continues it
+to the requested number of trials. Trials are claimed under a file lock, so workers on one machine
+never start more trials than asked; a trial whose process is gone (Ctrl-C, killed, power lost) is
+resumed from its checkpoint by the next worker on the same machine, or repeated elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import platform
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlkit.config import ExperimentConfig
+from dlkit.errors import UsageError
+from dlkit.runs import create_run_dir, now, pid_alive, write_json
+
+STUDY_FILE = "study.json"
+DATABASE = "study.db"
+#: A trial of another machine whose last epoch ended this long ago is taken to be dead.
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+@dataclass
+class StudyFolder:
+    path: Path
+    name: str
+    """The study's name in the storage: the folder's name."""
+    storage: str
+    """An SQLAlchemy URL."""
+
+
+def search_identity(config: ExperimentConfig) -> dict:
+    """What makes two studies the same search: the resolved config, whatever the trial count."""
+    data = config.model_dump(mode="json")
+    data["tune"].pop("trials")
+    return data
+
+
+def open_folder(
+    config: ExperimentConfig, runs_dir: Path, *, study: str | None, storage: str | None, new: bool
+) -> StudyFolder:
+    """The folder (and study) to work on: `--study NAME`'s, else the newest one searching this very
+    config (unless `new`), else a new `<name>-tune-<stamp>`. With `--storage` and no `--study`, the
+    name is `<name>-tune` on every machine, so they all join one study."""
+    identity = search_identity(config)
+    if study is None and storage is not None:
+        study = f"{config.name}-tune"
+    if study is not None:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", study):
+            raise UsageError(f"--study {study}: letters, digits, '_', '.' and '-' only")
+        path = Path(runs_dir) / study
+        path.mkdir(parents=True, exist_ok=True)
+    else:
+        path = None if new else _newest_matching(Path(runs_dir), config.name, identity)
+        path = path or create_run_dir(runs_dir, f"{config.name}-tune")
+    recorded = _read(path)
+    if recorded and recorded.get("search") != identity:
+        raise UsageError(
+            f"{path}: holds a search of a different config; run with --new (or another --study) to start a new one"
+        )
+    url = storage or recorded.get("storage") or f"sqlite:///{(path / DATABASE).resolve()}"
+    if not recorded:
+        write_json(path / STUDY_FILE, {"study": path.name, "storage": storage, "created": now(), "search": identity})
+    return StudyFolder(path, path.name, url)
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads((path / STUDY_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _newest_matching(runs_dir: Path, name: str, identity: dict) -> Path | None:
+    if not runs_dir.is_dir():
+        return None
+    folders = sorted(runs_dir.glob(f"{name}-tune-*/{STUDY_FILE}"), reverse=True)
+    return next((f.parent for f in folders if _read(f.parent).get("search") == identity), None)
+
+
+def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0):
+    """The Optuna study, created on first use. The sampler's seed differs per worker and per
+    continuation, so parallel or later workers do not repeat each other's draws."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    tune = config.tune
+    try:
+        storage = optuna.storages.RDBStorage(
+            folder.storage,
+            engine_kwargs={"connect_args": {"timeout": 60}} if folder.storage.startswith("sqlite") else {},
+        )
+        study = optuna.create_study(
+            storage=storage,
+            study_name=folder.name,
+            pruner=tune.pruner.build(config.train.epochs),
+            direction=tune.direction,
+            load_if_exists=True,
+        )
+    except (ImportError, ValueError, optuna.exceptions.OptunaError) as e:
+        raise UsageError(f"--storage {_shown(folder.storage)}: cannot open the study: {_first_line(e)}") from None
+    except Exception as e:  # the database's own errors (unreachable server, bad credentials)
+        if type(e).__module__.split(".")[0] != "sqlalchemy":
+            raise
+        raise UsageError(f"--storage {_shown(folder.storage)}: cannot open the study: {_first_line(e)}") from None
+    if study.direction.name.lower() != tune.direction:
+        raise UsageError(f"study {folder.name} was created to {study.direction.name.lower()}, not {tune.direction}")
+    seed = config.seed + 1000 * worker + len(study.trials)
+    study.sampler = tune.sampler.build(seed, tune.grid())
+    return study
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+@contextlib.contextmanager
+def locked(folder: StudyFolder):
+    """Hold the folder's lock: one worker on this machine claims a trial at a time."""
+    with open(folder.path / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def owner() -> dict:
+    return {"host": platform.node(), "pid": os.getpid(), "heartbeat": now()}
+
+
+def is_alive(trial) -> bool:
+    """Whether a RUNNING trial's process still works on it. Called between trials, so a trial
+    owned by this very process is one it left (an interrupted run in the same interpreter)."""
+    attrs = trial.user_attrs
+    if attrs.get("host") == platform.node():
+        return attrs.get("pid") != os.getpid() and pid_alive(attrs.get("pid"))
+    try:
+        beat = dt.datetime.fromisoformat(attrs["heartbeat"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return dt.datetime.now().astimezone() - beat < STALE_AFTER
+
+
+def counted(study) -> int:
+    """Trials that use up the budget: finished, pruned, failed for a reason, or running."""
+    from optuna.trial import TrialState
+
+    return sum(
+        t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+        or (t.state == TrialState.FAIL and not t.user_attrs.get("interrupted"))
+        for t in study.get_trials(deepcopy=False)
+    )
