@@ -13,7 +13,7 @@ from dlkit import plots
 from dlkit.config import ExperimentConfig, dump_config, parse_config
 from dlkit.runs import atomic_write, now, write_json
 from dlkit.tuning.space import trial_data
-from dlkit.tuning.study import StudyFolder, _shown
+from dlkit.tuning.study import StudyFolder, shown_url
 
 ORDER = {"COMPLETE": 0, "PRUNED": 1, "RUNNING": 2, "FAIL": 3, "WAITING": 4}
 
@@ -58,7 +58,7 @@ def write_reports(study, folder: StudyFolder, config: ExperimentConfig, data: di
     best = rows[0] if rows and rows[0]["state"] == "complete" else None
     summary = {
         "study": folder.name,
-        "storage": _shown(folder.storage),
+        "storage": shown_url(folder.storage),
         "metric": tune.metric,
         "direction": tune.direction,
         "trials_requested": trials,

@@ -3,6 +3,7 @@ more processes, then write the reports."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -37,7 +38,12 @@ def search(
         say(f"the grid has {size} combinations: {size} trials, not {trials}")
         trials = size
     folder = open_folder(config, runs_dir, study=study, storage=storage, new=new)
-    optuna_study = open_study(folder, config, worker=worker)
+    try:
+        optuna_study = open_study(folder, config, worker=worker)
+    except DlkitError:
+        if folder.created:  # a wrong --storage leaves nothing behind
+            shutil.rmtree(folder.path, ignore_errors=True)
+        raise
     sets = [a for s in overrides for a in ("--set", s)]
     again = ["dlkit", "tune", str(path), *sets, "--runs-dir", str(runs_dir), "--study", folder.name]
     again += ["--trials", str(trials)] + (["--storage", storage] if storage else [])

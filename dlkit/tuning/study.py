@@ -36,6 +36,8 @@ class StudyFolder:
     """The study's name in the storage: the folder's name."""
     storage: str
     """An SQLAlchemy URL."""
+    created: bool = False
+    """Made by this command (and removed again if its study cannot be opened)."""
 
 
 def search_identity(config: ExperimentConfig) -> dict:
@@ -70,7 +72,7 @@ def open_folder(
     url = storage or recorded.get("storage") or f"sqlite:///{(path / DATABASE).resolve()}"
     if not recorded:
         write_json(path / STUDY_FILE, {"study": path.name, "storage": storage, "created": now(), "search": identity})
-    return StudyFolder(path, path.name, url)
+    return StudyFolder(path, path.name, url, created=not recorded)
 
 
 def _read(path: Path) -> dict:
@@ -107,11 +109,11 @@ def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0
             load_if_exists=True,
         )
     except (ImportError, ValueError, optuna.exceptions.OptunaError) as e:
-        raise UsageError(f"--storage {_shown(folder.storage)}: cannot open the study: {_first_line(e)}") from None
+        raise UsageError(f"--storage {shown_url(folder.storage)}: cannot open the study: {_first_line(e)}") from None
     except Exception as e:  # the database's own errors (unreachable server, bad credentials)
         if type(e).__module__.split(".")[0] != "sqlalchemy":
             raise
-        raise UsageError(f"--storage {_shown(folder.storage)}: cannot open the study: {_first_line(e)}") from None
+        raise UsageError(f"--storage {shown_url(folder.storage)}: cannot open the study: {_first_line(e)}") from None
     if study.direction.name.lower() != tune.direction:
         raise UsageError(f"study {folder.name} was created to {study.direction.name.lower()}, not {tune.direction}")
     seed = config.seed + 1000 * worker + len(study.trials)
@@ -119,7 +121,7 @@ def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0
     return study
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """The URL without its password."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 

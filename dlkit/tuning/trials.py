@@ -12,7 +12,7 @@ from pathlib import Path
 from dlkit.backend import keras
 from dlkit.config import ExperimentConfig, parse_config
 from dlkit.errors import DlkitError, Interrupted
-from dlkit.runs import now
+from dlkit.runs import now, read_run
 from dlkit.tuning.space import trial_data
 from dlkit.tuning.study import StudyFolder, counted, is_alive, locked, owner
 
@@ -54,7 +54,7 @@ def _claim(study, folder: StudyFolder, trials: int, say):
     for left in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if is_alive(left):
             continue
-        trial = Trial(study, left._trial_id)
+        trial = Trial(study, left._trial_id)  # FrozenTrial keeps its storage id private; Trial needs it
         if (folder.path / left.user_attrs.get("run", "-")).is_dir():
             for key, value in owner().items():
                 trial.set_user_attr(key, value)
@@ -82,15 +82,15 @@ def _run(study, trial, resumed: bool, folder, config, data, command, say) -> Non
     say(f"trial {trial.number}: {'resuming ' if resumed else ''}{shown}")
     reporter = _reporter(trial, tune.metric)
     try:
-        if resumed:
+        if not resumed:
+            from dlkit.training.trainer import train
+
+            trial_config = parse_config(trial_data(data, values), f"trial {trial.number}")
+            train(trial_config, run_dir=run_dir, command=command, callbacks=[reporter])
+        elif read_run(run_dir).get("status") != "completed":  # a completed one only needs telling
             from dlkit.training.resume import resume
 
             resume(run_dir, callbacks=[reporter], command=command, say=say)
-        else:
-            trial_config = parse_config(trial_data(data, values), f"trial {trial.number}")
-            from dlkit.training.trainer import train
-
-            train(trial_config, run_dir=run_dir, command=command, callbacks=[reporter])
         value = best_value(run_dir, tune.metric, tune.direction)
     except (Interrupted, KeyboardInterrupt):
         trial.set_user_attr("pid", None)  # no process of this trial now: the next worker here resumes it
