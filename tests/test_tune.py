@@ -68,6 +68,11 @@ def test_a_study_finds_a_best_trial_and_writes_its_config(cli, tmp_path):
     assert again.exit_code == 0, again.stderr
     assert study_folder(again) == folder and "trial" not in again.stderr.split("best:")[0]
 
+    fresh = run_tune(cli, tune_config(tmp_path), "--new", "--trials", "1")
+    assert fresh.exit_code == 0, fresh.stderr
+    assert study_folder(fresh) != folder
+    assert len(json.loads((study_folder(fresh) / "tune.json").read_text())["trials"]) == 1
+
 
 def test_an_interrupted_study_continues_to_the_requested_trials(cli, tmp_path, monkeypatch):
     make_reporter, stopped = trial_loop._reporter, []
@@ -201,3 +206,31 @@ def test_direction_follows_the_metric(tmp_path):
     assert load_config(tune_config(tmp_path)).tune.direction == "maximize"
     assert load_config(tune_config(tmp_path, metric=None)).tune.metric == "val_loss"  # the checkpoint's monitor
     assert "tune" not in load_config(write_config(tmp_path, TINY, "plain.yaml")).model_dump()
+
+
+def test_a_wrong_storage_is_one_line_and_leaves_no_folder(cli, tmp_path):
+    result = run_tune(cli, tune_config(tmp_path), "--storage", "nosuch://host/db")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "dlkit: error: --storage nosuch://host/db: cannot open the study: Can't load plugin: sqlalchemy.dialects:nosuch"
+    )
+    assert not (tmp_path / "runs" / "tiny-tune").exists()
+
+
+def test_a_trial_whose_process_is_gone_is_not_alive():
+    import datetime as dt
+    import platform
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    from dlkit.tuning.study import is_alive
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    here, beat = platform.node(), dt.datetime.now().astimezone()
+    trial = lambda **attrs: SimpleNamespace(user_attrs=attrs)  # noqa: E731
+    assert not is_alive(trial(host=here, pid=int(gone.stdout)))
+    assert not is_alive(trial(host=here, pid=os.getpid()))  # this process is between trials: it left that one
+    assert is_alive(trial(host=here, pid=os.getppid()))
+    assert is_alive(trial(host="elsewhere", pid=1, heartbeat=beat.isoformat()))
+    assert not is_alive(trial(host="elsewhere", pid=1, heartbeat=(beat - dt.timedelta(hours=1)).isoformat()))
