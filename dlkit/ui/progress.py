@@ -40,8 +40,10 @@ class RichProgress(keras().callbacks.Callback):
         )
 
     def on_train_batch_end(self, batch, logs=None):
-        # With steps_per_execution > 1 Keras reports every few batches, giving the last one's index.
-        self.progress.update(self.task, completed=batch + 1, figures=_format(logs or {}, ("loss",)))
+        # With steps_per_execution > 1 Keras reports every few batches, giving the last one's index,
+        # which for the epoch's last, shorter group runs past the epoch's end.
+        done = batch + 1 if self.params.get("steps") is None else min(batch + 1, self.params["steps"])
+        self.progress.update(self.task, completed=done, figures=_format(logs or {}, ("loss",)))
 
     def on_epoch_end(self, epoch, logs=None):
         self.progress.update(self.task, figures=_format(logs or {}))
