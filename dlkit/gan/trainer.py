@@ -14,13 +14,12 @@ from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig
 from dlkit.data.prepare import prepare_data
 from dlkit.data.splits import Split
-from dlkit.errors import UsageError
 from dlkit.gan.build import build_networks
 from dlkit.gan.network import GAN
 from dlkit.gan.pixels import grid_png, latent_batch, to_pixels
 from dlkit.runs import HISTORY, MODEL, atomic_write, write_json
 from dlkit.training.checkpoint import BEST, Checkpoint
-from dlkit.training.trainer import Session
+from dlkit.training.trainer import Session, load_checkpoint
 
 GENERATOR, DISCRIMINATOR = "generator.keras", "discriminator.keras"
 #: Samples in each grid of `samples/` (from one fixed latent batch, so grids show progress).
@@ -61,13 +60,7 @@ class GanSession(Session):
         )
         if resumed:
             model.build_optimizers()
-            try:
-                model.load_weights(resumed[0])  # both networks and both optimizers' state
-            except (ValueError, KeyError) as e:
-                reason = " ".join(str(e).split())[:200]
-                raise UsageError(
-                    f"{resumed[0]}: the checkpoint does not fit the model config.yaml builds: {reason}"
-                ) from None
+            load_checkpoint(model, resumed[0])  # both networks and both optimizers' state
 
     def callbacks(self, run_dir: Path) -> list:
         (run_dir / "samples").mkdir(exist_ok=True)

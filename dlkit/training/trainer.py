@@ -110,13 +110,7 @@ class Session:
         self.train_split = data.splits.train
         if resumed:
             model.optimizer.build(model.trainable_variables)
-            try:
-                model.load_weights(resumed[0])  # weights and optimizer state (step count, moments)
-            except (ValueError, KeyError) as e:
-                reason = " ".join(str(e).split())[:200]
-                raise UsageError(
-                    f"{resumed[0]}: the checkpoint does not fit the model config.yaml builds: {reason}"
-                ) from None
+            load_checkpoint(model, resumed[0])
 
     def fit(self, run_dir: Path, callbacks=()) -> Path:
         """Fit into `run_dir` (from the resumed epoch), then score the best model and finish the folder."""
@@ -198,6 +192,16 @@ class Session:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
         atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
         return finish(run_dir, self.config, self.data)
+
+
+def load_checkpoint(model, path: Path) -> None:
+    """Load a checkpoint's weights and optimizer state (step count, moments) into `model`, its
+    optimizers built; a checkpoint of another model is a one-line UsageError."""
+    try:
+        model.load_weights(path)
+    except (ValueError, KeyError) as e:
+        reason = " ".join(str(e).split())[:200]
+        raise UsageError(f"{path}: the checkpoint does not fit the model config.yaml builds: {reason}") from None
 
 
 @contextlib.contextmanager
