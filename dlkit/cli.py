@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from dlkit import __version__
@@ -120,10 +121,12 @@ def train(
         sets = [a for s in set_ or [] for a in ("--set", s)]
         command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
         run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
+    from dlkit.tasks import Table as TaskTable
+
     metrics = json.loads((run_dir / "metrics.json").read_text())
     monitor = json.loads((run_dir / "run.json").read_text()).get("best", {})
     chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
-    out.print(_metrics_table(metrics, f"{run_dir.name}: {chosen}"))
+    out.print(_table(TaskTable.of_metrics(metrics, f"{run_dir.name}: {chosen}")))
     typer.echo(str(run_dir))
 
 
@@ -193,54 +196,24 @@ def eval_(
     classifier: Path | None = typer.Option(
         None, "--classifier", help="GAN runs: a classification run on the same data that scores the samples."
     ),
-    samples: int = typer.Option(1000, "--samples", "-n", min=1, help="GAN runs: how many samples to score."),
-    seed: int = typer.Option(0, "--seed", help="GAN runs: the seed of the latent vectors."),
+    samples: int | None = typer.Option(
+        None, "--samples", "-n", min=1, help="GAN runs: how many samples to score (default 1000)."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="GAN runs: the seed of the latent vectors (default 0)."),
 ):
-    """Evaluate a finished run's model.keras on a split (a GAN's samples with --classifier); writes RUN/eval/."""
+    """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
     from dlkit.errors import UsageError
-    from dlkit.runs import read_run, resolve_run
+    from dlkit.evaluation import evaluate_run
+    from dlkit.runs import resolve_run
 
     if split not in ("train", "val", "test"):
         raise UsageError(f"--split: expected train, val or test. Received: {split!r}")
     run_dir = resolve_run(run)
-    if read_run(run_dir).get("task") == "gan":
-        _eval_gan(run_dir, classifier, samples, seed)
-        return
-    if classifier is not None:
-        raise UsageError("--classifier scores the samples of a GAN run; this run is not one")
-    from dlkit.evaluation import evaluate_run
-
-    metrics, rows = evaluate_run(run_dir, split, set_ or [])
-    out.print(_metrics_table(metrics, f"{run_dir.name}: {split}"))
-    if rows:
-        table = Table("class", "precision", "recall", "f1", "support", title="per class")
-        for row in rows:
-            table.add_row(row["class"], *(f"{row[k]:.4f}" for k in ("precision", "recall", "f1")), str(row["support"]))
-        out.print(table)
-    typer.echo(str(run_dir / "eval"))
-
-
-def _eval_gan(run_dir: Path, classifier: Path | None, samples: int, seed: int) -> None:
-    from dlkit.errors import UsageError
-    from dlkit.runs import resolve_run
-
-    if classifier is None:
-        raise UsageError(
-            f"{run_dir} is a GAN run: score its samples with --classifier RUN2, a finished classification run "
-            "on the same data (e.g. one of configs/quickstart.yaml for digits)"
-        )
-    from dlkit.gan.quality import COLLAPSED, score_samples
-
-    metrics = score_samples(run_dir, resolve_run(classifier), samples, seed)
-    table = Table("samples", "confidence", "diversity", "max diversity", title=f"{run_dir.name}: samples")
-    table.add_row(str(metrics["samples"]), *(f"{metrics[k]:.4f}" for k in ("confidence", "diversity", "max_diversity")))
-    out.print(table)
-    if metrics["diversity"] < COLLAPSED:
-        err.print(
-            f"dlkit: warning: diversity {metrics['diversity']:.3f} < {COLLAPSED}: the generator has collapsed onto "
-            "a few classes (mode collapse); this run failed",
-            markup=False, highlight=False,
-        )  # fmt: skip
+    report = evaluate_run(run_dir, split, set_ or [], classifier=classifier, samples=samples, seed=seed)
+    for table in report.tables:
+        out.print(_table(table))
+    for warning in report.warnings:
+        err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
     typer.echo(str(run_dir / "eval"))
 
 
@@ -256,11 +229,10 @@ def generate(
     ),
 ):
     """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
+    from dlkit.generate import generate as run_generate
     from dlkit.runs import resolve_run
 
     run_dir = resolve_run(run)
-    from dlkit.gan.generate import generate as run_generate
-
     target = out_file if out_file is not None else run_dir / "samples" / "generated.png"
     written = run_generate(run_dir, n, seed, target, npz)
     err.print(f"{n} samples (seed {seed}) of shape {tuple(written['shape'])}", highlight=False)
@@ -289,21 +261,18 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict import predict as run_predict
 
-    rows = run_predict(run_dir, inputs or [], text or [], top_k)
+    rows, shown = run_predict(run_dir, inputs or [], text or [], top_k)
     if output is not None:
-        _write_predictions(rows, output)
+        _write_predictions(rows, shown, output)
     if as_json:
         typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
     else:
         table = Table("input", "prediction", "probability", f"top {top_k}", title=str(run_dir))
-        for row in rows:
+        for row, cells in zip(rows, shown, strict=True):
             if "error" in row:
-                table.add_row(row["input"], f"[red]{row['error']}[/red]", "", "")
-            elif "value" in row:
-                table.add_row(row["input"], str(row["value"]), "", "")
+                table.add_row(row["input"], f"[red]{escape(row['error'])}[/red]", "", "")
             else:
-                top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
-                table.add_row(row["input"], row["label"], f"{row['probability']:.4f}", top)
+                table.add_row(row["input"], *map(escape, cells))
         out.print(table)
     failed = [row for row in rows if "error" in row]
     for row in failed:
@@ -312,7 +281,7 @@ def predict(
         raise typer.Exit(1)
 
 
-def _write_predictions(rows: list[dict], path: Path) -> None:
+def _write_predictions(rows: list[dict], shown: list[tuple[str, str, str]], path: Path) -> None:
     import csv
     import io
 
@@ -322,10 +291,9 @@ def _write_predictions(rows: list[dict], path: Path) -> None:
     fields = ["input", "prediction", "probability", "error"]
     writer = csv.DictWriter(buffer, fields, lineterminator="\n")
     writer.writeheader()
-    for row in rows:
-        prediction = row.get("label", row.get("value"))
-        writer.writerow({"input": row["input"], "prediction": prediction, "probability": row.get("probability"),
-                         "error": row.get("error")})  # fmt: skip
+    for row, (prediction, _, _) in zip(rows, shown, strict=True):
+        writer.writerow({"input": row["input"], "prediction": prediction if "error" not in row else "",
+                         "probability": row.get("probability"), "error": row.get("error")})  # fmt: skip
     atomic_write(path, buffer.getvalue())
 
 
@@ -368,13 +336,11 @@ def validate(
 def list_(
     what: str = typer.Argument(
         "layers",
-        help="layers, datasets, preprocess, callbacks, optimizers, schedules, losses, metrics, "
+        help="tasks, layers, datasets, preprocess, callbacks, optimizers, schedules, losses, metrics, "
         "distributions, samplers or pruners",
     ),
 ):
     """Show what a registry holds."""
-    from rich.markup import escape
-
     from dlkit.errors import UsageError
     from dlkit.registries import REGISTRIES
     from dlkit.strict import did_you_mean
@@ -420,25 +386,28 @@ def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run 
         info = read_run(path)
         best = ", ".join(f"{k} {v:.4f}" for k, v in (info.get("best") or {}).items())
         test = info.get("test") or {}
-        headline = next((k for k in ("accuracy", "auc", "mae") if k in test), "loss" if test else None)
+        headline = info.get("headline")
+        if headline is None:  # runs of earlier versions
+            name = next((k for k in ("accuracy", "auc", "mae", "loss") if k in test), None)
+            headline = {name: test[name]} if name else {}
         table.add_row(
             path.name,
             run_status(info),
             info.get("dataset", ""),
             str(info.get("epochs", "")),
             best,
-            f"{headline} {test[headline]:.4f}" if headline else "",
+            ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),
             (info.get("started") or "")[:16].replace("T", " "),
         )
     out.print(table)
 
 
-def _metrics_table(metrics: dict[str, dict[str, float]], title: str) -> Table:
-    names = list(dict.fromkeys(k for split in metrics.values() for k in split))
-    table = Table("split", *names, title=title)
-    for split, values in metrics.items():
-        table.add_row(split, *(f"{values[n]:.4f}" if n in values else "" for n in names))
-    return table
+def _table(table) -> Table:
+    """A task's table (`dlkit.tasks.Table`) as a rich one."""
+    shown = Table(*table.columns, title=table.title)
+    for row in table.rows:
+        shown.add_row(*row)
+    return shown
 
 
 def main() -> None:

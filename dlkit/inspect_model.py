@@ -1,61 +1,44 @@
-"""`dlkit validate --dry-run`: build the model from the config alone and describe it."""
+"""`dlkit validate --dry-run`: build the task's model(s) from the config alone and describe them."""
 
 from __future__ import annotations
 
 import math
 
 from dlkit.backend import keras
-from dlkit.config import ExperimentConfig
-from dlkit.model import build_model, check_output
+from dlkit.config.experiment import ExperimentConfig
+from dlkit.tasks import task_of
 
 
 def describe_model(config: ExperimentConfig) -> dict:
-    """Parameters and shapes of the model the config builds, from the dataset's known input shape
-    (no data is downloaded)."""
+    """Parameters and shapes of the model(s) the config builds, from the dataset's known input shape
+    (no data is downloaded). With several models (a GAN's two networks) `params` counts them all,
+    each has its own entry, and the input and output shapes are the first one's."""
     info = config.data.loader().info()
-    if config.task == "gan":
-        return _describe_gan(config, info)
-    model = build_model(config, config.data.loader().model_input(info.shape), info.kind)
-    if config.task != "classification" or info.class_names:
-        check_output(model, config, info.class_names or [])
-    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-    return {
-        "params": int(model.count_params()),
-        "trainable_params": trainable,
-        "non_trainable_params": int(model.count_params()) - trainable,
-        "input_shape": _without_batch(model.input_shape),
-        "output_shape": list(model.output_shape[1:]),
-        "layers": _layers(model),
-        "keras": keras().__version__,
-    }
-
-
-def _describe_gan(config: ExperimentConfig, info) -> dict:
-    """Both networks: `params` counts them together; `input_shape` is the latent vector's,
-    `output_shape` the generated image's (as `data.preprocess` leaves the data)."""
-    from dlkit.gan.build import build_networks
-
-    _, generator, discriminator = build_networks(config, info.shape, info.kind)
-    sides = {}
-    for model in (generator, discriminator):
-        trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-        sides[model.name] = {"params": int(model.count_params()), "trainable_params": trainable}
+    models = task_of(config).dry_run_models(info)
+    sides = {name: _counts(model) for name, model in models.items()}
     params = sum(side["params"] for side in sides.values())
     trainable = sum(side["trainable_params"] for side in sides.values())
+    first = next(iter(models.values()))
+    layers = [
+        {**row, "name": row["name"] if len(models) == 1 else f"{name}/{row['name']}"}
+        for name, model in models.items()
+        for row in _layers(model)
+    ]
     return {
         "params": params,
         "trainable_params": trainable,
         "non_trainable_params": params - trainable,
-        "input_shape": _without_batch(generator.input_shape),
-        "output_shape": list(generator.output_shape[1:]),
-        **sides,
-        "layers": [
-            {**row, "name": f"{model.name}/{row['name']}"}
-            for model in (generator, discriminator)
-            for row in _layers(model)
-        ],
+        "input_shape": _without_batch(first.input_shape),
+        "output_shape": list(first.output_shape[1:]),
+        **(sides if len(models) > 1 else {}),
+        "layers": layers,
         "keras": keras().__version__,
     }
+
+
+def _counts(model) -> dict:
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    return {"params": int(model.count_params()), "trainable_params": trainable}
 
 
 def _layers(model) -> list[dict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlkit.backend import keras
-from dlkit.config import ExperimentConfig
+from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
 
@@ -72,20 +72,3 @@ def _apply(where: str, spec, inputs, layer=None):
     except (ValueError, TypeError) as e:
         message = " ".join(str(e).split())
         raise ConfigError(f"{where} ({spec.type_name}): {message}") from None
-
-
-def check_output(model, config: ExperimentConfig, class_names: list[str], target_dim: int = 1) -> None:
-    """The last layer must give what the task needs (one unit per class, one for binary, one per
-    regression target), checked before any training."""
-    units = model.output_shape[-1]
-    expected = {"classification": len(class_names), "binary": 1, "regression": target_dim}[config.task]
-    if units != expected:
-        what = {
-            "classification": f"{expected} classes",
-            "binary": "a binary task (one sigmoid unit)",
-            "regression": f"{expected} target(s)",
-        }[config.task]
-        raise ConfigError(
-            f"model.layers.{len(config.model.layers) - 1}: the last layer gives {units} outputs per "
-            f"example, but {config.data.dataset} has {what}; set units: {expected}"
-        )

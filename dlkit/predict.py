@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.config import load_config
+from dlkit.config import load_run_config
 from dlkit.data.images import IMAGE_SUFFIXES, read_image
 from dlkit.errors import UsageError
-from dlkit.evaluation import probabilities
 from dlkit.runs import load_run_model, read_run
+from dlkit.tasks import task_of
 
 
 def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
@@ -26,14 +26,13 @@ def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
     return paths
 
 
-def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3) -> list[dict]:
-    """One row per example: the class, its probability and the top-k (or the value, for
-    regression); or the reason the example could not be read."""
+def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3):
+    """One row per example, as the run's task describes its output (the class, its probability and
+    the top-k; the value; ...), or the reason the example could not be read; and each row as
+    (prediction, probability, more) for a table or a CSV file."""
     info = read_run(run_dir)
-    if info.get("task") == "gan":
-        raise UsageError(
-            f"{run_dir}: a GAN run generates images (dlkit generate RUN); predict takes a run of another task"
-        )
+    task = task_of(load_run_config(run_dir))
+    task.check_predict(run_dir)
     kind = info.get("input", {}).get("kind")
     if texts and kind != "text":
         raise UsageError(f"{run_dir}: --text needs a run trained on text; this one takes {kind} inputs")
@@ -50,14 +49,13 @@ def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int
         raise UsageError(f"{run_dir}: predict does not know inputs of kind {kind!r}")
     good = [row for row in rows if "error" not in row]
     if good:
-        config = load_config(Path(run_dir) / "config.yaml")
         import tensorflow as tf
 
         # Through tf.data, as in training: Keras's array adapter refuses string arrays.
         outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
         for row, output in zip(good, outputs, strict=True):
-            row.update(_describe(config, output, info.get("classes") or [], top_k))
-    return rows
+            row.update(task.describe(output, info.get("classes") or [], top_k))
+    return rows, [("", "", "") if "error" in row else task.shown(row) for row in rows]
 
 
 def _images(inputs, shape):
@@ -171,22 +169,6 @@ def _texts(inputs, texts):
     if not rows:
         raise UsageError("nothing to predict: give --text or .txt files (one example per line)")
     return rows, np.array(examples, dtype=object)[:, None] if examples else None
-
-
-def _describe(config, output: np.ndarray, classes: list[str], top_k: int) -> dict:
-    if config.task == "regression":
-        return {"value": output.tolist() if output.size > 1 else float(output[0])}
-    probs = probabilities(config, output[None])[0]
-    if config.task == "binary":
-        positive = float(probs[0])
-        probs = np.array([1.0 - positive, positive])
-    order = np.argsort(-probs, kind="stable")[:top_k]
-    label = lambda i: classes[i] if i < len(classes) else str(i)  # noqa: E731
-    return {
-        "label": label(order[0]),
-        "probability": float(probs[order[0]]),
-        "top_k": [{"label": label(i), "probability": float(probs[i])} for i in order],
-    }
 
 
 def _reason(error: Exception) -> str:

@@ -3,6 +3,7 @@
 from dlkit.data import DATASETS, PREPROCESS
 from dlkit.layers import LAYERS
 from dlkit.registry import Registry
+from dlkit.tasks import TASKS
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
@@ -14,6 +15,7 @@ from dlkit.tuning.strategies import PRUNERS, SAMPLERS
 REGISTRIES: dict[str, Registry] = {
     r.listing: r
     for r in (
+        TASKS,
         LAYERS,
         DATASETS,
         PREPROCESS,

@@ -68,7 +68,7 @@ class KerasSpec(Spec):
 class Registry:
     """Named `Spec` classes of one kind; `parse` validates a YAML entry, `build` makes the object."""
 
-    def __init__(self, kind: str, listing: str):
+    def __init__(self, kind: str, listing: str, *, package: str | None = None):
         self.kind = kind
         #: The argument of `dlkit list` that shows this registry.
         self.listing = listing
@@ -77,6 +77,19 @@ class Registry:
         self._lazy: set[str] = set()
         self._summaries: dict[str, str] = {}
         self._aliases: dict[str, list[str]] = {}
+        #: A package each of whose modules registers entries here, imported on first use, so that a
+        #: new entry is a new file in it (the tasks) and nothing below has to import the package.
+        self._package = package
+
+    def _discover(self) -> None:
+        if self._package is None:
+            return
+        import importlib
+        import pkgutil
+
+        package, self._package = self._package, None
+        for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            importlib.import_module(f"{package}.{module.name}")
 
     def register(self, name: str | None = None, *, aliases: tuple[str, ...] = ()):
         """Class decorator: `@DATASETS.register()` registers a Spec under its snake_case name."""
@@ -90,6 +103,7 @@ class Registry:
 
     def add(self, name: str, entry, *, summary: str = "", aliases=(), lazy: bool = False) -> None:
         """Add `entry` (a Spec class, or with `lazy=True` a function returning one) under `name`."""
+        self._discover()
         for alias in (name, *aliases):
             if _key(alias) in self._names:
                 raise ValueError(f"{self.kind} {alias!r} is registered twice")
@@ -104,6 +118,7 @@ class Registry:
 
     def canonical(self, name: str) -> str:
         """The registered name `name` stands for; an unknown name gets the closest one."""
+        self._discover()
         found = self._names.get(_key(str(name)))
         if found is None:
             spellings = [*self._entries, *(a for aliases in self._aliases.values() for a in aliases)]
@@ -123,9 +138,11 @@ class Registry:
         return self._entries[canonical]
 
     def __contains__(self, name: str) -> bool:
+        self._discover()
         return _key(str(name)) in self._names
 
     def names(self) -> list[str]:
+        self._discover()
         return sorted(self._entries)
 
     def describe(self) -> list[tuple[str, str, list[str]]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -28,6 +28,8 @@ class Strict(BaseModel):
     """A config mapping whose keys are exactly its fields."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True, defer_build=True)
+    #: Keys that mean something elsewhere (another task's), refused with this reason.
+    refused: ClassVar[dict[str, str]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -36,7 +38,9 @@ class Strict(BaseModel):
             fields = set(cls.model_fields)
             errors = [
                 InitErrorDetails(
-                    type=PydanticCustomError("dlkit", f"unknown key; {did_you_mean(key, fields)}"),
+                    type=PydanticCustomError(
+                        "dlkit", cls.refused.get(key) or f"unknown key; {did_you_mean(key, fields)}"
+                    ),
                     loc=(key,),
                     input=value,
                 )

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import write_config
-from dlkit.gan.pixels import grid_size
+from dlkit.tasks.gan.pixels import grid_size
 
 TINY_GAN = {
     "name": "tiny_gan",
@@ -84,7 +84,7 @@ def test_sample_grids_have_the_grid_size(gan_run):
 
 
 def test_the_networks_reload_in_safe_mode(gan_run):
-    import dlkit.gan.network  # noqa: F401  (registers the GAN class)
+    import dlkit.tasks.gan.network  # noqa: F401  (registers the GAN class)
 
     generator = keras.saving.load_model(gan_run / "generator.keras", safe_mode=True)
     assert generator.output_shape == (None, 8, 8, 1) and generator.input_shape == (None, 8)

@@ -133,7 +133,7 @@ def test_classification_trains_with_f1_precision_recall(tmp_path, cli):
 
 def test_balanced_class_weights(tmp_path):
     from dlkit.data.prepare import prepare_data
-    from dlkit.training.trainer import class_weights
+    from dlkit.tasks.classes import class_weights
 
     config = _config(tmp_path, {**TINY, "train": {**TINY["train"], "class_weight": "balanced"}})
     data = prepare_data(config)

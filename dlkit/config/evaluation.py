@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from dlkit.strict import Strict
-
-ReportMetric = Literal[
-    "accuracy", "precision", "recall", "f1", "roc_auc", "confusion_matrix", "mae", "mse", "rmse", "r2"
-]
-
-#: Which report metrics make sense for which task.
-REPORT_METRICS = {
-    "classification": {"accuracy", "precision", "recall", "f1", "confusion_matrix"},
-    "binary": {"accuracy", "precision", "recall", "f1", "roc_auc", "confusion_matrix"},
-    "regression": {"mae", "mse", "rmse", "r2"},
-    "gan": set(),  # scored by `dlkit eval RUN --classifier RUN2` instead
-}
 
 
 class EvalConfig(Strict):
-    metrics: list[ReportMetric] | None = None
-    """Computed from predictions (precision/recall/f1 macro-averaged; roc_auc, binary only, from the
-    probabilities). Default: all that fit the task."""
+    metrics: list[str] | None = None
+    """Figures computed from the predictions (e.g. precision/recall/f1 macro-averaged over classes,
+    roc_auc from the probabilities, r2). Default: every one the task reports (`dlkit list tasks`)."""

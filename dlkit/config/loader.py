@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dlkit.config.experiment import ExperimentConfig
+from dlkit.config.paths import apply_override, key_lines, parse_key, where_written
 from dlkit.errors import ConfigError
+from dlkit.registry import UnknownNameError
+from dlkit.tasks import DEFAULT_TASK, TASKS
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -75,83 +78,6 @@ def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
     return deep_merge(read_config_file(path.parent / base, (*_chain, path.resolve())), data)
 
 
-def key_lines(path: Path, _chain: tuple[Path, ...] = ()) -> dict[tuple, str]:
-    """`file:line` of every key and list item in the file and its `extends:` chain (the file's own
-    over its base's), so an error can say where its key is written."""
-    path = Path(path)
-    if path.resolve() in _chain:
-        return {}
-    try:
-        root = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return {}
-    lines: dict[tuple, str] = {}
-
-    def walk(node, loc: tuple) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                here = (*loc, key_node.value)
-                lines[here] = f"{path}:{key_node.start_mark.line + 1}"
-                walk(value_node, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines[(*loc, i)] = f"{path}:{item.start_mark.line + 1}"
-                walk(item, (*loc, i))
-
-    walk(root, ())
-    base = root.value if isinstance(root, yaml.MappingNode) else []
-    extends = next((v.value for k, v in base if k.value == "extends" and isinstance(v, yaml.ScalarNode)), None)
-    if extends:
-        return key_lines(path.parent / extends, (*_chain, path.resolve())) | lines
-    return lines
-
-
-def where_written(loc: tuple, lines: dict[tuple, str], source: str) -> str:
-    """The place of the longest prefix of `loc` that the file writes, else the file itself."""
-    for end in range(len(loc), 0, -1):
-        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
-        if key in lines:
-            return lines[key]
-    return source
-
-
-def apply_override(data: dict, assignment: str) -> None:
-    """`--set train.optimizer.learning_rate=3e-4`: a dotted key (list items by index), a YAML value."""
-    key, sep, raw = assignment.partition("=")
-    if not sep or not key.strip():
-        raise ConfigError(f"--set {assignment}: expected KEY=VALUE, e.g. --set train.epochs=3")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
-    except yaml.YAMLError:
-        value = raw
-    set_path(data, key.strip(), value, f"--set {key.strip()}")
-
-
-def set_path(data: dict, key: str, value: Any, label: str) -> None:
-    """Set the dotted `key` (list items by index) to `value`; a ConfigError starts with `label`."""
-    parts = key.split(".")
-    node: Any = data
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        here = ".".join(parts[: depth + 1])
-        if isinstance(node, list):
-            if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
-                raise ConfigError(f"{label}: {here}: no item {part} in a list of {len(node)}")
-            part = int(part)
-        if last:
-            node[part] = value
-            break
-        child = node[part] if isinstance(node, list) else node.get(part)
-        if child is None:
-            child = {}
-        elif isinstance(child, str):  # `optimizer: adam` gains arguments: `{type: adam, ...}`
-            child = {"type": child}
-        elif not isinstance(child, (dict, list)):
-            raise ConfigError(f"{label}: {here} is a value, not a section")
-        node[part] = child
-        node = child
-
-
 def format_error(error: dict) -> str:
     """One pydantic error as `dotted.key: message (received: value)`."""
     path = ".".join(str(p) for p in error["loc"])
@@ -164,12 +90,50 @@ def format_error(error: dict) -> str:
 
 
 def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | None = None) -> ExperimentConfig:
+    """Validate `data` with the config model of its `task:` (each task's config takes only its own
+    keys); a ConfigError names each wrong key and where it is written."""
+    lines = lines or {}
+    name = data.get("task", DEFAULT_TASK)
     try:
-        return ExperimentConfig.model_validate(data)
+        model = TASKS.get(name).config
+    except UnknownNameError as e:
+        raise ConfigError(f"{where_written(('task',), lines, source)}: task: {e}") from None
+    try:
+        return model.model_validate(data)
     except ValidationError as e:
-        places = [where_written(tuple(err["loc"]), lines or {}, source) for err in e.errors()]
-        messages = [f"{place}: {format_error(err)}" for place, err in zip(places, e.errors(), strict=True)]
-        raise ConfigError("\n".join(messages)) from None
+        errors = e.errors()
+    foreign = sorted((err for err in errors if _other_task(err, name)), key=lambda err: [str(p) for p in err["loc"]])
+    if foreign:  # written for another task: its first key says it, the rest would only repeat it
+        err = foreign[0]
+        errors = [{**err, "msg": f"only for task {_other_task(err, name)} (task is {name!r})"}]
+    messages = [f"{where_written(tuple(err['loc']), lines, source)}: {format_error(err)}" for err in errors]
+    raise ConfigError("\n".join(messages)) from None
+
+
+def _other_task(error: dict, task: str) -> str | None:
+    """The task whose config takes the key `error` calls unknown, if one does."""
+    if error["type"] != "dlkit" or not error["msg"].startswith("unknown key"):
+        return None
+    return next((t for t in TASKS.names() if t != task and _takes(TASKS.get(t).config, error["loc"])), None)
+
+
+def _takes(model: type[BaseModel] | None, loc: tuple) -> bool:
+    """Whether the config model has a key at the path `loc`."""
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return False
+        model = _section(model.model_fields[part].annotation)
+    return True
+
+
+def _section(annotation) -> type[BaseModel] | None:
+    """The config model a field holds (`X` or `X | None`), if it holds one."""
+    import typing
+
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
 def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
@@ -183,10 +147,30 @@ def load_config_and_data(path: str | Path, overrides=()) -> tuple[ExperimentConf
     data, lines = read_config(path, overrides)
     config = parse_config(data, str(path), lines)
     if config.tune is not None:  # every key of the search space must be a key of this config
-        from dlkit.tuning.space import check_space
+        from dlkit.config.space import check_space
 
-        check_space(data, config.tune.space, str(path), lines)
+        check_space(data, config.tune.space, str(path), lines, parse_config)
     return config, data
+
+
+def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
+    """A run folder's resolved `config.yaml`. Those of earlier versions held every task's keys, null
+    where unused: keys the task's config does not take are dropped when they are null or empty."""
+    path = Path(run_dir) / "config.yaml"
+    data, lines = read_config(path, overrides)
+    model = TASKS.get(data.get("task", DEFAULT_TASK)).config if data.get("task", DEFAULT_TASK) in TASKS else None
+    if model is not None:
+        _drop_unused(data, model)
+    return parse_config(data, str(path), lines)
+
+
+def _drop_unused(data: dict, model: type[BaseModel]) -> None:
+    for key in list(data):
+        if key not in model.model_fields:
+            if data[key] in (None, [], {}):
+                del data[key]
+        elif isinstance(data[key], dict) and (section := _section(model.model_fields[key].annotation)):
+            _drop_unused(data[key], section)
 
 
 def read_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[dict, dict[tuple, str]]:
@@ -195,7 +179,7 @@ def read_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     lines = key_lines(Path(path))
     for assignment in overrides:
         apply_override(data, assignment)
-        key = tuple(int(p) if p.lstrip("-").isdigit() else p for p in assignment.partition("=")[0].strip().split("."))
+        key = parse_key(assignment.partition("=")[0])
         lines = {k: v for k, v in lines.items() if k[: len(key)] != key} | {key: f"--set {assignment}"}
     return data, lines
 

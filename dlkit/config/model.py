@@ -1,9 +1,8 @@
-"""`model:` the layers, in order; `name:`/`inputs:` on a layer turn the chain into a graph. Task gan
-has two such networks instead: a generator and a discriminator."""
+"""`model:` the layers, in order; `name:`/`inputs:` on a layer turn the chain into a graph."""
 
 from __future__ import annotations
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, model_validator
 
 from dlkit.layers import LAYERS
 from dlkit.strict import Strict, did_you_mean, raise_at
@@ -32,18 +31,3 @@ class ModelConfig(Strict):
                     raise_at(("layers", i, "name"), f"the name {layer.name!r} is used twice", layer.name)
                 seen.add(layer.name)
         return self
-
-
-class GanModelConfig(Strict):
-    """`model:` of task gan. Both networks come from the same layer registry as any model."""
-
-    latent_dim: PositiveInt = 100
-    """Length of the random normal vector the generator starts from (DCGAN's 100 by default)."""
-    generator: ModelConfig
-    """Latent vector -> an image of the data's shape after `data.preprocess` (tanh for [-1, 1] data)."""
-    discriminator: ModelConfig
-    """Image (as preprocessed) -> one logit: no sigmoid, the losses take logits."""
-
-
-#: The keys only a GAN's `model:` has.
-GAN_KEYS = frozenset(GanModelConfig.model_fields)

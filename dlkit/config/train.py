@@ -1,4 +1,5 @@
-"""`train:` epochs, optimizer and its schedule, loss, metrics, callbacks, checkpointing, how to compute."""
+"""`train:` epochs, callbacks, checkpointing and how to compute, which every task takes; the
+optimizer, loss and metrics of the tasks that learn from labels (`SupervisedTrainConfig`)."""
 
 from __future__ import annotations
 
@@ -13,53 +14,25 @@ from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
 from dlkit.training.schedules import SCHEDULES
 
-#: Logged quantities where higher is better (`auto` checkpoint mode).
-MAXIMISED = ("accuracy", "auc", "precision", "recall", "f1")
-
-
-def higher_is_better(name: str) -> bool:
-    return any(word in name for word in MAXIMISED)
-
 
 class CheckpointConfig(Strict):
     monitor: str | None = "val_loss"
     """The logged quantity that picks the best epoch (`model.keras`, `checkpoints/best.keras`);
-    null: the last epoch is the best. Task gan defaults to null: its losses say little about how
-    good the samples are, and the last generator is the one the last sample grid shows."""
+    null: the last epoch is the best (the default of tasks whose losses say little about quality)."""
     mode: Literal["auto", "min", "max"] = "auto"
-    """`auto`: max for accuracy/auc/precision/recall and the like, min otherwise."""
-
-    def direction(self) -> Literal["min", "max"]:
-        if self.mode != "auto" or self.monitor is None:
-            return "min" if self.mode == "auto" else self.mode
-        return "max" if higher_is_better(self.monitor) else "min"
+    """`auto`: the quantity's own direction (max for accuracy, auc, f1 and the like, min for losses
+    and errors)."""
 
 
 class TrainConfig(Strict):
+    """What every task's `train:` takes."""
+
     epochs: PositiveInt = 10
-    optimizer: OPTIMIZERS.field | None = None
-    """Default: adam (learning rate 0.001). Task gan has one optimizer per network instead (below)."""
-    generator_optimizer: OPTIMIZERS.field | None = None
-    """Task gan only. Default: adam, learning rate 0.0002, beta_1 0.5 (the DCGAN paper's settings)."""
-    discriminator_optimizer: OPTIMIZERS.field | None = None
-    """Task gan only. Default: as the generator's."""
-    sample_every: PositiveInt | None = None
-    """Task gan only: write a grid of samples from a fixed latent batch to `samples/epoch_XXXX.png`
-    every this many epochs, and after the last one. Default: 10."""
-    lr_schedule: SCHEDULES.field | None = None
-    """How the learning rate changes over training (`dlkit list schedules`); default: constant."""
-    loss: LOSSES.field | None = None
-    """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse)."""
-    metrics: list[METRICS.field] | None = None
-    """Default: accuracy (classification), accuracy and auc (binary), mae (regression)."""
     callbacks: list[CALLBACKS.field] = []
     checkpoint: CheckpointConfig = CheckpointConfig()
     checkpoint_every: PositiveInt | None = None
     """Also save a resumable checkpoint every this many batches within an epoch (long epochs).
     Resuming from one restarts that epoch's data order from its start, with the saved weights."""
-    class_weight: Literal["balanced"] | dict[str | int, PositiveFloat] | None = None
-    """Weigh each class's examples in the loss: `balanced` (inverse to its share of the training
-    split) or a map from class name (or index) to weight; classes not named weigh 1."""
     steps_per_execution: PositiveInt = 8
     """Batches run per call into TensorFlow: fewer round trips through Python, same results.
     Batch-level callbacks (progress bars) then see every 8th batch."""
@@ -70,3 +43,24 @@ class TrainConfig(Strict):
     """Compile with XLA; `auto` lets Keras decide (off on CPU, where it measured slower)."""
     deterministic: bool = True
     """Deterministic TF ops: the same config and seed give the same metrics on the same machine."""
+
+
+class SupervisedTrainConfig(TrainConfig):
+    """`train:` of a task that fits one model to labels."""
+
+    optimizer: OPTIMIZERS.field | None = None
+    """Default: adam (learning rate 0.001)."""
+    lr_schedule: SCHEDULES.field | None = None
+    """How the learning rate changes over training (`dlkit list schedules`); default: constant."""
+    loss: LOSSES.field | None = None
+    """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse, ...)."""
+    metrics: list[METRICS.field] | None = None
+    """Default: the task's (accuracy for classification; accuracy and auc for binary; mae for regression)."""
+
+
+class ClassTrainConfig(SupervisedTrainConfig):
+    """`train:` of a task whose labels are classes."""
+
+    class_weight: Literal["balanced"] | dict[str | int, PositiveFloat] | None = None
+    """Weigh each class's examples in the loss: `balanced` (inverse to its share of the training
+    split) or a map from class name (or index) to weight; classes not named weigh 1."""

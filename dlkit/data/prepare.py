@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from dlkit.config import ExperimentConfig
 from dlkit.data.dataset import Arrays, Dataset
 from dlkit.data.splits import Split, Splits, make_splits
 from dlkit.errors import DataError
+from dlkit.tasks import task_of
+
+if TYPE_CHECKING:
+    from dlkit.config.experiment import ExperimentConfig
 
 
 @dataclasses.dataclass
@@ -50,68 +52,22 @@ class PreparedData:
 
 
 def prepare_data(config: ExperimentConfig) -> PreparedData:
-    """The splits training uses; `dlkit eval` calls this again and gets the same ones."""
+    """The splits training uses; `dlkit eval` calls this again and gets the same ones. The task
+    checks (and encodes) the labels and says whether splits keep each class's share."""
+    task = task_of(config)
     loader = config.data.loader()
     arrays = loader.load()
-    if config.task == "regression":
-        arrays.y_train, arrays.y_test = (_numbers(config, y) for y in (arrays.y_train, arrays.y_test))
-    elif not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
-        _encode_labels(arrays)
-    class_names = _class_names(config, arrays)
-    if config.task != "regression":
-        _check_label_range(config, arrays, class_names)
+    class_names = task.labels(arrays)
     split = config.data.split
     splits = make_splits(
         arrays,
         validation=split.validation,
         test=split.test,
         seed=config.seed,
-        stratify=config.task != "regression",
+        stratify=task.stratify,
         ordered=split.ordered,
     )
     about = dataclasses.replace(
         arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape
     )
     return PreparedData(splits, class_names, arrays.fingerprint(), loader, about)
-
-
-def _numbers(config: ExperimentConfig, y):
-    if y is None:
-        return None
-    try:
-        return np.asarray(y, dtype="float32")
-    except ValueError:
-        raise DataError(f"{config.data.dataset}: task 'regression' needs numeric targets") from None
-
-
-def _encode_labels(arrays: Arrays) -> None:
-    """Labels given as names (strings) become class indices; class names sorted, from training."""
-    names = sorted({str(v) for v in arrays.y_train})
-    index = {name: i for i, name in enumerate(names)}
-    unseen = sorted({str(v) for v in arrays.y_test} - set(names)) if arrays.y_test is not None else []
-    if unseen:
-        raise DataError(f"test labels never seen in training: {', '.join(unseen[:5])}")
-    arrays.y_train, arrays.y_test = (
-        None if y is None else np.array([index[str(v)] for v in y], dtype="int64")
-        for y in (arrays.y_train, arrays.y_test)
-    )
-    arrays.class_names = names
-
-
-def _check_label_range(config: ExperimentConfig, arrays: Arrays, class_names: list[str]) -> None:
-    for part, y in (("training", arrays.y_train), ("test", arrays.y_test)):
-        if y is not None and len(y) and (y.min() < 0 or y.max() >= len(class_names)):
-            raise DataError(
-                f"{config.data.dataset}: {part} labels must be 0..{len(class_names) - 1} for "
-                f"{len(class_names)} classes ({config.task}). Received: {int(y.min())}..{int(y.max())}"
-            )
-
-
-def _class_names(config: ExperimentConfig, arrays) -> list[str]:
-    if config.task == "regression":
-        return []
-    if config.task == "binary":
-        return arrays.class_names if arrays.class_names and len(arrays.class_names) == 2 else ["0", "1"]
-    if arrays.class_names:
-        return arrays.class_names
-    return [str(c) for c in range(int(arrays.y_train.max()) + 1)]

@@ -1,4 +1,4 @@
-"""Losses, each saying which tasks it fits and which label format it needs."""
+"""Losses, each saying which model outputs it scores (its head) and which label format it needs."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from dlkit.registry import KerasSpec, Registry
 
 LOSSES = Registry("loss", "losses")
 
-Task = Literal["classification", "binary", "regression"]
+#: What a model's last layer gives, which decides the losses and metrics that fit: `softmax`, one
+#: score per class of which one is right; `sigmoid`, independent probabilities (one unit for two
+#: classes, or one per label); `linear`, values. With `from_logits` the activation is left out.
+Head = Literal["softmax", "sigmoid", "linear"]
 
 
 class Loss(KerasSpec):
     keras_module = "losses"
-    tasks: ClassVar[tuple[str, ...]] = ()
+    head: ClassVar[Head]
     #: `one_hot`: integer labels are one-hot encoded for this loss (in the input pipeline).
     labels: ClassVar[str] = "as_is"
 
@@ -25,7 +28,7 @@ class SparseCategoricalCrossentropy(Loss):
     """Cross-entropy for integer class labels (the usual multi-class loss)."""
 
     keras_class = "SparseCategoricalCrossentropy"
-    tasks = ("classification",)
+    head = "softmax"
     from_logits: bool = False
     """True when the last layer has no softmax."""
 
@@ -35,7 +38,7 @@ class CategoricalCrossentropy(Loss):
     """Cross-entropy on one-hot labels (dlkit one-hot encodes them); allows label smoothing."""
 
     keras_class = "CategoricalCrossentropy"
-    tasks = ("classification",)
+    head = "softmax"
     labels = "one_hot"
     from_logits: bool = False
     label_smoothing: float = Field(0.0, ge=0, lt=1)
@@ -43,10 +46,10 @@ class CategoricalCrossentropy(Loss):
 
 @LOSSES.register()
 class BinaryCrossentropy(Loss):
-    """Cross-entropy for two classes, one sigmoid output."""
+    """Cross-entropy of sigmoid outputs: one unit for two classes, or one per label (multi-label)."""
 
     keras_class = "BinaryCrossentropy"
-    tasks = ("binary",)
+    head = "sigmoid"
     from_logits: bool = False
     label_smoothing: float = Field(0.0, ge=0, lt=1)
 
@@ -56,7 +59,7 @@ class MeanSquaredError(Loss):
     """Mean squared error, for regression."""
 
     keras_class = "MeanSquaredError"
-    tasks = ("regression",)
+    head = "linear"
 
 
 @LOSSES.register(aliases=("mae",))
@@ -64,7 +67,7 @@ class MeanAbsoluteError(Loss):
     """Mean absolute error, for regression."""
 
     keras_class = "MeanAbsoluteError"
-    tasks = ("regression",)
+    head = "linear"
 
 
 @LOSSES.register()
@@ -72,13 +75,5 @@ class Huber(Loss):
     """Huber loss: squared near zero, absolute beyond `delta`; robust regression."""
 
     keras_class = "Huber"
-    tasks = ("regression",)
+    head = "linear"
     delta: PositiveFloat = 1.0
-
-
-#: The loss a task gets when `train.loss` is not given.
-DEFAULT_LOSS = {
-    "classification": "sparse_categorical_crossentropy",
-    "binary": "binary_crossentropy",
-    "regression": "mean_squared_error",
-}

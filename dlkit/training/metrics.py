@@ -1,4 +1,5 @@
-"""Metrics computed during training; each is logged under its registry name (`val_` for validation)."""
+"""Metrics computed during training; each is logged under its registry name (`val_` for validation),
+says which model outputs it scores (the heads of `dlkit.training.losses`) and whether higher is better."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from pydantic import PositiveInt
 
 from dlkit.backend import keras
 from dlkit.registry import KerasSpec, Registry, Spec
-from dlkit.training.losses import Loss
+from dlkit.training.losses import Head, Loss
 
 METRICS = Registry("metric", "metrics")
 
 
 class Metric(Spec):
-    tasks: ClassVar[tuple[str, ...]] = ()
+    heads: ClassVar[tuple[Head, ...]] = ()
+    #: `up`: higher is better (checkpoint mode `auto`, `tune.direction` and `dlkit runs` read it).
+    direction: ClassVar[Literal["up", "down"]] = "up"
 
     @property
     def logged_name(self) -> str:
@@ -33,13 +36,13 @@ def _from_logits(loss: Loss) -> bool:
 
 @METRICS.register(aliases=("acc",))
 class Accuracy(Metric):
-    """Share of correct predictions (class index, or a 0.5 threshold for binary)."""
+    """Share of correct predictions (the top class, or each sigmoid unit at a 0.5 threshold)."""
 
-    tasks = ("classification", "binary")
+    heads = ("softmax", "sigmoid")
 
     def build(self, loss, num_classes):
         m = keras().metrics
-        if "binary" in loss.tasks:
+        if loss.head == "sigmoid":
             return m.BinaryAccuracy(threshold=0.0 if _from_logits(loss) else 0.5, name="accuracy")
         if loss.labels == "one_hot":
             return m.CategoricalAccuracy(name="accuracy")
@@ -50,7 +53,7 @@ class Accuracy(Metric):
 class TopKAccuracy(Metric):
     """Share of examples whose label is among the `k` highest scores."""
 
-    tasks = ("classification",)
+    heads = ("softmax",)
     k: PositiveInt = 5
 
     def build(self, loss, num_classes):
@@ -61,9 +64,9 @@ class TopKAccuracy(Metric):
 
 @METRICS.register()
 class Auc(Metric):
-    """Area under the ROC curve (or with `curve: PR` the precision-recall curve; logged as `pr_auc`), binary tasks."""
+    """Area under the ROC curve (with `curve: PR` the precision-recall curve, logged as `pr_auc`); sigmoid outputs."""
 
-    tasks = ("binary",)
+    heads = ("sigmoid",)
     curve: Literal["ROC", "PR"] = "ROC"
 
     @property
@@ -75,14 +78,15 @@ class Auc(Metric):
 
 
 class _ClassScore(Metric):
-    """Binary tasks: the positive class's; classification: the macro average over classes."""
+    """Sigmoid outputs: the positive class's (over every label's units: micro-averaged); softmax
+    outputs: the macro average over classes."""
 
-    tasks = ("classification", "binary")
+    heads = ("softmax", "sigmoid")
 
     def build(self, loss, num_classes):
         from dlkit.layers.custom import ClassScore
 
-        if "binary" in loss.tasks:
+        if loss.head == "sigmoid":
             threshold = 0.0 if _from_logits(loss) else 0.5
             return ClassScore(2, self.type_name, threshold=threshold, positive_only=True)
         return ClassScore(num_classes, self.type_name)
@@ -90,21 +94,22 @@ class _ClassScore(Metric):
 
 @METRICS.register()
 class Precision(_ClassScore):
-    """Share of predictions of a class that are right (binary: of the positive class; else macro-averaged)."""
+    """Share of predictions of a class that are right (sigmoid: of the positive units; softmax: macro-averaged)."""
 
 
 @METRICS.register()
 class Recall(_ClassScore):
-    """Share of a class's examples predicted as it (binary: of the positive class; else macro-averaged)."""
+    """Share of a class's examples predicted as it (sigmoid: of the positive units; softmax: macro-averaged)."""
 
 
 @METRICS.register()
 class F1(_ClassScore):
-    """Harmonic mean of precision and recall (binary: of the positive class; else macro-averaged)."""
+    """Harmonic mean of precision and recall (sigmoid: of the positive units; softmax: macro-averaged)."""
 
 
 class _Regression(Metric, KerasSpec):
-    tasks = ("regression",)
+    heads = ("linear",)
+    direction = "down"
     keras_module = "metrics"
 
     def build(self, loss, num_classes):
@@ -130,7 +135,3 @@ class Rmse(_Regression):
     """Root mean squared error."""
 
     keras_class = "RootMeanSquaredError"
-
-
-#: The metrics a task gets when `train.metrics` is not given.
-DEFAULT_METRICS = {"classification": ["accuracy"], "binary": ["accuracy", "auc"], "regression": ["mae"]}

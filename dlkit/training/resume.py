@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from dlkit.config import dump_config, load_config
+from dlkit.config import dump_config, load_run_config
 from dlkit.errors import UsageError
 from dlkit.runs import atomic_write, mark_running, now, read_run, resolve_run, run_status
 from dlkit.training import state as saved_state
@@ -35,7 +35,7 @@ def resume(
         )
     if status == "running":
         raise UsageError(f"{run_dir}: still running (process {info.get('pid')} on {info.get('host')})")
-    config = load_config(run_dir / "config.yaml")
+    config = load_run_config(run_dir)
     last = run_dir / "checkpoints" / LAST
     state = saved_state.read(last) if last.is_file() else None
     if state is None:
@@ -74,13 +74,15 @@ def resume(
 
 
 def _differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
-    """The dotted keys where two resolved configs differ (`train.epochs` aside: extending is allowed)."""
+    """The dotted keys where two resolved configs differ (`train.epochs` aside: extending is allowed;
+    a key that is null or empty in one and missing in the other, as earlier versions wrote unused
+    keys, is no difference)."""
     keys = []
     for key in sorted(set(saved) | set(current), key=str):
         path = f"{prefix}{key}"
         a, b = saved.get(key), current.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
             keys += _differences(a, b, f"{path}.")
-        elif a != b and path != "train.epochs":
+        elif a != b and path != "train.epochs" and not (a in (None, []) and b in (None, [])):
             keys.append(path)
     return keys

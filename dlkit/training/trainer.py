@@ -9,16 +9,14 @@ import signal
 import threading
 from pathlib import Path
 
-import numpy as np
-
 from dlkit import plots
 from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import to_dataset
 from dlkit.data.prepare import PreparedData, prepare_data
-from dlkit.errors import ConfigError, DataError, Interrupted, UsageError
-from dlkit.evaluation import evaluate, write_report
-from dlkit.model import build_model, check_output
+from dlkit.errors import DataError, Interrupted, UsageError
+from dlkit.evaluation import evaluate
+from dlkit.model import build_model
 from dlkit.runs import (
     HISTORY,
     MODEL,
@@ -31,6 +29,7 @@ from dlkit.runs import (
     update_run,
     write_json,
 )
+from dlkit.tasks import task_of
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
 
@@ -63,12 +62,8 @@ def train(
 
 
 def make_session(config: ExperimentConfig, resumed: tuple[Path, dict] | None = None) -> Session:
-    """The session of the config's task: a GAN trains its own way (`dlkit.gan.trainer`)."""
-    if config.task == "gan":
-        from dlkit.gan.trainer import GanSession
-
-        return GanSession(config, resumed)
-    return Session(config, resumed)
+    """The task's own session if it trains its own way (a GAN), else the standard one."""
+    return task_of(config).make_session(resumed) or Session(config, resumed)
 
 
 class Session:
@@ -81,6 +76,7 @@ class Session:
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
         seed_everything(config.seed, config.train.deterministic)
         self.config, self.resumed = config, resumed
+        task = task_of(config)
         self.data = data = prepare_data(config)
         loss = config.train.loss
         one_hot = len(data.class_names) if loss.labels == "one_hot" else None
@@ -92,7 +88,7 @@ class Session:
             return to_dataset(data.splits.train, shuffle=False, **self.batches).map(lambda x, y: x)
 
         self.model = model = build_model(config, data.model_input(), data.kind, train_examples)
-        check_output(model, config, data.class_names, data.target_dim)
+        task.check_output(model, data)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
         schedule = config.train.lr_schedule
         model.compile(
@@ -106,7 +102,7 @@ class Session:
             steps_per_execution=config.train.steps_per_execution,
             jit_compile=config.train.jit_compile,
         )
-        self.class_weight = class_weights(config, data)
+        self.class_weight = task.class_weight(data)
         self.train_split = data.splits.train
         if resumed:
             model.optimizer.build(model.trainable_variables)
@@ -128,7 +124,7 @@ class Session:
         checkpoint = Checkpoint(
             run_dir,
             config.train.checkpoint.monitor,
-            config.train.checkpoint.direction(),
+            config.monitor_direction(),
             stateful=stateful,
             every_steps=config.train.checkpoint_every,
             resumed=self.resumed,
@@ -180,6 +176,7 @@ class Session:
             best_epoch=checkpoint.best_epoch + 1,
             best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
             test=metrics.get("test"),
+            headline=task_of(config).headline(metrics.get("test") or {}),
         )
         point_latest(run_dir)
         return run_dir
@@ -223,27 +220,6 @@ def interrupt_saves(checkpoint: Checkpoint):
         signal.signal(signal.SIGINT, previous)
 
 
-def class_weights(config: ExperimentConfig, data: PreparedData) -> dict[int, float] | None:
-    """`train.class_weight` as {class index: weight}; `balanced` weighs each class by
-    examples / (classes x its examples) in the training split."""
-    wanted, names = config.train.class_weight, data.class_names
-    if wanted is None:
-        return None
-    if wanted == "balanced":
-        counts = np.bincount(np.asarray(data.splits.train.y, dtype="int64").reshape(-1), minlength=len(names))
-        return {i: float(counts.sum() / (len(names) * n)) for i, n in enumerate(counts) if n}
-    weights = dict.fromkeys(range(len(names)), 1.0)  # Keras wants every class up to the largest named
-    for key, weight in wanted.items():
-        if str(key) in names:
-            weights[names.index(str(key))] = weight
-        elif isinstance(key, int) and 0 <= key < len(names):
-            weights[key] = weight
-        else:
-            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-            raise ConfigError(f"train.class_weight.{key}: no such class; the classes are {shown}")
-    return weights
-
-
 def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
     """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
     curves, and the task's report on the test split)."""
@@ -251,5 +227,5 @@ def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
     metrics, outputs = evaluate(config, model, data, data.split_names())
     write_json(run_dir / "metrics.json", metrics)
     plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
-    write_report(config, data.splits.test, outputs["test"], data.class_names, run_dir / "plots", "test split")
+    task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, run_dir / "plots", "test split")
     return metrics

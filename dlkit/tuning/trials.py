@@ -11,9 +11,9 @@ from pathlib import Path
 
 from dlkit.backend import keras
 from dlkit.config import ExperimentConfig, parse_config
+from dlkit.config.space import trial_data
 from dlkit.errors import DlkitError, Interrupted
 from dlkit.runs import now, read_run
-from dlkit.tuning.space import trial_data
 from dlkit.tuning.study import StudyFolder, counted, is_alive, locked, owner
 
 

@@ -7,18 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.config import ExperimentConfig, load_config
-from dlkit.errors import UsageError
-from dlkit.gan.pixels import grid_png, latent_batch, to_pixels
-from dlkit.runs import atomic_write, load_run_model, read_run
-
-
-def load_generator(run_dir: Path) -> tuple[ExperimentConfig, object]:
-    """The run's config and its generator (`model.keras`); a run of another task is a UsageError."""
-    task = read_run(run_dir).get("task")
-    if task != "gan":
-        raise UsageError(f"{run_dir}: not a GAN run (task {task!r}); generate needs a run of task gan")
-    return load_config(Path(run_dir) / "config.yaml"), load_run_model(run_dir)
+from dlkit.config.experiment import ExperimentConfig
+from dlkit.runs import atomic_write, load_run_model
+from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
 
 
 def draw(config: ExperimentConfig, generator, n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,12 +20,11 @@ def draw(config: ExperimentConfig, generator, n: int, seed: int) -> tuple[np.nda
     return latent, samples, to_pixels(samples, config.data.preprocess, raw_shape)
 
 
-def generate(run_dir: Path, n: int, seed: int, out: Path, npz: Path | None = None) -> dict:
+def generate(run_dir: Path, config: ExperimentConfig, n: int, seed: int, out: Path, npz: Path | None = None) -> dict:
     """Write a grid of `n` samples to `out` (PNG, pixels mapped back to 0-255 by undoing the
     rescale steps), and with `npz` the arrays: `samples` (the generator's raw output, on the
     scale `data.preprocess` leaves images, e.g. [-1, 1]), `images` (uint8) and `latent`."""
-    config, generator = load_generator(run_dir)
-    latent, samples, images = draw(config, generator, n, seed)
+    latent, samples, images = draw(config, load_run_model(run_dir), n, seed)
     for path in (out, npz):
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

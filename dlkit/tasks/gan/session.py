@@ -11,13 +11,13 @@ import numpy as np
 
 from dlkit import plots
 from dlkit.backend import keras, seed_everything
-from dlkit.config import ExperimentConfig
+from dlkit.config.experiment import ExperimentConfig
 from dlkit.data.prepare import prepare_data
 from dlkit.data.splits import Split
-from dlkit.gan.build import build_networks
-from dlkit.gan.network import GAN
-from dlkit.gan.pixels import grid_png, latent_batch, to_pixels
 from dlkit.runs import HISTORY, MODEL, atomic_write, write_json
+from dlkit.tasks.gan.build import build_networks
+from dlkit.tasks.gan.network import GAN
+from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
 from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.trainer import Session, load_checkpoint
 

@@ -8,11 +8,14 @@ impossible value is a config error, not a failed study.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from dlkit.config.loader import parse_config, set_path, where_written
+from dlkit.config.paths import parse_key, set_path, where_written
 from dlkit.errors import ConfigError
-from dlkit.tuning.distributions import Distribution
+
+if TYPE_CHECKING:
+    from dlkit.tuning.distributions import Distribution
 
 
 def trial_data(data: dict, values: dict[str, Any], place: str = "tune.space") -> dict:
@@ -24,12 +27,14 @@ def trial_data(data: dict, values: dict[str, Any], place: str = "tune.space") ->
     return data
 
 
-def check_space(data: dict, space: dict[str, Distribution], source: str, lines: dict[tuple, str]) -> None:
+def check_space(
+    data: dict, space: dict[str, Distribution], source: str, lines: dict[tuple, str], parse: Callable
+) -> None:
     """Raise a ConfigError, naming the space's key and line, unless every key is a config key that
-    takes each of its extreme values."""
+    takes each of its extreme values (`parse` validates a raw config, as `parse_config`)."""
     for key, distribution in space.items():
         place = f"{where_written(('tune', 'space', key), lines, source)}: tune.space"
-        path = tuple(int(p) if p.lstrip("-").isdigit() else p for p in key.split("."))
+        path = parse_key(key)
         if path[0] in ("tune", "extends"):
             raise ConfigError(f"{place}: {key}: the search cannot change {path[0]}:")
         # An error at the key, or at a section on its way (a misspelt one), is the space's.
@@ -39,7 +44,7 @@ def check_space(data: dict, space: dict[str, Distribution], source: str, lines: 
         for value in distribution.extremes():
             changed = trial_data(data, {key: value}, place)
             try:
-                parse_config(changed, source, others)
+                parse(changed, source, others)
             except ConfigError as e:
                 first = str(e).splitlines()[0]
                 raise ConfigError(f"{first} (with {key}={value!r})") from None

@@ -11,23 +11,23 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.config import load_config
+from dlkit.config.experiment import ExperimentConfig
+from dlkit.config.loader import load_run_config
 from dlkit.errors import UsageError
-from dlkit.evaluation import probabilities
-from dlkit.gan.generate import draw, load_generator
-from dlkit.gan.pixels import grid_png
 from dlkit.runs import atomic_write, load_run_model, read_run, write_json
+from dlkit.tasks import task_of
+from dlkit.tasks.gan.generate import draw
+from dlkit.tasks.gan.pixels import grid_png
 
 CONFIDENT = 0.9
 #: Below this diversity the run counts as collapsed (`dlkit eval` warns).
 COLLAPSED = 1.0
 
 
-def score_samples(run_dir: Path, classifier_dir: Path, n: int = 1000, seed: int = 0) -> dict:
+def score_samples(run_dir: Path, config: ExperimentConfig, classifier_dir: Path, n: int = 1000, seed: int = 0) -> dict:
     """Draw `n` samples (seeded), classify them with `classifier_dir`'s model.keras (which takes
     raw pixels, so the samples are mapped back to 0-255 first) and write RUN/eval/metrics.json
     and RUN/eval/samples.png. Returns the figures."""
-    config, generator = load_generator(run_dir)
     info = read_run(classifier_dir)
     if info.get("task") != "classification":
         raise UsageError(f"--classifier {classifier_dir}: not a classification run (task {info.get('task')!r})")
@@ -36,9 +36,9 @@ def score_samples(run_dir: Path, classifier_dir: Path, n: int = 1000, seed: int 
             f"--classifier {classifier_dir}: trained on {info.get('dataset')!r}, but the GAN on "
             f"{read_run(run_dir).get('dataset')!r}; use a classifier of the same data"
         )
-    classifier_config = load_config(Path(classifier_dir) / "config.yaml")
+    classifier_task = task_of(load_run_config(classifier_dir))
     classifier = load_run_model(classifier_dir)
-    _, _, pictures = draw(config, generator, n, seed)
+    _, _, pictures = draw(config, load_run_model(run_dir), n, seed)
     images, wanted = pictures, tuple(classifier.input_shape[1:])
     if images.shape[1:] != wanted:
         if math.prod(images.shape[1:]) != math.prod(wanted):
@@ -47,7 +47,7 @@ def score_samples(run_dir: Path, classifier_dir: Path, n: int = 1000, seed: int 
             )
         images = images.reshape((n, *wanted))
     outputs = np.asarray(classifier.predict(images.astype("float32"), batch_size=256, verbose=0))
-    probs = probabilities(classifier_config, outputs)
+    probs = classifier_task.probabilities(outputs)
     names = info.get("classes") or [str(i) for i in range(probs.shape[-1])]
     counts = np.bincount(probs.argmax(axis=-1), minlength=probs.shape[-1])
     shares = counts[counts > 0] / n

@@ -6,7 +6,7 @@ learns to emit images on that scale)."""
 from __future__ import annotations
 
 from dlkit.backend import keras
-from dlkit.config import ExperimentConfig
+from dlkit.config.experiment import ExperimentConfig
 from dlkit.errors import ConfigError
 from dlkit.model import apply_layers, preprocess
 

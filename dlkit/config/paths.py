@@ -1,0 +1,94 @@
+"""Dotted key paths into a raw config (`train.optimizer.learning_rate`, `model.layers.0.filters`):
+parsing them, setting a value at one (`--set`, a search's trial), and where each key is written
+(`file:line`, or the `--set`), so an error can point at it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dlkit.errors import ConfigError
+
+
+def parse_key(key: str) -> tuple:
+    """`model.layers.0.filters` -> ('model', 'layers', 0, 'filters')."""
+    return tuple(int(p) if p.lstrip("-").isdigit() else p for p in key.strip().split("."))
+
+
+def key_lines(path: Path, _chain: tuple[Path, ...] = ()) -> dict[tuple, str]:
+    """`file:line` of every key and list item in the file and its `extends:` chain (the file's own
+    over its base's), so an error can say where its key is written."""
+    path = Path(path)
+    if path.resolve() in _chain:
+        return {}
+    try:
+        root = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    lines: dict[tuple, str] = {}
+
+    def walk(node, loc: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                here = (*loc, key_node.value)
+                lines[here] = f"{path}:{key_node.start_mark.line + 1}"
+                walk(value_node, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*loc, i)] = f"{path}:{item.start_mark.line + 1}"
+                walk(item, (*loc, i))
+
+    walk(root, ())
+    base = root.value if isinstance(root, yaml.MappingNode) else []
+    extends = next((v.value for k, v in base if k.value == "extends" and isinstance(v, yaml.ScalarNode)), None)
+    if extends:
+        return key_lines(path.parent / extends, (*_chain, path.resolve())) | lines
+    return lines
+
+
+def where_written(loc: tuple, lines: dict[tuple, str], source: str) -> str:
+    """The place of the longest prefix of `loc` that the file writes, else the file itself."""
+    for end in range(len(loc), 0, -1):
+        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
+        if key in lines:
+            return lines[key]
+    return source
+
+
+def apply_override(data: dict, assignment: str) -> None:
+    """`--set train.optimizer.learning_rate=3e-4`: a dotted key (list items by index), a YAML value."""
+    key, sep, raw = assignment.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {assignment}: expected KEY=VALUE, e.g. --set train.epochs=3")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else raw
+    except yaml.YAMLError:
+        value = raw
+    set_path(data, key.strip(), value, f"--set {key.strip()}")
+
+
+def set_path(data: dict, key: str, value: Any, label: str) -> None:
+    """Set the dotted `key` (list items by index) to `value`; a ConfigError starts with `label`."""
+    parts = key.split(".")
+    node: Any = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        here = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
+                raise ConfigError(f"{label}: {here}: no item {part} in a list of {len(node)}")
+            part = int(part)
+        if last:
+            node[part] = value
+            break
+        child = node[part] if isinstance(node, list) else node.get(part)
+        if child is None:
+            child = {}
+        elif isinstance(child, str):  # `optimizer: adam` gains arguments: `{type: adam, ...}`
+            child = {"type": child}
+        elif not isinstance(child, (dict, list)):
+            raise ConfigError(f"{label}: {here} is a value, not a section")
+        node[part] = child
+        node = child

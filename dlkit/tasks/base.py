@@ -1,0 +1,136 @@
+"""The `Task` interface: one subclass per task, registered on `dlkit.tasks.TASKS`. The defaults here
+are what a task that does not do a thing says; nothing here imports the trainer or evaluation, so
+that they can look tasks up without an import circle."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from dlkit.config.experiment import ExperimentConfig
+    from dlkit.data.dataset import Arrays, DatasetInfo
+    from dlkit.data.prepare import PreparedData
+    from dlkit.data.splits import Split
+
+
+@dataclasses.dataclass
+class Table:
+    """A table for the command line to show (`dlkit eval`'s per-class report, a GAN's scores)."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+    @classmethod
+    def of_metrics(cls, metrics: dict[str, dict[str, float]], title: str) -> Table:
+        """Figures by split (`metrics.json`): a row per split, a column per figure."""
+        names = list(dict.fromkeys(k for split in metrics.values() for k in split))
+        rows = [
+            [split, *(f"{values[n]:.4f}" if n in values else "" for n in names)] for split, values in metrics.items()
+        ]
+        return cls(title, ["split", *names], rows)
+
+
+@dataclasses.dataclass
+class Report:
+    """What `dlkit eval` found: the figures by split, tables to show, warnings to print."""
+
+    metrics: dict[str, Any]
+    tables: list[Table] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+class Task:
+    """What differs between tasks. An instance acts on one experiment's config.
+
+    A subclass sets `config` (the pydantic model of its experiment files: which keys `model:` and
+    `train:` take, their defaults and checks) and overrides the hooks below that apply to it."""
+
+    #: The registered name (set by the registry).
+    type_name: ClassVar[str] = ""
+    #: What messages call the task's runs ("a GAN run"); default: the name.
+    title: ClassVar[str] = ""
+    #: The model of this task's experiment files, a subclass of `ExperimentConfig`.
+    config: ClassVar[type]
+    #: Split the data keeping each class's share in every split.
+    stratify: ClassVar[bool] = False
+
+    def __init__(self, config: ExperimentConfig):
+        self.config = config
+
+    @property
+    def name(self) -> str:
+        return self.type_name
+
+    # --- data and model ---
+
+    def labels(self, arrays: Arrays) -> list[str]:
+        """Check (and encode, in place) the loaded labels; return the class names ([] for none)."""
+        return []
+
+    def check_output(self, model, data: PreparedData) -> None:
+        """Raise a ConfigError naming the last layer if the model cannot give what the task needs."""
+
+    def class_weight(self, data: PreparedData) -> dict[int, float] | None:
+        """Keras's `class_weight` for training, from `train.class_weight`."""
+        return None
+
+    def make_session(self, resumed=None):
+        """A training session of the task's own (a GAN's); None: the standard one."""
+        return None
+
+    def dry_run_models(self, info: DatasetInfo) -> dict[str, Any]:
+        """The model(s) `dlkit validate --dry-run` describes, by name, built from the dataset's
+        known shape without data; the first is the one whose input and output are shown."""
+        raise NotImplementedError
+
+    # --- results ---
+
+    def headline(self, metrics: dict[str, float]) -> dict[str, float]:
+        """The test figure `dlkit runs` shows (empty: none)."""
+        return {}
+
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        """Model outputs as probabilities (a softmax or sigmoid applied when the loss takes logits)."""
+        return outputs
+
+    def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+        """The `eval.metrics` figures of one split, from the model's outputs on it."""
+        return {}
+
+    def write_report(self, split: Split, outputs: np.ndarray, class_names: list[str], folder: Path, title: str) -> dict:
+        """Draw the task's plots of one split into `folder`; return the data behind them by file
+        stem, which `dlkit eval` keeps as JSON."""
+        return {}
+
+    #: The task-specific options of `dlkit eval` this task takes, each with what it does.
+    eval_options: ClassVar[dict[str, str]] = {}
+
+    def evaluate_run(self, run_dir: Path, split: str, options: dict[str, Any]) -> Report:
+        """`dlkit eval RUN`: score the run, write `RUN/eval/`. `options` are those of
+        `eval_options` that were given."""
+        raise NotImplementedError
+
+    # --- predict and generate ---
+
+    def check_predict(self, run_dir: Path) -> None:
+        """Raise a UsageError if this task's runs do not predict from inputs."""
+
+    def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
+        """One predict row's fields from the model's output for one example."""
+        raise NotImplementedError
+
+    def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
+        """A predict row as (prediction, probability, more) for the table and `--output` CSV."""
+        return str(row.get("value", "")), "", ""
+
+    #: Its runs draw samples (`dlkit generate`).
+    generates: ClassVar[bool] = False
+
+    def generate(self, run_dir: Path, n: int, seed: int, out: Path, npz: Path | None) -> dict:
+        """`dlkit generate`: write a grid of `n` samples (seeded) to `out`, and the arrays to `npz`."""
+        raise NotImplementedError

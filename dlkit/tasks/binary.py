@@ -1,0 +1,57 @@
+"""`task: binary`: two classes, one sigmoid unit giving the second class's probability."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dlkit.tasks import TASKS
+from dlkit.tasks.classes import ClassTask
+
+
+@TASKS.register()
+class Binary(ClassTask):
+    """Two classes: one sigmoid unit, binary cross-entropy; ROC curve and AUC."""
+
+    head = "sigmoid"
+    default_loss = "binary_crossentropy"
+    default_metrics = ("accuracy", "auc")
+    report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "confusion_matrix"})
+
+    def class_names(self, arrays) -> list[str]:
+        return arrays.class_names if arrays.class_names and len(arrays.class_names) == 2 else ["0", "1"]
+
+    def output_units(self, class_names, target_dim) -> int:
+        return 1
+
+    def output_meaning(self, units: int) -> str:
+        return "a binary task (one sigmoid unit)"
+
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        if not getattr(self.config.train.loss, "from_logits", False):
+            return outputs
+        return 1.0 / (1.0 + np.exp(-outputs))
+
+    def predicted_classes(self, outputs: np.ndarray) -> np.ndarray:
+        return (self.probabilities(outputs).reshape(-1) > 0.5).astype("int64")
+
+    def class_probabilities(self, output: np.ndarray) -> np.ndarray:
+        positive = float(self.probabilities(output[None])[0][0])
+        return np.array([1.0 - positive, positive])
+
+    def write_report(self, split, outputs, class_names, folder: Path, title: str) -> dict:
+        """The class report, and the ROC curve where the split has both classes."""
+        report = super().write_report(split, outputs, class_names, folder, title)
+        if len(np.unique(split.y)) == 2:
+            from sklearn import metrics as skm
+
+            from dlkit import plots
+
+            fpr, tpr, thresholds = skm.roc_curve(split.y, self.probabilities(outputs).reshape(-1))
+            auc = float(skm.auc(fpr, tpr))
+            plots.roc_curve(fpr, tpr, auc, folder / "roc_curve.png", title)
+            # The first threshold is +inf (nothing predicted positive), which JSON cannot hold.
+            thresholds = [float(t) if np.isfinite(t) else None for t in thresholds]
+            report["roc_curve"] = {"auc": auc, "fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": thresholds}
+        return report

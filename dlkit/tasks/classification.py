@@ -1,0 +1,33 @@
+"""`task: classification`: one class of K per example, a softmax over K units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlkit.tasks import TASKS
+from dlkit.tasks.classes import ClassTask
+
+
+@TASKS.register()
+class Classification(ClassTask):
+    """One class of several per example: K softmax units, cross-entropy (the default task)."""
+
+    head = "softmax"
+    default_loss = "sparse_categorical_crossentropy"
+    default_metrics = ("accuracy",)
+    report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "confusion_matrix"})
+
+    def output_units(self, class_names, target_dim) -> int:
+        return len(class_names)
+
+    def output_meaning(self, units: int) -> str:
+        return f"{units} classes"
+
+    def units_known(self, class_names) -> bool:
+        return bool(class_names)
+
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        if not getattr(self.config.train.loss, "from_logits", False):
+            return outputs
+        shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)

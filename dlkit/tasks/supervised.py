@@ -1,0 +1,155 @@
+"""What the tasks that fit one model to labels share: their config (one `model.layers`, one
+optimizer, a loss and metrics that fit the task's head) and the standard training session,
+evaluation and dry run. Each task says its head, defaults, labels, reports and predict rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from dlkit.config.experiment import ExperimentConfig
+from dlkit.config.model import ModelConfig
+from dlkit.config.train import SupervisedTrainConfig
+from dlkit.errors import ConfigError
+from dlkit.strict import raise_at
+from dlkit.tasks import TASKS
+from dlkit.tasks.base import Report, Table, Task
+from dlkit.training.losses import LOSSES, Head
+from dlkit.training.metrics import METRICS
+from dlkit.training.optimizers import OPTIMIZERS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+class SupervisedConfig(ExperimentConfig):
+    """An experiment that fits `model.layers` to labels."""
+
+    model: ModelConfig
+    train: SupervisedTrainConfig = SupervisedTrainConfig()
+
+    def fill_defaults(self) -> None:
+        task: type[SupervisedTask] = TASKS.get(self.task)
+        train = self.train
+        if train.optimizer is None:
+            train.optimizer = OPTIMIZERS.parse("adam")
+        if train.loss is None:
+            train.loss = LOSSES.parse(task.default_loss)
+        elif train.loss.head != task.head:
+            fitting = [n for n in LOSSES.names() if LOSSES.get(n).head == task.head]
+            raise_at(
+                ("train", "loss", "type"),
+                f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of {', '.join(fitting)}",
+                train.loss.type_name,
+            )
+        if train.metrics is None:
+            train.metrics = [METRICS.parse(m) for m in task.default_metrics]
+        for i, metric in enumerate(train.metrics):
+            if task.head not in metric.heads:
+                fitting = [n for n in METRICS.names() if task.head in METRICS.get(n).heads]
+                raise_at(
+                    ("train", "metrics", i),
+                    f"{metric.type_name!r} does not fit task {self.task!r}; its metrics: {', '.join(fitting)}",
+                    metric.type_name,
+                )
+        if self.eval.metrics is None:
+            self.eval.metrics = sorted(task.report_metrics)
+        for i, name in enumerate(self.eval.metrics):
+            if name not in task.report_metrics:
+                raise_at(
+                    ("eval", "metrics", i),
+                    f"{name!r} does not fit task {self.task!r}; one of {', '.join(sorted(task.report_metrics))}",
+                    name,
+                )
+        if train.lr_schedule is not None:
+            for i, callback in enumerate(train.callbacks):
+                if callback.type_name == "reduce_lr_on_plateau":
+                    raise_at(
+                        ("train", "lr_schedule"),
+                        f"train.callbacks.{i} (reduce_lr_on_plateau) also sets the learning rate; keep one of the two",
+                    )
+
+    def logged(self) -> dict[str, Literal["up", "down"]]:
+        names: dict[str, Literal["up", "down"]] = {"loss": "down"}
+        names |= {m.logged_name: m.direction for m in self.train.metrics}
+        if self.data.split.has_validation:
+            names |= {f"val_{n}": d for n, d in names.items()}
+        return names
+
+
+class SupervisedTask(Task):
+    """A task that fits one model to labels, with the standard training session."""
+
+    config = SupervisedConfig
+    #: What the last layer gives (see `dlkit.training.losses.Head`); losses and metrics must fit it.
+    head: ClassVar[Head]
+    default_loss: ClassVar[str]
+    default_metrics: ClassVar[tuple[str, ...]]
+    #: The `eval.metrics` it can report; `eval.metrics` defaults to all of them.
+    report_metrics: ClassVar[frozenset[str]] = frozenset()
+    #: The test figures `dlkit runs` shows, the first one present.
+    headlines: ClassVar[tuple[str, ...]] = ()
+
+    # --- the last layer ---
+
+    def output_units(self, class_names: list[str], target_dim: int) -> int:
+        """How many numbers per example the last layer must give."""
+        raise NotImplementedError
+
+    def output_meaning(self, units: int) -> str:
+        """What those numbers are, for the message when the last layer gives another count."""
+        return f"{units} outputs"
+
+    def units_known(self, class_names: list[str] | None) -> bool:
+        """Whether a dry run (no data read) knows enough to check the last layer."""
+        return True
+
+    def check_output(self, model, data) -> None:
+        self.check_units(model, data.class_names, data.target_dim)
+
+    def check_units(self, model, class_names: list[str], target_dim: int) -> None:
+        units, expected = model.output_shape[-1], self.output_units(class_names, target_dim)
+        if units != expected:
+            raise ConfigError(
+                f"model.layers.{len(self.config.model.layers) - 1}: the last layer gives {units} outputs per "
+                f"example, but {self.config.data.dataset} has {self.output_meaning(expected)}; set units: {expected}"
+            )
+
+    def dry_run_models(self, info) -> dict[str, Any]:
+        from dlkit.model import build_model
+
+        config = self.config
+        model = build_model(config, config.data.loader().model_input(info.shape), info.kind)
+        if self.units_known(info.class_names):
+            self.check_units(model, info.class_names or [], 1)
+        return {"model": model}
+
+    # --- results ---
+
+    def headline(self, metrics: dict[str, float]) -> dict[str, float]:
+        name = next((n for n in (*self.headlines, "loss") if n in metrics), None)
+        return {name: metrics[name]} if name else {}
+
+    def evaluate_run(self, run_dir: Path, split: str, options: dict[str, Any]) -> Report:
+        """Score `model.keras` on the split into RUN/eval/ (the figures training's metrics.json
+        holds for it) with the task's plots and their data as JSON."""
+        from dlkit.data.prepare import prepare_data
+        from dlkit.evaluation import evaluate
+        from dlkit.runs import load_run_model, write_json
+
+        data = prepare_data(self.config)
+        metrics, outputs = evaluate(self.config, load_run_model(run_dir), data, [split])
+        out = Path(run_dir) / "eval"
+        out.mkdir(exist_ok=True)
+        write_json(out / "metrics.json", metrics)
+        report = self.write_report(data.split(split), outputs[split], data.class_names, out, f"{split} split")
+        for stem, content in report.items():
+            write_json(out / f"{stem}.json", content)
+        return Report(metrics, [Table.of_metrics(metrics, f"{run_dir.name}: {split}"), *self.report_tables(report)])
+
+    def report_tables(self, report: dict) -> list:
+        """Tables `dlkit eval` shows from `write_report`'s data."""
+        return []
+
+    def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
+        return {"value": output.tolist() if output.size > 1 else float(output[0])}
