@@ -78,8 +78,8 @@ class ClassScore(k.metrics.Metric):
             values = ops.argmax(values, axis=-1)
         elif scores:
             values = ops.cast(ops.reshape(values, (-1,)) > self.threshold, "int32")
-        elif len(values.shape) > 1 and values.shape[-1] == self.num_classes and self.num_classes > 1:
-            return ops.cast(values, self.dtype)  # one-hot labels
+        elif not self.positive_only and len(values.shape) > 1 and values.shape[-1] == self.num_classes > 1:
+            return ops.cast(values, self.dtype)  # one-hot labels; sigmoid units' labels are 0/1 each
         return ops.one_hot(ops.cast(ops.reshape(values, (-1,)), "int32"), self.num_classes, dtype=self.dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
