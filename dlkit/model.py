@@ -8,20 +8,42 @@ from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
 
 
-def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None):
+def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None, train_targets=None):
     """The model, its layers made under `train.precision`'s dtype policy; a mixed-precision model
-    ends in a float32 identity layer, so losses and predictions stay float32."""
+    ends in a float32 layer, so losses and predictions stay float32.
+
+    With `data.options.scale_target` a regression model ends in `ScaleTarget`, fitted on
+    `train_targets` (neutral without them: a dry run): the layers learn standardised targets
+    while the model, its loss and its metrics are in the target's units. With Adam that trains
+    as on standardised labels (a gradient's scale cancels out), and nothing else needs to know."""
     k = keras()
     previous = k.config.dtype_policy()
     k.config.set_dtype_policy(config.train.precision)
     try:
         model = _build(config, model_input, kind, train_batches)
-        if config.train.precision != "float32":
-            outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(model.output)
+        outputs = model.output
+        if config.task == "regression" and config.data.options.get("scale_target"):
+            from dlkit.layers.custom import ScaleTarget
+
+            mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
+            outputs = ScaleTarget(mean, std, dtype="float32", name="scale_target")(outputs)
+        elif config.train.precision != "float32":
+            outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(outputs)
+        if outputs is not model.output:
             model = k.Model(model.inputs, outputs, name=model.name)  # under the policy: loss scaling for float16
         return model
     finally:
         k.config.set_dtype_policy(previous)
+
+
+def target_scale(y) -> tuple:
+    """The mean and standard deviation of each target column (numbers for one column); a constant
+    column keeps std 1, since there is nothing to scale."""
+    import numpy as np
+
+    y = np.asarray(y, dtype="float64")
+    mean, std = y.mean(axis=0), y.std(axis=0)
+    return mean.tolist(), np.where(std > 0, std, 1.0).tolist()
 
 
 def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None):

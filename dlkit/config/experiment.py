@@ -156,7 +156,11 @@ class ExperimentConfig(Strict):
             )
 
     def _check_training_options(self) -> None:
-        train = self.train
+        train, options = self.train, self.data.options
+        if options.get("scale_target") and self.task != "regression":
+            raise_at(("data", "options", "scale_target"), f"only for task regression (task is {self.task!r})", True)
+        if self.task == "regression" and options.get("scale_target") is None:
+            options["scale_target"] = True
         if train.class_weight is not None and self.task == "regression":
             raise_at(("train", "class_weight"), "class weights need a classification or binary task")
         if train.lr_schedule is not None:
