@@ -9,7 +9,7 @@ import numpy as np
 from dlkit.config import ExperimentConfig
 from dlkit.data.dataset import Arrays, Dataset
 from dlkit.data.splits import Split, Splits, make_splits
-from dlkit.errors import DataError
+from dlkit.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass
@@ -56,6 +56,8 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     if config.task == "regression":
         arrays.y_train, arrays.y_test = (_numbers(config, y) for y in (arrays.y_train, arrays.y_test))
     elif not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
+        if config.task in ("classification", "binary"):
+            _refuse_quantities(config, loader, arrays.y_train)
         _encode_labels(arrays)
     class_names = _class_names(config, arrays)
     if config.task != "regression":
@@ -82,6 +84,30 @@ def _numbers(config: ExperimentConfig, y):
         return np.asarray(y, dtype="float32")
     except ValueError:
         raise DataError(f"{config.data.dataset}: task 'regression' needs numeric targets") from None
+
+
+def _refuse_quantities(config: ExperimentConfig, loader: Dataset, y) -> None:
+    """Float labels with fractions are quantities, not classes: most often a forgotten `task:`.
+    Made into classes, each distinct value would be one (and the stratified split fail on them)."""
+    values = np.asarray(y)
+    if values.dtype.kind != "f":
+        return
+    values = values[np.isfinite(values)]
+    fractions = values[values != np.round(values)]
+    if not len(fractions):
+        return
+    target = getattr(loader, "target", None)
+    what = f"target {target!r}" if isinstance(target, str) else f"{config.data.dataset}'s labels"
+    distinct = len(np.unique(values))
+    if "task" not in config.model_fields_set:
+        raise ConfigError(
+            f"task is 'classification' (the default) but {what} has {distinct:,} distinct float values; "
+            "set task: regression"
+        )
+    raise ConfigError(
+        f"task is {config.task!r} but {what} holds numbers with fractions ({distinct:,} distinct values, "
+        f"e.g. {fractions[0]:g}); class labels are integers or names; to predict the numbers set task: regression"
+    )
 
 
 def _encode_labels(arrays: Arrays) -> None:
