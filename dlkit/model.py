@@ -12,10 +12,12 @@ def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=
     """The model, its layers made under `train.precision`'s dtype policy; a mixed-precision model
     ends in a float32 layer, so losses and predictions stay float32.
 
-    With `data.options.scale_target` a regression model ends in `ScaleTarget`, fitted on
-    `train_targets` (neutral without them: a dry run): the layers learn standardised targets
-    while the model, its loss and its metrics are in the target's units. With Adam that trains
-    as on standardised labels (a gradient's scale cancels out), and nothing else needs to know."""
+    With `data.options.scale_target` a regression model ends in `scale_target`, a fixed
+    `mean + std * x` fitted on `train_targets` (neutral without them: a dry run): the layers learn
+    standardised targets while the model, its loss and its metrics are in the target's units.
+    With Adam that trains as on standardised labels (a gradient's scale cancels out), and
+    nothing else needs to know. Keras's Rescaling keeps mean and std in its config, not as
+    weights, so the parameter count is the network's."""
     k = keras()
     previous = k.config.dtype_policy()
     k.config.set_dtype_policy(config.train.precision)
@@ -23,10 +25,8 @@ def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=
         model = _build(config, model_input, kind, train_batches)
         outputs = model.output
         if config.task == "regression" and config.data.options.get("scale_target"):
-            from dlkit.layers.custom import ScaleTarget
-
             mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
-            outputs = ScaleTarget(mean, std, dtype="float32", name="scale_target")(outputs)
+            outputs = k.layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
         elif config.train.precision != "float32":
             outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(outputs)
         if outputs is not model.output:

@@ -24,7 +24,7 @@ PARAMS = {
     "cifar10_resnet": 309_994,
     "imdb_conv1d": 661_601,
     "lstm_sequence": 11_851,
-    "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); ScaleTarget has no weights
+    "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); scale_target has no weights
     "tabular_csv": 1_537,
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)

@@ -58,8 +58,8 @@ def test_the_model_learns_standard_units_and_answers_in_the_targets_units(tmp_pa
     model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
     layer = model.get_layer("scale_target")
     assert model.layers[-1] is layer and not layer.weights
-    np.testing.assert_allclose(layer.mean, y_train.mean(axis=0), rtol=1e-5)
-    np.testing.assert_allclose(layer.std, [y_train[:, 0].std(), 1.0], rtol=1e-5)
+    np.testing.assert_allclose(layer.offset, y_train.mean(axis=0), rtol=1e-5)  # mean + std * output
+    np.testing.assert_allclose(layer.scale, [y_train[:, 0].std(), 1.0], rtol=1e-5)
 
     # metrics.json is in the targets' units: the MAE of model.keras's own outputs.
     outputs = model.predict(x_test, verbose=0)
@@ -89,8 +89,8 @@ def test_dry_run_shows_the_layer_without_adding_parameters(tmp_path, cli):
         assert result.exit_code == 0, result.stderr
         reports[scale] = json.loads(result.stdout)
     last = reports["true"]["layers"][-1]
-    assert (last["class"], last["params"]) == ("ScaleTarget", 0)
-    assert "ScaleTarget" not in {row["class"] for row in reports["false"]["layers"]}
+    assert (last["name"], last["class"], last["params"]) == ("scale_target", "Rescaling", 0)
+    assert "scale_target" not in {row["name"] for row in reports["false"]["layers"]}
     assert reports["true"]["params"] == reports["false"]["params"] == 10 + 1
 
 
@@ -118,7 +118,7 @@ def test_mixed_precision_keeps_the_scaling_in_float32(tmp_path):
     model = build_model(config, config.data.loader().model_input((3,)), "array", train_targets=targets)
     layer = model.layers[-1]
     assert (layer.name, layer.dtype_policy.name, model.output.dtype) == ("scale_target", "float32", "float32")
-    assert (layer.mean, layer.std) == ([200.0, 7.0], [100.0, 1.0])
+    assert (layer.offset, layer.scale) == ([200.0, 7.0], [100.0, 1.0])
 
 
 def _ratings(path: Path, rows: int = 300) -> Path:

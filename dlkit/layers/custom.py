@@ -32,28 +32,6 @@ class FillMissing(k.layers.Layer):
 
 
 @k.saving.register_keras_serializable(package="dlkit")
-class ScaleTarget(k.layers.Layer):
-    """`mean + std * x`: a regression network's output, on the standardised scale, back in the
-    target's own units. `mean` and `std` (a number, or one per target column) are statistics of
-    the training split, kept in the layer's config rather than as weights, so the parameter
-    count is the network's."""
-
-    def __init__(self, mean=0.0, std=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.mean, self.std = mean, std
-
-    def call(self, inputs):
-        mean, std = (k.ops.convert_to_tensor(v, dtype=inputs.dtype) for v in (self.mean, self.std))
-        return inputs * std + mean
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "mean": self.mean, "std": self.std}
-
-
-@k.saving.register_keras_serializable(package="dlkit")
 class ToGrayscale(k.layers.Layer):
     """RGB (H, W, 3) to grayscale (H, W, 1), with the ITU-R 601 weights of tf.image."""
 
