@@ -161,6 +161,8 @@ class ExperimentConfig(Strict):
             raise_at(("data", "options", "scale_target"), f"only for task regression (task is {self.task!r})", True)
         if self.task == "regression" and options.get("scale_target") is None:
             options["scale_target"] = True
+        elif "scale_target" in options and options["scale_target"] is None:
+            del options["scale_target"]  # no target to scale: the resolved config stays as it was
         if train.class_weight is not None and self.task == "regression":
             raise_at(("train", "class_weight"), "class weights need a classification or binary task")
         if train.lr_schedule is not None:
