@@ -54,7 +54,7 @@ def error_of(tmp_path, cli, data) -> str:
             {"train__checkpoint": {"monitor": "val_acc"}},
             "train.checkpoint.monitor: 'val_acc' is not logged; did you mean 'val_accuracy'?",
         ),
-        ({"task": "clasification"}, "task: Input should be 'classification', 'binary', 'regression' or 'gan'"),
+        ({"task": "clasification"}, "task: unknown task 'clasification'; did you mean 'classification'?"),
         (
             {"data__preprocess": [{"type": "random_flip"}]},
             "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment",
