@@ -6,6 +6,7 @@ from dlkit.backend import keras
 from dlkit.config import ExperimentConfig
 from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
+from dlkit.model_size import check_model_size
 
 
 def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None, train_targets=None):
@@ -50,6 +51,7 @@ def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None)
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
     dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
     inputs, x = preprocess(config, model_input, kind, train_batches)
+    check_model_size(config, [("model", config.model, x)])
     return keras().Model(inputs, apply_layers(config.model, x, "model"), name=config.name)
 
 
@@ -74,26 +76,30 @@ def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=N
     return inputs, x
 
 
-def apply_layers(model_config, x, where: str):
+def apply_layers(model_config, x, where: str, built: dict | None = None):
     """Call `model_config.layers` on `x` in order (or as `inputs:` wire them); `where` (`model`,
-    `model.generator`) prefixes the key path of a layer Keras rejects."""
+    `model.generator`) prefixes the key path of a layer Keras rejects. `built` collects
+    {key path: (spec, layer)}."""
     outputs = {INPUT_NAME: x}
     for i, spec in enumerate(model_config.layers):
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
         args = sources if len(sources) > 1 else sources[0]
-        x = _apply(f"{where}.layers.{i}", spec, args)
+        x = _apply(f"{where}.layers.{i}", spec, args, built=built)
         if spec.name:
             outputs[spec.name] = x
     return x
 
 
-def _apply(where: str, spec, inputs, layer=None):
+def _apply(where: str, spec, inputs, layer=None, built: dict | None = None):
     """Build the spec's layer (unless given) and call it; what Keras rejects becomes a ConfigError naming it."""
     try:
-        return (layer or spec.build())(inputs)
-    except (ValueError, TypeError) as e:
+        layer = layer or spec.build()
+        if built is not None:
+            built[where] = (spec, layer)
+        return layer(inputs)
+    except (ValueError, TypeError, OverflowError) as e:
         message = " ".join(str(e).split())
-        raise ConfigError(f"{where} ({spec.type_name}): {message}") from None
+        raise ConfigError(f"{where} ({spec.type_name}): {message[:200]}") from None
 
 
 def check_output(model, config: ExperimentConfig, class_names: list[str], target_dim: int = 1) -> None:

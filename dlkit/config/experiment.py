@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_serializer, model_validator
+from pydantic_core import PydanticCustomError
 
 from dlkit.config.data import DataConfig
 from dlkit.config.evaluation import REPORT_METRICS, EvalConfig
 from dlkit.config.model import GAN_KEYS, GanModelConfig, ModelConfig
 from dlkit.config.train import CheckpointConfig, TrainConfig, higher_is_better
 from dlkit.config.tune import TuneConfig
-from dlkit.strict import Strict, did_you_mean, raise_at
+from dlkit.strict import Strict, clipped, did_you_mean, listed, raise_at
 from dlkit.training.losses import DEFAULT_LOSS, LOSSES
 from dlkit.training.metrics import DEFAULT_METRICS, METRICS
 from dlkit.training.optimizers import OPTIMIZERS
@@ -23,6 +24,11 @@ GAN_LOGS = ["d_loss", "g_loss", "d_real_acc", "d_fake_acc"]
 #: Both GAN optimizers' default: the DCGAN paper's Adam.
 GAN_OPTIMIZER = {"type": "adam", "learning_rate": 0.0002, "beta_1": 0.5}
 GAN_SAMPLE_EVERY = 10
+
+
+def _for_task(registry, task: str) -> list[str]:
+    """The names of `registry` (losses, metrics) whose entries fit `task`."""
+    return [name for name in registry.names() if task in registry.get(name).tasks]
 
 
 class ExperimentConfig(Strict):
@@ -45,6 +51,14 @@ class ExperimentConfig(Strict):
         if data.get("tune", ...) is None:
             del data["tune"]
         return data
+
+    @field_validator("task", mode="before")
+    @classmethod
+    def _known_task(cls, value: Any) -> Any:
+        tasks = get_args(Task)
+        if value not in tasks:  # one line with a hint, not pydantic's list of literals
+            raise PydanticCustomError("dlkit", f"unknown task {clipped(value)}; {did_you_mean(value, tasks)}")
+        return value
 
     @field_validator("model", mode="before")
     @classmethod
@@ -76,7 +90,12 @@ class ExperimentConfig(Strict):
             self.eval.metrics = sorted(fitting)
         for i, name in enumerate(self.eval.metrics):
             if name not in fitting:
-                raise_at(("eval", "metrics", i), f"{name!r} does not fit task {self.task!r}", name)
+                raise_at(
+                    ("eval", "metrics", i),
+                    f"{clipped(name)} does not fit task {self.task!r}; metrics for task {self.task!r}: "
+                    f"{listed(sorted(fitting))}",
+                    name,
+                )
         self._check_monitors()
         self._check_training_options()
         return self
@@ -91,10 +110,10 @@ class ExperimentConfig(Strict):
         if train.loss is None:
             train.loss = LOSSES.parse(DEFAULT_LOSS[self.task])
         elif self.task not in train.loss.tasks:
-            fitting = [n for n in LOSSES.names() if self.task in LOSSES.get(n).tasks]
             raise_at(
                 ("train", "loss", "type"),
-                f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of {', '.join(fitting)}",
+                f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of "
+                f"{listed(_for_task(LOSSES, self.task))}",
                 train.loss.type_name,
             )
         if train.metrics is None:
@@ -103,7 +122,8 @@ class ExperimentConfig(Strict):
             if self.task not in metric.tasks:
                 raise_at(
                     ("train", "metrics", i),
-                    f"{metric.type_name!r} does not fit task {self.task!r}",
+                    f"{metric.type_name!r} does not fit task {self.task!r}; metrics for task {self.task!r}: "
+                    f"{listed(_for_task(METRICS, self.task))}",
                     metric.type_name,
                 )
 
@@ -192,11 +212,11 @@ class ExperimentConfig(Strict):
             tune = self.tune
             tune.metric = tune.metric or self.train.checkpoint.monitor
             if tune.metric is None:
-                raise_at(("tune", "metric"), f"required here (nothing is checkpointed on); one of {', '.join(logged)}")
+                raise_at(("tune", "metric"), f"required here (nothing is checkpointed on); one of {listed(logged)}")
             tune.direction = tune.direction or ("maximize" if higher_is_better(tune.metric) else "minimize")
             places.append((("tune", "metric"), tune.metric))
         for loc, monitor in places:
             if monitor is not None and monitor not in logged:
                 no_val = monitor.startswith("val_") and not self.data.split.has_validation and self.task != "gan"
                 why = " (data.split.validation is 0, so nothing val_ is logged)" if no_val else ""
-                raise_at(loc, f"{monitor!r} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)
+                raise_at(loc, f"{clipped(monitor)} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)

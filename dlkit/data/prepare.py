@@ -10,6 +10,7 @@ from dlkit.config import ExperimentConfig
 from dlkit.data.dataset import Arrays, Dataset
 from dlkit.data.splits import Split, Splits, make_splits
 from dlkit.errors import ConfigError, DataError
+from dlkit.strict import listed
 
 
 @dataclasses.dataclass
@@ -116,7 +117,7 @@ def _encode_labels(arrays: Arrays) -> None:
     index = {name: i for i, name in enumerate(names)}
     unseen = sorted({str(v) for v in arrays.y_test} - set(names)) if arrays.y_test is not None else []
     if unseen:
-        raise DataError(f"test labels never seen in training: {', '.join(unseen[:5])}")
+        raise DataError(f"test labels never seen in training: {listed(unseen, 5)}")
     arrays.y_train, arrays.y_test = (
         None if y is None else np.array([index[str(v)] for v in y], dtype="int64")
         for y in (arrays.y_train, arrays.y_test)

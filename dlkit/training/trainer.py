@@ -31,6 +31,7 @@ from dlkit.runs import (
     update_run,
     write_json,
 )
+from dlkit.strict import listed
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
 
@@ -239,8 +240,7 @@ def class_weights(config: ExperimentConfig, data: PreparedData) -> dict[int, flo
         elif isinstance(key, int) and 0 <= key < len(names):
             weights[key] = weight
         else:
-            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-            raise ConfigError(f"train.class_weight.{key}: no such class; the classes are {shown}")
+            raise ConfigError(f"train.class_weight.{key}: no such class; the classes are {listed(names)}")
     return weights
 
 
