@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dlkit import __version__
 from dlkit.errors import DlkitError
+from dlkit.version import __version__
 
 app = typer.Typer(
     name="dlkit",

@@ -43,6 +43,10 @@ class TrainConfig(Strict):
     """Compile with XLA; `auto` lets Keras decide (off on CPU, where it measured slower)."""
     deterministic: bool = True
     """Deterministic TF ops: the same config and seed give the same metrics on the same machine."""
+    max_params: PositiveInt | None = None
+    """Refuse a model with more parameters than this, before anything is allocated (a guard for
+    shared machines and for configs from elsewhere). A model that would not fit in the memory
+    available (weights, gradients, optimizer state) is refused anyway."""
 
 
 class SupervisedTrainConfig(TrainConfig):

@@ -9,6 +9,7 @@ from pathlib import Path
 from dlkit.config import dump_config, load_run_config
 from dlkit.errors import UsageError
 from dlkit.runs import atomic_write, mark_running, now, read_run, resolve_run, run_status
+from dlkit.strict import listed
 from dlkit.training import state as saved_state
 from dlkit.training.checkpoint import LAST
 from dlkit.training.trainer import make_session
@@ -47,7 +48,7 @@ def resume(
         if changed and not force:
             raise UsageError(
                 f"{run_dir}: config.yaml differs from the config its checkpoint was trained with at "
-                f"{', '.join(changed)}; resume with --force to accept that"
+                f"{listed(changed)}; resume with --force to accept that"
             )
     if extend_epochs:
         config.train.epochs = done + extend_epochs

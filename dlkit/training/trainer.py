@@ -87,7 +87,7 @@ class Session:
         def train_examples():
             return to_dataset(data.splits.train, shuffle=False, **self.batches).map(lambda x, y: x)
 
-        self.model = model = build_model(config, data.model_input(), data.kind, train_examples)
+        self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
         schedule = config.train.lr_schedule
