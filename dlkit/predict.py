@@ -12,13 +12,10 @@ import numpy as np
 from dlkit.config import load_config
 from dlkit.errors import DlkitError, UsageError
 from dlkit.evaluation import probabilities
-from dlkit.predict_inputs import expand_inputs, read_images, read_table, read_texts, read_windows
+from dlkit.predict_inputs import capped, expand_inputs, read_images, read_table, read_texts, read_windows
 from dlkit.runs import load_run_model, read_run
 
 __all__ = ["Predictions", "Score", "Unseen", "expand_inputs", "predict"]
-
-#: How many values or inputs a report lists before "and N more".
-SHOWN = 5
 
 
 @dataclasses.dataclass
@@ -31,7 +28,7 @@ class Unseen:
     values: list[str]
 
     def __str__(self) -> str:
-        listed = _capped([_short(v) if self.column == "words" else repr(_short(v)) for v in self.values])
+        listed = capped([_short(v) if self.column == "words" else repr(_short(v)) for v in self.values])
         if self.column == "words":
             their = "its" if self.rows == 1 else "their"
             return f"{_count(self.rows, 'text')} with most of {their} words not in the training vocabulary ({listed})"
@@ -133,7 +130,7 @@ def _apply_policy(rows: list[dict], policy: str) -> list[bool]:
 def _unseen_error(unseen: dict[str, str]) -> str:
     if "words" in unseen:
         return f"{unseen['words']} words not in the training vocabulary (data.options.unseen: error)"
-    values = _capped([f"column {name!r}: {_short(value)!r}" for name, value in unseen.items()])
+    values = capped([f"column {name!r}: {_short(value)!r}" for name, value in unseen.items()])
     return f"{values} {'was' if len(unseen) == 1 else 'were'} not seen in training (data.options.unseen: error)"
 
 
@@ -203,11 +200,6 @@ def _describe(config, output: np.ndarray, classes: list[str], top_k: int) -> dic
         "probability": float(probs[order[0]]),
         "top_k": [{"label": label(i), "probability": float(probs[i])} for i in order],
     }
-
-
-def _capped(items: list[str]) -> str:
-    shown = ", ".join(items[:SHOWN])
-    return shown if len(items) <= SHOWN else f"{shown} and {len(items) - SHOWN} more"
 
 
 def _short(text: str) -> str:

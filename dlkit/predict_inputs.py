@@ -16,6 +16,9 @@ from dlkit.errors import UsageError
 #: its prediction rests on the few words the model knows.
 OOV_SHARE = 0.5
 
+#: How many names, values or inputs a message lists before "and N more".
+SHOWN = 5
+
 
 @dataclasses.dataclass
 class Inputs:
@@ -103,7 +106,7 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
             wanted = dict.fromkeys(frame.columns[: model.input_shape[-1]])
         missing = [name for name in wanted if name not in frame.columns]
         if missing:  # this file is reported; the others are still predicted
-            error = f"missing columns {', '.join(missing)}; the model takes {', '.join(wanted)}"
+            error = f"missing columns {capped(missing)}; the model takes {capped(list(wanted))}"
             rows.append({"input": str(path), "error": error})
             continue
         file_rows, values = _frame_rows(frame, wanted, path)
@@ -221,6 +224,11 @@ def _unknown_words(model, examples) -> list[tuple[int, int]]:
         return [(0, 0)] * len(examples)
     ids = np.asarray(vectorize(examples))
     return [(int(unknown), int(words)) for unknown, words in zip((ids == 1).sum(1), (ids > 0).sum(1), strict=True)]
+
+
+def capped(items: list[str]) -> str:
+    shown = ", ".join(items[:SHOWN])
+    return shown if len(items) <= SHOWN else f"{shown} and {len(items) - SHOWN} more"
 
 
 def _reason(error: Exception) -> str:

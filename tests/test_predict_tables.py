@@ -202,3 +202,57 @@ def test_predict_without_run_names_the_table_run(ratings_run, cli, tmp_path, mon
     assert result.exit_code == 1
     assert "rows.csv: missing columns item_id; the model takes " in result.stderr
     assert f"runs/{run_dir.name} (a table run): 1 of 1 inputs could not be predicted" in result.stderr
+
+
+def test_a_run_trained_before_ids_were_read_as_text_still_finds_them(ratings_run, cli, tmp_path):
+    """Runs trained from a CSV with a blank id cell hold `7.0` in their vocabulary: `7` finds it."""
+    import keras
+
+    run_dir, test = ratings_run
+    old = shutil.copytree(run_dir, tmp_path / "old")
+    model = keras.saving.load_model(old / "model.keras", safe_mode=True)
+    for name in ("user_id", "item_id"):
+        layer = model.get_layer(f"{name}_lookup")
+        layer.set_vocabulary([f"{v}.0" for v in layer.get_vocabulary(include_special_tokens=False)])
+    model.save(old / "model.keras")
+    ids = test.drop(columns=["rating"])
+    _, expected = _predict(cli, run_dir, ids, tmp_path / "ids.csv")
+    result, rows = _predict(cli, old, ids, tmp_path / "ids.csv")
+    assert result.exit_code == 0 and "not seen" not in result.stderr
+    np.testing.assert_allclose(_values(rows), _values(expected), rtol=1e-6)
+
+
+def test_integer_classes_are_scored_however_the_target_is_written(ratings_run, cli, tmp_path):
+    frame = ratings(600, seed=2)
+    frame["liked"] = (frame.pop("rating") > 3).astype(int)
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    config = ratings_config(tmp_path / "train.csv")
+    config |= {"task": "classification", "train": {"epochs": 2, "loss": "sparse_categorical_crossentropy"}}
+    config["data"]["options"]["target"] = "liked"
+    config["model"]["layers"][-1] = {"type": "dense", "units": 2, "activation": "softmax"}
+    assert cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    rows_frame = frame.head(30).astype({"liked": float})  # `1.0`: class `1`
+    result, rows = _predict(cli, tmp_path / "runs" / "latest", rows_frame, tmp_path / "rows.csv")
+    assert result.exit_code == 0, result.stderr
+    accuracy = np.mean([row["label"] == str(liked) for row, liked in zip(rows, frame["liked"][:30], strict=True)])
+    assert f"target column 'liked' present: accuracy {accuracy:.4g} on 30 rows" in result.stderr
+
+
+def test_a_test_table_holds_integer_ids_as_training_does(tmp_path):
+    from dlkit.data import DATASETS
+    from dlkit.errors import DataError
+
+    frame = ratings(50).astype({"user_id": object})
+    frame.loc[3, "user_id"] = None
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    test = frame.copy()
+    test.loc[3, "user_id"], test.loc[4, "user_id"] = "12.0", " 013 "
+    test.to_csv(tmp_path / "test.csv", index=False)
+    spec = {"path": tmp_path / "train.csv", "target": "rating", "categorical": ["user_id", "item_id"]}
+    arrays = DATASETS.get("csv")(**spec, test_path=tmp_path / "test.csv").load()
+    assert arrays.x_test["user_id"][3:5].tolist() == ["12", "13"]
+    assert len(arrays.x_train["user_id"]) == 49 and not any("." in v for v in arrays.x_train["user_id"])
+    frame.loc[3, "user_id"] = 7.5
+    frame.to_csv(tmp_path / "test.csv", index=False)
+    with pytest.raises(DataError, match=r"test.csv: row 5, column 'user_id': 7.5 is not an integer id"):
+        DATASETS.get("csv")(**spec, test_path=tmp_path / "test.csv").load()

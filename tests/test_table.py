@@ -94,6 +94,8 @@ def test_predict_needs_the_training_columns(tmp_path, cli):
     assert out.exit_code == 1 and "rows.csv: missing columns clinic" in out.stderr
     rows = json.loads(out.stdout)["predictions"]
     assert "error" in rows[0] and all("error" not in r for r in rows[1:]) and len(rows) == 4  # the good file's 3 rows
+    accuracy = np.mean([r["label"] == t for r, t in zip(rows[1:], pd.read_csv(path)["Diagnosis"][:3], strict=True)])
+    assert f"target column 'diagnosis' present: accuracy {accuracy:.4g} on 3 rows" in out.stderr  # good.csv has it
 
 
 def test_embedded_categories(tmp_path, cli):
