@@ -12,10 +12,8 @@ import numpy as np
 from dlkit.config import load_config
 from dlkit.errors import DlkitError, UsageError
 from dlkit.evaluation import probabilities
-from dlkit.predict_inputs import capped, expand_inputs, read_images, read_table, read_texts, read_windows
+from dlkit.predict_inputs import capped, read_images, read_table, read_texts, read_windows
 from dlkit.runs import load_run_model, read_run
-
-__all__ = ["Predictions", "Score", "Unseen", "expand_inputs", "predict"]
 
 
 @dataclasses.dataclass
@@ -60,6 +58,7 @@ class Predictions:
 
 
 def describe_run(run_dir: Path, info: dict) -> str:
+    """`runs/x (an image run)`: which run, and what it takes."""
     kind = info.get("input", {}).get("kind")
     return f"{run_dir} ({'an' if kind[0] in 'aeiou' else 'a'} {kind} run)" if kind else str(run_dir)
 
@@ -97,12 +96,13 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int) -
     else:
         raise UsageError(f"predict does not know inputs of kind {kind!r}")
     readable = [row for row in read.rows if "error" not in row]
-    keep = _apply_policy(readable, options.get("unseen", "warn"))
-    good = [row for row, kept in zip(readable, keep, strict=True) if kept]
+    _apply_policy(read.rows, options.get("unseen", "warn"))
+    keep = np.array(["error" not in row for row in readable], dtype=bool)
+    good = [row for row in readable if "error" not in row]
     if good:
         import tensorflow as tf
 
-        examples = _take(read.examples, np.array(keep))
+        examples = _take(read.examples, keep)
         # Through tf.data, as in training: Keras's array adapter refuses string arrays.
         outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
         for row, output in zip(good, outputs, strict=True):
@@ -114,17 +114,16 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int) -
     return Predictions(about, read.rows, _unseen_report(good), score)
 
 
-def _apply_policy(rows: list[dict], policy: str) -> list[bool]:
-    """`data.options.unseen`: warn keeps the mark, ignore drops it, error makes the row an error."""
-    keep = []
+def _apply_policy(rows: list[dict], policy: str) -> None:
+    """`data.options.unseen`: warn keeps the mark, ignore drops it, error makes the row an error.
+    A row that is an error for another reason is not predicted: it keeps no mark."""
     for row in rows:
-        unseen = row.get("unseen")
-        if unseen and policy == "ignore":
+        if "unseen" not in row:
+            continue
+        if policy == "error" and "error" not in row:
+            row["error"] = _unseen_error(row["unseen"])
+        if policy != "warn" or "error" in row:
             del row["unseen"]
-        elif unseen and policy == "error":
-            row["error"] = _unseen_error(row.pop("unseen"))
-        keep.append("error" not in row)
-    return keep
 
 
 def _unseen_error(unseen: dict[str, str]) -> str:

@@ -37,8 +37,9 @@ def read_csv(path: Path, text: Collection[str] = ()):
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
     try:
+        text = set(text)
         header = pd.read_csv(path, nrows=0, skipinitialspace=True).columns if text else []
-        as_text = {raw: str for raw in header if column_name(raw) in set(text)}
+        as_text = {raw: str for raw in header if column_name(raw) in text}
         frame = pd.read_csv(path, skipinitialspace=True, dtype=as_text or None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: cannot read as CSV: {' '.join(str(e).split())}") from None
@@ -92,8 +93,8 @@ def id_suffix(vocabulary: Collection[str]) -> str | None:
     """How a trained vocabulary writes integer ids: "" (`60`); ".0" (`60.0`, in runs trained before
     ids were read as text, from a CSV whose id column had a blank cell); None: not an id column."""
     for suffix in ("", ".0"):
-        if vocabulary and all(v.endswith(suffix) and _integer(v.removesuffix(suffix)) == v.removesuffix(suffix)
-                              for v in vocabulary):  # fmt: skip
+        stems = [v.removesuffix(suffix) for v in vocabulary if v.endswith(suffix)]
+        if vocabulary and len(stems) == len(vocabulary) and all(_integer(stem) == stem for stem in stems):
             return suffix
     return None
 
