@@ -97,6 +97,9 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
     as_text = [name for name, category in wanted.items() if category is not None] + ([target] if target else [])
     rows, parts, targets = [], [], []
     for path in paths:
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            rows.append({"input": str(path), "error": "not a CSV file (an image; this run takes CSV rows)"})
+            continue
         try:
             frame = read_csv(path, as_text)
         except DataError as e:

@@ -198,10 +198,13 @@ def test_predict_without_run_names_the_table_run(ratings_run, cli, tmp_path, mon
     run_dir, test = ratings_run
     monkeypatch.chdir(run_dir.parent.parent)
     test[["user_id", "rating"]].to_csv(tmp_path / "rows.csv", index=False)
-    result = cli("predict", tmp_path / "rows.csv")
+    (tmp_path / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = cli("predict", tmp_path / "rows.csv", tmp_path / "photo.png")
     assert result.exit_code == 1
     assert "rows.csv: missing columns item_id; the model takes " in result.stderr
-    assert f"runs/{run_dir.name} (a table run): 1 of 1 inputs could not be predicted" in result.stderr
+    assert "photo.png: not a CSV file (an image; this run takes CSV rows)" in result.stderr
+    assert f"runs/{run_dir.name} (a table run): 2 of 2 inputs could not be predicted" in result.stderr
+    assert result.stderr.count(run_dir.name) == 1
 
 
 def test_a_run_trained_before_ids_were_read_as_text_still_finds_them(ratings_run, cli, tmp_path):
