@@ -161,18 +161,26 @@ def _frame_rows(frame, wanted: dict[str, Category | None], path) -> tuple[list[d
                 rows[i].setdefault("error", f"column {name!r}: {cells.iloc[i]!r} is not a number")
             values[name] = numbers.to_numpy("float32")
             continue
+        codes, distinct = pd.factorize(cells)  # each distinct cell read once; -1 is a blank one
+        read = [_read_cell(category, name, value) for value in distinct] + [("", None, None)]
         texts = []
-        for row, cell in zip(rows, cells, strict=True):
-            try:
-                text, unseen = category.read(cell)
-            except ValueError as e:
-                row.setdefault("error", f"column {name!r}: {e}")
-                text, unseen = "", None
+        for row, code in zip(rows, codes, strict=True):
+            text, unseen, error = read[code]
+            if error is not None:
+                row.setdefault("error", error)
             if unseen is not None:
                 row.setdefault("unseen", {})[name] = unseen
             texts.append(text)
         values[name] = np.array(texts, dtype=object)
     return rows, values
+
+
+def _read_cell(category: Category, name: str, value) -> tuple[str, str | None, str | None]:
+    """(text, unseen value, error) of one cell."""
+    try:
+        return (*category.read(value), None)
+    except ValueError as e:
+        return "", None, f"column {name!r}: {e}"
 
 
 def read_windows(inputs, features, window: int) -> Inputs:

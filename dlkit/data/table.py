@@ -85,7 +85,7 @@ def category_text(value, integer_ids: bool) -> str:
 
 def integer_ids(column) -> bool:
     """Whether a categorical column holds integer ids: every present value an integer."""
-    present = [text for text in (category_text(v, False) for v in column) if text]
+    present = [text for text in (category_text(v, False) for v in column.dropna().unique()) if text]
     return bool(present) and all(_integer(text) is not None for text in present)
 
 
@@ -100,6 +100,8 @@ def id_suffix(vocabulary: Collection[str]) -> str | None:
 
 
 def _integer(text: str) -> str | None:
+    if text.isascii() and text.isdigit() and len(text) <= 40:  # the usual id, read without Decimal
+        return text.lstrip("0") or "0"
     if not _NUMBER.fullmatch(text):
         return None
     number = Decimal(text)
@@ -115,13 +117,17 @@ def table_column(frame, name: str, kind: str, path: Path, integer_ids: bool = Fa
         return numeric_column(frame, name, path)
     import numpy as np
 
+    import pandas as pd
+
+    codes, distinct = pd.factorize(frame[name])  # ids repeat: read each distinct one once; -1 is blank
     texts = []
-    for row, value in enumerate(frame[name]):
+    for i, value in enumerate(distinct):
         try:
             texts.append(category_text(value, integer_ids))
         except ValueError as e:
-            raise DataError(f"{path}: row {row + 2}, column {name!r}: {e} (the training rows hold integers)") from None
-    return np.asarray(texts, dtype=str)
+            row = int(np.argmax(codes == i)) + 2
+            raise DataError(f"{path}: row {row}, column {name!r}: {e} (the training rows hold integers)") from None
+    return np.asarray([*texts, ""], dtype=str)[codes]
 
 
 def require_columns(frame, names: list[str], path: Path, what: str) -> None:
