@@ -289,7 +289,8 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict import predict as run_predict
 
-    rows = run_predict(run_dir, inputs or [], text or [], top_k)
+    result = run_predict(run_dir, inputs or [], text or [], top_k)
+    rows = result.rows
     if output is not None:
         _write_predictions(rows, output)
     if as_json:
@@ -305,9 +306,16 @@ def predict(
                 top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
                 table.add_row(row["input"], row["label"], f"{row['probability']:.4f}", top)
         out.print(table)
+    for unseen in result.unseen:
+        err.print(f"dlkit: warning: {unseen}", markup=False, highlight=False)
+    if result.score is not None:
+        err.print(str(result.score), markup=False, highlight=False)
     failed = [row for row in rows if "error" in row]
     for row in failed:
         err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
+    if failed and run is None:  # the user did not name the run: say which one could not take these inputs
+        summary = f"{result.run}: {len(failed)} of {len(rows)} inputs could not be predicted"
+        err.print(f"dlkit: error: {summary}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -319,13 +327,14 @@ def _write_predictions(rows: list[dict], path: Path) -> None:
     from dlkit.runs import atomic_write
 
     buffer = io.StringIO()
-    fields = ["input", "prediction", "probability", "error"]
+    fields = ["input", "prediction", "probability", "unseen", "error"]
     writer = csv.DictWriter(buffer, fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         prediction = row.get("label", row.get("value"))
+        unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
         writer.writerow({"input": row["input"], "prediction": prediction, "probability": row.get("probability"),
-                         "error": row.get("error")})  # fmt: skip
+                         "unseen": unseen, "error": row.get("error")})  # fmt: skip
     atomic_write(path, buffer.getvalue())
 
 
