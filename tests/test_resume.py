@@ -84,6 +84,50 @@ def test_a_run_killed_mid_training_resumes_to_the_same_metrics(tmp_path, cli):
     assert info["status"] == "completed" and info["resumed"][0]["from_epoch"] == done
 
 
+#: Epochs of 79 batches of 16, a checkpoint every 8 batches (which tells the test an epoch is under way).
+MID_EPOCH = {
+    **RESUMABLE,
+    "data": {**RESUMABLE["data"], "batch_size": 16},
+    "train": {**RESUMABLE["train"], "epochs": 3, "checkpoint_every": 8},
+}
+
+
+def _mid_epoch_state(runs: Path) -> dict | None:
+    last = next(runs.glob("*/checkpoints/last.keras"), None)
+    state = saved_state.read(last) if last else None
+    return state if state and state["epochs_done"] == 1 and state.get("step") else None
+
+
+@pytest.mark.parametrize("per_execution", [1, 8])
+def test_ctrl_c_mid_epoch_then_resume_ends_as_an_uninterrupted_run(tmp_path, cli, per_execution):
+    """A real SIGINT to `dlkit train` inside epoch 2, then --resume: the same metrics.json and
+    history.csv, bit for bit, as a run left alone (dropout, early stopping and reduce-lr included)."""
+    data = {**MID_EPOCH, "train": {**MID_EPOCH["train"], "steps_per_execution": per_execution}}
+    config = write_config(tmp_path, data)
+    alone = _run_dir(cli("train", config, "--runs-dir", tmp_path / "alone", "-q"))
+
+    stopped = tmp_path / "stopped"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(stopped), "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while _mid_epoch_state(stopped) is None and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "training ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 1
+    assert "dlkit train --resume" in proc.stderr.read()
+    run_dir = next(p for p in stopped.iterdir() if p.is_dir() and not p.is_symlink())
+    state = saved_state.read(run_dir / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and 0 < state["step"] < 79, "the Ctrl-C should land inside epoch 2"
+
+    resumed = cli("train", "--resume", run_dir, "-q")
+    assert _run_dir(resumed) == run_dir
+    assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+    assert f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
+
+
 def test_resume_refuses_what_it_cannot_continue(tmp_path, cli, trained_run):
     run_dir, _ = trained_run
     missing = cli("train", "--resume", tmp_path / "nope")
@@ -182,7 +226,7 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     with open(run_dir / "history.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == 1  # the unfinished epoch is not in the history
     resumed = cli("train", "--resume", run_dir, "-q")
-    assert _run_dir(resumed) == run_dir and "restarting epoch 2 from its start" in resumed.stderr
+    assert _run_dir(resumed) == run_dir and f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
     with open(run_dir / "history.csv", newline="") as f:
         assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2]
 

@@ -38,6 +38,7 @@ def resume(
     config = load_config(run_dir / "config.yaml")
     last = run_dir / "checkpoints" / LAST
     state = saved_state.read(last) if last.is_file() else None
+    changed = []
     if state is None:
         say(f"{run_dir.name}: no finished epoch was saved; starting it again from epoch 1")
         done = 0
@@ -63,8 +64,14 @@ def resume(
             f"{state['dataset_fingerprint'][:19]} is now {session.data.fingerprint[:19]}); "
             f"resume with --force to train on the new data"
         )
-    step = f", restarting epoch {done + 1} from its start" if state and state.get("step") else ""
-    say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{step}")
+    step = state and state.get("step")
+    if step and (changed or state["dataset_fingerprint"] != session.data.fingerprint):
+        # A batch position means nothing in other batches or data: that epoch starts again.
+        session.resumed = (last, {**state, "step": None})
+        step = f", restarting epoch {done + 1} from its start (changed under --force)"
+    elif step:
+        step = f", continuing epoch {done + 1} after batch {step}"
+    say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{step or ''}")
     if extend_epochs:
         atomic_write(run_dir / "config.yaml", dump_config(config))
     mark_running(
