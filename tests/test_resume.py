@@ -2,8 +2,10 @@
 Ctrl-C, NaN and mid-epoch checkpoints; stale runs shown as interrupted."""
 
 import csv
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, TINY, write_config
+from conftest import REPO, TINY, ctrl_c_in_epoch, write_config
 from dlkit.training import state as saved_state
 
 #: Dropout (random masks), early stopping and reduce-lr (callback state): what exactness needs.
@@ -186,49 +188,67 @@ def test_a_changed_dataset_is_refused(tmp_path, cli):
     assert refused.exit_code == 2 and "the dataset changed" in refused.stderr
 
 
-def test_extend_epochs_trains_a_finished_run_further(tmp_path, cli, trained_run):
-    import shutil
+def _hashes(folder: Path) -> dict:
+    files = (p for p in folder.rglob("*") if p.is_file())
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
-    run_dir = tmp_path / "copy"
-    shutil.copytree(trained_run[0], run_dir)
-    extended = cli("train", "--resume", run_dir, "--extend-epochs", "2", "-q")
-    assert _run_dir(extended) == run_dir
+
+def _epochs(run_dir: Path) -> list[int]:
     with open(run_dir / "history.csv", newline="") as f:
-        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2, 3]
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_extend_epochs_leaves_a_finished_run_as_it_was_and_goes_on_in_a_new_folder(tmp_path, cli, trained_run):
+    parent = tmp_path / "runs" / trained_run[0].name
+    shutil.copytree(trained_run[0], parent)
+    before = _hashes(parent)
+    extended = cli("train", "--resume", parent, "--extend-epochs", "2", "-q")
+    run_dir = _run_dir(extended)
+    assert run_dir.parent == parent.parent and run_dir.name.startswith("tiny-") and run_dir != parent
+    assert _hashes(parent) == before  # every file, byte for byte
+    assert (tmp_path / "runs" / "latest").resolve() == run_dir.resolve()
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and info["parent"] == {"run": str(parent), "epoch": 2}
+    assert _epochs(run_dir) == [0, 1, 2, 3] and _epochs(parent) == [0, 1]
+    assert (run_dir / "history.csv").read_text().startswith((parent / "history.csv").read_text())
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
+    assert (run_dir / "model.keras").is_file() and (run_dir / "metrics.json").is_file()
+    assert f"stays as it was; the training goes on in {run_dir}" in extended.stderr
 
 
-class _CtrlC(keras.callbacks.Callback):
-    """Presses Ctrl-C (SIGINT to this process) during the second epoch."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.epoch == 1:
-            os.kill(os.getpid(), signal.SIGINT)
-            self.epoch = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+def test_extend_epochs_on_an_interrupted_run_goes_on_in_its_own_folder(tmp_path, cli):
+    run_dir = _interrupted_copy(tmp_path, cli)  # 2 of 3 epochs done
+    extended = cli("train", "--resume", run_dir, "--extend-epochs", "2", "-q")
+    assert _run_dir(extended) == run_dir and "resuming after epoch 2 of 4" in extended.stderr
+    assert _epochs(run_dir) == [0, 1, 2, 3]
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
+    assert [p for p in run_dir.parent.iterdir() if not p.is_symlink()] == [run_dir]
 
 
 def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     from dlkit.config import load_config
     from dlkit.errors import Interrupted
+    from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 
-    config = load_config(write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}}))
+    path = write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}})
     with pytest.raises(Interrupted) as stopped:
-        train(config, runs_dir=tmp_path / "runs", callbacks=[_CtrlC()])
+        train(load_config(path), runs_dir=tmp_path / "runs", callbacks=[ctrl_c_in_epoch(1)])
     run_dir = stopped.value.run_dir
     assert f"dlkit train --resume {run_dir}" in str(stopped.value)
     assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
-    assert state["epochs_done"] == 1 and state["step"] >= 1  # mid-epoch 2
-    with open(run_dir / "history.csv", newline="") as f:
-        assert len(list(csv.DictReader(f))) == 1  # the unfinished epoch is not in the history
+    assert state["epochs_done"] == 1 and state["step"] == 8  # mid-epoch 2, after steps_per_execution batches
+    assert _epochs(run_dir) == [0]  # the unfinished epoch is not in the history
+
+    with pytest.raises(Interrupted):  # stopped again in the rest of the same epoch
+        resume(run_dir, callbacks=[ctrl_c_in_epoch(1)])
+    assert saved_state.read(run_dir / "checkpoints" / "last.keras")["step"] == 16  # counted from the epoch's start
     resumed = cli("train", "--resume", run_dir, "-q")
-    assert _run_dir(resumed) == run_dir and f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
-    with open(run_dir / "history.csv", newline="") as f:
-        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2]
+    assert _run_dir(resumed) == run_dir and "continuing epoch 2 after batch 16" in resumed.stderr
+    assert _epochs(run_dir) == [0, 1, 2]
+    alone = _run_dir(cli("train", path, "--runs-dir", tmp_path / "alone", "-q"))
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
 
 
 def test_checkpoint_every_saves_within_an_epoch(tmp_path):

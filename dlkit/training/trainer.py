@@ -45,10 +45,17 @@ def train(
         run_dir = create_run_dir(runs_dir, config.name)
     else:
         run_dir.mkdir(parents=True)
+    open_run(run_dir, session, command=command)
+    return session.fit(run_dir, callbacks)
+
+
+def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None:
+    """Start a new (empty) run folder for `session`: its folders, `config.yaml`, and `run.json`
+    marked running, with `fields` added."""
+    config, data = session.config, session.data
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
     atomic_write(run_dir / "config.yaml", dump_config(config))
-    data = session.data
     start_run(
         run_dir,
         command=command,
@@ -58,8 +65,8 @@ def train(
         task=config.task,
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
+        **fields,
     )
-    return session.fit(run_dir, callbacks)
 
 
 def make_session(config: ExperimentConfig, resumed: tuple[Path, dict] | None = None) -> Session:
