@@ -100,7 +100,7 @@ def _mid_epoch_state(runs: Path) -> dict | None:
     return state if state and state["epochs_done"] == 1 and state.get("step") else None
 
 
-@pytest.mark.parametrize("per_execution", [1, 8])
+@pytest.mark.parametrize("per_execution", [pytest.param(1, marks=pytest.mark.slow), 8])
 def test_ctrl_c_mid_epoch_then_resume_ends_as_an_uninterrupted_run(tmp_path, cli, per_execution):
     """A real SIGINT to `dlkit train` inside epoch 2, then --resume: the same metrics.json and
     history.csv, bit for bit, as a run left alone (dropout, early stopping and reduce-lr included)."""
@@ -121,13 +121,30 @@ def test_ctrl_c_mid_epoch_then_resume_ends_as_an_uninterrupted_run(tmp_path, cli
     assert "dlkit train --resume" in proc.stderr.read()
     run_dir = next(p for p in stopped.iterdir() if p.is_dir() and not p.is_symlink())
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
-    assert state["epochs_done"] == 1 and 0 < state["step"] < 79, "the Ctrl-C should land inside epoch 2"
+    assert state["epochs_done"] == 1 and 0 < (state["step"] or 0) < 79, "the Ctrl-C should land inside epoch 2"
 
     resumed = cli("train", "--resume", run_dir, "-q")
     assert _run_dir(resumed) == run_dir
     assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
     assert f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
+
+
+@pytest.mark.parametrize("shuffle, decode", [(True, False), (False, False), (True, True)])
+def test_the_rest_of_an_epoch_is_the_tail_of_its_batches(shuffle, decode):
+    import tensorflow as tf
+
+    from dlkit.data.pipeline import to_dataset
+    from dlkit.data.splits import Split
+
+    x, y = np.arange(50, dtype="float32").reshape(25, 2), np.arange(25)
+    kwargs = dict(batch_size=4, shuffle=shuffle, seed=3, epoch=tf.Variable(2, dtype=tf.int64))
+    if decode:  # streamed examples: "paths" decoded per epoch
+        x, kwargs["decode"] = np.array([str(i) for i in range(25)]), lambda path: tf.strings.to_number(path)
+    split = Split(x, y)
+    whole = [b[1].numpy().tolist() for b in to_dataset(split, **kwargs)]
+    rest = to_dataset(split, skip=3, **kwargs)
+    assert rest.cardinality() == 4 and [b[1].numpy().tolist() for b in rest] == whole[3:]
 
 
 def test_resume_refuses_what_it_cannot_continue(tmp_path, cli, trained_run):
@@ -249,6 +266,26 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     assert _epochs(run_dir) == [0, 1, 2]
     alone = _run_dir(cli("train", path, "--runs-dir", tmp_path / "alone", "-q"))
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+
+
+def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    class LastBatches(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch + 1 >= self.params["steps"] and not getattr(self, "pressed", False):
+                self.pressed = True
+                os.kill(os.getpid(), signal.SIGINT)
+
+    path = write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}})
+    with pytest.raises(Interrupted) as stopped:
+        train(load_config(path), runs_dir=tmp_path / "runs", callbacks=[LastBatches()])
+    run_dir = stopped.value.run_dir
+    state = saved_state.read(run_dir / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and state["step"] is None  # the finished epoch, validated and saved
+    assert _epochs(run_dir) == [0] and json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
 
 
 def test_checkpoint_every_saves_within_an_epoch(tmp_path):

@@ -52,7 +52,8 @@ def to_dataset(
         ds = batches.unbatch().map(
             lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE
         )
-        ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(math.ceil(len(split) / batch_size) - skip))
+        count = math.ceil(len(split) / batch_size) - skip
+        ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(count))
         ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 

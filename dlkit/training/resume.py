@@ -72,11 +72,14 @@ def resume(
         )
     where = ""
     if state and state.get("step"):
-        if changed or state["dataset_fingerprint"] != session.data.fingerprint:
-            # A batch position means nothing in other batches or data: that epoch starts again.
+        # A batch position means nothing in other batches or data, nor without the epoch's running
+        # metrics (a checkpoint of an older dlkit): that epoch starts again.
+        forced = changed or state["dataset_fingerprint"] != session.data.fingerprint
+        if forced or state.get("metrics") is None:
             state = {**state, "step": None}
             session.resumed = (last, state)
-            where = f", restarting epoch {done + 1} from its start (changed under --force)"
+            why = "changed under --force" if forced else "saved without its running metrics"
+            where = f", restarting epoch {done + 1} from its start ({why})"
         else:
             where = f", continuing epoch {done + 1} after batch {state['step']}"
     say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{where}")

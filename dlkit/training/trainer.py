@@ -180,10 +180,11 @@ class Session:
                 training.begin()
                 if step:  # Keras takes an epoch's length from the data: the rest of this one is a fit of its own
                     rest = batches(skip=step)
-                    # The epoch's running totals go back into the compiled metrics' variables, which
-                    # Keras on TensorFlow creates only when it traces the train step: Keras's own
-                    # symbolic build (from the batches' shapes, running nothing) creates them now.
-                    model._symbolic_build(data_batch=rest.element_spec)
+                    if len(model.metrics_variables) < len(state["metrics"]):
+                        # The epoch's running totals go back into the compiled metrics' variables,
+                        # which Keras on TensorFlow creates only when it traces the train step:
+                        # its own symbolic build (from the batches' shapes, running nothing) does now.
+                        model._symbolic_build(data_batch=rest.element_spec)
                     run(rest, start, start + 1, offset=step)
                     start += 1
                 if start < config.train.epochs and not model.stop_training:
