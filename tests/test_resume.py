@@ -268,6 +268,24 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
 
 
+def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_force(tmp_path, cli):
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    config = load_config(write_config(tmp_path, RESUMABLE))
+    with pytest.raises(Interrupted) as stopped:
+        train(config, runs_dir=tmp_path / "runs", callbacks=[ctrl_c_in_epoch(1)])
+    run_dir = stopped.value.run_dir
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config["train"]["optimizer"]["learning_rate"] = 0.005
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    resumed = cli("train", "--resume", run_dir, "--force", "-q")
+    assert _run_dir(resumed) == run_dir
+    assert "restarting epoch 2 from its start (changed under --force)" in resumed.stderr
+    assert _epochs(run_dir) == [0, 1, 2, 3]
+
+
 def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
     from dlkit.config import load_config
     from dlkit.errors import Interrupted
