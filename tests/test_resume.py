@@ -248,7 +248,13 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 
-    path = write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}})
+    # A learning-rate schedule (the rate logged is the epoch's first) and augmentation (its random state).
+    data = {
+        **RESUMABLE,
+        "data": {**RESUMABLE["data"], "augment": [{"type": "random_zoom", "height_factor": 0.1}]},
+        "train": {**RESUMABLE["train"], "epochs": 3, "lr_schedule": "cosine", "callbacks": ["early_stopping"]},
+    }
+    path = write_config(tmp_path, data)
     with pytest.raises(Interrupted) as stopped:
         train(load_config(path), runs_dir=tmp_path / "runs", callbacks=[ctrl_c_in_epoch(1)])
     run_dir = stopped.value.run_dir
