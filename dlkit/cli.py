@@ -79,10 +79,14 @@ def train(
     runs_dir: Path = RunsDirOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     resume: Path | None = typer.Option(
-        None, "--resume", help="Continue this interrupted run from its last checkpoint."
+        None, "--resume", help="Continue this interrupted run, in its folder, from its last checkpoint."
     ),
     extend_epochs: int | None = typer.Option(
-        None, "--extend-epochs", min=1, help="With --resume: train this many epochs beyond the last checkpoint."
+        None,
+        "--extend-epochs",
+        min=1,
+        help="With --resume: train this many epochs beyond the last checkpoint. A completed run stays as it "
+        "was: the training goes on in a new run folder beside it (an interrupted one goes on in its own).",
     ),
     force: bool = typer.Option(False, "--force", help="With --resume: accept a changed config or dataset."),
 ):

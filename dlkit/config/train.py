@@ -56,7 +56,7 @@ class TrainConfig(Strict):
     checkpoint: CheckpointConfig = CheckpointConfig()
     checkpoint_every: PositiveInt | None = None
     """Also save a resumable checkpoint every this many batches within an epoch (long epochs).
-    Resuming from one restarts that epoch's data order from its start, with the saved weights."""
+    Resuming from one goes on from that batch, as if the run had not stopped."""
     class_weight: Literal["balanced"] | dict[str | int, PositiveFloat] | None = None
     """Weigh each class's examples in the loss: `balanced` (inverse to its share of the training
     split) or a map from class name (or index) to weight; classes not named weigh 1."""
