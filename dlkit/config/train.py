@@ -32,7 +32,7 @@ class TrainConfig(Strict):
     checkpoint: CheckpointConfig = CheckpointConfig()
     checkpoint_every: PositiveInt | None = None
     """Also save a resumable checkpoint every this many batches within an epoch (long epochs).
-    Resuming from one restarts that epoch's data order from its start, with the saved weights."""
+    Resuming from one goes on from that batch, as if the run had not stopped."""
     steps_per_execution: PositiveInt = 8
     """Batches run per call into TensorFlow: fewer round trips through Python, same results.
     Batch-level callbacks (progress bars) then see every 8th batch."""

@@ -131,6 +131,10 @@ class Task:
         """One predict row's fields from the model's output for one example."""
         raise NotImplementedError
 
+    def score_rows(self, rows: list[dict], targets: list, classes: list[str]) -> tuple[dict[str, float], int] | None:
+        """Predict's rows against the target cells a CSV still holds: (figures, rows scored)."""
+        return None
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         """A predict row as (prediction, probability, more) for the table and `--output` CSV."""
         return str(row.get("value", "")), "", ""

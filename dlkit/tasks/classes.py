@@ -142,6 +142,21 @@ class ClassTask(SupervisedTask):
             "top_k": [{"label": label(i), "probability": float(probs[i])} for i in order],
         }
 
+    def score_rows(self, rows, targets, classes):
+        """Accuracy: a target written `1.0` is class `1` when the classes are integers."""
+        from dlkit.data.table import category_text, id_suffix
+
+        integer_classes = id_suffix(classes) == ""
+
+        def label(cell) -> str:
+            try:
+                return category_text(cell, integer_classes)
+            except ValueError:
+                return category_text(cell, False)
+
+        hits = [row["label"] == label(cell) for row, cell in zip(rows, targets, strict=True)]
+        return {"accuracy": float(np.mean(hits))}, len(hits)
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
         return row["label"], f"{row['probability']:.4f}", top

@@ -54,6 +54,18 @@ class Regression(SupervisedTask):
     def output_meaning(self, units: int) -> str:
         return f"{units} target(s)"
 
+    def score_rows(self, rows, targets, classes):
+        """MAE and RMSE of the values (one target only)."""
+        import pandas as pd
+
+        if any(isinstance(row["value"], list) for row in rows):
+            return None
+        errors = np.array([row["value"] for row in rows]) - pd.to_numeric(targets, errors="coerce")
+        errors = errors[~np.isnan(errors)]
+        if not len(errors):
+            return None
+        return {"mae": float(np.abs(errors).mean()), "rmse": float(np.sqrt((errors**2).mean()))}, len(errors)
+
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         from sklearn import metrics as skm
 
