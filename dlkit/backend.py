@@ -12,6 +12,19 @@ VERBOSE_ENV = "DLKIT_TF_LOGS"
 
 
 @contextlib.contextmanager
+def quiet_imports():
+    """TensorFlow's start-up noise off while importing code that may import it (a plug-in),
+    unless DLKIT_TF_LOGS=1."""
+    if os.environ.get(VERBOSE_ENV) == "1":
+        yield
+        return
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _stderr_silenced():
+        yield
+
+
+@contextlib.contextmanager
 def _stderr_silenced():
     """TF's C++ start-up lines bypass TF_CPP_MIN_LOG_LEVEL, so hide fd 2 while it loads;
     if the import fails, what it printed is shown after all."""

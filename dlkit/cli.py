@@ -37,14 +37,22 @@ out, err = _console(sys.stdout), _console(sys.stderr)
 
 SetOption = typer.Option(None, "--set", "-s", help="Override a config value: KEY.PATH=VALUE (repeatable).")
 RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders live.")
+PluginOption = typer.Option(
+    None, "--plugin", help="A Python file registering your own components (repeatable; docs/extending.md)."
+)
 
 
 def _user_errors(command):
-    """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback."""
+    """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback.
+    The command's `--plugin` files are imported first."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            if kwargs.get("plugin"):
+                from dlkit.plugins import load_plugins
+
+                load_plugins(kwargs["plugin"])
             return command(*args, **kwargs)
         except DlkitError as e:
             if os.environ.get("DLKIT_DEBUG") == "1":
@@ -90,6 +98,7 @@ def train(
         "was: the training goes on in a new run folder beside it (an interrupted one goes on in its own).",
     ),
     force: bool = typer.Option(False, "--force", help="With --resume: accept a changed config or dataset."),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Train the experiment (or --resume a run); prints the run folder as the last line."""
     from dlkit.errors import UsageError
@@ -118,11 +127,11 @@ def train(
     else:
         from dlkit.config import load_config
 
-        cfg = load_config(config, set_ or [])
+        cfg = load_config(config, set_ or [], plugin or [])
         from dlkit.training.trainer import train as run_training
 
         # The command as a user would type it again (sys.argv is the test runner's in-process).
-        sets = [a for s in set_ or [] for a in ("--set", s)]
+        sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
         command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
         run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
     from dlkit.tasks import Table as TaskTable
@@ -151,6 +160,7 @@ def tune(
     runs_dir: Path = RunsDirOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per trial."),
     worker: int = typer.Option(0, "--worker", hidden=True, help="Set on the extra worker processes."),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Search the config's tune: space with Optuna; prints the leaderboard and the study folder as the last line."""
     from dlkit.tuning.search import search
@@ -161,7 +171,7 @@ def tune(
 
     folder, summary = search(
         config, set_ or [], runs_dir=runs_dir, trials=trials, workers=workers, storage=storage, study=study,
-        new=new, worker=worker, say=say,
+        new=new, worker=worker, plugins=plugin or [], say=say,
     )  # fmt: skip
     if summary is not None:
         out.print(_leaderboard(summary))
@@ -204,6 +214,7 @@ def eval_(
         None, "--samples", "-n", min=1, help="GAN runs: how many samples to score (default 1000)."
     ),
     seed: int | None = typer.Option(None, "--seed", help="GAN runs: the seed of the latent vectors (default 0)."),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
     from dlkit.errors import UsageError
@@ -231,6 +242,7 @@ def generate(
     npz: Path | None = typer.Option(
         None, "--npz", help="Also write the arrays: samples (raw generator output), images (uint8), latent."
     ),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
     from dlkit.generate import generate as run_generate
@@ -255,6 +267,7 @@ def predict(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
     runs_dir: Path = RunsDirOption,
+    plugin: list[Path] | None = PluginOption,
 ):
     """Predict with a run's model; one row per example. Exit 1 if any input could not be read."""
     from dlkit.errors import UsageError
@@ -318,11 +331,12 @@ def validate(
     set_: list[str] | None = SetOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Check a config without training; prints the resolved config (or, with --dry-run, the model)."""
     from dlkit.config import dump_config, load_config
 
-    cfg = load_config(config, set_ or [])
+    cfg = load_config(config, set_ or [], plugin or [])
     if not dry_run:
         if as_json:
             typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
@@ -353,6 +367,7 @@ def list_(
         help="tasks, layers, datasets, preprocess, callbacks, optimizers, schedules, losses, metrics, "
         "distributions, samplers or pruners",
     ),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Show what a registry holds."""
     from dlkit.errors import UsageError
@@ -373,6 +388,7 @@ def list_(
 def to_csv(
     dataset: str = typer.Argument(..., help="A table dataset: iris, wine, breast_cancer, diabetes, boston_housing."),
     path: Path = typer.Argument(..., help="The CSV file to write."),
+    plugin: list[Path] | None = PluginOption,
 ):
     """Write a table dataset to a CSV file (features as columns, the label in `target`), e.g. for the csv dataset."""
     from dlkit.data.dataset import DATASETS
@@ -391,7 +407,10 @@ def to_csv(
 
 @app.command()
 @_user_errors
-def runs(root: Path = typer.Argument(Path("runs"), help="The folder holding run folders.")):
+def runs(
+    root: Path = typer.Argument(Path("runs"), help="The folder holding run folders."),
+    plugin: list[Path] | None = PluginOption,
+):
     """A table of the runs under ROOT."""
     from dlkit.runs import list_runs, read_run, run_status
 

@@ -14,7 +14,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from dlkit.backend import quiet_imports
 from dlkit.errors import ConfigError
+from dlkit.runs import read_run
 
 #: Where a run folder keeps its plug-ins.
 FOLDER = "plugins"
@@ -43,7 +45,8 @@ def load_plugin(path: Path) -> str:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        with quiet_imports():
+            spec.loader.exec_module(module)
     except Exception as e:  # whatever the user's code raises is the user's to fix
         del sys.modules[name]
         reason = " ".join(f"{type(e).__name__}: {e}".split())
@@ -56,20 +59,34 @@ def load_plugins(paths) -> list[str]:
     return [load_plugin(Path(p)) for p in paths]
 
 
-def keep_in_run(paths: list[Path], run_dir: Path) -> tuple[list[str], list[dict]]:
-    """Copy each plug-in into `run_dir/plugins/`: their paths relative to the run folder (for its
-    config.yaml) and what `run.json` records of them (file, sha256, where it came from)."""
+def keep_in_run(paths: list[str], run_dir: Path) -> tuple[list[str], list[dict]]:
+    """Copy each plug-in into `run_dir/plugins/` (unless it is already that copy): their paths
+    relative to the run folder, for its config.yaml, and what `run.json` records of them."""
     folder = Path(run_dir) / FOLDER
     kept, records = [], []
     for path in map(Path, paths):
         target = folder / path.name
-        if target.exists() and digest(target) != digest(path):
-            raise ConfigError(f"{path}: two plug-ins are named {path.name}; rename one")
-        folder.mkdir(exist_ok=True)
-        shutil.copyfile(path, target)
+        if not (target.exists() and target.resolve() == path.resolve()):
+            if target.exists() and digest(target) != digest(path):
+                raise ConfigError(f"{path}: two plug-ins are named {path.name}; rename one")
+            folder.mkdir(exist_ok=True)
+            shutil.copyfile(path, target)
         kept.append(f"{FOLDER}/{path.name}")
         records.append({"file": f"{FOLDER}/{path.name}", "sha256": digest(target), "source": str(path)})
     return kept, records
+
+
+def check_kept(run_dir: Path) -> None:
+    """Refuse a run folder whose plug-in copies are missing or no longer what it was trained with."""
+    for record in read_run(run_dir).get("plugins") or []:
+        path = Path(run_dir) / record["file"]
+        if not path.is_file():
+            raise ConfigError(f"{path}: missing; the run was trained with this plug-in")
+        if digest(path) != record["sha256"]:
+            raise ConfigError(
+                f"{path}: changed since the run was trained (run.json has {record['sha256'][:19]}...); "
+                "put the original back"
+            )
 
 
 def _identifier(stem: str) -> str:

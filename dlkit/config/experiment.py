@@ -23,6 +23,10 @@ class ExperimentConfig(Strict):
     seed: int = 42
     task: str = DEFAULT_TASK
     """What the model learns (`dlkit list tasks`); it decides the keys `model:` and `train:` take."""
+    plugins: list[str] = []
+    """Python files (relative to the config file that lists them) registering the user's own
+    layers, datasets, steps, metrics, losses, callbacks or tasks (docs/extending.md). A run folder
+    keeps a copy of each in `plugins/`."""
     data: DataConfig
     model: ModelConfig
     train: TrainConfig = TrainConfig()
@@ -32,10 +36,13 @@ class ExperimentConfig(Strict):
 
     @model_serializer(mode="wrap")
     def _without_empty_tune(self, handler) -> dict:
-        """Configs without a search dump as they did before `tune:` existed (resume compares them)."""
+        """Configs without a search or plug-ins dump as they did before `tune:` and `plugins:`
+        existed (resume compares them)."""
         data = handler(self)
         if data.get("tune", ...) is None:
             del data["tune"]
+        if not data.get("plugins", ...):
+            del data["plugins"]
         return data
 
     @field_validator("task")

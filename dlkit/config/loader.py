@@ -16,6 +16,7 @@ from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.paths import apply_override, key_lines, set_lines, where_written
 from dlkit.config.yaml_safe import read_yaml
 from dlkit.errors import ConfigError
+from dlkit.plugins import check_kept, load_plugin
 from dlkit.strict import clipped, did_you_mean
 from dlkit.tasks import DEFAULT_TASK, TASKS
 
@@ -42,6 +43,8 @@ def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, d
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config must be a mapping of sections (name:, data:, model:, ...)")
     lines, lists = key_lines(root, path)
+    if isinstance(data.get("plugins"), list):  # relative to the file that lists them
+        data["plugins"] = [str(path.parent / p) if isinstance(p, str) else p for p in data["plugins"]]
     base = data.pop("extends", None)
     if base is None:
         return data, lines
@@ -72,6 +75,7 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
     """Validate `data` with the config model of its `task:` (each task's config takes only its own
     keys); a ConfigError names each wrong key and where it is written."""
     lines = lines or {}
+    _load_plugins(data.get("plugins"), lines, source)
     name = data.get("task", DEFAULT_TASK)
     if name not in TASKS:  # one line with a hint
         hint = did_you_mean(str(name), TASKS.names())
@@ -92,6 +96,19 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
     if len(errors) > MAX_ERRORS:
         messages.append(f"{source}: and {len(errors) - MAX_ERRORS:,} more errors")
     raise ConfigError("\n".join(messages)) from None
+
+
+def _load_plugins(paths, lines: dict[tuple, str], source: str) -> None:
+    """Import the config's plug-ins before validating it: they may register what it names. A list
+    of something else is left for validation to report."""
+    if not isinstance(paths, list):
+        return
+    for i, path in enumerate(paths):
+        if isinstance(path, str):
+            try:
+                load_plugin(Path(path))
+            except ConfigError as e:
+                raise ConfigError(f"{where_written(('plugins', i), lines, source)}: plugins.{i}: {e}") from None
 
 
 def _other_task(error: dict, task: str) -> str | None:
@@ -120,15 +137,19 @@ def _section(annotation) -> type[BaseModel] | None:
     return None
 
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ExperimentConfig:
-    """Read, merge, override and validate an experiment file; a ConfigError names the key and
-    the file and line (or the `--set`) where it is written."""
-    return load_config_and_data(path, overrides)[0]
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = (), plugins=()) -> ExperimentConfig:
+    """Read, merge, override and validate an experiment file (with `plugins`, `--plugin` files,
+    added to its own); a ConfigError names the key and the file and line (or the `--set`) where it
+    is written."""
+    return load_config_and_data(path, overrides, plugins)[0]
 
 
-def load_config_and_data(path: str | Path, overrides=()) -> tuple[ExperimentConfig, dict]:
+def load_config_and_data(path: str | Path, overrides=(), plugins=()) -> tuple[ExperimentConfig, dict]:
     """`load_config`, and the raw mapping it validated (a search sets each trial's values in it)."""
     data, lines = read_config(path, overrides)
+    if plugins:
+        given = data.get("plugins") if isinstance(data.get("plugins"), list) else []
+        data["plugins"] = [*given, *(str(Path(p).absolute()) for p in plugins)]
     config = parse_config(data, str(path), lines)
     if config.tune is not None:  # every key of the search space must be a key of this config
         from dlkit.config.space import check_space
@@ -142,6 +163,7 @@ def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
     where unused: keys the task's config does not take are dropped when they are null or empty."""
     path = Path(run_dir) / "config.yaml"
     data, lines = read_config(path, overrides)
+    check_kept(run_dir)
     model = TASKS.get(data.get("task", DEFAULT_TASK)).config if data.get("task", DEFAULT_TASK) in TASKS else None
     if model is not None:
         _drop_unused(data, model)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dlkit.config import dump_config, load_run_config
 from dlkit.errors import UsageError
+from dlkit.plugins import keep_in_run
 from dlkit.runs import HISTORY, atomic_write, create_run_dir, mark_running, now, read_run, resolve_run, run_status
 from dlkit.strict import listed
 from dlkit.training import state as saved_state
@@ -91,6 +92,7 @@ def resume(
     else:
         target = run_dir
         if extend_epochs:
+            config.plugins = keep_in_run(config.plugins, run_dir)[0]  # as the run folder names them
             atomic_write(run_dir / "config.yaml", dump_config(config))
         resumed = [*info.get("resumed", []), {"at": now(), "from_epoch": done, "command": command}]
         mark_running(run_dir, error=None, resumed=resumed)
@@ -108,16 +110,20 @@ def _continuation(run_dir: Path, session: Session, done: int, command) -> Path:
     return target
 
 
+#: Keys that may differ: extending changes the epochs; plug-ins are named by where they are (the
+#: run folder's copies are checked against their sha256 in run.json instead).
+SAME = ("train.epochs", "plugins")
+
+
 def _differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
-    """The dotted keys where two resolved configs differ (`train.epochs` aside: extending is allowed;
-    a key that is null or empty in one and missing in the other, as earlier versions wrote unused
-    keys, is no difference)."""
+    """The dotted keys where two resolved configs differ (but `SAME`; a key that is null or empty in
+    one and missing in the other, as earlier versions wrote unused keys, is no difference)."""
     keys = []
     for key in sorted(set(saved) | set(current), key=str):
         path = f"{prefix}{key}"
         a, b = saved.get(key), current.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
             keys += _differences(a, b, f"{path}.")
-        elif a != b and path != "train.epochs" and not (a in (None, []) and b in (None, [])):
+        elif a != b and path not in SAME and not (a in (None, []) and b in (None, [])):
             keys.append(path)
     return keys

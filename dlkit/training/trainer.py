@@ -17,6 +17,7 @@ from dlkit.data.prepare import PreparedData, prepare_data
 from dlkit.errors import DataError, Interrupted, UsageError
 from dlkit.evaluation import evaluate
 from dlkit.model import build_model
+from dlkit.plugins import keep_in_run
 from dlkit.runs import (
     HISTORY,
     MODEL,
@@ -49,11 +50,12 @@ def train(
 
 
 def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None:
-    """Start a new (empty) run folder for `session`: its folders, `config.yaml`, and `run.json`
-    marked running, with `fields` added."""
+    """Start a new (empty) run folder for `session`: its folders, its plug-ins' copies,
+    `config.yaml` (naming those copies), and `run.json` marked running, with `fields` added."""
     config, data = session.config, session.data
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
+    config.plugins, plugins = keep_in_run(config.plugins, run_dir)
     atomic_write(run_dir / "config.yaml", dump_config(config))
     start_run(
         run_dir,
@@ -64,6 +66,7 @@ def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None
         task=config.task,
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
+        plugins=plugins,
         **fields,
     )
 

@@ -26,11 +26,12 @@ def search(
     study: str | None = None,
     new: bool = False,
     worker: int = 0,
+    plugins: list[Path] = (),
     say: Callable[[str], None] = lambda message: None,
 ) -> tuple[StudyFolder, dict | None]:
     """Run the config's search until its study holds `trials` trials (default `tune.trials`);
     return the study folder and, from the first worker, the summary it wrote as `tune.json`."""
-    config, data = load_config_and_data(path, overrides)
+    config, data = load_config_and_data(path, overrides, plugins)
     if config.tune is None:
         raise ConfigError(f"{path}: no tune: section; add one with the keys to search (README: Hyperparameter search)")
     trials = trials or config.tune.trials
@@ -45,7 +46,7 @@ def search(
         if folder.created:  # a wrong --storage leaves nothing behind
             shutil.rmtree(folder.path, ignore_errors=True)
         raise
-    sets = [a for s in overrides for a in ("--set", s)]
+    sets = [a for s in overrides for a in ("--set", s)] + [a for p in plugins for a in ("--plugin", str(p))]
     again = ["dlkit", "tune", str(path), *sets, "--runs-dir", str(runs_dir), "--study", folder.name]
     again += ["--trials", str(trials)] + (["--storage", storage] if storage else [])
     children = [] if worker else [_spawn(again, folder, k) for k in range(1, workers)]
