@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dlkit import __version__
 from dlkit.errors import DlkitError
+from dlkit.version import __version__
 
 app = typer.Typer(
     name="dlkit",
@@ -80,10 +80,14 @@ def train(
     runs_dir: Path = RunsDirOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     resume: Path | None = typer.Option(
-        None, "--resume", help="Continue this interrupted run from its last checkpoint."
+        None, "--resume", help="Continue this interrupted run, in its folder, from its last checkpoint."
     ),
     extend_epochs: int | None = typer.Option(
-        None, "--extend-epochs", min=1, help="With --resume: train this many epochs beyond the last checkpoint."
+        None,
+        "--extend-epochs",
+        min=1,
+        help="With --resume: train this many epochs beyond the last checkpoint. A completed run stays as it "
+        "was: the training goes on in a new run folder beside it (an interrupted one goes on in its own).",
     ),
     force: bool = typer.Option(False, "--force", help="With --resume: accept a changed config or dataset."),
 ):
@@ -261,7 +265,8 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict import predict as run_predict
 
-    rows, shown = run_predict(run_dir, inputs or [], text or [], top_k)
+    result = run_predict(run_dir, inputs or [], text or [], top_k)
+    rows, shown = result.rows, result.shown
     if output is not None:
         _write_predictions(rows, shown, output)
     if as_json:
@@ -274,9 +279,16 @@ def predict(
             else:
                 table.add_row(row["input"], *map(escape, cells))
         out.print(table)
+    for unseen in result.unseen:
+        err.print(f"dlkit: warning: {unseen}", markup=False, highlight=False)
+    if result.score is not None:
+        err.print(str(result.score), markup=False, highlight=False)
     failed = [row for row in rows if "error" in row]
     for row in failed:
         err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
+    if failed and run is None:  # the user did not name the run: say which one could not take these inputs
+        summary = f"{result.run}: {len(failed)} of {len(rows)} inputs could not be predicted"
+        err.print(f"dlkit: error: {summary}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -288,12 +300,14 @@ def _write_predictions(rows: list[dict], shown: list[tuple[str, str, str]], path
     from dlkit.runs import atomic_write
 
     buffer = io.StringIO()
-    fields = ["input", "prediction", "probability", "error"]
+    fields = ["input", "prediction", "probability", "unseen", "error"]
     writer = csv.DictWriter(buffer, fields, lineterminator="\n")
     writer.writeheader()
     for row, (prediction, _, _) in zip(rows, shown, strict=True):
+        unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
         writer.writerow({"input": row["input"], "prediction": prediction if "error" not in row else "",
-                         "probability": row.get("probability"), "error": row.get("error")})  # fmt: skip
+                         "probability": row.get("probability"), "unseen": unseen,
+                         "error": row.get("error")})  # fmt: skip
     atomic_write(path, buffer.getvalue())
 
 

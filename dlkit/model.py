@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
 from dlkit.backend import keras
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
+from dlkit.model_size import check_model_size, itemsize, no_trace
+from dlkit.tasks import task_of
 
 
-def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None):
-    """The model, its layers made under `train.precision`'s dtype policy; a mixed-precision model
-    ends in a float32 identity layer, so losses and predictions stay float32."""
+def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=None, train_targets=None):
+    """The model, its layers made under `train.precision`'s dtype policy, ending as the task says
+    (a regression model maps standardised outputs to the target's units, fitted on
+    `train_targets`; None for a dry run); a mixed-precision model ends in float32, so losses and
+    predictions stay float32."""
     k = keras()
     previous = k.config.dtype_policy()
     k.config.set_dtype_policy(config.train.precision)
     try:
         model = _build(config, model_input, kind, train_batches)
-        if config.train.precision != "float32":
-            outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(model.output)
+        outputs = task_of(config).output(model.output, train_targets)
+        if outputs.dtype != "float32":
+            outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(outputs)
+        if outputs is not model.output:
             model = k.Model(model.inputs, outputs, name=model.name)  # under the policy: loss scaling for float16
         return model
     finally:
@@ -28,6 +36,7 @@ def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None)
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
     dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
     inputs, x = preprocess(config, model_input, kind, train_batches)
+    check_size(config, [("model", config.model, x)])
     return keras().Model(inputs, apply_layers(config.model, x, "model"), name=config.name)
 
 
@@ -52,23 +61,53 @@ def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=N
     return inputs, x
 
 
-def apply_layers(model_config, x, where: str):
+def apply_layers(model_config, x, where: str, built: dict | None = None):
     """Call `model_config.layers` on `x` in order (or as `inputs:` wire them); `where` (`model`,
-    `model.generator`) prefixes the key path of a layer Keras rejects."""
+    `model.generator`) prefixes the key path of a layer Keras rejects. `built` collects
+    {key path: (spec, layer)}."""
     outputs = {INPUT_NAME: x}
     for i, spec in enumerate(model_config.layers):
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
         args = sources if len(sources) > 1 else sources[0]
-        x = _apply(f"{where}.layers.{i}", spec, args)
+        x = _apply(f"{where}.layers.{i}", spec, args, built=built)
         if spec.name:
             outputs[spec.name] = x
     return x
 
 
-def _apply(where: str, spec, inputs, layer=None):
+def _apply(where: str, spec, inputs, layer=None, built: dict | None = None):
     """Build the spec's layer (unless given) and call it; what Keras rejects becomes a ConfigError naming it."""
     try:
-        return (layer or spec.build())(inputs)
-    except (ValueError, TypeError) as e:
+        layer = layer or spec.build()
+        if built is not None:
+            built[where] = (spec, layer)
+        return layer(inputs)
+    except (ValueError, TypeError, OverflowError) as e:
         message = " ".join(str(e).split())
-        raise ConfigError(f"{where} ({spec.type_name}): {message}") from None
+        raise ConfigError(f"{where} ({spec.type_name}): {message[:200]}") from None
+
+
+def check_size(config: ExperimentConfig, networks: list[tuple[str, object, object]]) -> None:
+    """Refuse the model if it is over `train.max_params` or would not train in the memory
+    available (`dlkit.model_size`). `networks` are (key path, model config with `layers:`, the
+    symbolic input they take)."""
+    check_model_size(config, layer_sizes(networks))
+
+
+def layer_sizes(networks) -> dict[str, tuple[str, int, int]]:
+    """Each layer's (type, parameters, bytes) by key path, its variables created inside
+    `keras.StatelessScope(initialize_variables=False)`, where Keras does not allocate them, so a
+    layer of 10^10 weights costs nothing here."""
+    k = keras()
+    built: dict = {}
+    with no_trace(), k.StatelessScope(initialize_variables=False):
+        for where, model_config, inputs in networks:
+            apply_layers(model_config, inputs, where, built)
+    return {
+        where: (
+            spec.type_name,
+            sum(math.prod(v.shape) for v in layer.weights),
+            sum(math.prod(v.shape) * itemsize(v.dtype) for v in layer.weights),
+        )
+        for where, (spec, layer) in built.items()
+    }

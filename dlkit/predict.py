@@ -1,181 +1,165 @@
 """`dlkit predict`: bring inputs to the run's model the way its training data looked: image files
 (resized as training did), CSV rows (by column name), or text. The model holds the preprocessing
-and encoders itself, so only the run folder is needed."""
+and encoders itself, so only the run folder is needed. Returns rows and reports; the CLI prints."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
 from dlkit.config import load_run_config
-from dlkit.data.images import IMAGE_SUFFIXES, read_image
-from dlkit.errors import UsageError
+from dlkit.errors import DlkitError, UsageError
+from dlkit.predict_inputs import INPUTS, capped
 from dlkit.runs import load_run_model, read_run
 from dlkit.tasks import task_of
 
 
-def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
-    """Files as given; a folder gives its files with one of `suffixes`, sorted."""
-    paths = []
-    for item in map(Path, inputs):
-        if item.is_dir():
-            paths += sorted(p for p in item.iterdir() if p.suffix.lower() in suffixes)
-        else:
-            paths.append(item)
-    return paths
+@dataclasses.dataclass
+class Unseen:
+    """Rows holding values training never saw, for one column (`words` for text runs)."""
+
+    column: str
+    rows: int
+    #: Table runs: the distinct unseen values; text runs: the inputs.
+    values: list[str]
+
+    def __str__(self) -> str:
+        listed = capped([_short(v) if self.column == "words" else repr(_short(v)) for v in self.values])
+        if self.column == "words":
+            their = "its" if self.rows == 1 else "their"
+            return f"{_count(self.rows, 'text')} with most of {their} words not in the training vocabulary ({listed})"
+        value = "a value" if len(self.values) == 1 else "values"
+        return f"{self.column}: {_count(self.rows, 'row')} with {value} not seen in training ({listed})"
 
 
-def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3):
+@dataclasses.dataclass
+class Score:
+    """The predictions against the target column, when the CSV still holds it."""
+
+    column: str
+    rows: int
+    metrics: dict[str, float]
+
+    def __str__(self) -> str:
+        figures = ", ".join(f"{name} {value:.4g}" for name, value in self.metrics.items())
+        return f"target column {self.column!r} present: {figures} on {_count(self.rows, 'row')}"
+
+
+@dataclasses.dataclass
+class Predictions:
+    #: The run folder and its kind, as errors name it: `runs/x (an image run)`.
+    run: str
+    #: One per example: the prediction, or `error`; `unseen` marks values training never saw.
+    rows: list[dict]
+    unseen: list[Unseen]
+    score: Score | None = None
+    #: Each row as (prediction, probability, more) for a table or a CSV file, as its task shows it.
+    shown: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+
+
+def describe_run(run_dir: Path, info: dict) -> str:
+    """`runs/x (an image run)`: which run, and what it takes."""
+    kind = info.get("input", {}).get("kind")
+    return f"{run_dir} ({'an' if kind[0] in 'aeiou' else 'a'} {kind} run)" if kind else str(run_dir)
+
+
+def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3) -> Predictions:
     """One row per example, as the run's task describes its output (the class, its probability and
-    the top-k; the value; ...), or the reason the example could not be read; and each row as
-    (prediction, probability, more) for a table or a CSV file."""
+    the top-k; the value; ...), or the reason the example could not be read. Every error raised
+    names the run."""
     info = read_run(run_dir)
-    task = task_of(load_run_config(run_dir))
+    about = describe_run(run_dir, info)
+    try:
+        return _predict(Path(run_dir), info, about, inputs, texts, top_k)
+    except DlkitError as e:
+        raise type(e)(f"{about}: {str(e).removeprefix(f'{run_dir}: ')}") from None
+
+
+def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int) -> Predictions:
+    config = load_run_config(run_dir)  # first: it loads the run's plug-ins, which the model may need
+    task = task_of(config)
     task.check_predict(run_dir)
     kind = info.get("input", {}).get("kind")
-    if texts and kind != "text":
-        raise UsageError(f"{run_dir}: --text needs a run trained on text; this one takes {kind} inputs")
+    if kind not in INPUTS:
+        raise UsageError(f"predict does not know inputs of kind {kind!r}")
+    reader = INPUTS.get(kind)()
+    if texts and not reader.takes_text:
+        raise UsageError(f"--text needs a run trained on text; this one takes {kind} inputs")
     model = load_run_model(run_dir)
-    if kind == "image":
-        rows, examples = _images(inputs, tuple(info["input"]["shape"]))
-    elif kind in ("table", "array"):
-        rows, examples = _csv_rows(inputs, model, info["input"].get("features"), kind)
-    elif kind == "text":
-        rows, examples = _texts(inputs, texts)
-    elif kind == "sequence":
-        rows, examples = _windows(inputs, info["input"].get("features"), model.input_shape[1])
-    else:
-        raise UsageError(f"{run_dir}: predict does not know inputs of kind {kind!r}")
-    good = [row for row in rows if "error" not in row]
+    options = config.data.options
+    read = reader.read(inputs, texts, model, info, options)
+    readable = [row for row in read.rows if "error" not in row]
+    _apply_policy(read.rows, options.get("unseen", "warn"))
+    keep = np.array(["error" not in row for row in readable], dtype=bool)
+    good = [row for row in readable if "error" not in row]
     if good:
         import tensorflow as tf
 
+        examples = _take(read.examples, keep)
         # Through tf.data, as in training: Keras's array adapter refuses string arrays.
         outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
         for row, output in zip(good, outputs, strict=True):
             row.update(task.describe(output, info.get("classes") or [], top_k))
-    return rows, [("", "", "") if "error" in row else task.shown(row) for row in rows]
+    score = None
+    if read.targets is not None:
+        targets = [t for t, kept in zip(read.targets, keep, strict=True) if kept]
+        score = _score(task, info.get("classes") or [], good, targets, options.get("target"))
+    shown = [("", "", "") if "error" in row else task.shown(row) for row in read.rows]
+    return Predictions(about, read.rows, _unseen_report(good), score, shown)
 
 
-def _images(inputs, shape):
-    from PIL import Image
-
-    if len(shape) != 3 or shape[-1] not in (1, 3):
-        raise UsageError(f"cannot make images of shape {shape} from files")
-    paths = expand_inputs(inputs, IMAGE_SUFFIXES)
-    if not paths:
-        raise UsageError("no image files to predict (looked for " + ", ".join(sorted(IMAGE_SUFFIXES)) + ")")
-    rows, images = [], []
-    for path in paths:
-        try:
-            images.append(read_image(path, shape))
-            rows.append({"input": str(path)})
-        except (OSError, ValueError, Image.DecompressionBombError) as e:
-            rows.append({"input": str(path), "error": _reason(e)})
-    return rows, np.stack(images) if images else None
-
-
-def _csv_rows(inputs, model, features, kind):
-    """Rows of CSV files, by column name (extra columns, such as the target, are ignored)."""
-    from dlkit.data.table import read_csv
-    from dlkit.errors import DataError
-
-    paths = expand_inputs(inputs, {".csv"})
-    if not paths:
-        raise UsageError("no CSV files to predict")
-    if kind == "table":
-        wanted = {t.name: "categorical" if t.dtype == "string" else "numeric" for t in model.inputs}
-    else:
-        wanted = {name: "numeric" for name in features or []}
-    rows, columns = [], {name: [] for name in wanted}
-    for path in paths:
-        try:
-            frame = read_csv(path)
-        except DataError as e:
-            rows.append({"input": str(path), "error": str(e).removeprefix(f"{path}: ")})
+def _apply_policy(rows: list[dict], policy: str) -> None:
+    """`data.options.unseen`: warn keeps the mark, ignore drops it, error makes the row an error.
+    A row that is an error for another reason is not predicted: it keeps no mark."""
+    for row in rows:
+        if "unseen" not in row:
             continue
-        if not wanted:  # unnamed features: take the columns in order
-            wanted = {c: "numeric" for c in frame.columns[: model.input_shape[-1]]}
-            columns = {name: [] for name in wanted}
-        missing = [name for name in wanted if name not in frame.columns]
-        if missing:  # this file is reported; the others are still predicted
-            rows.append(
-                {
-                    "input": str(path),
-                    "error": f"missing columns {', '.join(missing)}; the model takes {', '.join(wanted)}",
-                }
-            )
-            continue
-        for i, record in frame.iterrows():
-            row = {"input": f"{path}:{i + 2}"}
-            try:
-                values = {name: _cell(record[name], kind, name) for name, kind in wanted.items()}
-            except ValueError as e:
-                rows.append(row | {"error": str(e)})
-                continue
-            rows.append(row)
-            for name, value in values.items():
-                columns[name].append(value)
-    if not any("error" not in r for r in rows):
-        return rows, None
-    if kind == "table":
-        return rows, {name: np.array(values, dtype=object if wanted[name] == "categorical" else "float32")[:, None]
-                      for name, values in columns.items()}  # fmt: skip
-    return rows, np.stack([np.array(values, dtype="float32") for values in columns.values()], axis=1)
+        if policy == "error" and "error" not in row:
+            row["error"] = _unseen_error(row["unseen"])
+        if policy != "warn" or "error" in row:
+            del row["unseen"]
 
 
-def _windows(inputs, features, window: int):
-    """Every `window` consecutive rows of each CSV file (time-ordered), one example each."""
-    from dlkit.data.sequence import windows
-    from dlkit.data.table import numeric_column, read_csv, require_columns
-
-    rows, examples = [], []
-    for path in expand_inputs(inputs, {".csv"}):
-        frame = read_csv(path)
-        names = features or list(frame.columns)
-        require_columns(frame, names, path, "feature")
-        series = np.stack([numeric_column(frame, name, path) for name in names], axis=1)
-        starts, x = windows(series, window)
-        rows += [{"input": f"{path}:{s + 2}-{s + window + 1}"} for s in starts]
-        examples.append(x)
-    if not rows:
-        raise UsageError("no CSV files to predict")
-    return rows, np.concatenate(examples).astype("float32")
+def _unseen_error(unseen: dict[str, str]) -> str:
+    if "words" in unseen:
+        return f"{unseen['words']} words not in the training vocabulary (data.options.unseen: error)"
+    values = capped([f"column {name!r}: {_short(value)!r}" for name, value in unseen.items()])
+    return f"{values} {'was' if len(unseen) == 1 else 'were'} not seen in training (data.options.unseen: error)"
 
 
-def _cell(value, kind: str, name: str):
-    import pandas as pd
-
-    if kind == "categorical":
-        return "" if pd.isna(value) else str(value)
-    number = pd.to_numeric(value, errors="coerce")
-    if pd.isna(number) and not pd.isna(value):
-        raise ValueError(f"column {name!r}: {value!r} is not a number")
-    return np.float32(number)
-
-
-def _texts(inputs, texts):
-    """`--text` strings, and `.txt` files with one example per line."""
-    rows, examples = [{"input": text} for text in texts], list(texts)
-    for path in expand_inputs(inputs, {".txt"}):
-        try:
-            lines = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
-        except (OSError, UnicodeDecodeError) as e:
-            rows.append({"input": str(path), "error": _reason(e)})
-            continue
-        rows += [{"input": f"{path}:{i + 1}"} for i in range(len(lines))]
-        examples += lines
-    if not rows:
-        raise UsageError("nothing to predict: give --text or .txt files (one example per line)")
-    return rows, np.array(examples, dtype=object)[:, None] if examples else None
+def _unseen_report(rows: list[dict]) -> list[Unseen]:
+    report: dict[str, Unseen] = {}
+    for row in rows:
+        for column, value in row.get("unseen", {}).items():
+            entry = report.setdefault(column, Unseen(column, 0, []))
+            entry.rows += 1
+            shown = row["input"] if column == "words" else value
+            if shown not in entry.values:
+                entry.values.append(shown)
+    return list(report.values())
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "no such file"
-    if isinstance(error, IsADirectoryError):
-        return "is a folder"
-    if isinstance(error, UnicodeDecodeError):
-        return "not a text file"
-    return f"cannot read as an image ({type(error).__name__}: {error})"
+def _take(examples, keep: np.ndarray):
+    if isinstance(examples, dict):
+        return {name: column[keep] for name, column in examples.items()}
+    return examples[keep]
+
+
+def _score(task, classes: list[str], rows: list[dict], targets: list, target: str) -> Score | None:
+    """The task's figures of the predictions against the target cells that are filled."""
+    from dlkit.data.table import category_text, column_name
+
+    pairs = [(row, t) for row, t in zip(rows, targets, strict=True) if category_text(t, False)]
+    figures = task.score_rows([row for row, _ in pairs], [t for _, t in pairs], classes) if pairs else None
+    return Score(column_name(target), figures[1], figures[0]) if figures else None
+
+
+def _short(text: str) -> str:
+    """A value or input as a message quotes it: long ones cut, so a line stays short."""
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

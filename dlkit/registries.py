@@ -2,6 +2,7 @@
 
 from dlkit.data import DATASETS, PREPROCESS
 from dlkit.layers import LAYERS
+from dlkit.predict_inputs import INPUTS
 from dlkit.registry import Registry
 from dlkit.tasks import TASKS
 from dlkit.training.callbacks import CALLBACKS
@@ -27,5 +28,6 @@ REGISTRIES: dict[str, Registry] = {
         DISTRIBUTIONS,
         SAMPLERS,
         PRUNERS,
+        INPUTS,
     )  # fmt: skip
 }

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, model_serializer
 
-from dlkit.strict import Strict, did_you_mean, raise_at
+from dlkit.strict import Strict, clipped, did_you_mean, raise_at
 
 
 def snake_case(name: str) -> str:
@@ -123,10 +123,10 @@ class Registry:
         if found is None:
             spellings = [*self._entries, *(a for aliases in self._aliases.values() for a in aliases)]
             hint = did_you_mean(snake_case(str(name)), spellings, listing=False)
-            raise UnknownNameError(
-                f"unknown {self.kind} {name!r}; {hint + ' ' if hint else ''}"
-                f"(`dlkit list {self.listing}` shows all {len(self._entries)})"
-            )
+            pointer = f"`dlkit list {self.listing}` shows all {len(self._entries)}"
+            # A hint that already ends in a parenthesis (another framework's name) takes the pointer in it.
+            hint = f"{hint[:-1]}; {pointer})" if hint.endswith(")") else f"{hint} ({pointer})".lstrip()
+            raise UnknownNameError(f"unknown {self.kind} {clipped(name)}; {hint}")
         return found
 
     def get(self, name: str) -> type[Spec]:

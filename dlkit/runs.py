@@ -13,8 +13,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from dlkit import __version__
 from dlkit.errors import DataError, UsageError
+from dlkit.version import __version__
 
 RUN_FILE = "run.json"
 MODEL = "model.keras"

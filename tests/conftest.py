@@ -4,6 +4,7 @@ eval/predict tests (training is the slow part; every test here trains 1-2 epochs
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,25 @@ def write_config(folder: Path, data: dict, name: str = "config.yaml") -> Path:
     path = Path(folder) / name
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def ctrl_c_in_epoch(epoch: int):
+    """A callback that presses Ctrl-C (SIGINT to this process) after the first batches of `epoch`
+    (counted from 0)."""
+    import keras
+
+    class CtrlC(keras.callbacks.Callback):
+        armed = False
+
+        def on_epoch_begin(self, e, logs=None):
+            self.armed = e == epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self.armed:
+                self.armed = False
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return CtrlC()
 
 
 @pytest.fixture

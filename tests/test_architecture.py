@@ -13,9 +13,9 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(tree: ast.AST) -> list[str]:
-    """Every module an import statement names, in functions too; `if TYPE_CHECKING:` blocks are
-    left out (they never run)."""
+def _imports(tree: ast.AST, modules) -> list[str]:
+    """Every module an import statement names, in functions too (`from a import b` names `a.b`
+    where that is a module, else `a`); `if TYPE_CHECKING:` blocks are left out (they never run)."""
     found = []
 
     def visit(node):
@@ -26,8 +26,9 @@ def _imports(tree: ast.AST) -> list[str]:
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append(node.module)
-            found.extend(f"{node.module}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.append(submodule if submodule in modules else node.module)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -38,7 +39,7 @@ def _imports(tree: ast.AST) -> list[str]:
 def import_graph() -> dict[str, set[str]]:
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
     return {
-        name: {m for m in _imports(ast.parse(path.read_text())) if m in modules and m != name}
+        name: {m for m in _imports(ast.parse(path.read_text()), modules) if m in modules and m != name}
         for name, path in modules.items()
     }
 

@@ -59,6 +59,39 @@ def error_of(tmp_path, cli, data) -> str:
             {"data__preprocess": [{"type": "random_flip"}]},
             "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment",
         ),
+        ({"task": "regresion"}, "task: unknown task 'regresion'; did you mean 'regression'?"),
+        ({"task": 3}, "task: unknown task 3; valid: binary, classification, gan, multilabel, regression"),
+        (
+            {"train__metrics": ["auc"]},
+            "train.metrics.0: 'auc' does not fit task 'classification'; metrics for task 'classification': "
+            "accuracy, f1, precision, recall, top_k_accuracy",
+        ),
+        (
+            {"eval": {"metrics": ["mae"]}},
+            "eval.metrics.0: 'mae' does not fit task 'classification'; metrics for task 'classification': ",
+        ),
+        (
+            {"model__layers__2__type": "linear"},
+            "model.layers.2.type: unknown layer 'linear'; did you mean 'dense'? (PyTorch's Linear is Keras's Dense;",
+        ),
+        (
+            {"model__layers__0__out_channels": 8},
+            "model.layers.0.out_channels: unknown key; did you mean 'filters'? (PyTorch's out_channels is Keras's "
+            "filters)",
+        ),
+        (
+            {"model__layers__0__in_channels": 1},
+            "model.layers.0.in_channels: unknown key; Keras infers the input channels from the previous layer; "
+            "remove it",
+        ),
+        (
+            {"model__layers__1": {"type": "dropout", "p": 0.5}},
+            "model.layers.1.p: unknown key; did you mean 'rate'? (PyTorch's dropout p is Keras's rate)",
+        ),
+        (
+            {"train__optimizer": {"type": "adam", "lr": 0.1}},
+            "train.optimizer.lr: unknown key; did you mean 'learning_rate'? (PyTorch's lr is Keras's learning_rate)",
+        ),
         ({"model__layers": []}, "model.layers: List should have at least 1 item"),
         ({"name": "../escape"}, "name: String should match pattern"),
     ],
@@ -190,3 +223,65 @@ def test_errors_say_in_which_file_and_line_the_key_is(tmp_path, cli):
     assert f"dlkit: error: {tmp_path / 'child.yaml'}:5: model.layers.1.unitz: unknown key" in lines[0]
     assert any(f"{tmp_path / 'base.yaml'}:9: train.optimizer.learning_rate" in line for line in lines)
     assert any("--set train.epochs=0: train.epochs" in line for line in lines)
+
+
+def test_pytorch_class_names_are_accepted(tmp_path):
+    data = tiny(model__layers__0__type="Conv2d")
+    data["model"]["layers"].insert(1, {"type": "MaxPool2d", "pool_size": 2})
+    layers = load_config(write_config(tmp_path, data)).model.layers
+    assert [layer.type_name for layer in layers[:2]] == ["conv2d", "max_pooling2d"]
+
+
+@pytest.mark.parametrize("base_writes_data", [True, False])
+@pytest.mark.parametrize("command", ["validate", "train"])
+def test_a_missing_key_is_reported_at_the_file_that_must_get_it(tmp_path, cli, command, base_writes_data):
+    """The base lacks `data.dataset` (or all of `data:`); the child (the file given) must add it: at
+    its own `data:` line when it writes that section, else at the file, never at the base's line."""
+    base = {k: v for k, v in tiny().items() if k != "data"}
+    if base_writes_data:
+        base["data"] = {"batch_size": 8}
+    write_config(tmp_path, base, "base.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\nname: child\n")
+    result = cli(command, child, "--runs-dir", tmp_path / "runs") if command == "train" else cli(command, child)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    missing = "data.dataset" if base_writes_data else "data"
+    assert result.stderr == f"dlkit: error: {child}: {missing}: required key is missing\n"
+    child.write_text("extends: base.yaml\nname: child\ndata:\n  batch_size: 4\n")
+    result = cli(command, child, "--runs-dir", tmp_path / "runs") if command == "train" else cli(command, child)
+    assert result.exit_code == 2
+    assert result.stderr == f"dlkit: error: {child}:3: data.dataset: required key is missing\n"
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("command", ["validate", "train"])
+def test_a_set_typo_is_reported_as_the_set(tmp_path, cli, command):
+    path = write_config(tmp_path, TINY)
+    extra = ["--runs-dir", tmp_path / "runs"] if command == "train" else []
+    result = cli(command, path, "--set", "trian.epochs=5", *extra)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr == "dlkit: error: --set trian.epochs=5: trian: unknown key; did you mean 'train'?\n"
+    result = cli(command, path, "--set", "model.layers.0.filtres=5", *extra)
+    assert result.stderr == (
+        "dlkit: error: --set model.layers.0.filtres=5: model.layers.0.filtres: unknown key; did you mean 'filters'?\n"
+    )
+
+
+def test_long_lists_in_messages_are_capped(tmp_path, cli):
+    long = "x" * 2000
+    many_keys = {f"key{i}": i for i in range(40)}
+    cases = [
+        tiny(model__layers__0__zzz=1),  # no close key: the valid ones are listed
+        tiny(task=long),
+        tiny(name=long),
+        tiny(model__layers__0__type=long),
+        tiny(data__batch_size=long),
+        {**tiny(), **{long + str(i): 1 for i in range(3)}},
+        {**tiny(), "train": many_keys},
+    ]
+    for data in cases:
+        stderr = error_of(tmp_path, cli, data)
+        lines = stderr.splitlines()
+        assert all(len(line) < 300 for line in lines), max(lines, key=len)
+        assert len(lines) <= 11
+    assert "and 30 more errors" in error_of(tmp_path, cli, {**tiny(), "train": many_keys})

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from test_keras_datasets import _cifar10, _imdb, _mnist, no_network  # noqa: F401  (the fixture too)
 from test_multilabel import make_tags_csv
+from test_regression_targets import yearly_series
 
 from conftest import REPO
 
@@ -24,6 +25,7 @@ PARAMS = {
     "cifar10_resnet": 309_994,
     "imdb_conv1d": 661_601,
     "lstm_sequence": 11_851,
+    "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); scale_target has no weights
     "tabular_csv": 1_537,
     "multilabel_csv": 1_348,
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
@@ -53,6 +55,8 @@ def _data(name: str, folder: Path, cli) -> list[str]:
         path = _imdb(folder)
     elif name == "lstm_sequence":
         path = _series_csv(folder / "series.csv")
+    elif name == "series_regression":
+        path = yearly_series(folder / "series.csv")
     elif name == "tabular_csv":
         path = folder / "breast_cancer.csv"
         assert cli("to-csv", "breast_cancer", path).exit_code == 0

@@ -127,3 +127,23 @@ def test_text_is_refused_by_an_image_run(trained_run, cli):
     run_dir, _ = trained_run
     result = cli("predict", "--text", "hello", "--run", run_dir)
     assert result.exit_code == 2 and "--text needs a run trained on text; this one takes image inputs" in result.stderr
+
+
+def test_predict_without_run_names_the_run_in_every_error(trained_run, cli, monkeypatch):
+    run_dir, _ = trained_run
+    root = run_dir.parent.parent
+    monkeypatch.chdir(root)  # ./runs holds the image run
+    about = f"runs/{run_dir.name} (an image run)"
+    (root / "rows.csv").write_text("user_id,rating\n7,3.5\n")
+    (root / "nothing-here").mkdir(exist_ok=True)
+    wrong_kind = cli("predict", "rows.csv")
+    assert wrong_kind.exit_code == 1
+    assert "rows.csv: not an image (this run takes .bmp, " in wrong_kind.stderr
+    assert f"{about}: 1 of 1 inputs could not be predicted" in wrong_kind.stderr
+    nothing = cli("predict", "nothing-here")
+    assert nothing.exit_code == 2 and f"dlkit: error: {about}: no image files to predict" in nothing.stderr
+    text = cli("predict", "--text", "hello")
+    assert text.exit_code == 2 and f"{about}: --text needs a run trained on text" in text.stderr
+    for result in (wrong_kind, nothing, text):
+        assert result.stderr.count(run_dir.name) == 1 and "Traceback" not in result.stderr
+        assert all(len(line) < 300 for line in result.stderr.splitlines())

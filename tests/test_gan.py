@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import write_config
+from conftest import ctrl_c_in_epoch, write_config
 from dlkit.tasks.gan.pixels import grid_size
 
 TINY_GAN = {
@@ -150,9 +150,28 @@ def test_resumed_gan_run_continues_exactly(tmp_path, cli):
     straight = _run_dir(cli("train", config, "--runs-dir", tmp_path / "a", "-q"))
     first = _run_dir(cli("train", config, "--runs-dir", tmp_path / "b", "-q", "--set", "train.epochs=2"))
     resumed = cli("train", "--resume", first, "--extend-epochs", 1, "-q")
-    assert _run_dir(resumed) == first and "resuming after epoch 2 of 3" in resumed.stderr
-    assert _history(first) == _history(straight)
-    assert (first / "samples" / "epoch_0003.png").is_file()
+    extended = _run_dir(resumed)  # the finished run stays as it was: a new folder beside it
+    assert extended.parent == first.parent and extended != first and "resuming after epoch 2 of 3" in resumed.stderr
+    assert _history(extended) == _history(straight)
+    assert (extended / "samples" / "epoch_0003.png").is_file()
+
+
+def test_a_gan_stopped_inside_an_epoch_resumes_exactly(tmp_path, cli):
+    """Ctrl-C inside epoch 2, then --resume: the same history and metrics as two epochs straight
+    (the rest of the epoch, its running means of both losses and accuracies)."""
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    config = write_config(tmp_path, {**TINY_GAN, "train": {"epochs": 2, "sample_every": 5}})
+    straight = _run_dir(cli("train", config, "--runs-dir", tmp_path / "a", "-q"))
+    with pytest.raises(Interrupted) as stopped:
+        train(load_config(config), runs_dir=tmp_path / "b", callbacks=[ctrl_c_in_epoch(1)])
+    run_dir = stopped.value.run_dir
+    resumed = cli("train", "--resume", run_dir, "-q")
+    assert _run_dir(resumed) == run_dir and "continuing epoch 2 after batch 8" in resumed.stderr
+    assert _history(run_dir) == _history(straight)
+    assert (run_dir / "metrics.json").read_text() == (straight / "metrics.json").read_text()
 
 
 def _config_error(tmp_path, cli, data) -> str:

@@ -188,7 +188,10 @@ def test_eval_metrics_can_be_chosen():
     task = _task(eval={"metrics": ["micro_f1", "subset_accuracy"]})
     eye = np.eye(3, dtype="float32")
     assert set(task.report(eye, eye)) == {"micro_f1", "subset_accuracy"}
-    with pytest.raises(ConfigError, match=r"eval.metrics.0: 'accuracy' does not fit task 'multilabel'; one of macro"):
+    with pytest.raises(
+        ConfigError,
+        match=r"eval.metrics.0: 'accuracy' does not fit task 'multilabel'; metrics for task 'multilabel': macro",
+    ):
         parse_config(_config(eval={"metrics": ["accuracy"]}))
 
 
@@ -201,6 +204,18 @@ def test_predict_rows_list_the_labels_above_the_threshold():
     assert [t["label"] for t in _task(eval={"threshold": 0.8}).describe(output, classes, 3)["labels"]] == ["a"]
     none = _task(eval={"threshold": 0.95}).describe(output, classes, 2)
     assert none["labels"] == [] and _task().shown(none) == ("(none)", "", "a 0.910, c 0.770")
+
+
+def test_predict_scores_rows_against_target_cells():
+    rows = [
+        {"labels": [{"label": "a", "probability": 0.9}]},
+        {"labels": []},
+        {"labels": [{"label": "b", "probability": 0.6}]},
+    ]
+    figures, scored = _task().score_rows(rows, ["a", "|", "b|zzz"], ["a", "b"])  # zzz: never seen, so missed
+    assert scored == 3 and figures["subset_accuracy"] == pytest.approx(2 / 3)
+    y_true, y_pred = [[1, 0, 0], [0, 0, 0], [0, 1, 1]], [[1, 0, 0], [0, 0, 0], [0, 1, 0]]
+    assert figures["micro_f1"] == pytest.approx(skm.f1_score(y_true, y_pred, average="micro"))
 
 
 # --- end to end ---
@@ -229,6 +244,7 @@ def test_shipped_config_trains_evaluates_and_predicts(tmp_path, cli):
     predicted = cli("predict", tmp_path / "test.csv", "--run", run_dir, "--json", "-o", tmp_path / "out.csv")
     assert predicted.exit_code == 0, predicted.stderr
     rows = json.loads(predicted.stdout)["predictions"]
+    assert f"target column 'tags' present: micro_f1 {test['micro_f1']:.4g}" in predicted.stderr
     labels = ["a", "b", "c", "d"]
     y_true = np.array([[name in s for name in labels] for s in _label_sets(frame[800:]["tags"])], dtype=int)
     y_pred = np.array([[row["probabilities"][name] > 0.5 for name in labels] for row in rows], dtype=int)

@@ -17,3 +17,17 @@ def test_the_last_short_group_of_batches_does_not_run_past_the_epoch():
     assert bar.progress.tasks[0].completed == 23
     bar.on_epoch_end(0, {"loss": 0.5})
     bar.on_train_end()
+
+
+def test_an_epoch_resumed_inside_counts_its_batches_from_its_start():
+    from dlkit.training.trainer import OneTraining
+
+    bar = RichProgress(Console(file=io.StringIO(), width=100))
+    training = OneTraining([bar], epochs=2, steps=23)
+    training.begin()
+    training.offset = 16  # the run stopped after 16 batches of epoch 2; the rest is a fit of its own
+    training.on_epoch_begin(1)
+    training.on_train_batch_end(3, {"loss": 0.5})
+    assert bar.progress.tasks[0].total == 23 and bar.progress.tasks[0].completed == 20
+    training.on_epoch_end(1, {"loss": 0.5})
+    training.end()

@@ -2,8 +2,10 @@
 Ctrl-C, NaN and mid-epoch checkpoints; stale runs shown as interrupted."""
 
 import csv
+import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, TINY, write_config
+from conftest import REPO, TINY, ctrl_c_in_epoch, write_config
 from dlkit.training import state as saved_state
 
 #: Dropout (random masks), early stopping and reduce-lr (callback state): what exactness needs.
@@ -84,6 +86,67 @@ def test_a_run_killed_mid_training_resumes_to_the_same_metrics(tmp_path, cli):
     assert info["status"] == "completed" and info["resumed"][0]["from_epoch"] == done
 
 
+#: Epochs of 81 batches of 16, a checkpoint every 8 batches (which tells the test an epoch is under way).
+MID_EPOCH = {
+    **RESUMABLE,
+    "data": {**RESUMABLE["data"], "batch_size": 16},
+    "train": {**RESUMABLE["train"], "epochs": 3, "checkpoint_every": 8},
+}
+
+
+def _mid_epoch_state(runs: Path) -> dict | None:
+    last = next(runs.glob("*/checkpoints/last.keras"), None)
+    state = saved_state.read(last) if last else None
+    return state if state and state["epochs_done"] == 1 and state.get("step") else None
+
+
+@pytest.mark.parametrize("per_execution", [pytest.param(1, marks=pytest.mark.slow), 8])
+def test_ctrl_c_mid_epoch_then_resume_ends_as_an_uninterrupted_run(tmp_path, cli, per_execution):
+    """A real SIGINT to `dlkit train` inside epoch 2, then --resume: the same metrics.json and
+    history.csv, bit for bit, as a run left alone (dropout, early stopping and reduce-lr included)."""
+    data = {**MID_EPOCH, "train": {**MID_EPOCH["train"], "steps_per_execution": per_execution}}
+    config = write_config(tmp_path, data)
+    alone = _run_dir(cli("train", config, "--runs-dir", tmp_path / "alone", "-q"))
+
+    stopped = tmp_path / "stopped"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(stopped), "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while _mid_epoch_state(stopped) is None and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "training ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 1
+    assert "dlkit train --resume" in proc.stderr.read()
+    run_dir = next(p for p in stopped.iterdir() if p.is_dir() and not p.is_symlink())
+    state = saved_state.read(run_dir / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and state["step"], "the Ctrl-C should land inside epoch 2"
+
+    resumed = cli("train", "--resume", run_dir, "-q")
+    assert _run_dir(resumed) == run_dir
+    assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+    assert f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
+
+
+@pytest.mark.parametrize("shuffle, decode", [(True, False), (False, False), (True, True)])
+def test_the_rest_of_an_epoch_is_the_tail_of_its_batches(shuffle, decode):
+    import tensorflow as tf
+
+    from dlkit.data.pipeline import to_dataset
+    from dlkit.data.splits import Split
+
+    x, y = np.arange(50, dtype="float32").reshape(25, 2), np.arange(25)
+    kwargs = dict(batch_size=4, shuffle=shuffle, seed=3, epoch=tf.Variable(2, dtype=tf.int64))
+    if decode:  # streamed examples: "paths" decoded per epoch
+        x, kwargs["decode"] = np.array([str(i) for i in range(25)]), lambda path: tf.strings.to_number(path)
+    split = Split(x, y)
+    whole = [b[1].numpy().tolist() for b in to_dataset(split, **kwargs)]
+    rest = to_dataset(split, skip=3, **kwargs)
+    assert rest.cardinality() == 4 and [b[1].numpy().tolist() for b in rest] == whole[3:]
+
+
 def test_resume_refuses_what_it_cannot_continue(tmp_path, cli, trained_run):
     run_dir, _ = trained_run
     missing = cli("train", "--resume", tmp_path / "nope")
@@ -142,49 +205,111 @@ def test_a_changed_dataset_is_refused(tmp_path, cli):
     assert refused.exit_code == 2 and "the dataset changed" in refused.stderr
 
 
-def test_extend_epochs_trains_a_finished_run_further(tmp_path, cli, trained_run):
-    import shutil
+def _hashes(folder: Path) -> dict:
+    files = (p for p in folder.rglob("*") if p.is_file())
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
-    run_dir = tmp_path / "copy"
-    shutil.copytree(trained_run[0], run_dir)
-    extended = cli("train", "--resume", run_dir, "--extend-epochs", "2", "-q")
-    assert _run_dir(extended) == run_dir
+
+def _epochs(run_dir: Path) -> list[int]:
     with open(run_dir / "history.csv", newline="") as f:
-        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2, 3]
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_extend_epochs_leaves_a_finished_run_as_it_was_and_goes_on_in_a_new_folder(tmp_path, cli, trained_run):
+    parent = tmp_path / "runs" / trained_run[0].name
+    shutil.copytree(trained_run[0], parent)
+    before = _hashes(parent)
+    extended = cli("train", "--resume", parent, "--extend-epochs", "2", "-q")
+    run_dir = _run_dir(extended)
+    assert run_dir.parent == parent.parent and run_dir.name.startswith("tiny-") and run_dir != parent
+    assert _hashes(parent) == before  # every file, byte for byte
+    assert (tmp_path / "runs" / "latest").resolve() == run_dir.resolve()
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and info["parent"] == {"run": str(parent), "epoch": 2}
+    assert _epochs(run_dir) == [0, 1, 2, 3] and _epochs(parent) == [0, 1]
+    assert (run_dir / "history.csv").read_text().startswith((parent / "history.csv").read_text())
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
+    assert (run_dir / "model.keras").is_file() and (run_dir / "metrics.json").is_file()
+    assert f"stays as it was; the training goes on in {run_dir}" in extended.stderr
 
 
-class _CtrlC(keras.callbacks.Callback):
-    """Presses Ctrl-C (SIGINT to this process) during the second epoch."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.epoch == 1:
-            os.kill(os.getpid(), signal.SIGINT)
-            self.epoch = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+def test_extend_epochs_on_an_interrupted_run_goes_on_in_its_own_folder(tmp_path, cli):
+    run_dir = _interrupted_copy(tmp_path, cli)  # 2 of 3 epochs done
+    extended = cli("train", "--resume", run_dir, "--extend-epochs", "2", "-q")
+    assert _run_dir(extended) == run_dir and "resuming after epoch 2 of 4" in extended.stderr
+    assert _epochs(run_dir) == [0, 1, 2, 3]
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
+    assert [p for p in run_dir.parent.iterdir() if not p.is_symlink()] == [run_dir]
 
 
 def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     from dlkit.config import load_config
     from dlkit.errors import Interrupted
+    from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 
-    config = load_config(write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}}))
+    # A learning-rate schedule (the rate logged is the epoch's first) and augmentation (its random state).
+    data = {
+        **RESUMABLE,
+        "data": {**RESUMABLE["data"], "augment": [{"type": "random_zoom", "height_factor": 0.1}]},
+        "train": {**RESUMABLE["train"], "epochs": 3, "lr_schedule": "cosine", "callbacks": ["early_stopping"]},
+    }
+    path = write_config(tmp_path, data)
     with pytest.raises(Interrupted) as stopped:
-        train(config, runs_dir=tmp_path / "runs", callbacks=[_CtrlC()])
+        train(load_config(path), runs_dir=tmp_path / "runs", callbacks=[ctrl_c_in_epoch(1)])
     run_dir = stopped.value.run_dir
     assert f"dlkit train --resume {run_dir}" in str(stopped.value)
     assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
-    assert state["epochs_done"] == 1 and state["step"] >= 1  # mid-epoch 2
-    with open(run_dir / "history.csv", newline="") as f:
-        assert len(list(csv.DictReader(f))) == 1  # the unfinished epoch is not in the history
+    assert state["epochs_done"] == 1 and state["step"] == 8  # mid-epoch 2, after steps_per_execution batches
+    assert _epochs(run_dir) == [0]  # the unfinished epoch is not in the history
+
+    with pytest.raises(Interrupted):  # stopped again in the rest of the same epoch
+        resume(run_dir, callbacks=[ctrl_c_in_epoch(1)])
+    assert saved_state.read(run_dir / "checkpoints" / "last.keras")["step"] == 16  # counted from the epoch's start
     resumed = cli("train", "--resume", run_dir, "-q")
-    assert _run_dir(resumed) == run_dir and "restarting epoch 2 from its start" in resumed.stderr
-    with open(run_dir / "history.csv", newline="") as f:
-        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2]
+    assert _run_dir(resumed) == run_dir and "continuing epoch 2 after batch 16" in resumed.stderr
+    assert _epochs(run_dir) == [0, 1, 2]
+    alone = _run_dir(cli("train", path, "--runs-dir", tmp_path / "alone", "-q"))
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+
+
+def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_force(tmp_path, cli):
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    config = load_config(write_config(tmp_path, RESUMABLE))
+    with pytest.raises(Interrupted) as stopped:
+        train(config, runs_dir=tmp_path / "runs", callbacks=[ctrl_c_in_epoch(1)])
+    run_dir = stopped.value.run_dir
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config["train"]["optimizer"]["learning_rate"] = 0.005
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    resumed = cli("train", "--resume", run_dir, "--force", "-q")
+    assert _run_dir(resumed) == run_dir
+    assert "restarting epoch 2 from its start (changed under --force)" in resumed.stderr
+    assert _epochs(run_dir) == [0, 1, 2, 3]
+
+
+def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    class LastBatches(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch + 1 >= self.params["steps"] and not getattr(self, "pressed", False):
+                self.pressed = True
+                os.kill(os.getpid(), signal.SIGINT)
+
+    path = write_config(tmp_path, {**RESUMABLE, "train": {**RESUMABLE["train"], "epochs": 3}})
+    with pytest.raises(Interrupted) as stopped:
+        train(load_config(path), runs_dir=tmp_path / "runs", callbacks=[LastBatches()])
+    run_dir = stopped.value.run_dir
+    state = saved_state.read(run_dir / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and state["step"] is None  # the finished epoch, validated and saved
+    assert _epochs(run_dir) == [0] and json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
 
 
 def test_checkpoint_every_saves_within_an_epoch(tmp_path):

@@ -69,7 +69,7 @@ def test_train_eval_and_predict_rows(tmp_path, cli):
 
     rows = pd.read_csv(path).iloc[:4].drop(columns=["Diagnosis"]).astype({" Mean Texture ": object})
     rows.iloc[1, 0] = np.nan  # a gap: filled with the training mean inside the model
-    rows.iloc[2, -1] = "east"  # a category never seen: the lookup's out-of-vocabulary slot
+    rows.iloc[2, -1] = "east"  # a category never seen: the lookup's out-of-vocabulary slot, reported
     rows.iloc[3, 1] = "lots"  # not a number: this row alone fails
     rows.to_csv(tmp_path / "rows.csv", index=False)
     out = cli("predict", tmp_path / "rows.csv", "--run", run_dir, "--json", "--output", tmp_path / "preds.csv")
@@ -78,7 +78,10 @@ def test_train_eval_and_predict_rows(tmp_path, cli):
     assert [p.get("label") in ("benign", "malignant") for p in predictions] == [True, True, True, False]
     assert "column 'mean_texture': 'lots' is not a number" in predictions[3]["error"]
     assert "rows.csv:5: column 'mean_texture'" in out.stderr
-    assert pd.read_csv(tmp_path / "preds.csv").shape == (4, 4)
+    assert predictions[2]["unseen"] == {"clinic": "east"} and "unseen" not in predictions[1]
+    assert "clinic: 1 row with a value not seen in training ('east')" in out.stderr
+    written = pd.read_csv(tmp_path / "preds.csv")
+    assert written.shape == (4, 5) and written["unseen"][2] == "clinic=east"  # the unseen column is new
 
 
 def test_predict_needs_the_training_columns(tmp_path, cli):
@@ -91,6 +94,8 @@ def test_predict_needs_the_training_columns(tmp_path, cli):
     assert out.exit_code == 1 and "rows.csv: missing columns clinic" in out.stderr
     rows = json.loads(out.stdout)["predictions"]
     assert "error" in rows[0] and all("error" not in r for r in rows[1:]) and len(rows) == 4  # the good file's 3 rows
+    accuracy = np.mean([r["label"] == t for r, t in zip(rows[1:], pd.read_csv(path)["Diagnosis"][:3], strict=True)])
+    assert f"target column 'diagnosis' present: accuracy {accuracy:.4g} on 3 rows" in out.stderr  # good.csv has it
 
 
 def test_embedded_categories(tmp_path, cli):

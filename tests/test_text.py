@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import yaml
 
 from conftest import write_config
 from dlkit.data import DATASETS
@@ -108,3 +109,27 @@ def test_image_steps_on_text_fail_at_build(tmp_path, cli):
     result = cli("validate", write_config(tmp_path, config), "--dry-run")
     assert result.exit_code == 2
     assert "data.augment.0 (random_flip): works on images, but text_folder gives text data" in result.stderr
+
+
+def test_texts_of_unknown_words_are_reported(tmp_path, cli):
+    texts, labels = reviews(60, seed=3)
+    lines = ["text,label"] + [f'"{t}",{label}' for t, label in zip(texts, labels, strict=True)]
+    (tmp_path / "reviews.csv").write_text("\n".join(lines) + "\n")
+    config = text_config("text_csv", {"path": str(tmp_path / "reviews.csv")})
+    config["train"]["epochs"] = 1
+    assert cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    run_dir = (tmp_path / "runs" / "latest").resolve()
+    strange, known = "Zorp blix, quux the", "the film was superb"
+    out = cli("predict", "--text", strange, "--text", known, "--run", run_dir, "--json")
+    assert out.exit_code == 0, out.stderr
+    rows = json.loads(out.stdout)["predictions"]
+    assert rows[0]["unseen"] == {"words": "3 of 4"} and "label" in rows[0] and "unseen" not in rows[1]
+    assert f"1 text with most of its words not in the training vocabulary ({strange})" in out.stderr
+
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config["data"]["options"]["unseen"] = "error"
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
+    out = cli("predict", "--text", strange, "--text", known, "--run", run_dir, "--json")
+    rows = json.loads(out.stdout)["predictions"]
+    assert out.exit_code == 1 and "label" in rows[1]
+    assert rows[0]["error"] == "3 of 4 words not in the training vocabulary (data.options.unseen: error)"

@@ -13,7 +13,7 @@ from dlkit.config.evaluation import EvalConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import TrainConfig
 from dlkit.config.tune import TuneConfig
-from dlkit.strict import Strict, did_you_mean, raise_at
+from dlkit.strict import Strict, clipped, did_you_mean, listed, raise_at
 from dlkit.tasks import DEFAULT_TASK, TASKS
 
 
@@ -46,6 +46,7 @@ class ExperimentConfig(Strict):
     @model_validator(mode="after")
     def _complete(self) -> ExperimentConfig:
         self.fill_defaults()
+        self._scale_target()
         self._check_monitors()
         return self
 
@@ -66,6 +67,23 @@ class ExperimentConfig(Strict):
             return checkpoint.mode
         return "max" if self.logged().get(checkpoint.monitor) == "up" else "min"
 
+    def _scale_target(self) -> None:
+        """`data.options.scale_target`: on by default for a task whose targets are numbers to
+        scale, refused for the others (and left out of their resolved config)."""
+        options = self.data.options
+        if TASKS.get(self.task).scales_targets:
+            if options.get("scale_target") is None:
+                options["scale_target"] = True
+        elif options.get("scale_target"):
+            scaling = [name for name in TASKS.names() if TASKS.get(name).scales_targets]
+            raise_at(
+                ("data", "options", "scale_target"),
+                f"only for task {' or '.join(scaling)} (task is {self.task!r})",
+                True,
+            )
+        elif "scale_target" in options:
+            del options["scale_target"]
+
     def _check_monitors(self) -> None:
         logged = self.logged()
         places: list[tuple[tuple, Any]] = [(("train", "checkpoint", "monitor"), self.train.checkpoint.monitor)]
@@ -78,11 +96,11 @@ class ExperimentConfig(Strict):
             tune = self.tune
             tune.metric = tune.metric or self.train.checkpoint.monitor
             if tune.metric is None:
-                raise_at(("tune", "metric"), f"required here (nothing is checkpointed on); one of {', '.join(logged)}")
+                raise_at(("tune", "metric"), f"required here (nothing is checkpointed on); one of {listed(logged)}")
             tune.direction = tune.direction or ("maximize" if logged.get(tune.metric) == "up" else "minimize")
             places.append((("tune", "metric"), tune.metric))
         for loc, monitor in places:
             if monitor is not None and monitor not in logged:
                 no_val = monitor.startswith("val_") and monitor[4:] in logged and not self.data.split.has_validation
                 why = " (data.split.validation is 0, so nothing val_ is logged)" if no_val else ""
-                raise_at(loc, f"{monitor!r} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)
+                raise_at(loc, f"{clipped(monitor)} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)

@@ -1,4 +1,5 @@
-"""Reading an experiment file: safe YAML, `extends:`, `--set` overrides, and errors users can read.
+"""Reading an experiment file: safe YAML, `extends:`, `--set` overrides, the config model of its task,
+and errors users can read.
 
 `extends: base.yaml` (relative to the file) deep-merges this file over the base: mappings merge key by
 key, anything else (lists included) replaces the base's value wholesale. A base may extend another.
@@ -7,47 +8,16 @@ key, anything else (lists included) replaces the base's value wholesale. A base 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from dlkit.config.experiment import ExperimentConfig
-from dlkit.config.paths import apply_override, key_lines, parse_key, where_written
+from dlkit.config.paths import apply_override, key_lines, set_lines, where_written
+from dlkit.config.yaml_safe import read_yaml
 from dlkit.errors import ConfigError
-from dlkit.registry import UnknownNameError
+from dlkit.strict import clipped, did_you_mean
 from dlkit.tasks import DEFAULT_TASK, TASKS
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML (no Python tags) that also refuses a key given twice in one mapping."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: invalid YAML: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML: {e}") from None
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -60,32 +30,41 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
-    """The file's mapping with its `extends:` chain merged in."""
+def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tuple, str]]:
+    """The file's mapping with its `extends:` chain merged in, and the `file:line` of every key and
+    list item (the file's own over its base's), so an error can say where its key is written."""
     path = Path(path)
     if path.resolve() in _chain:
         raise ConfigError(f"{path}: extends: circular chain ({' -> '.join(p.name for p in (*_chain, path))})")
-    data = read_yaml(path)
+    data, root = read_yaml(path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config must be a mapping of sections (name:, data:, model:, ...)")
+    lines, lists = key_lines(root, path)
     base = data.pop("extends", None)
     if base is None:
-        return data
+        return data, lines
     if not isinstance(base, str):
-        raise ConfigError(f"{path}: extends: expected a path to a base config. Received: {base!r}")
-    return deep_merge(read_config_file(path.parent / base, (*_chain, path.resolve())), data)
+        raise ConfigError(f"{path}: extends: expected a path to a base config. Received: {clipped(base)}")
+    base_data, base_lines = read_config_file(path.parent / base, (*_chain, path.resolve()))
+    # A list this file writes replaces the base's wholesale, so the base's items are not where errors are.
+    base_lines = {k: v for k, v in base_lines.items() if not any(k[:n] in lists for n in range(1, len(k)))}
+    return deep_merge(base_data, data), base_lines | lines
+
+
+#: Errors shown of one config; the rest are counted (fixing the first few usually fixes them).
+MAX_ERRORS = 10
 
 
 def format_error(error: dict) -> str:
-    """One pydantic error as `dotted.key: message (received: value)`."""
-    path = ".".join(str(p) for p in error["loc"])
+    """One pydantic error as `dotted.key: message. Received: value`."""
+    path = ".".join(str(p) if isinstance(p, int) else clipped(str(p), 40).strip("'\"") for p in error["loc"])
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "missing":
         message = "required key is missing"
     elif error["type"] != "dlkit" and not isinstance(error.get("input"), (dict, list)):
-        message += f". Received: {error['input']!r}"
+        message += f". Received: {clipped(error['input'])}"
     return f"{path}: {message}" if path else message
 
 
@@ -94,10 +73,10 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
     keys); a ConfigError names each wrong key and where it is written."""
     lines = lines or {}
     name = data.get("task", DEFAULT_TASK)
-    try:
-        model = TASKS.get(name).config
-    except UnknownNameError as e:
-        raise ConfigError(f"{where_written(('task',), lines, source)}: task: {e}") from None
+    if name not in TASKS:  # one line with a hint
+        hint = did_you_mean(str(name), TASKS.names())
+        raise ConfigError(f"{where_written(('task',), lines, source)}: task: unknown task {clipped(name)}; {hint}")
+    model = TASKS.get(name).config
     try:
         return model.model_validate(data)
     except ValidationError as e:
@@ -106,7 +85,12 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
     if foreign:  # written for another task: its first key says it, the rest would only repeat it
         err = foreign[0]
         errors = [{**err, "msg": f"only for task {_other_task(err, name)} (task is {name!r})"}]
-    messages = [f"{where_written(tuple(err['loc']), lines, source)}: {format_error(err)}" for err in errors]
+    messages = [
+        f"{where_written(tuple(err['loc']), lines, source, err['type'] == 'missing')}: {format_error(err)}"
+        for err in errors[:MAX_ERRORS]
+    ]
+    if len(errors) > MAX_ERRORS:
+        messages.append(f"{source}: and {len(errors) - MAX_ERRORS:,} more errors")
     raise ConfigError("\n".join(messages)) from None
 
 
@@ -175,12 +159,10 @@ def _drop_unused(data: dict, model: type[BaseModel]) -> None:
 
 def read_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[dict, dict[tuple, str]]:
     """The raw config (merged, overridden, not yet validated) and where each key is written."""
-    data = read_config_file(Path(path))
-    lines = key_lines(Path(path))
+    data, lines = read_config_file(Path(path))
     for assignment in overrides:
         apply_override(data, assignment)
-        key = parse_key(assignment.partition("=")[0])
-        lines = {k: v for k, v in lines.items() if k[: len(key)] != key} | {key: f"--set {assignment}"}
+        lines = set_lines(lines, assignment)
     return data, lines
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from dlkit.layers import LAYERS
-from dlkit.strict import Strict, did_you_mean, raise_at
+from dlkit.strict import Strict, clipped, did_you_mean, raise_at
 
 #: The name `inputs:` uses for the model's input (after preprocessing).
 INPUT_NAME = "input"
@@ -23,11 +23,11 @@ class ModelConfig(Strict):
                 if source not in seen:
                     raise_at(
                         ("layers", i, "inputs", j),
-                        f"no earlier layer is named {source!r}; {did_you_mean(source, seen)}",
+                        f"no earlier layer is named {clipped(source)}; {did_you_mean(source, seen)}",
                         source,
                     )
             if layer.name is not None:
                 if layer.name in seen:
-                    raise_at(("layers", i, "name"), f"the name {layer.name!r} is used twice", layer.name)
+                    raise_at(("layers", i, "name"), f"the name {clipped(layer.name)} is used twice", layer.name)
                 seen.add(layer.name)
         return self

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from dlkit.config.yaml_safe import load_yaml
 from dlkit.errors import ConfigError
 
 
@@ -17,17 +18,10 @@ def parse_key(key: str) -> tuple:
     return tuple(int(p) if p.lstrip("-").isdigit() else p for p in key.strip().split("."))
 
 
-def key_lines(path: Path, _chain: tuple[Path, ...] = ()) -> dict[tuple, str]:
-    """`file:line` of every key and list item in the file and its `extends:` chain (the file's own
-    over its base's), so an error can say where its key is written."""
-    path = Path(path)
-    if path.resolve() in _chain:
-        return {}
-    try:
-        root = yaml.compose(path.read_text(), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return {}
+def key_lines(root, path: Path) -> tuple[dict[tuple, str], set[tuple]]:
+    """(`file:line` of each key and list item under `root`, the keys whose values are lists)."""
     lines: dict[tuple, str] = {}
+    lists: set[tuple] = set()
 
     def walk(node, loc: tuple) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -36,24 +30,25 @@ def key_lines(path: Path, _chain: tuple[Path, ...] = ()) -> dict[tuple, str]:
                 lines[here] = f"{path}:{key_node.start_mark.line + 1}"
                 walk(value_node, here)
         elif isinstance(node, yaml.SequenceNode):
+            lists.add(loc)
             for i, item in enumerate(node.value):
                 lines[(*loc, i)] = f"{path}:{item.start_mark.line + 1}"
                 walk(item, (*loc, i))
 
     walk(root, ())
-    base = root.value if isinstance(root, yaml.MappingNode) else []
-    extends = next((v.value for k, v in base if k.value == "extends" and isinstance(v, yaml.ScalarNode)), None)
-    if extends:
-        return key_lines(path.parent / extends, (*_chain, path.resolve())) | lines
-    return lines
+    return lines, lists
 
 
-def where_written(loc: tuple, lines: dict[tuple, str], source: str) -> str:
-    """The place of the longest prefix of `loc` that the file writes, else the file itself."""
-    for end in range(len(loc), 0, -1):
+def where_written(loc: tuple, lines: dict[tuple, str], source: str, missing: bool = False) -> str:
+    """The place of the longest prefix of `loc` that the file writes, else the file itself.
+
+    A `missing` key must be added to `source` (the file given, not a base it extends): at the line
+    of its nearest written section when `source` itself writes it, else the file alone."""
+    for end in range(len(loc) - missing, 0, -1):
         key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
         if key in lines:
-            return lines[key]
+            place = lines[key]
+            return place if not missing or place.rpartition(":")[0] == str(Path(source)) else source
     return source
 
 
@@ -63,7 +58,7 @@ def apply_override(data: dict, assignment: str) -> None:
     if not sep or not key.strip():
         raise ConfigError(f"--set {assignment}: expected KEY=VALUE, e.g. --set train.epochs=3")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else raw
+        value = load_yaml(raw, f"--set {key.strip()}")[0] if raw.strip() else raw
     except yaml.YAMLError:
         value = raw
     set_path(data, key.strip(), value, f"--set {key.strip()}")
@@ -92,3 +87,12 @@ def set_path(data: dict, key: str, value: Any, label: str) -> None:
             raise ConfigError(f"{label}: {here} is a value, not a section")
         node[part] = child
         node = child
+
+
+def set_lines(lines: dict[tuple, str], assignment: str) -> dict[tuple, str]:
+    """`lines` after `--set KEY=VALUE`: the key and the sections on its way that the file does not
+    write (`trian.epochs=5`) are the --set's."""
+    key = parse_key(assignment.partition("=")[0])
+    lines = {k: v for k, v in lines.items() if k[: len(key)] != key}
+    place = f"--set {assignment if len(assignment) <= 80 else assignment[:77] + '...'}"
+    return lines | {key[:n]: place for n in range(1, len(key) + 1) if key[:n] not in lines}

@@ -32,7 +32,7 @@ class TrainConfig(Strict):
     checkpoint: CheckpointConfig = CheckpointConfig()
     checkpoint_every: PositiveInt | None = None
     """Also save a resumable checkpoint every this many batches within an epoch (long epochs).
-    Resuming from one restarts that epoch's data order from its start, with the saved weights."""
+    Resuming from one goes on from that batch, as if the run had not stopped."""
     steps_per_execution: PositiveInt = 8
     """Batches run per call into TensorFlow: fewer round trips through Python, same results.
     Batch-level callbacks (progress bars) then see every 8th batch."""
@@ -43,6 +43,10 @@ class TrainConfig(Strict):
     """Compile with XLA; `auto` lets Keras decide (off on CPU, where it measured slower)."""
     deterministic: bool = True
     """Deterministic TF ops: the same config and seed give the same metrics on the same machine."""
+    max_params: PositiveInt | None = None
+    """Refuse a model with more parameters than this, before anything is allocated (a guard for
+    shared machines and for configs from elsewhere). A model that would not fit in the memory
+    available (weights, gradients, optimizer state) is refused anyway."""
 
 
 class SupervisedTrainConfig(TrainConfig):

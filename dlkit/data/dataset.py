@@ -91,6 +91,12 @@ class DatasetInfo:
 class Dataset(Spec):
     """A named dataset; its fields are the loader's options (`data.options`)."""
 
+    scale_target: bool | None = None
+    """Regression: the network learns standardised targets (mean and standard deviation of each
+    target column in the training split) and model.keras ends in a fixed layer mapping them back,
+    so loss, metrics and predictions are in the target's units. Default (null): true for task
+    regression; no other task has a target to scale."""
+
     def load(self) -> Arrays:
         raise NotImplementedError
 

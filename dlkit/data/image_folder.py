@@ -11,6 +11,7 @@ from pydantic import Field, PositiveInt
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.images import IMAGE_SUFFIXES, check_image, decode_file
 from dlkit.errors import DataError
+from dlkit.strict import listed
 
 
 @DATASETS.register()
@@ -35,7 +36,7 @@ class ImageFolder(Dataset):
         if self.test_path is not None:
             extra = sorted(set(self._classes(self.test_path)) - set(classes))
             if extra:
-                raise DataError(f"{self.test_path}: class folders not in {self.path}: {', '.join(extra)}")
+                raise DataError(f"{self.test_path}: class folders not in {self.path}: {listed(extra)}")
             x_test, y_test = self._files(self.test_path, classes, require_all=False)
         height, width = self.image_size
         return Arrays(

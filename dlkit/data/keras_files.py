@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dlkit.errors import DataError
+from dlkit.strict import listed
 
 if TYPE_CHECKING:
     import numpy as np
@@ -58,7 +59,7 @@ def read_npz(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
             if missing:
                 raise DataError(
                     f"{path}: missing arrays {', '.join(missing)}; expected {', '.join(names)}. "
-                    f"Received: {', '.join(sorted(members)) or 'none'}"
+                    f"Received: {listed(sorted(members)) or 'none'}"
                 )
             for name in names:
                 npy = io.BytesIO(archive.read(members[name]))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset
 from dlkit.errors import DataError
+from dlkit.strict import listed
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,7 +39,7 @@ class Npz(Dataset):
         if missing:
             raise DataError(
                 f"{self.path}: missing arrays {', '.join(missing)}; expected x_train, y_train "
-                f"(and optionally x_test, y_test). Received: {', '.join(sorted(arrays)) or 'none'}"
+                f"(and optionally x_test, y_test). Received: {listed(sorted(arrays)) or 'none'}"
             )
         x_train, x_test = (self._features(arrays.get(k)) for k in ("x_train", "x_test"))
         y_train, y_test = (_labels(arrays.get(k)) for k in ("y_train", "y_test"))

@@ -21,8 +21,10 @@ def to_dataset(
     decode: Callable | None = None,
     cache: bool = False,
     epoch=None,
+    skip: int = 0,
 ):
-    """Batches of (x, y); `one_hot` encodes integer labels with that depth.
+    """Batches of (x, y); `one_hot` encodes integer labels with that depth; `skip` leaves out the
+    first batches of each pass (the rest of an epoch a resumed run stopped inside).
 
     Shuffled, each pass is ordered by the seed and `epoch` (a tf.Variable the trainer sets at each
     epoch's start; without it, the pass count), so a resumed run sees the order an uninterrupted
@@ -44,12 +46,14 @@ def to_dataset(
         batches = _order(len(split), batch_size, seed, epoch)
     else:
         batches = tf.data.Dataset.range(len(split)).batch(batch_size)
+    batches = batches.skip(skip)  # indices only: the batches left out are never gathered or decoded
     if decode is not None:  # paths in the epoch's order, decoded in parallel
         paths, y = tf.constant(split.x), tf.constant(split.y)
         ds = batches.unbatch().map(
             lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE
         )
-        ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(math.ceil(len(split) / batch_size)))
+        count = math.ceil(len(split) / batch_size) - skip
+        ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(count))
         ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 

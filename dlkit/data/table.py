@@ -5,6 +5,8 @@ so `dlkit predict rows.csv` needs nothing but the run folder."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,14 +22,25 @@ def column_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
 
 
-def read_csv(path: Path):
-    """The file as a DataFrame with normalised column names; a bad file is a DataError."""
+UnseenPolicy = Literal["warn", "error", "ignore"]
+
+#: A number as a CSV cell writes it (what pandas would parse), checked before `Decimal` reads it.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def read_csv(path: Path, text: Collection[str] = ()):
+    """The file as a DataFrame with normalised column names; a bad file is a DataError. The
+    columns named in `text` keep the file's text: pandas alone reads an id column holding one
+    blank cell, or any cell `60.0`, as floats."""
     import pandas as pd
 
     if not Path(path).is_file():
         raise DataError(f"{path}: no such file")
     try:
-        frame = pd.read_csv(path, skipinitialspace=True)
+        text = set(text)
+        header = pd.read_csv(path, nrows=0, skipinitialspace=True).columns if text else []
+        as_text = {raw: str for raw in header if column_name(raw) in text}
+        frame = pd.read_csv(path, skipinitialspace=True, dtype=as_text or None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: cannot read as CSV: {' '.join(str(e).split())}") from None
     frame.columns = [column_name(c) for c in frame.columns]
@@ -52,12 +65,69 @@ def numeric_column(frame, name: str, path: Path):
     return values.to_numpy("float32")
 
 
-def table_column(frame, name: str, kind: str, path: Path):
+def category_text(value, integer_ids: bool) -> str:
+    """A categorical cell as the vocabulary holds it, at training and at predict: its text without
+    surrounding spaces ("" where blank). In an integer-id column (every training value an integer)
+    the integer written plainly, so `60`, `60.0`, ` 60`, `+60`, `060` and `6e1` are the one id `60`;
+    there a value that is not an integer is a ValueError."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value).strip()
+    if not integer_ids or not text:
+        return text
+    integer = _integer(text)
+    if integer is None:
+        raise ValueError(f"{text} is not an integer id")
+    return integer
+
+
+def integer_ids(column) -> bool:
+    """Whether a categorical column holds integer ids: every present value an integer."""
+    present = [text for text in (category_text(v, False) for v in column.dropna().unique()) if text]
+    return bool(present) and all(_integer(text) is not None for text in present)
+
+
+def id_suffix(vocabulary: Collection[str]) -> str | None:
+    """How a trained vocabulary writes integer ids: "" (`60`); ".0" (`60.0`, in runs trained before
+    ids were read as text, from a CSV whose id column had a blank cell); None: not an id column."""
+    for suffix in ("", ".0"):
+        stems = [v.removesuffix(suffix) for v in vocabulary if v.endswith(suffix)]
+        if vocabulary and len(stems) == len(vocabulary) and all(_integer(stem) == stem for stem in stems):
+            return suffix
+    return None
+
+
+def _integer(text: str) -> str | None:
+    if text.isascii() and text.isdigit() and len(text) <= 40:  # the usual id, read without Decimal
+        return text.lstrip("0") or "0"
+    if not _NUMBER.fullmatch(text):
+        return None
+    number = Decimal(text)
+    if number.adjusted() > 40 or number != number.to_integral_value():  # 1e400 is no one's id
+        return None
+    return str(int(number))
+
+
+def table_column(frame, name: str, kind: str, path: Path, integer_ids: bool = False):
+    """Numeric: float32 with NaN; categorical: `category_text` of each cell (a DataError names a
+    value that is not an integer in an integer-id column)."""
     if kind == "numeric":
         return numeric_column(frame, name, path)
     import numpy as np
 
-    return np.asarray(frame[name].fillna("").astype(str), dtype=str)
+    import pandas as pd
+
+    codes, distinct = pd.factorize(frame[name])  # ids repeat: read each distinct one once; -1 is blank
+    texts = []
+    for i, value in enumerate(distinct):
+        try:
+            texts.append(category_text(value, integer_ids))
+        except ValueError as e:
+            row = int(np.argmax(codes == i)) + 2
+            raise DataError(f"{path}: row {row}, column {name!r}: {e} (the training rows hold integers)") from None
+    return np.asarray([*texts, ""], dtype=str)[codes]
 
 
 def require_columns(frame, names: list[str], path: Path, what: str) -> None:
@@ -87,15 +157,20 @@ class Csv(Dataset):
     """Width of each categorical column's embedding (with categorical_encoding: embedding)."""
     test_path: Path | None = None
     """An optional test table with the same columns; otherwise data.split.test is held out."""
+    unseen: UnseenPolicy = "warn"
+    """At predict time, a row with a category not seen in training is predicted and reported
+    (warn), an error for that row, not predicted (error), or predicted silently (ignore)."""
 
     def load(self) -> Arrays:
-        frame = self._clean(read_csv(self.path), self.path)
+        text = [column_name(c) for c in self.categorical or []]
+        frame = self._clean(read_csv(self.path, text), self.path)
         columns = self.columns(frame)
-        x_train, y_train = self._arrays(frame, columns, self.path)
+        ids = {name for name, kind in columns.items() if kind == "categorical" and integer_ids(frame[name])}
+        x_train, y_train = self._arrays(frame, columns, ids, self.path)
         x_test = y_test = None
         if self.test_path is not None:
-            test = self._clean(read_csv(self.test_path), self.test_path)
-            x_test, y_test = self._arrays(test, columns, self.test_path)
+            test = self._clean(read_csv(self.test_path, text), self.test_path)
+            x_test, y_test = self._arrays(test, columns, ids, self.test_path)
         return Arrays(
             x_train=x_train,
             y_train=y_train,
@@ -133,10 +208,10 @@ class Csv(Dataset):
             raise DataError(f"{path}: no rows left after dropping duplicates and rows with missing values")
         return frame
 
-    def _arrays(self, frame, columns: dict[str, str], path: Path):
+    def _arrays(self, frame, columns: dict[str, str], ids: set[str], path: Path):
         """Column arrays (numeric: float32 with NaN; categorical: str with "") and the raw target."""
         require_columns(frame, list(columns), path, "feature")
-        x = {name: table_column(frame, name, kind, path) for name, kind in columns.items()}
+        x = {name: table_column(frame, name, kind, path, name in ids) for name, kind in columns.items()}
         return x, frame[column_name(self.target)].to_numpy()
 
     def model_input(self, shape, x_train: Any = None):

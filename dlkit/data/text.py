@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
-from dlkit.data.table import column_name, read_csv, require_columns
+from dlkit.data.table import UnseenPolicy, column_name, read_csv, require_columns
 from dlkit.errors import DataError
 
 
@@ -22,6 +22,9 @@ class TextDataset(Dataset):
     standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] = (
         "lower_and_strip_punctuation"
     )
+    unseen: UnseenPolicy = "warn"
+    """At predict time, a text with most of its words out of the vocabulary is predicted and
+    reported (warn), an error, not predicted (error), or predicted silently (ignore)."""
 
     def info(self) -> DatasetInfo:
         return DatasetInfo((), sorted(set(self.load().y_train.tolist())), "text")

@@ -58,6 +58,8 @@ class Task:
     config: ClassVar[type]
     #: Split the data keeping each class's share in every split.
     stratify: ClassVar[bool] = False
+    #: Its targets are numbers the model learns standardised (`data.options.scale_target`).
+    scales_targets: ClassVar[bool] = False
 
     def __init__(self, config: ExperimentConfig):
         self.config = config
@@ -74,6 +76,11 @@ class Task:
 
     def check_output(self, model, data: PreparedData) -> None:
         """Raise a ConfigError naming the last layer if the model cannot give what the task needs."""
+
+    def output(self, outputs, train_targets=None):
+        """The model's output from what the last configured layer gives; `train_targets` are the
+        training split's labels (None: a dry run)."""
+        return outputs
 
     def class_weight(self, data: PreparedData) -> dict[int, float] | None:
         """Keras's `class_weight` for training, from `train.class_weight`."""
@@ -123,6 +130,10 @@ class Task:
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         """One predict row's fields from the model's output for one example."""
         raise NotImplementedError
+
+    def score_rows(self, rows: list[dict], targets: list, classes: list[str]) -> tuple[dict[str, float], int] | None:
+        """Predict's rows against the target cells a CSV still holds: (figures, rows scored)."""
+        return None
 
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         """A predict row as (prediction, probability, more) for the table and `--output` CSV."""

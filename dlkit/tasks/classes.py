@@ -11,6 +11,8 @@ import numpy as np
 
 from dlkit.config.train import ClassTrainConfig
 from dlkit.errors import ConfigError, DataError
+from dlkit.strict import listed
+from dlkit.tasks import TASKS
 from dlkit.tasks.base import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
 
@@ -32,6 +34,7 @@ class ClassTask(SupervisedTask):
 
     def labels(self, arrays) -> list[str]:
         if not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
+            self._refuse_quantities(arrays.y_train)
             encode_labels(arrays)
         names = self.class_names(arrays)
         for part, y in (("training", arrays.y_train), ("test", arrays.y_test)):
@@ -41,6 +44,32 @@ class ClassTask(SupervisedTask):
                     f"{len(names)} classes ({self.name}). Received: {int(y.min())}..{int(y.max())}"
                 )
         return names
+
+    def _refuse_quantities(self, y) -> None:
+        """Float labels with fractions are quantities, not classes: most often a forgotten `task:`.
+        Made into classes, each distinct value would be one (and the stratified split fail on them)."""
+        values = np.asarray(y)
+        if values.dtype.kind != "f":
+            return
+        values = values[np.isfinite(values)]
+        fractions = values[values != np.round(values)]
+        if not len(fractions):
+            return
+        config = self.config
+        target = config.data.options.get("target")
+        what = f"target {target!r}" if isinstance(target, str) else f"{config.data.dataset}'s labels"
+        distinct = len(np.unique(values))
+        numbers = [name for name in TASKS.names() if TASKS.get(name).scales_targets]
+        if "task" not in config.model_fields_set:
+            raise ConfigError(
+                f"task is {self.name!r} (the default) but {what} has {distinct:,} distinct float values; "
+                f"set task: {' or '.join(numbers)}"
+            )
+        raise ConfigError(
+            f"task is {self.name!r} but {what} holds numbers with fractions ({distinct:,} distinct values, "
+            f"e.g. {fractions[0]:g}); class labels are integers or names; to predict the numbers set task: "
+            f"{' or '.join(numbers)}"
+        )
 
     def class_names(self, arrays) -> list[str]:
         """The loader's class names, or the labels 0..max as names."""
@@ -113,6 +142,21 @@ class ClassTask(SupervisedTask):
             "top_k": [{"label": label(i), "probability": float(probs[i])} for i in order],
         }
 
+    def score_rows(self, rows, targets, classes):
+        """Accuracy: a target written `1.0` is class `1` when the classes are integers."""
+        from dlkit.data.table import category_text, id_suffix
+
+        integer_classes = id_suffix(classes) == ""
+
+        def label(cell) -> str:
+            try:
+                return category_text(cell, integer_classes)
+            except ValueError:
+                return category_text(cell, False)
+
+        hits = [row["label"] == label(cell) for row, cell in zip(rows, targets, strict=True)]
+        return {"accuracy": float(np.mean(hits))}, len(hits)
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
         return row["label"], f"{row['probability']:.4f}", top
@@ -124,7 +168,7 @@ def encode_labels(arrays) -> None:
     index = {name: i for i, name in enumerate(names)}
     unseen = sorted({str(v) for v in arrays.y_test} - set(names)) if arrays.y_test is not None else []
     if unseen:
-        raise DataError(f"test labels never seen in training: {', '.join(unseen[:5])}")
+        raise DataError(f"test labels never seen in training: {listed(unseen, 5)}")
     arrays.y_train, arrays.y_test = (
         None if y is None else np.array([index[str(v)] for v in y], dtype="int64")
         for y in (arrays.y_train, arrays.y_test)
@@ -148,6 +192,5 @@ def class_weights(config, data) -> dict[int, float] | None:
         elif isinstance(key, int) and 0 <= key < len(names):
             weights[key] = weight
         else:
-            shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-            raise ConfigError(f"train.class_weight.{key}: no such class; the classes are {shown}")
+            raise ConfigError(f"train.class_weight.{key}: no such class; the classes are {listed(names)}")
     return weights

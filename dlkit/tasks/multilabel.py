@@ -16,6 +16,7 @@ from pydantic import Field
 
 from dlkit.config.evaluation import EvalConfig
 from dlkit.errors import DataError
+from dlkit.strict import listed
 from dlkit.tasks import TASKS
 from dlkit.tasks.base import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
@@ -63,7 +64,9 @@ class Multilabel(SupervisedTask):
                 raise DataError(f"{self.config.data.dataset}: no example of the training split has a label")
             unseen = sorted(set().union(*sets["test"] or [set()]) - set(names))
             if unseen:
-                raise DataError(f"{self.config.data.dataset}: test labels never seen in training: {_capped(unseen)}")
+                raise DataError(
+                    f"{self.config.data.dataset}: test labels never seen in training: {listed(map(repr, unseen), 5)}"
+                )
             arrays.y_train, arrays.y_test = (None if s is None else multi_hot(s, names) for s in sets.values())
         arrays.class_names = names
         return names
@@ -184,6 +187,21 @@ class Multilabel(SupervisedTask):
             "top_k": [{"label": name(i), "probability": float(probs[i])} for i in order[:top_k]],
         }
 
+    def score_rows(self, rows, targets, classes):
+        """Micro F1 and subset accuracy at `eval.threshold` against `a|b` target cells; a label
+        training never saw counts as missed."""
+        from sklearn import metrics as skm
+
+        truth = [label_set(cell) for cell in targets]
+        names = [*classes, *sorted(set().union(*truth) - set(classes))]
+        y_true = multi_hot(truth, names)
+        y_pred = multi_hot([{t["label"] for t in row["labels"]} for row in rows], names)
+        figures = {
+            "micro_f1": skm.f1_score(y_true, y_pred, average="micro", zero_division=0),
+            "subset_accuracy": skm.accuracy_score(y_true, y_pred),
+        }
+        return {name: float(value) for name, value in figures.items()}, len(rows)
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
         if not row["labels"]:
@@ -205,11 +223,6 @@ def multi_hot(sets: list[set[str]], names: list[str]) -> np.ndarray:
     for row, labels in enumerate(sets):
         y[row, [index[label] for label in labels]] = 1.0
     return y
-
-
-def _capped(names: list[str], shown: int = 5) -> str:
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return ", ".join(repr(n) for n in names[:shown]) + more
 
 
 def _f1_chart(rows: list[dict], threshold: float, path: Path, title: str) -> None:

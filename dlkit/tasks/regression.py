@@ -20,6 +20,7 @@ class Regression(SupervisedTask):
     default_metrics = ("mae",)
     report_metrics = frozenset({"mae", "mse", "rmse", "r2"})
     headlines = ("mae",)
+    scales_targets = True
 
     def labels(self, arrays) -> list[str]:
         arrays.y_train, arrays.y_test = (self._numbers(y) for y in (arrays.y_train, arrays.y_test))
@@ -33,11 +34,37 @@ class Regression(SupervisedTask):
         except ValueError:
             raise DataError(f"{self.config.data.dataset}: task {self.name!r} needs numeric targets") from None
 
+    def output(self, outputs, train_targets=None):
+        """With `data.options.scale_target` the model ends in `scale_target`, a fixed
+        `mean + std * x` of each target column of the training split (neutral for a dry run): the
+        layers learn standardised targets while the model, its loss and its metrics are in the
+        target's units. With Adam that trains as on standardised labels (a gradient's scale cancels
+        out). Keras's Rescaling keeps mean and std in its config, not as weights, so the parameter
+        count is the network's."""
+        if not self.config.data.options.get("scale_target"):
+            return outputs
+        from dlkit.backend import keras
+
+        mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
+        return keras().layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
+
     def output_units(self, class_names, target_dim) -> int:
         return target_dim
 
     def output_meaning(self, units: int) -> str:
         return f"{units} target(s)"
+
+    def score_rows(self, rows, targets, classes):
+        """MAE and RMSE of the values (one target only)."""
+        import pandas as pd
+
+        if any(isinstance(row["value"], list) for row in rows):
+            return None
+        errors = np.array([row["value"] for row in rows]) - pd.to_numeric(targets, errors="coerce")
+        errors = errors[~np.isnan(errors)]
+        if not len(errors):
+            return None
+        return {"mae": float(np.abs(errors).mean()), "rmse": float(np.sqrt((errors**2).mean()))}, len(errors)
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         from sklearn import metrics as skm
@@ -59,3 +86,11 @@ class Regression(SupervisedTask):
         y_pred = outputs.reshape(split.y.shape)
         plots.residuals(split.y.ravel(), y_pred.ravel(), folder / "residuals.png", title)
         return {}
+
+
+def target_scale(y) -> tuple:
+    """The mean and standard deviation of each target column (numbers for one column); a constant
+    column keeps std 1, since there is nothing to scale."""
+    y = np.asarray(y, dtype="float64")
+    mean, std = y.mean(axis=0), y.std(axis=0)
+    return mean.tolist(), np.where(std > 0, std, 1.0).tolist()

@@ -11,7 +11,7 @@ from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import SupervisedTrainConfig
 from dlkit.errors import ConfigError
-from dlkit.strict import raise_at
+from dlkit.strict import clipped, listed, raise_at
 from dlkit.tasks import TASKS
 from dlkit.tasks.base import Report, Table, Task
 from dlkit.training.losses import LOSSES, Head
@@ -39,7 +39,7 @@ class SupervisedConfig(ExperimentConfig):
             fitting = [n for n in LOSSES.names() if LOSSES.get(n).head == task.head]
             raise_at(
                 ("train", "loss", "type"),
-                f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of {', '.join(fitting)}",
+                f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of {listed(fitting)}",
                 train.loss.type_name,
             )
         if train.metrics is None:
@@ -49,7 +49,8 @@ class SupervisedConfig(ExperimentConfig):
                 fitting = [n for n in METRICS.names() if task.head in METRICS.get(n).heads]
                 raise_at(
                     ("train", "metrics", i),
-                    f"{metric.type_name!r} does not fit task {self.task!r}; its metrics: {', '.join(fitting)}",
+                    f"{metric.type_name!r} does not fit task {self.task!r}; metrics for task {self.task!r}: "
+                    f"{listed(fitting)}",
                     metric.type_name,
                 )
         if self.eval.metrics is None:
@@ -58,7 +59,8 @@ class SupervisedConfig(ExperimentConfig):
             if name not in task.report_metrics:
                 raise_at(
                     ("eval", "metrics", i),
-                    f"{name!r} does not fit task {self.task!r}; one of {', '.join(sorted(task.report_metrics))}",
+                    f"{clipped(name)} does not fit task {self.task!r}; metrics for task {self.task!r}: "
+                    f"{listed(sorted(task.report_metrics))}",
                     name,
                 )
         if train.lr_schedule is not None:

@@ -76,8 +76,11 @@ def log_learning_rate():
     """Logs the learning rate each epoch started with (schedules included) into history.csv."""
 
     class LogLearningRate(keras().callbacks.Callback):
+        epoch = rate = None  # saved in checkpoints: an epoch resumed inside keeps the rate it began with
+
         def on_epoch_begin(self, epoch, logs=None):
-            self.rate = float(keras().ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            if epoch != self.epoch:
+                self.epoch, self.rate = epoch, float(keras().ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
         def on_epoch_end(self, epoch, logs=None):
             if logs is not None:

@@ -25,9 +25,11 @@ class Checkpoint(keras().callbacks.Callback):
 
     Within an epoch it watches the loss (a NaN or infinite loss stops training, keeping the last
     good checkpoint), saves a mid-epoch checkpoint every `every_steps` batches, and on `interrupt()`
-    (Ctrl-C) saves one and stops. A mid-epoch checkpoint resumes by restarting that epoch's data
-    order from its start with the saved weights. `monitor` None makes every epoch the best;
-    `losses` are the logged quantities that must stay finite."""
+    (Ctrl-C) saves one and stops (in the epoch's last batches or its validation: at its end). A
+    mid-epoch checkpoint holds the batches done and the epoch's running loss and metrics; resumed,
+    the epoch goes on from that batch (batches are numbered from the epoch's start even when the
+    fit began inside it) with those totals. `monitor` None makes every epoch the best; `losses` are
+    the logged quantities that must stay finite."""
 
     def __init__(
         self,
@@ -54,7 +56,8 @@ class Checkpoint(keras().callbacks.Callback):
         #: What the run trains on (config, data fingerprint), stored so resume can tell a change.
         self.identity = identity or {}
         self.nan_at: tuple[int, int] | None = None
-        self.interrupted = self.stopped_mid_epoch = False
+        #: Ctrl-C seen; `stopped`: training stopped for it before its last epoch ended.
+        self.interrupted = self.stopped = False
 
     # --- what is saved ---
 
@@ -63,7 +66,13 @@ class Checkpoint(keras().callbacks.Callback):
         tmp = self.folder / f".{LAST}.{os.getpid()}.tmp.keras"
         self.model.save(tmp)
         state, arrays = saved_state.capture(
-            self.model, self.stateful, epochs_done=epochs_done, step=step, history=self.rows, **self.identity
+            self.model,
+            self.stateful,
+            epochs_done=epochs_done,
+            step=step,
+            metrics=saved_state.metric_values(self.model) if step else None,
+            history=self.rows,
+            **self.identity,
         )
         saved_state.embed(tmp, state, arrays)
         os.replace(tmp, self.folder / LAST)
@@ -87,21 +96,29 @@ class Checkpoint(keras().callbacks.Callback):
             self._write_history()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch, self.next_save = epoch, self.every_steps
+        self.epoch, first = epoch, 0
+        state = self.resumed[1] if self.resumed else {}
+        if state.get("step") and epoch == state["epochs_done"]:  # the epoch the run stopped inside
+            first = state["step"]
+            saved_state.restore_metrics(self.model, state["metrics"])
+        self.next_save = self.every_steps and first + self.every_steps
 
     def on_train_batch_end(self, batch, logs=None):
+        done, steps = batch + 1, self.params.get("steps")
         if not self._finite(logs):
             self.nan_at = (self.epoch, batch)
             self.model.stop_training = True
-        elif self.interrupted or (self.next_save and batch + 1 >= self.next_save):
-            self._save(self.epoch, step=batch + 1)
-            self.next_save = self.next_save and batch + 1 + self.every_steps
+        elif steps and done >= steps:
+            return  # the epoch's end is saved in a moment (and stops there after a Ctrl-C)
+        elif self.interrupted or (self.next_save and done >= self.next_save):
+            self._save(self.epoch, step=done)
+            self.next_save = self.next_save and done + self.every_steps
             if self.interrupted:
-                self.stopped_mid_epoch = self.model.stop_training = True
+                self.stopped = self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
-        if self.nan_at or self.stopped_mid_epoch or not self._finite(logs):
+        if self.nan_at or self.stopped or not self._finite(logs):
             return  # the last good checkpoint stays
         value = logs.get(self.monitor) if self.monitor else None
         improved = self.monitor is None or (
@@ -116,6 +133,8 @@ class Checkpoint(keras().callbacks.Callback):
         if improved:
             # The same weights as last.keras: copy its bytes rather than serialise the model again.
             atomic_write(self.folder / BEST, (self.folder / LAST).read_bytes())
+        if self.interrupted and epoch + 1 < self.params.get("epochs", 0):
+            self.stopped = self.model.stop_training = True
 
     def _finite(self, logs) -> bool:
         return all(math.isfinite(float((logs or {}).get(name, 0.0))) for name in self.losses)

@@ -1,17 +1,23 @@
 """`dlkit train --resume RUN`: go on with an interrupted run from its last checkpoint, in its own
-folder, refusing (in one line) whatever would not continue the same training."""
+folder, or train a completed run further (`--extend-epochs`) in a new folder beside it; refusing
+(in one line) whatever would not continue the same training."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from dlkit.config import dump_config, load_run_config
 from dlkit.errors import UsageError
-from dlkit.runs import atomic_write, mark_running, now, read_run, resolve_run, run_status
+from dlkit.runs import HISTORY, atomic_write, create_run_dir, mark_running, now, read_run, resolve_run, run_status
+from dlkit.strict import listed
 from dlkit.training import state as saved_state
-from dlkit.training.checkpoint import LAST
-from dlkit.training.trainer import make_session
+from dlkit.training.checkpoint import BEST, LAST
+from dlkit.training.trainer import Session, make_session, open_run
+
+#: What a continuation copies from a completed run (the rest is written again as it trains).
+CARRIED = (f"checkpoints/{LAST}", f"checkpoints/{BEST}", HISTORY)
 
 
 def resume(
@@ -23,9 +29,10 @@ def resume(
     command=None,
     say: Callable[[str], None] = lambda message: None,
 ) -> Path:
-    """Continue the run in `run` and return its folder. `extend_epochs` trains a finished run (or
-    an interrupted one) that many epochs beyond its last checkpoint; `force` accepts a changed
-    config or dataset."""
+    """Continue the run in `run` and return the folder it finished in. `extend_epochs` trains that
+    many epochs beyond the last checkpoint: a completed run's folder is left as it was and the
+    training goes on in a new run folder beside it; an interrupted run's goes on in its own folder
+    (nothing finished is overwritten there). `force` accepts a changed config or dataset."""
     run_dir = resolve_run(run)
     info = read_run(run_dir)
     status = run_status(info)
@@ -38,6 +45,7 @@ def resume(
     config = load_run_config(run_dir)
     last = run_dir / "checkpoints" / LAST
     state = saved_state.read(last) if last.is_file() else None
+    changed = []
     if state is None:
         say(f"{run_dir.name}: no finished epoch was saved; starting it again from epoch 1")
         done = 0
@@ -47,7 +55,7 @@ def resume(
         if changed and not force:
             raise UsageError(
                 f"{run_dir}: config.yaml differs from the config its checkpoint was trained with at "
-                f"{', '.join(changed)}; resume with --force to accept that"
+                f"{listed(changed)}; resume with --force to accept that"
             )
     if extend_epochs:
         config.train.epochs = done + extend_epochs
@@ -63,14 +71,41 @@ def resume(
             f"{state['dataset_fingerprint'][:19]} is now {session.data.fingerprint[:19]}); "
             f"resume with --force to train on the new data"
         )
-    step = f", restarting epoch {done + 1} from its start" if state and state.get("step") else ""
-    say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{step}")
-    if extend_epochs:
-        atomic_write(run_dir / "config.yaml", dump_config(config))
-    mark_running(
-        run_dir, error=None, resumed=[*info.get("resumed", []), {"at": now(), "from_epoch": done, "command": command}]
-    )
-    return session.fit(run_dir, callbacks)
+    where = ""
+    if state and state.get("step"):
+        # A batch position means nothing in other batches or data, nor without the epoch's running
+        # metrics (a checkpoint of an older dlkit): that epoch starts again.
+        forced = changed or state["dataset_fingerprint"] != session.data.fingerprint
+        if forced or state.get("metrics") is None:
+            state = {**state, "step": None}
+            session.resumed = (last, state)
+            why = "changed under --force" if forced else "saved without its running metrics"
+            where = f", restarting epoch {done + 1} from its start ({why})"
+        else:
+            where = f", continuing epoch {done + 1} after batch {state['step']}"
+    say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{where}")
+    if status == "completed":
+        target = _continuation(run_dir, session, done, command)
+        session.resumed = (target / "checkpoints" / LAST, state)
+        say(f"{run_dir.name} stays as it was; the training goes on in {target}")
+    else:
+        target = run_dir
+        if extend_epochs:
+            atomic_write(run_dir / "config.yaml", dump_config(config))
+        resumed = [*info.get("resumed", []), {"at": now(), "from_epoch": done, "command": command}]
+        mark_running(run_dir, error=None, resumed=resumed)
+    return session.fit(target, callbacks)
+
+
+def _continuation(run_dir: Path, session: Session, done: int, command) -> Path:
+    """A new run folder beside the completed `run_dir`, holding what resuming needs from it; its
+    `run.json` names the parent run and the epoch it goes on from."""
+    target = create_run_dir(run_dir.parent, session.config.name)
+    open_run(target, session, command=command, parent={"run": str(run_dir), "epoch": done})
+    for name in CARRIED:
+        if (run_dir / name).is_file():
+            shutil.copyfile(run_dir / name, target / name)
+    return target
 
 
 def _differences(saved: dict, current: dict, prefix: str = "") -> list[str]:

@@ -1,6 +1,7 @@
 """What resume needs beyond the weights and optimizer state Keras saves in a `.keras` file: the
-finished epoch count, the callbacks' state, the random generators of dropout and augmentation
-layers, and what the run was trained on. It travels inside the checkpoint's zip, so a checkpoint
+finished epoch count (and within an epoch, the batches done and the running loss and metrics),
+the callbacks' state, the random generators of dropout and augmentation layers, and what the run
+was trained on. It travels inside the checkpoint's zip, so a checkpoint
 and its state are written (renamed into place) together and can never disagree."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ CALLBACK_STATE = {
     "EarlyStopping": ("wait", "best", "best_epoch", "stopped_epoch"),
     "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
     "Checkpoint": ("best", "best_epoch"),
+    "LogLearningRate": ("epoch", "rate"),
 }
 
 
@@ -31,6 +33,20 @@ def seed_states(model) -> list:
     """The state variables of the model's random generators (dropout masks, augmentation draws),
     in the model's variable order. Keras does not restore them when loading a model."""
     return [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+
+
+def metric_values(model) -> list:
+    """The running totals of the epoch's loss and metrics, in the model's metric variable order."""
+    return [v.numpy().tolist() for v in model.metrics_variables]
+
+
+def restore_metrics(model, values: list) -> None:
+    """Put running totals back (after Keras's reset at the epoch's start), so an epoch resumed
+    inside reports the means over all its batches."""
+    import numpy as np
+
+    for variable, value in zip(model.metrics_variables, values, strict=True):
+        variable.assign(np.asarray(value, dtype=variable.dtype))
 
 
 def capture(model, callbacks, **fields: Any) -> tuple[dict, dict]:

@@ -44,10 +44,17 @@ def train(
         run_dir = create_run_dir(runs_dir, config.name)
     else:
         run_dir.mkdir(parents=True)
+    open_run(run_dir, session, command=command)
+    return session.fit(run_dir, callbacks)
+
+
+def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None:
+    """Start a new (empty) run folder for `session`: its folders, `config.yaml`, and `run.json`
+    marked running, with `fields` added."""
+    config, data = session.config, session.data
     (run_dir / "checkpoints").mkdir()
     (run_dir / "plots").mkdir()
     atomic_write(run_dir / "config.yaml", dump_config(config))
-    data = session.data
     start_run(
         run_dir,
         command=command,
@@ -57,8 +64,8 @@ def train(
         task=config.task,
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
+        **fields,
     )
-    return session.fit(run_dir, callbacks)
 
 
 def make_session(config: ExperimentConfig, resumed: tuple[Path, dict] | None = None) -> Session:
@@ -87,7 +94,7 @@ class Session:
         def train_examples():
             return to_dataset(data.splits.train, shuffle=False, **self.batches).map(lambda x, y: x)
 
-        self.model = model = build_model(config, data.model_input(), data.kind, train_examples)
+        self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
         schedule = config.train.lr_schedule
@@ -109,53 +116,83 @@ class Session:
             load_checkpoint(model, resumed[0])
 
     def fit(self, run_dir: Path, callbacks=()) -> Path:
-        """Fit into `run_dir` (from the resumed epoch), then score the best model and finish the folder."""
+        """Fit into `run_dir` (from the resumed epoch, or the batch inside it), then score the best
+        model and finish the folder."""
         config, data, model = self.config, self.data, self.model
-        start = self.resumed[1]["epochs_done"] if self.resumed else 0
+        state = self.resumed[1] if self.resumed else {}
+        start, step = state.get("epochs_done", 0), state.get("step") or 0
         # Epoch e's order depends only on the seed and e, so a resumed run sees what it would have.
         import tensorflow as tf
 
         epoch = tf.Variable(start, dtype=tf.int64, trainable=False)
-        train_ds = to_dataset(
-            self.train_split, shuffle=config.data.shuffle, cache=config.data.cache, epoch=epoch, **self.batches
-        )
+
+        def batches(skip=0):
+            shuffle, cache = config.data.shuffle, config.data.cache
+            return to_dataset(self.train_split, shuffle=shuffle, cache=cache, epoch=epoch, skip=skip, **self.batches)
+
+        train_ds = batches()
         val_ds = to_dataset(data.splits.val, shuffle=False, **self.batches) if data.splits.val is not None else None
-        stateful = [spec.build(run_dir) for spec in config.train.callbacks]
+        configured, own = [spec.build(run_dir) for spec in config.train.callbacks], self.callbacks(run_dir)
         checkpoint = Checkpoint(
             run_dir,
             config.train.checkpoint.monitor,
             config.monitor_direction(),
-            stateful=stateful,
+            stateful=[*configured, *own],
             every_steps=config.train.checkpoint_every,
             resumed=self.resumed,
             identity={"config": config.model_dump(mode="json"), "dataset_fingerprint": data.fingerprint},
             losses=self.losses,
         )
+        training = OneTraining(
+            [
+                keras().callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epoch.assign(e)),
+                *own,
+                *configured,
+                *callbacks,
+                checkpoint,
+            ],
+            add_history=True,
+            model=model,
+            epochs=config.train.epochs,
+            steps=int(train_ds.cardinality()),
+            verbose=0,
+        )
+
+        def run(ds, first: int, last: int, offset: int = 0) -> None:
+            training.offset = offset
+            model.fit(
+                ds,
+                validation_data=val_ds,
+                epochs=last,
+                initial_epoch=first,
+                callbacks=training,
+                class_weight=self.class_weight,
+                shuffle=False,
+                verbose=0,
+            )
+
         try:
             with interrupt_saves(checkpoint):
-                model.fit(
-                    train_ds,
-                    validation_data=val_ds,
-                    epochs=config.train.epochs,
-                    initial_epoch=start,
-                    callbacks=[
-                        keras().callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epoch.assign(e)),
-                        *self.callbacks(run_dir),
-                        *stateful,
-                        *callbacks,
-                        checkpoint,
-                    ],
-                    class_weight=self.class_weight,
-                    shuffle=False,
-                    verbose=0,
-                )
+                training.begin()
+                if step:  # Keras takes an epoch's length from the data: the rest of this one is a fit of its own
+                    rest = batches(skip=step)
+                    if len(model.metrics_variables) < len(state["metrics"]):
+                        # The epoch's running totals go back into the compiled metrics' variables,
+                        # which Keras on TensorFlow creates only when it traces the train step:
+                        # its own symbolic build (from the batches' shapes, running nothing) does now.
+                        model._symbolic_build(data_batch=rest.element_spec)
+                    run(rest, start, start + 1, offset=step)
+                    start += 1
+                if start < config.train.epochs and not model.stop_training:
+                    run(train_ds, start, config.train.epochs)
+                training.end()
             if checkpoint.nan_at:
                 epoch, batch = checkpoint.nan_at
                 raise DataError(
                     f"loss became NaN at epoch {epoch + 1}, batch {batch + 1}: lower "
                     "train.optimizer.learning_rate or add clipnorm (the last good checkpoint is kept)"
                 )
-            if checkpoint.stopped_mid_epoch:
+            if checkpoint.stopped:
                 raise KeyboardInterrupt
             if checkpoint.best_epoch is None:
                 raise DataError(
@@ -199,6 +236,36 @@ def load_checkpoint(model, path: Path) -> None:
     except (ValueError, KeyError) as e:
         reason = " ".join(str(e).split())[:200]
         raise UsageError(f"{path}: the checkpoint does not fit the model config.yaml builds: {reason}") from None
+
+
+class OneTraining(keras().callbacks.CallbackList):
+    """The callbacks of a training Keras runs as more than one `fit` (the rest of the epoch a
+    resumed run stopped inside, then the epochs after it). They see one training, begun and ended
+    once (so their state carries over), its batches numbered from the epoch's start (`offset`)."""
+
+    offset, logs = 0, None
+
+    def begin(self) -> None:
+        super().on_train_begin()
+
+    def end(self) -> None:
+        super().on_train_end(self.logs)
+
+    def on_train_begin(self, logs=None):
+        pass  # `fit` calls it for each part: `begin` is the one call
+
+    def on_train_end(self, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        self.logs = logs
+
+    def on_train_batch_begin(self, batch, logs=None):
+        super().on_train_batch_begin(batch + self.offset, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        super().on_train_batch_end(batch + self.offset, logs)
 
 
 @contextlib.contextmanager

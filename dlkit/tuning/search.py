@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dlkit.config.loader import load_config_and_data
 from dlkit.errors import ConfigError, DlkitError
+from dlkit.strict import listed
 from dlkit.tuning.study import StudyFolder, open_folder, open_study
 
 
@@ -63,7 +64,7 @@ def search(
     summary = write_reports(optuna_study, folder, config, data, trials)
     failed = [k for k, code in enumerate(codes, start=1) if code != 0]
     if failed:
-        logs = ", ".join(str(folder.path / f"worker-{k}.log") for k in failed)
+        logs = listed([str(folder.path / f"worker-{k}.log") for k in failed], 3)
         raise DlkitError(f"{len(failed)} worker(s) stopped with an error; see {logs}")
     return folder, summary
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dlkit.backend import keras
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.errors import ConfigError
-from dlkit.model import apply_layers, preprocess
+from dlkit.model import apply_layers, check_size, preprocess
 
 
 def build_networks(config: ExperimentConfig, raw_shape: tuple[int, ...], kind: str):
@@ -21,6 +21,14 @@ def build_networks(config: ExperimentConfig, raw_shape: tuple[int, ...], kind: s
     shape = tuple(x.shape[1:])
 
     latent = k.Input(shape=(config.model.latent_dim,), name="latent")
+    image = k.Input(shape=shape, name="image")
+    check_size(
+        config,
+        [
+            ("model.generator", config.model.generator, latent),
+            ("model.discriminator", config.model.discriminator, image),
+        ],
+    )
     generator = k.Model(latent, apply_layers(config.model.generator, latent, "model.generator"), name="generator")
     made = tuple(generator.output_shape[1:])
     if made != shape:
@@ -30,7 +38,6 @@ def build_networks(config: ExperimentConfig, raw_shape: tuple[int, ...], kind: s
             f"make the last layers give {shape}"
         )
 
-    image = k.Input(shape=shape, name="image")
     discriminator = k.Model(
         image, apply_layers(config.model.discriminator, image, "model.discriminator"), name="discriminator"
     )

@@ -1,0 +1,184 @@
+"""Regression targets: learned on the standard scale, answered in their own units
+(`data.options.scale_target`), a float target not taken for classes, and the series example."""
+
+import json
+import shutil
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, TINY, write_config
+from dlkit.config import ExperimentConfig, load_config
+from dlkit.data.prepare import prepare_data
+
+REGRESSION = {
+    "name": "scaled",
+    "seed": 3,
+    "task": "regression",
+    "data": {"dataset": "npz", "options": {"kind": "array"}, "split": {"validation": "test"}, "batch_size": 16},
+    "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dense", "units": 2}]},
+    "train": {"epochs": 2, "optimizer": {"type": "adam", "learning_rate": 0.01}},
+}
+
+
+def yearly_series(path: Path, steps: int = 600, seed: int = 0) -> Path:
+    """A sunspot-like yearly series in the hundreds: an 11-step cycle whose amplitude drifts, a
+    slow trend and noise (sd 8), never below 0; column `value`."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(steps)
+    amplitude = 60 + 25 * np.sin(2 * np.pi * t / 97)
+    value = np.maximum(90 + 0.05 * t + amplitude * np.sin(2 * np.pi * t / 11) + rng.normal(0, 8, steps), 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("value\n" + "\n".join(f"{v:.2f}" for v in value) + "\n")
+    return path
+
+
+def _two_targets(tmp_path) -> dict:
+    """Rows whose first target is in the hundreds and whose second is constant (std 1 then)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(160, 3)).astype("float32")
+    y = np.stack([200 + 50 * x[:, 0] - 20 * x[:, 1], np.full(160, 7.0)], axis=1).astype("float32")
+    np.savez(tmp_path / "d.npz", x_train=x[:120], y_train=y[:120], x_test=x[120:], y_test=y[120:])
+    config = json.loads(json.dumps(REGRESSION))
+    config["data"]["options"]["path"] = str(tmp_path / "d.npz")
+    return config
+
+
+def test_the_model_learns_standard_units_and_answers_in_the_targets_units(tmp_path, cli):
+    result = cli("train", write_config(tmp_path, _two_targets(tmp_path)), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.stderr
+    run_dir = Path(result.stdout.strip().splitlines()[-1])
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["data"]["options"]["scale_target"] is True
+
+    with np.load(tmp_path / "d.npz") as f:
+        y_train, x_test, y_test = f["y_train"], f["x_test"], f["y_test"]
+    model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
+    layer = model.get_layer("scale_target")
+    assert model.layers[-1] is layer and not layer.weights
+    np.testing.assert_allclose(layer.offset, y_train.mean(axis=0), rtol=1e-5)  # mean + std * output
+    np.testing.assert_allclose(layer.scale, [y_train[:, 0].std(), 1.0], rtol=1e-5)
+
+    # metrics.json is in the targets' units: the MAE of model.keras's own outputs.
+    outputs = model.predict(x_test, verbose=0)
+    test = json.loads((run_dir / "metrics.json").read_text())["test"]
+    assert test["mae"] == pytest.approx(float(np.abs(outputs - y_test).mean()), rel=1e-4)
+    assert test["mae"] < y_test[:, 0].std()  # two epochs on the standard scale already beat the mean
+
+    # A copied run folder predicts the same numbers.
+    copy = tmp_path / "elsewhere" / run_dir.name
+    shutil.copytree(run_dir, copy)
+    rows = "a,b,c\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in x_test[:3])
+    (tmp_path / "rows.csv").write_text(rows + "\n")
+    out = cli("predict", tmp_path / "rows.csv", "--run", copy, "--json")
+    assert out.exit_code == 0, out.stderr
+    values = [row["value"] for row in json.loads(out.stdout)["predictions"]]
+    np.testing.assert_allclose(values, model.predict(np.round(x_test[:3], 6), verbose=0), rtol=1e-5)
+
+
+DIABETES = {**REGRESSION, "data": {"dataset": "diabetes"}, "model": {"layers": [{"type": "dense", "units": 1}]}}
+
+
+def test_dry_run_shows_the_layer_without_adding_parameters(tmp_path, cli):
+    config = write_config(tmp_path, DIABETES)
+    reports = {}
+    for scale in ("true", "false"):
+        result = cli("validate", config, "--dry-run", "--json", "--set", f"data.options.scale_target={scale}")
+        assert result.exit_code == 0, result.stderr
+        reports[scale] = json.loads(result.stdout)
+    last = reports["true"]["layers"][-1]
+    assert (last["name"], last["class"], last["params"]) == ("scale_target", "Rescaling", 0)
+    assert "scale_target" not in {row["name"] for row in reports["false"]["layers"]}
+    assert reports["true"]["params"] == reports["false"]["params"] == 10 + 1
+
+
+@pytest.mark.parametrize(("config", "shown"), [(DIABETES, {"scale_target": True}), (TINY, {})])
+def test_resolved_config_shows_whether_targets_are_scaled(tmp_path, cli, config, shown):
+    result = cli("validate", write_config(tmp_path, config), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["data"]["options"] == shown
+
+
+def test_scale_target_is_refused_for_a_task_without_a_number_to_predict(tmp_path, cli):
+    result = cli("validate", write_config(tmp_path, TINY), "--set", "data.options.scale_target=true")
+    assert result.exit_code == 2
+    assert "data.options.scale_target" in result.stderr and "only for task regression" in result.stderr
+
+
+def test_mixed_precision_keeps_the_scaling_in_float32(tmp_path):
+    from dlkit.model import build_model
+
+    config = _two_targets(tmp_path)
+    config["train"]["precision"] = "mixed_float16"
+    config = ExperimentConfig.model_validate(config)
+    targets = np.array([[100.0, 7.0], [300.0, 7.0]])
+    model = build_model(config, config.data.loader().model_input((3,)), "array", train_targets=targets)
+    layer = model.layers[-1]
+    assert (layer.name, layer.dtype_policy.name, model.output.dtype) == ("scale_target", "float32", "float32")
+    assert (layer.offset, layer.scale) == ([200.0, 7.0], [100.0, 1.0])
+
+
+def _ratings(path: Path, rows: int = 300) -> Path:
+    """Average ratings (floats with fractions), two numeric features."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(2, rows))
+    rating = np.clip(3 + a - 0.5 * b + rng.normal(0, 0.3, rows), 1, 5)
+    lines = [f"{p:.4f},{q:.4f},{r:.3f}" for p, q, r in zip(a, b, rating, strict=True)]
+    path.write_text("a,b,rating\n" + "\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        (None, "task is 'classification' (the default) but target 'rating' has {n} distinct float values; "
+               "set task: regression"),
+        ("classification", "task is 'classification' but target 'rating' holds numbers with fractions ({n} "),
+        ("binary", "task is 'binary' but target 'rating' holds numbers with fractions ({n} "),
+    ],
+)  # fmt: skip
+def test_a_float_target_is_not_taken_for_classes(tmp_path, cli, task, message):
+    path = _ratings(tmp_path / "ratings.csv")
+    config = {
+        "name": "ratings",
+        "data": {"dataset": "csv", "options": {"path": str(path), "target": "rating"}},
+        "model": {"layers": [{"type": "dense", "units": 4}]},
+    }
+    if task:
+        config["task"] = task
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs")
+    distinct = len({line.split(",")[2] for line in path.read_text().splitlines()[1:]})
+    assert result.exit_code == 2
+    assert message.format(n=distinct) in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 300
+    assert not (tmp_path / "runs").exists()
+
+
+def test_float_labels_that_are_whole_numbers_stay_classes(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 3)).astype("float32")
+    np.savez(tmp_path / "d.npz", x_train=x, y_train=rng.integers(0, 3, 60).astype("float64"))
+    config = ExperimentConfig.model_validate(
+        {
+            "data": {"dataset": "npz", "options": {"path": str(tmp_path / "d.npz"), "kind": "array"}},
+            "model": {"layers": [{"type": "dense", "units": 3}]},
+        }
+    )
+    assert prepare_data(config).class_names == ["0.0", "1.0", "2.0"]
+
+
+def test_series_example_beats_repeating_the_last_value(tmp_path, cli):
+    """configs/series_regression.yaml as shipped (10 epochs here, not 50) on a series in the
+    hundreds, against the persistence forecast on the same test windows."""
+    path = yearly_series(tmp_path / "series.csv")
+    sets = [f"data.options.path={path}", "train.epochs=10"]
+    args = [a for s in sets for a in ("--set", s)]
+    result = cli("train", REPO / "configs" / "series_regression.yaml", "--runs-dir", tmp_path / "runs", "-q", *args)
+    assert result.exit_code == 0, result.stderr
+    run_dir = Path(result.stdout.strip().splitlines()[-1])
+    test = prepare_data(load_config(run_dir / "config.yaml")).splits.test
+    persistence = float(np.abs(test.x[:, -1, 0] - test.y).mean())
+    mae = json.loads((run_dir / "metrics.json").read_text())["test"]["mae"]
+    assert persistence > 20 and mae < 0.8 * persistence, (mae, persistence)
