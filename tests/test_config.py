@@ -60,7 +60,7 @@ def error_of(tmp_path, cli, data) -> str:
             "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment",
         ),
         ({"task": "regresion"}, "task: unknown task 'regresion'; did you mean 'regression'?"),
-        ({"task": 3}, "task: unknown task 3; valid: binary, classification, gan, regression"),
+        ({"task": 3}, "task: unknown task 3; valid: binary, classification, gan, multilabel, regression"),
         (
             {"train__metrics": ["auc"]},
             "train.metrics.0: 'auc' does not fit task 'classification'; metrics for task 'classification': "

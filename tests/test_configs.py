@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_keras_datasets import _cifar10, _imdb, _mnist, no_network  # noqa: F401  (the fixture too)
+from test_multilabel import make_tags_csv
 from test_regression_targets import yearly_series
 
 from conftest import REPO
@@ -26,6 +27,7 @@ PARAMS = {
     "lstm_sequence": 11_851,
     "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); scale_target has no weights
     "tabular_csv": 1_537,
+    "multilabel_csv": 1_348,
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
 }
@@ -58,6 +60,8 @@ def _data(name: str, folder: Path, cli) -> list[str]:
     elif name == "tabular_csv":
         path = folder / "breast_cancer.csv"
         assert cli("to-csv", "breast_cancer", path).exit_code == 0
+    elif name == "multilabel_csv":
+        path = make_tags_csv(folder)
     else:
         return []
     return [f"data.options.path={path}"]
@@ -69,7 +73,8 @@ def test_every_config_is_covered():
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_builds_the_model_of_its_script(name, tmp_path, cli):
-    sets = _data(name, tmp_path, cli) if name == "tabular_csv" else []  # only the CSV's columns need the file
+    # Only the CSVs' columns (and the multilabel config's labels) need the file.
+    sets = _data(name, tmp_path, cli) if name in ("tabular_csv", "multilabel_csv") else []
     result = cli("validate", CONFIGS / f"{name}.yaml", "--dry-run", "--json", *[a for s in sets for a in ("--set", s)])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["params"] == PARAMS[name]
