@@ -266,6 +266,7 @@ def predict(
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
+    set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
     plugin: list[Path] | None = PluginOption,
 ):
@@ -278,7 +279,7 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict import predict as run_predict
 
-    result = run_predict(run_dir, inputs or [], text or [], top_k)
+    result = run_predict(run_dir, inputs or [], text or [], top_k, set_ or [])
     rows, shown = result.rows, result.shown
     if output is not None:
         _write_predictions(rows, shown, output)
@@ -316,10 +317,10 @@ def _write_predictions(rows: list[dict], shown: list[tuple[str, str, str]], path
     fields = ["input", "prediction", "probability", "unseen", "error"]
     writer = csv.DictWriter(buffer, fields, lineterminator="\n")
     writer.writeheader()
-    for row, (prediction, _, _) in zip(rows, shown, strict=True):
+    for row, (prediction, probability, _) in zip(rows, shown, strict=True):
         unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
         writer.writerow({"input": row["input"], "prediction": prediction if "error" not in row else "",
-                         "probability": row.get("probability"), "unseen": unseen,
+                         "probability": row.get("probability", probability), "unseen": unseen,
                          "error": row.get("error")})  # fmt: skip
     atomic_write(path, buffer.getvalue())
 

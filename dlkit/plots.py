@@ -12,7 +12,8 @@ import numpy as np
 from dlkit.runs import atomic_write
 
 
-def _figure():
+def figure():
+    """matplotlib's pyplot on the file-only backend (for a task's own plots too)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -21,10 +22,11 @@ def _figure():
     return plt
 
 
-def _save(fig, path: Path) -> None:
+def save(fig, path: Path) -> None:
+    """Write the figure to `path` as PNG (whole or not at all) and close it."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    _figure().close(fig)
+    figure().close(fig)
     atomic_write(path, buffer.getvalue())
 
 
@@ -37,7 +39,7 @@ def learning_curves(history_csv: Path, path: Path) -> None:
     names = [k for k in rows[0] if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
     names.sort(key=lambda n: n != "loss")
     epochs = [int(r["epoch"]) + 1 for r in rows]
-    plt = _figure()
+    plt = figure()
     cols = min(len(names), 3)
     panel_rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(panel_rows, cols, figsize=(4.5 * cols, 3.4 * panel_rows), squeeze=False)
@@ -51,11 +53,11 @@ def learning_curves(history_csv: Path, path: Path) -> None:
     for ax in list(axes.flat)[len(names) :]:
         ax.axis("off")
     fig.tight_layout()
-    _save(fig, path)
+    save(fig, path)
 
 
 def confusion_matrix(matrix: np.ndarray, class_names: list[str], path: Path, title: str) -> None:
-    plt = _figure()
+    plt = figure()
     size = max(4.0, 0.45 * len(class_names) + 2)
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(matrix, cmap="Blues")
@@ -73,25 +75,25 @@ def confusion_matrix(matrix: np.ndarray, class_names: list[str], path: Path, tit
     if len(class_names) <= 30:
         for (i, j), n in np.ndenumerate(matrix):
             ax.text(j, i, str(n), ha="center", va="center", color="white" if n > threshold else "black", fontsize=8)
-    _save(fig, path)
+    save(fig, path)
 
 
 def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auc: float, path: Path, title: str) -> None:
     """True- against false-positive rate over every threshold; the diagonal is a random guess."""
-    plt = _figure()
+    plt = figure()
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot(fpr, tpr, label=f"model (AUC {auc:.4f})")
     ax.plot([0, 1], [0, 1], ls="--", color="grey", label="chance (AUC 0.5)")
     ax.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="false positive rate", ylabel="true positive rate", title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    _save(fig, path)
+    save(fig, path)
 
 
 def residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> None:
     """Predicted against true values (perfect on y = x), and the residuals (true - predicted)
     against the predictions, where a pattern means something the model missed."""
-    plt = _figure()
+    plt = figure()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8))
     low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
     left.scatter(y_true, y_pred, s=8, alpha=0.5)
@@ -104,12 +106,12 @@ def residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) ->
     for ax in (left, right):
         ax.grid(alpha=0.3)
     fig.suptitle(title)
-    _save(fig, path)
+    save(fig, path)
 
 
 def optimisation_history(points: list[tuple[int, float]], metric: str, direction: str, path: Path) -> None:
     """Each finished trial's value by trial number, and the best so far."""
-    plt = _figure()
+    plt = figure()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     points = sorted(points)
     if points:
@@ -120,15 +122,15 @@ def optimisation_history(points: list[tuple[int, float]], metric: str, direction
         ax.legend()
     ax.set(title="optimisation history", xlabel="trial", ylabel=metric)
     ax.grid(alpha=0.3)
-    _save(fig, path)
+    save(fig, path)
 
 
 def parameter_importance(importances: dict[str, float], metric: str, path: Path) -> None:
     """How much of the metric's variation across trials each searched key explains (fANOVA)."""
-    plt = _figure()
+    plt = figure()
     names = list(importances)[::-1]
     fig, ax = plt.subplots(figsize=(6, 0.5 * len(names) + 1.6))
     ax.barh(names, [importances[n] for n in names])
     ax.set(title=f"parameter importance for {metric}", xlabel="share of the variation")
     ax.grid(alpha=0.3, axis="x")
-    _save(fig, path)
+    save(fig, path)

@@ -163,7 +163,12 @@ class ClassTask(SupervisedTask):
 
 
 def encode_labels(arrays) -> None:
-    """Labels given as names (strings) become class indices; class names sorted, from training."""
+    """Labels given as names (strings, or floats that are whole numbers: `1.0` is class `1`, as a
+    CSV column with a blank cell gives them) become class indices; names sorted, from training."""
+    for part in ("y_train", "y_test"):
+        y = getattr(arrays, part)
+        if y is not None and y.dtype.kind == "f" and np.isfinite(y).all() and (y == np.round(y)).all():
+            setattr(arrays, part, y.astype("int64"))
     names = sorted({str(v) for v in arrays.y_train})
     index = {name: i for i, name in enumerate(names)}
     unseen = sorted({str(v) for v in arrays.y_test} - set(names)) if arrays.y_test is not None else []

@@ -229,7 +229,7 @@ def _f1_chart(rows: list[dict], threshold: float, path: Path, title: str) -> Non
     """One horizontal bar per label, its support beside it."""
     from dlkit import plots
 
-    plt = plots._figure()
+    plt = plots.figure()
     fig, ax = plt.subplots(figsize=(6, max(2.5, 0.35 * len(rows) + 1.2)))
     positions = np.arange(len(rows))
     ax.barh(positions, [row["f1"] for row in rows], color="tab:blue")
@@ -239,4 +239,4 @@ def _f1_chart(rows: list[dict], threshold: float, path: Path, title: str) -> Non
     ax.set_title(f"per-label F1 at threshold {threshold:g}, {title}")
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
-    plots._save(fig, path)
+    plots.save(fig, path)
