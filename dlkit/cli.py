@@ -341,12 +341,11 @@ def validate(
     not loaded), and the last layer against the classes. Prints the resolved config (or, with
     --dry-run, the model built)."""
     from dlkit.config import dump_config, load_config
+    from dlkit.config.data_check import check_data
 
     cfg = load_config(config, set_ or [])
+    check_data(cfg, config, set_ or [], dry_run=dry_run)
     if not dry_run:
-        from dlkit.config.data_check import check_data
-
-        check_data(cfg, config, set_ or [])
         if as_json:
             typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
         else:

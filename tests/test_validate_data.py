@@ -159,6 +159,22 @@ def test_clear_mistakes_in_the_last_layer(tmp_path, cli, config, key, message):
     assert re.search(message, result.stderr), result.stderr
 
 
+def test_a_dry_run_checks_the_last_layer_too_but_leaves_files_to_the_build(tmp_path, cli):
+    result = validate(cli, tmp_path, digits_head({"type": "dense", "units": 10, "activation": "sigmoid"}), "--dry-run")
+    assert result.exit_code == 2 and "model.layers.1.activation: sigmoid scores each" in result.stderr
+    config = {
+        **TINY,
+        "task": "binary",
+        "data": {
+            "dataset": "sequence",
+            "options": {"path": str(tmp_path / "none.csv"), "features": ["a", "b"], "target": "a", "label": "rises"},
+        },
+        "model": {"layers": ["flatten", {"type": "dense", "units": 1, "activation": "sigmoid"}]},
+    }
+    assert validate(cli, tmp_path, config, "--dry-run").exit_code == 0  # the shape is known without the file
+    assert validate(cli, tmp_path, config).exit_code == 2
+
+
 @pytest.mark.parametrize(
     "head, loss",
     [
