@@ -356,3 +356,12 @@ def test_layer_arguments_of_the_right_type_pass(tmp_path, cli, layer):
     config = {**TINY, "model": {"layers": [layer, "flatten", {"type": "dense", "units": 10, "activation": "softmax"}]}}
     result = validate(cli, tmp_path, config)
     assert result.exit_code == 0, result.stderr
+
+
+def test_missing_cells_are_those_pandas_reads_as_missing():
+    """Validate counts a label column's classes without pandas, skipping the cells the loader drops."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    from dlkit.data.peek import MISSING_CELLS
+
+    assert set(STR_NA_VALUES) == MISSING_CELLS
