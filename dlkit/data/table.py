@@ -114,7 +114,7 @@ class Csv(Dataset):
     def peek(self, classes: bool = True) -> Peek:
         """The named columns checked against the header; the classes from the target column alone."""
         stem = self.path.stem
-        if not self.path.exists() and stem in DATASETS and DATASETS.get(stem).to_csv:
+        if not self.path.is_file() and stem in DATASETS and DATASETS.get(stem).to_csv:
             raise OptionError(("path",), f"no such file: {self.path}; `dlkit to-csv {stem} {self.path}` writes it")
         header = [column_name(c) for c in csv_header(self.path)]
         target = column_name(self.target)
