@@ -350,10 +350,14 @@ def validate(
     dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
-    """Check a config without training; prints the resolved config (or, with --dry-run, the model)."""
+    """Check a config without training: its keys, its data's files and columns (read from the header,
+    not loaded), and the last layer against the classes. Prints the resolved config (or, with
+    --dry-run, the model built)."""
     from dlkit.config import dump_config, load_config
+    from dlkit.config.data_check import check_data
 
     cfg = load_config(config, set_ or [])
+    check_data(cfg, config, set_ or [], dry_run=dry_run)
     if not dry_run:
         if as_json:
             typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
