@@ -334,10 +334,14 @@ def validate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     plugin: list[Path] | None = PluginOption,
 ):
-    """Check a config without training; prints the resolved config (or, with --dry-run, the model)."""
+    """Check a config without training: its keys, its data's files and columns (read from the header,
+    not loaded), and the last layer against the classes. Prints the resolved config (or, with
+    --dry-run, the model built)."""
     from dlkit.config import dump_config, load_config
+    from dlkit.config.data_check import check_data
 
     cfg = load_config(config, set_ or [], plugin or [])
+    check_data(cfg, config, set_ or [], dry_run=dry_run)
     if not dry_run:
         if as_json:
             typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))

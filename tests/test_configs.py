@@ -81,6 +81,14 @@ def test_config_builds_the_model_of_its_script(name, tmp_path, cli):
 
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
+def test_config_validates_against_data_of_its_format(name, tmp_path, cli):
+    """Plain `validate`: the data's files and columns, the layer argument types, the last layer."""
+    sets = _data(name, tmp_path, cli)
+    result = cli("validate", CONFIGS / f"{name}.yaml", *[a for s in sets for a in ("--set", s)])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_trains_an_epoch_on_data_of_its_format(name, tmp_path, cli):
     sets = [*_data(name, tmp_path, cli), "train.epochs=1", "data.batch_size=16"]
     args = [a for s in sets for a in ("--set", s)]

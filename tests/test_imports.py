@@ -9,8 +9,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _loaded_after(statement: str) -> set[str]:
-    code = f"import sys; {statement}; print(' '.join(m for m in ('tensorflow', 'keras', 'optuna') if m in sys.modules))"
+def _loaded_after(statement: str, modules=("tensorflow", "keras", "optuna")) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(m for m in {tuple(modules)!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     return set(done.stdout.split())
 
@@ -41,3 +41,19 @@ def test_validating_a_search_loads_no_tensorflow_or_optuna():
         "r = CliRunner().invoke(app, ['validate', 'configs/quickstart_tune.yaml']); assert r.exit_code == 0"
     )
     assert _loaded_after(statement) == set()
+
+
+def test_validating_a_table_reads_its_header_without_tensorflow_or_pandas(tmp_path):
+    """The CSV's header and target column are read with the csv module."""
+    table = tmp_path / "iris.csv"
+    table.write_text("sepal,petal,species\n" + "\n".join(f"{i}.5,{i}.1,{'ab'[i % 2]}" for i in range(20)) + "\n")
+    config = tmp_path / "iris.yaml"
+    config.write_text(
+        f"task: classification\ndata: {{dataset: csv, options: {{path: {table}, target: species}}}}\n"
+        "model: {layers: [{type: dense, units: 2, activation: softmax}]}\n"
+    )
+    statement = (
+        "from typer.testing import CliRunner; from dlkit.cli import app; "
+        f"r = CliRunner().invoke(app, ['validate', {str(config)!r}]); assert r.exit_code == 0, r.output"
+    )
+    assert _loaded_after(statement, ("tensorflow", "keras", "pandas", "sklearn")) == set()

@@ -6,11 +6,12 @@ import dataclasses
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import numpy as np
 
+from dlkit.data.peek import Peek
 from dlkit.registry import Registry, Spec
 
 DATASETS = Registry("dataset", "datasets")
@@ -91,6 +92,9 @@ class DatasetInfo:
 class Dataset(Spec):
     """A named dataset; its fields are the loader's options (`data.options`)."""
 
+    #: Whether `dlkit to-csv` writes it as a table (feature columns and `target`).
+    to_csv: ClassVar[bool] = False
+
     scale_target: bool | None = None
     """Regression: the network learns standardised targets (mean and standard deviation of each
     target column in the training split) and model.keras ends in a fixed layer mapping them back,
@@ -99,6 +103,12 @@ class Dataset(Spec):
 
     def load(self) -> Arrays:
         raise NotImplementedError
+
+    def peek(self, classes: bool = True) -> Peek:
+        """What `dlkit validate` can tell in a blink, without loading the data: an `OptionError`
+        for a file or column that is not there, and the classes where they are cheap to count
+        (`classes=False`: not needed). A loader that knows nothing cheaply keeps this one."""
+        return Peek(self.type_name)
 
     def info(self) -> DatasetInfo:
         """Loaders whose data must be downloaded override this with the known shape."""

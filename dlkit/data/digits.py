@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.peek import Peek
 
 
 @DATASETS.register()
@@ -24,3 +25,6 @@ class Digits(Dataset):
 
     def info(self) -> DatasetInfo:
         return DatasetInfo((8, 8, 1), [str(d) for d in range(10)])
+
+    def peek(self, classes: bool = True) -> Peek:
+        return Peek(self.type_name, self.info().class_names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field, PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.images import IMAGE_SUFFIXES, check_image, decode_file
+from dlkit.data.peek import OptionError, Peek, class_folders
 from dlkit.errors import DataError
 from dlkit.strict import listed
 
@@ -30,13 +32,10 @@ class ImageFolder(Dataset):
     def load(self) -> Arrays:
         import numpy as np
 
-        classes = self._classes(self.path)
+        classes = self._classes()
         x_train, y_train = self._files(self.path, classes)
         x_test = y_test = None
         if self.test_path is not None:
-            extra = sorted(set(self._classes(self.test_path)) - set(classes))
-            if extra:
-                raise DataError(f"{self.test_path}: class folders not in {self.path}: {listed(extra)}")
             x_test, y_test = self._files(self.test_path, classes, require_all=False)
         height, width = self.image_size
         return Arrays(
@@ -51,15 +50,20 @@ class ImageFolder(Dataset):
         )
 
     def info(self) -> DatasetInfo:
-        return DatasetInfo((*self.image_size, self.channels), self._classes(self.path))
+        return DatasetInfo((*self.image_size, self.channels), self._classes())
 
-    @staticmethod
-    def _classes(folder: Path) -> list[str]:
-        if not folder.is_dir():
-            raise DataError(f"data.options.path: no such folder: {folder}")
-        classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-        if not classes:
-            raise DataError(f"{folder}: no class folders; expected {folder}/<class_name>/<image files>")
+    def peek(self, classes: bool = True) -> Peek:
+        return Peek(f"{self.path}", self._classes(IMAGE_SUFFIXES))
+
+    def _classes(self, suffixes: Collection[str] = ()) -> list[str]:
+        """The class folders of `path`; those of `test_path` must be among them."""
+        classes = class_folders(self.path, ("path",), suffixes)
+        if self.test_path is not None:
+            extra = sorted(set(class_folders(self.test_path, ("test_path",))) - set(classes))
+            if extra:
+                raise OptionError(
+                    ("test_path",), f"{self.test_path}: class folders not in {self.path}: {listed(extra)}"
+                )
         return classes
 
     @staticmethod

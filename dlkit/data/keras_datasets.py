@@ -17,6 +17,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.keras_files import paired, read_cifar, read_idx, read_npz
+from dlkit.data.peek import OptionError, Peek
 from dlkit.errors import DataError
 
 if TYPE_CHECKING:
@@ -73,6 +74,12 @@ class KerasDataset(Dataset):
         self._check(arrays, source or f"keras.datasets.{self.type_name}")
         return arrays
 
+    def peek(self, classes: bool = True) -> Peek:
+        """A local copy must be there; without one, the data comes from the cache or the network."""
+        if self.path is not None:
+            self._check_source(self.path)
+        return Peek(self.type_name, self.info().class_names, target_width=1)
+
     def _in_cache(self) -> Path | None:
         for candidate in (_keras_cache() / p for p in self.cached):
             complete = all((candidate / f).is_file() for f in self.required) if self.required else candidate.is_file()
@@ -83,11 +90,13 @@ class KerasDataset(Dataset):
     def _check_source(self, source: Path) -> None:
         if not self.required:
             if not source.is_file():
-                raise DataError(f"data.options.path: no such file: {source}")
+                raise OptionError(("path",), f"no such file: {source}")
         elif not source.is_dir():
-            raise DataError(f"data.options.path: {self.type_name} needs {self.local_copy}. Received: {source}")
+            raise OptionError(("path",), f"{self.type_name} needs {self.local_copy}. Received: {source}")
         elif missing := [f for f in self.required if not (source / f).is_file()]:
-            raise DataError(f"{source}: missing {', '.join(missing)}; {self.type_name} needs {self.local_copy}")
+            raise OptionError(
+                ("path",), f"{source}: missing {', '.join(missing)}; {self.type_name} needs {self.local_copy}"
+            )
 
     def _download(self) -> tuple[tuple, tuple]:
         from dlkit.backend import keras
@@ -376,6 +385,7 @@ class BostonHousing(KerasDataset):
 
     cached: ClassVar = ("boston_housing.npz",)
     local_copy: ClassVar = "boston_housing.npz"
+    to_csv: ClassVar = True
 
     def keras_args(self) -> dict[str, Any]:
         return {"test_split": self.test_split, "seed": self.seed}

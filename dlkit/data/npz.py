@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset
+from dlkit.data.peek import Peek, existing_file
 from dlkit.errors import DataError
 from dlkit.strict import listed
 
@@ -25,11 +26,14 @@ class Npz(Dataset):
     kind: Literal["image", "array"] = "image"
     """`image`: uint8 pixels, (N, H, W) or (N, H, W, C); `array`: any numeric features, as they are."""
 
+    def peek(self, classes: bool = True) -> Peek:
+        existing_file(self.path)
+        return Peek(f"{self.path}", self.class_names)
+
     def load(self) -> Arrays:
         import numpy as np
 
-        if not self.path.is_file():
-            raise DataError(f"data.options.path: no such file: {self.path}")
+        existing_file(self.path)
         try:
             with np.load(self.path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files}

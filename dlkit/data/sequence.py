@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.peek import OptionError, Peek, csv_header, existing_file, require_column
 from dlkit.data.table import column_name, numeric_column, read_csv, require_columns
 from dlkit.errors import DataError
 
@@ -52,6 +53,23 @@ class Sequence(Dataset):
         classes = ["falls", "rises"] if self.label == "rises" else None
         return DatasetInfo((self.window, len(self.features)), classes, "sequence")
 
+    def peek(self, classes: bool = True) -> Peek:
+        """The file, and a CSV's target and feature columns checked against its header."""
+        existing_file(self.path)
+        if self.path.suffix != ".npy":
+            header = [column_name(c) for c in csv_header(self.path)]
+            if isinstance(self.target, str):
+                require_column(column_name(self.target), header, self.path, ("target",))
+            else:
+                self._check_index(len(header))
+            for i, name in enumerate(self.features or []):
+                require_column(column_name(name), header, self.path, ("features", i))
+        return Peek(f"{self.path}", ["falls", "rises"] if self.label == "rises" else None, target_width=1)
+
+    def _check_index(self, columns: int) -> None:
+        if not -columns <= self.target < columns:
+            raise OptionError(("target",), f"a column index below {columns} for {self.path}. Received: {self.target}")
+
     def load(self) -> Arrays:
         series, target, names = self._series()
         starts, x = windows(series, self.window, self.stride, self.horizon)
@@ -68,8 +86,7 @@ class Sequence(Dataset):
     def _series(self):
         import numpy as np
 
-        if not self.path.is_file():
-            raise DataError(f"data.options.path: no such file: {self.path}")
+        existing_file(self.path)
         if self.path.suffix == ".npy":
             try:
                 series = np.load(self.path, allow_pickle=False).astype("float32")
@@ -80,6 +97,8 @@ class Sequence(Dataset):
                 raise DataError(f"data.options.target: a column index below {series.shape[1]} for {self.path}")
             return series, series[:, self.target], None
         frame = read_csv(self.path)
+        if isinstance(self.target, int):
+            self._check_index(frame.shape[1])
         target = column_name(str(self.target)) if isinstance(self.target, str) else frame.columns[self.target]
         names = [column_name(c) for c in self.features] if self.features else list(frame.columns)
         require_columns(frame, [target], self.path, "target")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.peek import Peek
 
 
 class _SklearnTable(Dataset):
@@ -13,6 +14,7 @@ class _SklearnTable(Dataset):
     #: What `info()` knows without loading: the number of features and the class names (None: regression).
     features: ClassVar[int]
     classes: ClassVar[list[str] | None]
+    to_csv: ClassVar = True
 
     def load(self) -> Arrays:
         import sklearn.datasets
@@ -29,6 +31,9 @@ class _SklearnTable(Dataset):
 
     def info(self) -> DatasetInfo:
         return DatasetInfo((self.features,), None if self.classes is None else list(self.classes), "array")
+
+    def peek(self, classes: bool = True) -> Peek:
+        return Peek(self.type_name, self.info().class_names, target_width=1)
 
 
 @DATASETS.register()

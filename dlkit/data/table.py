@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.peek import OptionError, Peek, column_values, csv_header, label_classes, require_column
 from dlkit.errors import DataError, UsageError
 from dlkit.strict import did_you_mean
 
@@ -116,7 +117,6 @@ def table_column(frame, name: str, kind: str, path: Path, integer_ids: bool = Fa
     if kind == "numeric":
         return numeric_column(frame, name, path)
     import numpy as np
-
     import pandas as pd
 
     codes, distinct = pd.factorize(frame[name])  # ids repeat: read each distinct one once; -1 is blank
@@ -185,6 +185,26 @@ class Csv(Dataset):
         arrays = self.load()
         return DatasetInfo(arrays.shape, arrays.class_names, arrays.kind)
 
+    def peek(self, classes: bool = True) -> Peek:
+        """The named columns checked against the header; the classes from the target column alone."""
+        stem = self.path.stem
+        if not self.path.is_file() and stem in DATASETS and DATASETS.get(stem).to_csv:
+            raise OptionError(("path",), f"no such file: {self.path}; `dlkit to-csv {stem} {self.path}` writes it")
+        header = [column_name(c) for c in csv_header(self.path)]
+        target = column_name(self.target)
+        require_column(target, header, self.path, ("target",))
+        for key in ("features", "categorical", "drop"):
+            for i, name in enumerate(getattr(self, key) or []):
+                require_column(column_name(name), header, self.path, (key, i))
+        if self.test_path is not None:
+            dropped = {target, *(column_name(c) for c in self.drop)}
+            used = [column_name(c) for c in self.features] if self.features else [c for c in header if c not in dropped]
+            test_header = [column_name(c) for c in csv_header(self.test_path, ("test_path",))]
+            for name in [target, *used]:
+                require_column(name, test_header, self.test_path, ("test_path",))
+        read = column_values(self.path, header.index(target)) if classes else None
+        return Peek(f"{self.path} column {target!r}", label_classes(*read) if read else None, target_width=1)
+
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""
         names = [column_name(c) for c in (self.features or [])]
@@ -199,6 +219,7 @@ class Csv(Dataset):
         return {c: "categorical" if c in declared else "numeric" for c in names}
 
     def _clean(self, frame, path: Path):
+        require_columns(frame, [column_name(self.target)], path, "target")
         frame = frame.drop_duplicates().reset_index(drop=True)
         if self.missing == "drop":
             frame = frame.dropna().reset_index(drop=True)

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.peek import Peek, class_folders, column_values, csv_header, require_column
 from dlkit.data.table import UnseenPolicy, column_name, read_csv, require_columns
 from dlkit.errors import DataError
 
@@ -70,16 +71,17 @@ class TextFolder(TextDataset):
     encoding: str = "utf-8"
 
     def load(self) -> Arrays:
-        train = self._read(self.path)
-        test = self._read(self.test_path) if self.test_path is not None else None
+        train = self._read(self.path, "path")
+        test = self._read(self.test_path, "test_path") if self.test_path is not None else None
         return self._arrays(*train, test)
 
-    def _read(self, folder: Path) -> tuple[list[str], list[str]]:
-        if not folder.is_dir():
-            raise DataError(f"data.options.path: no such folder: {folder}")
-        classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-        if not classes:
-            raise DataError(f"{folder}: no class folders; expected {folder}/<class_name>/<text files>")
+    def peek(self, classes: bool = True) -> Peek:
+        if self.test_path is not None:
+            class_folders(self.test_path, ("test_path",))
+        return Peek(f"{self.path}", class_folders(self.path, ("path",), {".txt"}))
+
+    def _read(self, folder: Path, key: str) -> tuple[list[str], list[str]]:
+        classes = class_folders(folder, (key,))
         texts, labels = [], []
         for name in classes:
             files = sorted((folder / name).glob("*.txt"))
@@ -107,6 +109,19 @@ class TextCsv(TextDataset):
         train = self._read(self.path)
         test = self._read(self.test_path) if self.test_path is not None else None
         return self._arrays(*train, test)
+
+    def peek(self, classes: bool = True) -> Peek:
+        """Both columns checked against the header; the classes (names) from the label column alone."""
+        text, label = column_name(self.text_column), column_name(self.label_column)
+        header = [column_name(c) for c in csv_header(self.path)]
+        require_column(text, header, self.path, ("text_column",))
+        require_column(label, header, self.path, ("label_column",))
+        if self.test_path is not None:
+            test_header = [column_name(c) for c in csv_header(self.test_path, ("test_path",))]
+            for name in (text, label):
+                require_column(name, test_header, self.test_path, ("test_path",))
+        read = column_values(self.path, header.index(label)) if classes else None
+        return Peek(f"{self.path} column {label!r}", sorted(read[0]) if read else None)
 
     def _read(self, path: Path) -> tuple[list[str], list[str]]:
         frame = read_csv(path)

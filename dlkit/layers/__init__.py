@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, ClassVar
+import re
+from typing import Annotated, Any, ClassVar
 
-from pydantic import create_model
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
 
 from dlkit.layers import keras_table
 from dlkit.registry import KerasSpec, Registry, Spec
@@ -37,9 +38,40 @@ class KerasLayer(LayerSpec, KerasSpec):
         return self.keras_type()(name=self.name, **self.layer_args())
 
 
+def _yaml_float(value: Any) -> Any:
+    """PyYAML reads `1e-3` (no dot) as a string; take it as the number it is meant to be."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value):
+        return float(value)
+    return value
+
+
+def _int_or_ints(value: Any) -> Any:
+    """`kernel_size: 3` or `kernel_size: [3, 3]` (a bool is not an int)."""
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+        raise ValueError("Input should be an integer or a list of integers")
+    return value
+
+
+Float = Annotated[StrictFloat, BeforeValidator(_yaml_float)]
+
+#: The argument types `keras_layers.json` records, from Keras's docstrings and defaults. Strict:
+#: a bool is not an int, a string is not a number; an int is a float.
+ARG_TYPES: dict[str, Any] = {
+    "int": StrictInt,
+    "positive_int": Annotated[StrictInt, Field(gt=0)],
+    "float": Float,
+    "fraction": Annotated[Float, Field(ge=0, le=1)],
+    "bool": StrictBool,
+    "str": StrictStr,
+    "ints": Annotated[Any, BeforeValidator(_int_or_ints)],
+}
+
+
 def _keras_layer_spec(entry: dict) -> type[LayerSpec]:
-    fields = {arg: (Any, ...) for arg in entry["required"]}
-    fields |= {arg: (Any, None) for arg in entry["optional"]}
+    types = {arg: ARG_TYPES[tag] for arg, tag in entry["types"].items()}
+    fields = {arg: (types.get(arg, Any), ...) for arg in entry["required"]}
+    fields |= {arg: (types.get(arg, Any) | None, None) for arg in entry["optional"]}
     spec = create_model(entry["class"], __base__=KerasLayer, **fields)
     spec.keras_class = entry["class"]
     return spec

@@ -82,6 +82,14 @@ class Task:
         training split's labels (None: a dry run)."""
         return outputs
 
+    #: `dlkit validate` should count the data's classes (cheaply, `Dataset.peek`) for `layer_problems`.
+    counts_classes: ClassVar[bool] = False
+
+    def layer_problems(self, peek) -> list[tuple[tuple, str]]:
+        """Clear mistakes of the configured layers for what the data is known to be without loading
+        it (`dlkit.data.peek.Peek`), each as (key path, message); no TensorFlow here."""
+        return []
+
     def class_weight(self, data: PreparedData) -> dict[int, float] | None:
         """Keras's `class_weight` for training, from `train.class_weight`."""
         return None

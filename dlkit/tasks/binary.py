@@ -28,6 +28,20 @@ class Binary(ClassTask):
     def output_meaning(self, units: int) -> str:
         return "a binary task (one sigmoid unit)"
 
+    counts_classes = True
+
+    def expected_units(self, peek):
+        return 1, "a binary task takes one sigmoid unit"
+
+    def layer_problems(self, peek):
+        from dlkit.data.peek import capped
+
+        names, problems = peek.class_names, super().layer_problems(peek)
+        if names and len(names) > 2:
+            what = f"{peek.source} has {len(names)} ({capped(names)})"
+            problems.insert(0, (("task",), f"'binary' takes 2 classes, but {what}; use task: classification"))
+        return problems
+
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         if not getattr(self.config.train.loss, "from_logits", False):
             return outputs

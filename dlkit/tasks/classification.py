@@ -23,6 +23,13 @@ class Classification(ClassTask):
     def output_meaning(self, units: int) -> str:
         return f"{units} classes"
 
+    counts_classes = True
+
+    def expected_units(self, peek):
+        from dlkit.tasks.last_layer import class_units
+
+        return class_units(peek)
+
     def units_known(self, class_names) -> bool:
         return bool(class_names)
 

@@ -48,6 +48,10 @@ class Regression(SupervisedTask):
         mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
         return keras().layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
 
+    def expected_units(self, peek):
+        width = peek.target_width
+        return (width, f"{peek.source} has {width} target(s)") if width else None
+
     def output_units(self, class_names, target_dim) -> int:
         return target_dim
 

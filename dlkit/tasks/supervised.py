@@ -106,6 +106,15 @@ class SupervisedTask(Task):
         """Whether a dry run (no data read) knows enough to check the last layer."""
         return True
 
+    def layer_problems(self, peek) -> list[tuple[tuple, str]]:
+        from dlkit.tasks.last_layer import layer_problems
+
+        return layer_problems(self, self.expected_units(peek))
+
+    def expected_units(self, peek) -> tuple[int, str] | None:
+        """The last layer's units for the data `peek` describes, and why (None: not known)."""
+        return None
+
     def check_output(self, model, data) -> None:
         self.check_units(model, data.class_names, data.target_dim)
 

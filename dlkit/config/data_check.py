@@ -1,0 +1,38 @@
+"""`dlkit validate` without --dry-run: the config against what its data is known to be without
+loading it (`Dataset.peek`): files and columns that are not there, and the layers the task finds
+wrong for that data (units against the classes, an activation against the loss). No TensorFlow,
+no pandas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlkit.config.experiment import ExperimentConfig
+from dlkit.config.loader import read_config
+from dlkit.config.paths import where_written
+from dlkit.data.peek import OptionError
+from dlkit.errors import ConfigError
+from dlkit.tasks import task_of
+
+
+def check_data(config: ExperimentConfig, path: str | Path, overrides=(), dry_run: bool = False) -> None:
+    """A ConfigError naming each mistake's key and its file:line (`path` with `overrides` is
+    where `config` was read from). A dry run leaves a missing file or column to the build, which
+    may not need it (a dataset whose shape is known without its data)."""
+    task = task_of(config)
+    try:
+        peek = config.data.loader().peek(classes=task.counts_classes)
+    except OptionError as e:
+        if dry_run:
+            return
+        problems = [(("data", "options", *e.key), e.message)]
+    else:
+        problems = task.layer_problems(peek)
+    if problems:
+        lines = read_config(path, overrides)[1]
+        raise ConfigError(
+            "\n".join(
+                f"{where_written(loc, lines, str(path))}: {'.'.join(map(str, loc))}: {message}"
+                for loc, message in problems
+            )
+        )
