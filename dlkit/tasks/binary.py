@@ -28,8 +28,6 @@ class Binary(ClassTask):
     def output_meaning(self, units: int) -> str:
         return "a binary task (one sigmoid unit)"
 
-    counts_classes = True
-
     def expected_units(self, peek):
         return 1, "a binary task takes one sigmoid unit"
 
@@ -41,11 +39,6 @@ class Binary(ClassTask):
             what = f"{peek.source} has {len(names)} ({capped(names)})"
             problems.insert(0, (("task",), f"'binary' takes 2 classes, but {what}; use task: classification"))
         return problems
-
-    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
-        if not getattr(self.config.train.loss, "from_logits", False):
-            return outputs
-        return 1.0 / (1.0 + np.exp(-outputs))
 
     def predicted_classes(self, outputs: np.ndarray) -> np.ndarray:
         return (self.probabilities(outputs).reshape(-1) > 0.5).astype("int64")

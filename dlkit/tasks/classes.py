@@ -28,6 +28,7 @@ class ClassTask(SupervisedTask):
 
     config = ClassConfig
     stratify = True
+    counts_classes = True
     headlines = ("accuracy", "auc")
 
     # --- labels ---

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlkit.tasks import TASKS
 from dlkit.tasks.classes import ClassTask
 
@@ -23,8 +21,6 @@ class Classification(ClassTask):
     def output_meaning(self, units: int) -> str:
         return f"{units} classes"
 
-    counts_classes = True
-
     def expected_units(self, peek):
         from dlkit.tasks.last_layer import class_units
 
@@ -32,9 +28,3 @@ class Classification(ClassTask):
 
     def units_known(self, class_names) -> bool:
         return bool(class_names)
-
-    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
-        if not getattr(self.config.train.loss, "from_logits", False):
-            return outputs
-        shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
-        return shifted / shifted.sum(axis=-1, keepdims=True)

@@ -127,11 +127,6 @@ class Multilabel(SupervisedTask):
 
     # --- results ---
 
-    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
-        if not getattr(self.config.train.loss, "from_logits", False):
-            return outputs
-        return 1.0 / (1.0 + np.exp(-outputs))
-
     def predicted(self, outputs: np.ndarray) -> np.ndarray:
         """0/1 per label: its probability is above `eval.threshold`."""
         return (self.probabilities(outputs) > self.config.eval.threshold).astype("int64")

@@ -162,5 +162,18 @@ class SupervisedTask(Task):
         """Tables `dlkit eval` shows from `write_report`'s data."""
         return []
 
+    def probabilities(self, outputs: np.ndarray) -> np.ndarray:
+        """The head's softmax or sigmoid, where the loss takes logits (no activation in the model)."""
+        import numpy as np
+
+        if not getattr(self.config.train.loss, "from_logits", False):
+            return outputs
+        if self.head == "sigmoid":
+            return 1.0 / (1.0 + np.exp(-outputs))
+        if self.head == "softmax":
+            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+            return shifted / shifted.sum(axis=-1, keepdims=True)
+        return outputs
+
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         return {"value": output.tolist() if output.size > 1 else float(output[0])}
