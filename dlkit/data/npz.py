@@ -48,8 +48,9 @@ class Npz(Dataset):
         x_train, x_test = (self._features(arrays.get(k)) for k in ("x_train", "x_test"))
         y_train, y_test = (_labels(arrays.get(k)) for k in ("y_train", "y_test"))
         class_names = self.class_names
-        if class_names is None and np.issubdtype(y_train.dtype, np.integer):
-            seen = np.unique(y_train if y_test is None else np.concatenate([y_train, y_test]))
+        if class_names is None and np.issubdtype(y_train.dtype, np.integer) and y_train.ndim == 1:
+            both = y_test is not None and y_test.ndim == 1  # a test split of another shape is the task's to refuse
+            seen = np.unique(np.concatenate([y_train, y_test]) if both else y_train)
             class_names = [str(v) for v in range(int(seen.max()) + 1)]
         return Arrays(x_train, y_train, x_test, y_test, class_names, kind=self.kind)
 

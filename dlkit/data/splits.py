@@ -56,7 +56,10 @@ def make_splits(
                 stratify=split.y if stratify and not ordered else None,
             )
         except ValueError as e:
-            raise DataError(f"data.split.{what}: cannot hold out {fraction} of {len(split)} examples: {e}") from None
+            reason = " ".join(str(e).split())
+            reason = reason if len(reason) <= 160 else reason[:157] + "..."  # scikit-learn may list every class
+            what_failed = f"data.split.{what}: cannot hold out {fraction} of {len(split)} examples"
+            raise DataError(f"{what_failed}: {reason}") from None
         return split.take(keep), split.take(held)
 
     train = Split(arrays.x_train, arrays.y_train)

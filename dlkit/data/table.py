@@ -300,6 +300,8 @@ def write_table(dataset: str, path: Path) -> int:
 
     from dlkit.runs import atomic_write
 
+    if not DATASETS.get(dataset).to_csv:  # before loading: it may be a download
+        raise UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
     arrays = DATASETS.get(dataset)().load()
     if arrays.kind != "array" or np.ndim(arrays.x_train) != 2:
         raise UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
