@@ -104,7 +104,13 @@ def test_a_set_value_is_bounded_as_a_file_is(tmp_path, cli):
 def _huge_dense(tmp_path):
     data = {
         **TINY,
-        "model": {"layers": ["flatten", {"type": "dense", "units": 200_000_000}, {"type": "dense", "units": 10}]},
+        "model": {
+            "layers": [
+                "flatten",
+                {"type": "dense", "units": 200_000_000},
+                {"type": "dense", "units": 10, "activation": "softmax"},
+            ]
+        },
     }
     return write_config(tmp_path, data)
 
