@@ -60,6 +60,12 @@ class Task:
     stratify: ClassVar[bool] = False
     #: Its targets are numbers the model learns standardised (`data.options.scale_target`).
     scales_targets: ClassVar[bool] = False
+    #: `dlkit validate` should count the data's classes (cheaply, `Dataset.peek`) for `layer_problems`.
+    counts_classes: ClassVar[bool] = False
+    #: The task-specific options of `dlkit eval` this task takes, each with what it does.
+    eval_options: ClassVar[dict[str, str]] = {}
+    #: Its runs draw samples (`dlkit generate`).
+    generates: ClassVar[bool] = False
 
     def __init__(self, config: ExperimentConfig):
         self.config = config
@@ -81,9 +87,6 @@ class Task:
         """The model's output from what the last configured layer gives; `train_targets` are the
         training split's labels (None: a dry run)."""
         return outputs
-
-    #: `dlkit validate` should count the data's classes (cheaply, `Dataset.peek`) for `layer_problems`.
-    counts_classes: ClassVar[bool] = False
 
     def layer_problems(self, peek) -> list[tuple[tuple, str]]:
         """Clear mistakes of the configured layers for what the data is known to be without loading
@@ -122,9 +125,6 @@ class Task:
         stem, which `dlkit eval` keeps as JSON."""
         return {}
 
-    #: The task-specific options of `dlkit eval` this task takes, each with what it does.
-    eval_options: ClassVar[dict[str, str]] = {}
-
     def evaluate_run(self, run_dir: Path, split: str, options: dict[str, Any]) -> Report:
         """`dlkit eval RUN`: score the run, write `RUN/eval/`. `options` are those of
         `eval_options` that were given."""
@@ -146,9 +146,6 @@ class Task:
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         """A predict row as (prediction, probability, more) for the table and `--output` CSV."""
         return str(row.get("value", "")), "", ""
-
-    #: Its runs draw samples (`dlkit generate`).
-    generates: ClassVar[bool] = False
 
     def generate(self, run_dir: Path, n: int, seed: int, out: Path, npz: Path | None) -> dict:
         """`dlkit generate`: write a grid of `n` samples (seeded) to `out`, and the arrays to `npz`."""
