@@ -80,6 +80,7 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
     if name not in TASKS:  # one line with a hint
         hint = did_you_mean(str(name), TASKS.names())
         raise ConfigError(f"{where_written(('task',), lines, source)}: task: unknown task {clipped(name)}; {hint}")
+    name = TASKS.canonical(name)
     model = TASKS.get(name).config
     try:
         return model.model_validate(data)
