@@ -19,11 +19,17 @@ class Gan(Task):
     title = "GAN"
     config = GanConfig
     generates = True
+    #: The labels are not learned, but they keep each class's share in the held-out test images.
+    stratify = True
     eval_options = {
         "classifier": "scores the samples of a GAN run",
         "samples": "sets how many samples of a GAN run are scored",
         "seed": "seeds the samples of a GAN run",
     }
+
+    def labels(self, arrays) -> list[str]:
+        """The loader's class names, for the record (run.json); a GAN ignores the labels."""
+        return list(arrays.class_names or [])
 
     def make_session(self, resumed=None):
         from dlkit.tasks.gan.session import GanSession
