@@ -126,10 +126,7 @@ def train(
         )  # fmt: skip
     else:
         from dlkit.config import load_config
-        from dlkit.config.data_check import check_data
-
         cfg = load_config(config, set_ or [], plugin or [])
-        check_data(cfg, config, set_ or [], dry_run=True)  # what validate refuses, train refuses too
         from dlkit.training.trainer import train as run_training
 
         # The command as a user would type it again (sys.argv is the test runner's in-process).
