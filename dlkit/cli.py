@@ -126,6 +126,7 @@ def train(
         )  # fmt: skip
     else:
         from dlkit.config import load_config
+
         cfg = load_config(config, set_ or [], plugin or [])
         from dlkit.training.trainer import train as run_training
 

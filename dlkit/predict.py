@@ -11,8 +11,9 @@ import numpy as np
 
 from dlkit.config import load_run_config
 from dlkit.errors import DlkitError, UsageError
-from dlkit.predict_inputs import INPUTS, capped
+from dlkit.predict_inputs import INPUTS, SHOWN
 from dlkit.runs import load_run_model, read_run
+from dlkit.strict import listed
 from dlkit.tasks import task_of
 
 
@@ -26,12 +27,12 @@ class Unseen:
     values: list[str]
 
     def __str__(self) -> str:
-        listed = capped([_short(v) if self.column == "words" else repr(_short(v)) for v in self.values])
+        shown = listed([_short(v) if self.column == "words" else repr(_short(v)) for v in self.values], SHOWN)
         if self.column == "words":
             their = "its" if self.rows == 1 else "their"
-            return f"{_count(self.rows, 'text')} with most of {their} words not in the training vocabulary ({listed})"
+            return f"{_count(self.rows, 'text')} with most of {their} words not in the training vocabulary ({shown})"
         value = "a value" if len(self.values) == 1 else "values"
-        return f"{self.column}: {_count(self.rows, 'row')} with {value} not seen in training ({listed})"
+        return f"{self.column}: {_count(self.rows, 'row')} with {value} not seen in training ({shown})"
 
 
 @dataclasses.dataclass
@@ -126,7 +127,7 @@ def _apply_policy(rows: list[dict], policy: str) -> None:
 def _unseen_error(unseen: dict[str, str]) -> str:
     if "words" in unseen:
         return f"{unseen['words']} words not in the training vocabulary (data.options.unseen: error)"
-    values = capped([f"column {name!r}: {_short(value)!r}" for name, value in unseen.items()])
+    values = listed([f"column {name!r}: {_short(value)!r}" for name, value in unseen.items()], SHOWN)
     return f"{values} {'was' if len(unseen) == 1 else 'were'} not seen in training (data.options.unseen: error)"
 
 

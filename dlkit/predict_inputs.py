@@ -13,6 +13,7 @@ import numpy as np
 from dlkit.data.images import IMAGE_SUFFIXES, read_image
 from dlkit.errors import UsageError
 from dlkit.registry import Registry
+from dlkit.strict import listed
 
 #: Readers by the kind of data a run was trained on (a dataset's `Arrays.kind`).
 INPUTS = Registry("input kind", "inputs")
@@ -114,7 +115,7 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
             wanted = dict.fromkeys(frame.columns[: model.input_shape[-1]])
         missing = [name for name in wanted if name not in frame.columns]
         if missing:  # this file is reported; the others are still predicted
-            error = f"missing columns {capped(missing)}; the model takes {capped(list(wanted))}"
+            error = f"missing columns {listed(missing, SHOWN)}; the model takes {listed(wanted, SHOWN)}"
             rows.append({"input": str(path), "error": error})
             continue
         file_rows, values = _frame_rows(frame, wanted, path)
@@ -240,11 +241,6 @@ def _unknown_words(model, examples) -> list[tuple[int, int]]:
         return [(0, 0)] * len(examples)
     ids = np.asarray(vectorize(examples))
     return [(int(unknown), int(words)) for unknown, words in zip((ids == 1).sum(1), (ids > 0).sum(1), strict=True)]
-
-
-def capped(items: list[str]) -> str:
-    shown = ", ".join(items[:SHOWN])
-    return shown if len(items) <= SHOWN else f"{shown} and {len(items) - SHOWN} more"
 
 
 def _reason(error: Exception) -> str:

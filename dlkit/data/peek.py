@@ -129,9 +129,3 @@ def _number(value: str) -> float | None:
         return float(value)
     except ValueError:
         return None
-
-
-def capped(names: list[str], limit: int = 5) -> str:
-    """`a, b, c` or `a, b, c, d, e and 41 more`."""
-    shown = ", ".join(names[:limit])
-    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlkit.strict import listed
 from dlkit.tasks import TASKS
 from dlkit.tasks.classes import ClassTask
 
@@ -32,11 +33,9 @@ class Binary(ClassTask):
         return 1, "a binary task takes one sigmoid unit"
 
     def layer_problems(self, peek):
-        from dlkit.data.peek import capped
-
         names, problems = peek.class_names, super().layer_problems(peek)
         if names and len(names) > 2:
-            what = f"{peek.source} has {len(names)} ({capped(names)})"
+            what = f"{peek.source} has {len(names)} ({listed(names, 5)})"
             problems.insert(0, (("task",), f"'binary' takes 2 classes, but {what}; use task: classification"))
         return problems
 

@@ -3,7 +3,7 @@ mistakes for a task's head (`dlkit validate` runs this without TensorFlow)."""
 
 from __future__ import annotations
 
-from dlkit.data.peek import capped
+from dlkit.strict import listed
 
 
 def last_layer(layers: list) -> tuple[int, int | None, int, str | None]:
@@ -43,7 +43,7 @@ def class_units(peek, units: int | None = None) -> tuple[int, str] | None:
     names = peek.class_names
     if not names:
         return None
-    return units or len(names), f"{peek.source} has {len(names)} classes ({capped(names)})"
+    return units or len(names), f"{peek.source} has {len(names)} classes ({listed(names, 5)})"
 
 
 def _activation_problem(task, units: int | None, activation: str) -> str | None:
