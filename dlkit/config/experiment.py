@@ -64,9 +64,6 @@ class ExperimentConfig(Strict):
         """What training logs per epoch, each with its direction (`up`: higher is better)."""
         raise NotImplementedError
 
-    def logged_names(self) -> list[str]:
-        return list(self.logged())
-
     def monitor_direction(self) -> Literal["min", "max"]:
         """Whether the best checkpoint has the lowest or highest `train.checkpoint.monitor`."""
         checkpoint = self.train.checkpoint
