@@ -14,17 +14,13 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, model_serializer
 
-from dlkit.strict import Strict, clipped, did_you_mean, raise_at
+from dlkit.strict import Strict, clipped, did_you_mean, loose_key, raise_at
 
 
 def snake_case(name: str) -> str:
     """`MaxPooling2D` -> `max_pooling2d`, `LeakyReLU` -> `leaky_relu`, `LSTM` -> `lstm`."""
     name = re.sub(r"(\d)D", r"\1d", name.replace("ReLU", "Relu"))
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-
-
-def _key(name: str) -> str:
-    return name.replace("_", "").replace("-", "").lower()
 
 
 class UnknownNameError(ValueError):
@@ -105,9 +101,9 @@ class Registry:
         """Add `entry` (a Spec class, or with `lazy=True` a function returning one) under `name`."""
         self._discover()
         for alias in (name, *aliases):
-            if _key(alias) in self._names:
+            if loose_key(alias) in self._names:
                 raise ValueError(f"{self.kind} {alias!r} is registered twice")
-            self._names[_key(alias)] = name
+            self._names[loose_key(alias)] = name
         if lazy:
             self._lazy.add(name)
         else:
@@ -119,7 +115,7 @@ class Registry:
     def canonical(self, name: str) -> str:
         """The registered name `name` stands for; an unknown name gets the closest one."""
         self._discover()
-        found = self._names.get(_key(str(name)))
+        found = self._names.get(loose_key(str(name)))
         if found is None:
             spellings = [*self._entries, *(a for aliases in self._aliases.values() for a in aliases)]
             hint = did_you_mean(snake_case(str(name)), spellings, listing=False)
@@ -139,7 +135,7 @@ class Registry:
 
     def __contains__(self, name: str) -> bool:
         self._discover()
-        return _key(str(name)) in self._names
+        return loose_key(str(name)) in self._names
 
     def names(self) -> list[str]:
         self._discover()

@@ -29,11 +29,12 @@ FOREIGN_NAMES: dict[str, tuple[str | None, str, str]] = {
 }
 
 
-def _loose(name: str) -> str:
+def loose_key(name: str) -> str:
+    """A name as registries and hints match it: `max_pooling2d`, `MaxPooling2D`, `max-pooling2d` alike."""
     return name.replace("_", "").replace("-", "").lower()
 
 
-_FOREIGN = {_loose(name): entry for name, entry in FOREIGN_NAMES.items()}
+_FOREIGN = {loose_key(name): entry for name, entry in FOREIGN_NAMES.items()}
 
 
 def listed(items, limit: int = 10) -> str:
@@ -54,7 +55,7 @@ def did_you_mean(word: str, choices, *, listing: bool = True) -> str:
     """`did you mean 'filters'?` (with the reason when `word` is another framework's name for it),
     or the valid names when nothing is close."""
     choices = sorted(str(c) for c in choices)
-    instead, needs, why = _FOREIGN.get(_loose(str(word)), (None, None, ""))
+    instead, needs, why = _FOREIGN.get(loose_key(str(word)), (None, None, ""))
     if needs in choices:
         return f"did you mean {instead!r}? ({why})" if instead else why
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)

@@ -165,9 +165,9 @@ def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
     path = Path(run_dir) / "config.yaml"
     data, lines = read_config(path, overrides)
     check_kept(run_dir)
-    model = TASKS.get(data.get("task", DEFAULT_TASK)).config if data.get("task", DEFAULT_TASK) in TASKS else None
-    if model is not None:
-        _drop_unused(data, model)
+    name = data.get("task", DEFAULT_TASK)
+    if name in TASKS:  # else parse_config names the task (a plug-in's, loaded there, or a mistake)
+        _drop_unused(data, TASKS.get(name).config)
     return parse_config(data, str(path), lines)
 
 

@@ -300,11 +300,12 @@ def write_table(dataset: str, path: Path) -> int:
 
     from dlkit.runs import atomic_write
 
-    if not DATASETS.get(dataset).to_csv:  # before loading: it may be a download
-        raise UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
+    refusal = UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
+    if not DATASETS.get(dataset).to_csv:  # checked before loading: another dataset may be a download
+        raise refusal
     arrays = DATASETS.get(dataset)().load()
     if arrays.kind != "array" or np.ndim(arrays.x_train) != 2:
-        raise UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
+        raise refusal
     parts = [(arrays.x_train, arrays.y_train), (arrays.x_test, arrays.y_test)]
     x = np.concatenate([p[0] for p in parts if p[0] is not None])
     y = np.concatenate([p[1] for p in parts if p[1] is not None])
