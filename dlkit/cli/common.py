@@ -1,0 +1,86 @@
+"""What every `dlkit` command shares: the Typer app, the consoles, the common options, and the
+one-line display of a user's error."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dlkit.errors import DlkitError
+from dlkit.version import __version__
+
+app = typer.Typer(
+    name="dlkit",
+    help="Train Keras models from a YAML experiment file; evaluate and predict from the run folder.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def console(stream) -> Console:
+    """Pipes and CI logs get 120 columns (or $COLUMNS) rather than rich's 80, so tables stay readable."""
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", 120))
+    return Console(stderr=stream is sys.stderr, soft_wrap=True, width=width)
+
+
+out, err = console(sys.stdout), console(sys.stderr)
+
+SetOption = typer.Option(None, "--set", "-s", help="Override a config value: KEY.PATH=VALUE (repeatable).")
+RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders live.")
+PluginOption = typer.Option(
+    None, "--plugin", help="A Python file registering your own components (repeatable; docs/extending.md)."
+)
+
+
+def user_errors(command):
+    """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback.
+    The command's `--plugin` files are imported first."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            if kwargs.get("plugin"):
+                from dlkit.plugins import load_plugins
+
+                load_plugins(kwargs["plugin"])
+            return command(*args, **kwargs)
+        except DlkitError as e:
+            if os.environ.get("DLKIT_DEBUG") == "1":
+                raise
+            for line in str(e).splitlines():
+                err.print(f"dlkit: error: {line}", markup=False, highlight=False)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("dlkit: interrupted", markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"dlkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+):
+    pass
+
+
+def rich_table(table) -> Table:
+    """A task's table (`dlkit.tasks.Table`) as a rich one."""
+    shown = Table(*table.columns, title=table.title)
+    for row in table.rows:
+        shown.add_row(*row)
+    return shown

@@ -1,0 +1,136 @@
+"""Commands on a finished run: `eval`, `generate`, `predict`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, app, err, out, rich_table, user_errors
+
+
+@app.command("eval")
+@user_errors
+def eval_(
+    run: Path = typer.Argument(..., help="A run folder (or runs/latest)."),
+    split: str = typer.Option("test", "--split", help="train, val or test."),
+    set_: list[str] | None = SetOption,
+    classifier: Path | None = typer.Option(
+        None, "--classifier", help="GAN runs: a classification run on the same data that scores the samples."
+    ),
+    samples: int | None = typer.Option(
+        None, "--samples", "-n", min=1, help="GAN runs: how many samples to score (default 1000)."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="GAN runs: the seed of the latent vectors (default 0)."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
+    from dlkit.errors import UsageError
+    from dlkit.evaluation import evaluate_run
+    from dlkit.runs import resolve_run
+
+    if split not in ("train", "val", "test"):
+        raise UsageError(f"--split: expected train, val or test. Received: {split!r}")
+    run_dir = resolve_run(run)
+    report = evaluate_run(run_dir, split, set_ or [], classifier=classifier, samples=samples, seed=seed)
+    for table in report.tables:
+        out.print(rich_table(table))
+    for warning in report.warnings:
+        err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
+    typer.echo(str(run_dir / "eval"))
+
+
+@app.command()
+@user_errors
+def generate(
+    run: Path = typer.Argument(..., help="A GAN run folder (or runs/latest)."),
+    n: int = typer.Option(64, "-n", min=1, help="How many samples."),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="The grid PNG; default RUN/samples/generated.png."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the latent vectors: the same seed draws the same samples."),
+    npz: Path | None = typer.Option(
+        None, "--npz", help="Also write the arrays: samples (raw generator output), images (uint8), latent."
+    ),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
+    from dlkit.generate import generate as run_generate
+    from dlkit.runs import resolve_run
+
+    run_dir = resolve_run(run)
+    target = out_file if out_file is not None else run_dir / "samples" / "generated.png"
+    written = run_generate(run_dir, n, seed, target, npz)
+    err.print(f"{n} samples (seed {seed}) of shape {tuple(written['shape'])}", highlight=False)
+    if npz is not None:
+        err.print(f"arrays: {npz}", highlight=False)
+    typer.echo(str(target))
+
+
+@app.command()
+@user_errors
+def predict(
+    inputs: list[Path] | None = typer.Argument(None, help="Image files, CSV files, .txt files, or folders of them."),
+    text: list[str] | None = typer.Option(None, "--text", help="A text to classify (repeatable; text runs)."),
+    run: Path | None = typer.Option(None, "--run", help="Run folder; default: the newest finished run."),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
+    set_: list[str] | None = SetOption,
+    runs_dir: Path = RunsDirOption,
+    plugin: list[Path] | None = PluginOption,
+):
+    """Predict with a run's model; one row per example. Exit 1 if any input could not be read."""
+    from dlkit.errors import UsageError
+    from dlkit.runs import resolve_run
+
+    if not inputs and not text:
+        raise UsageError("nothing to predict: give files or folders, or --text")
+    run_dir = resolve_run(run, runs_dir)
+    from dlkit.predict import predict as run_predict
+
+    result = run_predict(run_dir, inputs or [], text or [], top_k, set_ or [])
+    rows, shown = result.rows, result.shown
+    if output is not None:
+        _write_predictions(rows, shown, output)
+    if as_json:
+        typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
+    else:
+        table = Table("input", "prediction", "probability", f"top {top_k}", title=str(run_dir))
+        for row, cells in zip(rows, shown, strict=True):
+            if "error" in row:
+                table.add_row(row["input"], f"[red]{escape(row['error'])}[/red]", "", "")
+            else:
+                table.add_row(row["input"], *map(escape, cells))
+        out.print(table)
+    for unseen in result.unseen:
+        err.print(f"dlkit: warning: {unseen}", markup=False, highlight=False)
+    if result.score is not None:
+        err.print(str(result.score), markup=False, highlight=False)
+    failed = [row for row in rows if "error" in row]
+    for row in failed:
+        err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
+    if failed and run is None:  # the user did not name the run: say which one could not take these inputs
+        summary = f"{result.run}: {len(failed)} of {len(rows)} inputs could not be predicted"
+        err.print(f"dlkit: error: {summary}", markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _write_predictions(rows: list[dict], shown: list[tuple[str, str, str]], path: Path) -> None:
+    import csv
+    import io
+
+    from dlkit.runs import atomic_write
+
+    buffer = io.StringIO()
+    fields = ["input", "prediction", "probability", "unseen", "error"]
+    writer = csv.DictWriter(buffer, fields, lineterminator="\n")
+    writer.writeheader()
+    for row, (prediction, probability, _) in zip(rows, shown, strict=True):
+        unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
+        writer.writerow({"input": row["input"], "prediction": prediction if "error" not in row else "",
+                         "probability": row.get("probability", probability), "unseen": unseen,
+                         "error": row.get("error")})  # fmt: skip
+    atomic_write(path, buffer.getvalue())

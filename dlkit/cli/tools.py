@@ -1,0 +1,127 @@
+"""`validate`, `list`, `to-csv` and `runs`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from dlkit.cli.common import PluginOption, SetOption, app, err, out, user_errors
+
+
+@app.command()
+@user_errors
+def validate(
+    config: Path = typer.Argument(..., help="The experiment YAML file."),
+    set_: list[str] | None = SetOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Check a config without training: its keys, its data's files and columns (read from the header,
+    not loaded), and the last layer against the classes. Prints the resolved config (or, with
+    --dry-run, the model built)."""
+    from dlkit.config import dump_config, load_config
+    from dlkit.config.data_check import check_data
+
+    cfg = load_config(config, set_ or [], plugin or [])
+    check_data(cfg, config, set_ or [], dry_run=dry_run)
+    if not dry_run:
+        if as_json:
+            typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
+        else:
+            typer.echo(dump_config(cfg), nl=False)
+            err.print(f"{config}: valid", style="green")
+        return
+    from dlkit.inspect_model import describe_model
+
+    summary = describe_model(cfg)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    table = Table(
+        "layer", "class", "output shape", "params", title=f"{cfg.name}: input {tuple(summary['input_shape'])}"
+    )
+    for layer in summary["layers"]:
+        table.add_row(layer["name"], layer["class"], str(tuple(layer["output_shape"])), f"{layer['params']:,}")
+    out.print(table)
+    out.print(f"params: {summary['params']:,} (trainable {summary['trainable_params']:,})")
+
+
+@app.command("list")
+@user_errors
+def list_(
+    what: str = typer.Argument(
+        "layers",
+        help="tasks, layers, datasets, preprocess, callbacks, optimizers, schedules, losses, metrics, "
+        "distributions, samplers or pruners",
+    ),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Show what a registry holds."""
+    from dlkit.errors import UsageError
+    from dlkit.registries import REGISTRIES
+    from dlkit.strict import did_you_mean
+
+    if what not in REGISTRIES:
+        raise UsageError(f"dlkit list {what}: no such registry; {did_you_mean(what, REGISTRIES)}")
+    registry = REGISTRIES[what]
+    table = Table("name", "aliases", "what it is", title=f"{what} ({len(registry.names())})")
+    for name, summary, aliases in registry.describe():
+        table.add_row(name, ", ".join(aliases), escape(summary))
+    out.print(table)
+
+
+@app.command("to-csv")
+@user_errors
+def to_csv(
+    dataset: str = typer.Argument(..., help="A table dataset: iris, wine, breast_cancer, diabetes, boston_housing."),
+    path: Path = typer.Argument(..., help="The CSV file to write."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Write a table dataset to a CSV file (features as columns, the label in `target`), e.g. for the csv dataset."""
+    from dlkit.data.dataset import DATASETS
+    from dlkit.data.table import write_table
+    from dlkit.errors import UsageError
+    from dlkit.registry import UnknownNameError
+
+    try:
+        name = DATASETS.canonical(dataset)
+    except UnknownNameError as e:
+        raise UsageError(f"dlkit to-csv: {e}") from None
+    rows = write_table(name, path)
+    err.print(f"{name}: {rows} rows written", highlight=False)
+    typer.echo(str(path))
+
+
+@app.command()
+@user_errors
+def runs(
+    root: Path = typer.Argument(Path("runs"), help="The folder holding run folders."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """A table of the runs under ROOT."""
+    from dlkit.runs import list_runs, read_run, run_status
+
+    table = Table("run", "status", "dataset", "epochs", "best", "test", "started", title=str(root))
+    for path in list_runs(root):
+        info = read_run(path)
+        best = ", ".join(f"{k} {v:.4f}" for k, v in (info.get("best") or {}).items())
+        test = info.get("test") or {}
+        headline = info.get("headline")
+        if headline is None:  # runs of earlier versions
+            name = next((k for k in ("accuracy", "auc", "mae", "loss") if k in test), None)
+            headline = {name: test[name]} if name else {}
+        table.add_row(
+            path.name,
+            run_status(info),
+            info.get("dataset", ""),
+            str(info.get("epochs", "")),
+            best,
+            ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),
+            (info.get("started") or "")[:16].replace("T", " "),
+        )
+    out.print(table)

@@ -1,0 +1,132 @@
+"""`dlkit train` and `dlkit tune`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, app, err, out, rich_table, user_errors
+
+
+@app.command()
+@user_errors
+def train(
+    config: Path | None = typer.Argument(None, help="The experiment YAML file."),
+    set_: list[str] | None = SetOption,
+    runs_dir: Path = RunsDirOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    resume: Path | None = typer.Option(
+        None, "--resume", help="Continue this interrupted run, in its folder, from its last checkpoint."
+    ),
+    extend_epochs: int | None = typer.Option(
+        None,
+        "--extend-epochs",
+        min=1,
+        help="With --resume: train this many epochs beyond the last checkpoint. A completed run stays as it "
+        "was: the training goes on in a new run folder beside it (an interrupted one goes on in its own).",
+    ),
+    force: bool = typer.Option(False, "--force", help="With --resume: accept a changed config or dataset."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Train the experiment (or --resume a run); prints the run folder as the last line."""
+    from dlkit.errors import UsageError
+
+    if (config is None) == (resume is None):
+        raise UsageError("give a CONFIG to train, or --resume RUN (not both)")
+    if resume is None and (extend_epochs or force):
+        raise UsageError("--extend-epochs and --force go with --resume RUN")
+    if resume is not None and set_:
+        raise UsageError("--set does not go with --resume: the run keeps its config.yaml")
+    callbacks = []
+    if not quiet:
+        from dlkit.ui.progress import RichProgress
+
+        callbacks.append(RichProgress(err))
+    if resume is not None:
+        from dlkit.training.resume import resume as resume_run
+
+        command = ["dlkit", "train", "--resume", str(resume)] + (
+            ["--extend-epochs", str(extend_epochs)] if extend_epochs else []
+        )
+        run_dir = resume_run(
+            resume, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command,
+            say=lambda message: err.print(message, highlight=False, markup=False),
+        )  # fmt: skip
+    else:
+        from dlkit.config import load_config
+
+        cfg = load_config(config, set_ or [], plugin or [])
+        from dlkit.training.trainer import train as run_training
+
+        # The command as a user would type it again (sys.argv is the test runner's in-process).
+        sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
+        command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
+        run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
+    from dlkit.tasks import Table as TaskTable
+
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    monitor = json.loads((run_dir / "run.json").read_text()).get("best", {})
+    chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
+    out.print(rich_table(TaskTable.of_metrics(metrics, f"{run_dir.name}: {chosen}")))
+    typer.echo(str(run_dir))
+
+
+@app.command()
+@user_errors
+def tune(
+    config: Path = typer.Argument(..., help="An experiment YAML file with a tune: section."),
+    set_: list[str] | None = SetOption,
+    trials: int | None = typer.Option(
+        None, "--trials", min=1, help="Trials the study should hold (default tune.trials)."
+    ),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes running trials at once on this machine."),
+    storage: str | None = typer.Option(
+        None, "--storage", help="An SQLAlchemy database URL (postgresql://...) shared by every machine of the study."
+    ),
+    study: str | None = typer.Option(None, "--study", help="The study (and its folder under --runs-dir) to work on."),
+    new: bool = typer.Option(False, "--new", help="Start a new study rather than continue this config's last one."),
+    runs_dir: Path = RunsDirOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per trial."),
+    worker: int = typer.Option(0, "--worker", hidden=True, help="Set on the extra worker processes."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Search the config's tune: space with Optuna; prints the leaderboard and the study folder as the last line."""
+    from dlkit.tuning.search import search
+
+    def say(message: str) -> None:
+        if not quiet:
+            err.print(message, markup=False, highlight=False)
+
+    folder, summary = search(
+        config, set_ or [], runs_dir=runs_dir, trials=trials, workers=workers, storage=storage, study=study,
+        new=new, worker=worker, plugins=plugin or [], say=say,
+    )  # fmt: skip
+    if summary is not None:
+        out.print(_leaderboard(summary))
+        best = summary["best"]
+        if best:
+            err.print(f"best: trial {best['trial']}, {summary['metric']} {best['value']:.4f}; "
+                      f"dlkit train {folder.path / 'best.yaml'}", markup=False, highlight=False)  # fmt: skip
+    typer.echo(str(folder.path))
+
+
+def _leaderboard(summary: dict) -> Table:
+    metric, rows = summary["metric"], summary["trials"]
+    keys = [
+        k for k in (rows[0] if rows else {}) if k not in ("trial", "state", metric, "epochs", "seconds", "run", "error")
+    ]
+    states = ", ".join(f"{n} {s}" for s, n in summary["states"].items() if n)
+    table = Table("trial", "state", metric, "epochs", title=f"{summary['study']}: {states}")
+    for key in keys:  # dotted keys are long: fold them rather than cut them
+        table.add_column(key, overflow="fold")
+    table.add_column("seconds")
+    for row in rows:
+        value = row[metric]
+        shown = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in (row[k] for k in keys)]
+        state = row["state"] if not row["error"] else f"{row['state']}: {row['error'][:60]}"
+        table.add_row(str(row["trial"]), state, "" if value is None else f"{value:.4f}", str(row["epochs"]),
+                      *shown, "" if row["seconds"] is None else f"{row['seconds']:.0f}")  # fmt: skip
+    return table
