@@ -1,0 +1,107 @@
+"""What an export format is: how it writes a Keras model, refuses one it cannot hold, and runs the
+file it wrote in its own runtime for the parity report."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from dlkit.errors import UsageError
+
+
+@dataclasses.dataclass
+class Calibration:
+    """What quantisation needs to know of the data: examples of the training split, and whether
+    they are raw pixel values 0-255 (then an int8 model can take uint8 input exactly)."""
+
+    examples: Any
+    uint8: bool
+
+
+@dataclasses.dataclass
+class Runner:
+    """An exported model loaded in its own runtime: `run(examples)` gives the outputs as
+    `model.keras` would, for a batch of any size (examples as the Keras model takes them)."""
+
+    runtime: str
+    run: Callable[[Any], np.ndarray]
+
+
+class ExportFormat:
+    """One target format. `quantizations` maps each `--quantize` value it takes to what it does."""
+
+    type_name: ClassVar[str] = ""
+    #: The file (or folder) inside the export folder that holds the model.
+    file: ClassVar[str] = ""
+    quantizations: ClassVar[dict[str, str]] = {}
+    #: Modules the format needs (the `export` extra).
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def check_options(self, quantize: str | None) -> None:
+        """Before any work: the quantisation is one this format takes, its libraries are here."""
+        if quantize is not None and quantize not in self.quantizations:
+            takes = ", ".join(self.quantizations) or "none"
+            raise UsageError(f"--quantize {quantize}: {self.type_name} does not take it (it takes: {takes})")
+        missing = [name for name in self.needs if importlib.util.find_spec(name) is None]
+        if missing:
+            raise UsageError(f'--format {self.type_name} needs {", ".join(missing)}: pip install "dlkit[export]"')
+
+    def refuse(self, model) -> None:
+        """Raise a UsageError naming the layer, for a model this format cannot hold (before
+        anything is written)."""
+
+    def write(self, model, saved_model: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
+        """Write the model into the folder `out`. `model` is a copy of the run's, which the format
+        may change (quantise); `saved_model` is it exported as a TensorFlow SavedModel (the
+        converters' input)."""
+        raise NotImplementedError
+
+    def load(self, out: Path) -> Runner:
+        raise NotImplementedError
+
+    def takes(self, quantize: str | None, calibration: Calibration) -> str:
+        """What the exported model takes as input, for `export.json`."""
+        return "what model.keras takes"
+
+
+def string_layers(model) -> list[str]:
+    """`name (Class)` of each lookup or vectoriser reading strings, else the inputs of strings."""
+    found = [f"{layer.name} ({type(layer).__name__})" for layer in all_layers(model) if _reads_strings(layer)]
+    return found or [f"input {t.name!r} (strings)" for t in model.inputs if t.dtype == "string"]
+
+
+def _reads_strings(layer) -> bool:
+    return type(layer).__name__ in ("StringLookup", "TextVectorization")
+
+
+def all_layers(model):
+    """The model's layers, those of nested models included (a table run's columns are one)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
+
+
+def in_batches(run: Callable[[Any], np.ndarray], examples: Any, size: int = 256) -> np.ndarray:
+    """`run` over `examples` (an array or a dict of columns) in slices of `size`."""
+    from dlkit.data.splits import take
+
+    n = count(examples)
+    parts = [run(take(examples, np.arange(i, min(i + size, n)))) for i in range(0, n, size)]
+    return np.concatenate(parts) if parts else np.zeros((0,))
+
+
+def count(examples: Any) -> int:
+    return len(next(iter(examples.values()))) if isinstance(examples, dict) else len(examples)
+
+
+def one_by_one(examples: Any, n: int | None = None):
+    """The first `n` (default: all) examples, each as a batch of one."""
+    from dlkit.data.splits import take
+
+    return (take(examples, np.arange(i, i + 1)) for i in range(min(count(examples), n or count(examples))))

@@ -1,0 +1,143 @@
+"""`dlkit export RUN --format F [--quantize Q]`: write the run's model in format F into a folder
+of its own (`RUN/export/F[-Q]/` by default) with `export.json`, the parity report. The folder
+appears whole or not at all: a model the format cannot hold is refused before anything is written."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from dlkit.errors import UsageError
+from dlkit.export import FORMATS
+from dlkit.export.base import Calibration, count
+from dlkit.export.parity import Parity, compare
+from dlkit.registry import UnknownNameError
+from dlkit.runs import MODEL, now, write_json
+
+#: The report's file in the export folder.
+REPORT = "export.json"
+#: Training examples that calibrate quantisation (and tell whether inputs are 0-255 pixels).
+CALIBRATION = 200
+
+
+@dataclasses.dataclass
+class Exported:
+    folder: Path
+    format: str
+    quantize: str | None
+    parity: Parity
+
+
+def check_format(format: str, quantize: str | None):
+    """The format, before any work: it exists, takes `quantize`, and its libraries are here."""
+    try:
+        chosen = FORMATS.get(format)()
+    except UnknownNameError as e:
+        raise UsageError(f"--format: {e}") from None
+    chosen.check_options(quantize)
+    return chosen
+
+
+def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Path | None = None,
+               max_drop: float = 0.01) -> Exported:  # fmt: skip
+    from dlkit.config import load_run_config
+    from dlkit.data.prepare import prepare_data
+    from dlkit.evaluation import predict
+    from dlkit.runs import load_run_model
+    from dlkit.tasks import task_of
+
+    chosen = check_format(format, quantize)
+    run_dir = Path(run_dir)
+    config = load_run_config(run_dir)  # first: it loads the run's plug-ins, which the model may need
+    task = task_of(config)
+    if task.generates:
+        raise UsageError(f"{run_dir}: a {task.name} run generates images; export takes a run that predicts")
+    name = chosen.type_name + (f"-{quantize}" if quantize else "")
+    out = Path(out) if out is not None else run_dir / "export" / name
+    _check_out(out)
+    model = load_run_model(run_dir)
+    chosen.refuse(model)
+    data = prepare_data(config)
+    test = data.split("test")
+    examples = _inputs(test, config, data, model)
+    keras_outputs = predict(model, test, config, data)
+    calibration = _calibration(data, config, model)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            copy = load_run_model(run_dir)  # the format may change it (quantise)
+            copy.export(str(Path(scratch) / "saved_model"), format="tf_saved_model", verbose=False)
+            chosen.write(copy, Path(scratch) / "saved_model", work, quantize, calibration)
+        sizes = (_bytes(work), (run_dir / MODEL).stat().st_size)
+        parity = compare(task, config, test, keras_outputs, model, chosen.load(work), examples, sizes, max_drop)
+        write_json(
+            work / REPORT,
+            {"run": str(run_dir), "format": chosen.type_name, "quantize": quantize, "file": chosen.file,
+             "created": now(), "input": chosen.takes(quantize, calibration),
+             "parity": parity.as_json()},
+        )  # fmt: skip
+        _replace(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return Exported(out, chosen.type_name, quantize, parity)
+
+
+def _check_out(out: Path) -> None:
+    """An existing folder is replaced only if it is an earlier export (it holds `export.json`)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / REPORT).is_file())):
+        raise UsageError(f"--out {out}: exists and is not an earlier export (no {REPORT}); choose another folder")
+
+
+def _replace(work: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(work, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _inputs(split, config, data, model):
+    """The split's inputs, in order, in the shapes and dtypes of the model's inputs (streamed
+    files decoded; a table's columns `(n, 1)`), as a runtime without Keras's conversions needs them."""
+    from dlkit.data.pipeline import to_dataset
+
+    batches = to_dataset(split, batch_size=256, shuffle=False, seed=config.seed, decode=data.about.decode)
+    parts = [x for x, _ in batches.as_numpy_iterator()]
+    specs = {t.name: t for t in model.inputs}
+    if isinstance(parts[0], dict):
+        return {name: _conform(np.concatenate([p[name] for p in parts]), specs[name]) for name in parts[0]}
+    return _conform(np.concatenate(parts), model.inputs[0])
+
+
+def _conform(values: np.ndarray, spec) -> np.ndarray:
+    if values.ndim == len(spec.shape) - 1:
+        values = values[..., None]
+    return values.astype(object if spec.dtype == "string" else spec.dtype)
+
+
+def _calibration(data, config, model) -> Calibration:
+    train = data.split("train")
+    examples = _inputs(train.take(np.arange(min(CALIBRATION, len(train)))), config, data, model)
+    uint8 = (
+        not isinstance(examples, dict)
+        and examples.dtype != object
+        and count(examples) > 0
+        and float(examples.min()) >= 0
+        and float(examples.max()) <= 255
+        and bool(np.all(examples == np.rint(examples)))
+    )
+    return Calibration(examples, uint8)
+
+
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -1,0 +1,104 @@
+"""ONNX (onnxruntime and every runtime that reads ONNX), converted by tf2onnx from the SavedModel:
+Keras's own ONNX export fails on `Normalization`. String preprocessing has no ONNX form."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from pathlib import Path
+
+from dlkit.errors import UsageError
+from dlkit.export import FORMATS
+from dlkit.export.base import Calibration, ExportFormat, Runner, one_by_one, string_layers
+from dlkit.strict import listed
+
+#: ONNX's operator set; 17 is read by every onnxruntime of the last three years.
+OPSET = 17
+
+
+@FORMATS.register("onnx")
+class Onnx(ExportFormat):
+    """ONNX (opset 17) for onnxruntime and other runtimes; models without string preprocessing."""
+
+    file = "model.onnx"
+    quantizations = {
+        "dynamic": "int8 weights, activations quantised on the fly (onnxruntime's quantize_dynamic)",
+        "int8": "int8 weights and activations, calibrated on training examples (onnxruntime's quantize_static)",
+    }
+    needs = ("tf2onnx", "onnx", "onnxruntime")
+
+    def refuse(self, model) -> None:
+        if found := string_layers(model):
+            raise UsageError(
+                f"ONNX cannot hold string preprocessing ({listed(found, 3)}); use --format saved_model, which keeps it"
+            )
+
+    def write(self, model, saved_model: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
+        import tf2onnx.convert
+        from tf2onnx import tf_loader
+
+        logging.getLogger("tf2onnx").setLevel(logging.ERROR)
+        with contextlib.redirect_stdout(io.StringIO()):
+            graph, inputs, outputs, _, renamed = tf_loader.from_saved_model(
+                str(saved_model), None, None, return_initialized_tables=True, return_tensors_to_rename=True
+            )
+            proto, _ = tf2onnx.convert.from_graph_def(
+                graph, input_names=inputs, output_names=outputs, opset=OPSET, tensors_to_rename=renamed
+            )
+        path = out / self.file
+        if quantize is None:
+            path.write_bytes(proto.SerializeToString())
+            return
+        float_model = out / "float.onnx"
+        float_model.write_bytes(proto.SerializeToString())
+        try:
+            _quantize(float_model, path, quantize, calibration)
+        finally:
+            float_model.unlink()
+
+    def load(self, out: Path) -> Runner:
+        import numpy as np
+        import onnxruntime
+
+        session = onnxruntime.InferenceSession(str(out / self.file), providers=["CPUExecutionProvider"])
+        names = [i.name for i in session.get_inputs()]
+
+        def run(examples):
+            feed = examples if isinstance(examples, dict) else {names[0]: examples}
+            return session.run(None, {name: np.asarray(feed[name], "float32") for name in names})[0]
+
+        return Runner(f"onnxruntime {onnxruntime.__version__}", run)
+
+
+def _quantize(source: Path, target: Path, how: str, calibration: Calibration) -> None:
+    from onnxruntime import quantization as q
+
+    if how == "dynamic":
+        q.quantize_dynamic(str(source), str(target), weight_type=q.QuantType.QInt8)
+        return
+    q.quantize_static(
+        str(source),
+        str(target),
+        _Reader(source, calibration.examples),
+        quant_format=q.QuantFormat.QDQ,
+        activation_type=q.QuantType.QUInt8,
+        weight_type=q.QuantType.QInt8,
+    )
+
+
+class _Reader:
+    """onnxruntime's CalibrationDataReader: the calibration examples, one at a time."""
+
+    def __init__(self, model: Path, examples):
+        import numpy as np
+        import onnxruntime
+
+        names = [i.name for i in onnxruntime.InferenceSession(str(model)).get_inputs()]
+        self._feeds = iter(
+            {name: np.asarray(row[name] if isinstance(row, dict) else row, "float32") for name in names}
+            for row in one_by_one(examples)
+        )
+
+    def get_next(self):
+        return next(self._feeds, None)
