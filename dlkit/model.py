@@ -26,7 +26,7 @@ def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=
         if outputs.dtype != "float32":
             outputs = k.layers.Activation("linear", dtype="float32", name="float32_output")(outputs)
         if outputs is not model.output:
-            model = k.Model(model.inputs, outputs, name=model.name)  # under the policy: loss scaling for float16
+            model = k.Model(model.input, outputs, name=model.name)  # under the policy: loss scaling for float16
         return model
     finally:
         k.config.set_dtype_policy(previous)

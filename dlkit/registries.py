@@ -1,6 +1,7 @@
 """Every registry by its `dlkit list` name. Importing this loads no TensorFlow."""
 
 from dlkit.data import DATASETS, PREPROCESS
+from dlkit.export import FORMATS
 from dlkit.layers import LAYERS
 from dlkit.predict_inputs import INPUTS
 from dlkit.registry import Registry
@@ -29,5 +30,6 @@ REGISTRIES: dict[str, Registry] = {
         SAMPLERS,
         PRUNERS,
         INPUTS,
+        FORMATS,
     )  # fmt: skip
 }

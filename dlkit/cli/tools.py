@@ -57,7 +57,7 @@ def list_(
     what: str = typer.Argument(
         "layers",
         help="tasks, layers, datasets, preprocess, callbacks, optimizers, schedules, losses, metrics, "
-        "distributions, samplers or pruners",
+        "distributions, samplers, pruners, inputs or formats",
     ),
     plugin: list[Path] | None = PluginOption,
 ):

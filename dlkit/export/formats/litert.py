@@ -15,7 +15,7 @@ from dlkit.strict import listed
 CALIBRATION = 200
 
 
-@FORMATS.register("litert")
+@FORMATS.register("litert", aliases=("tflite",))
 class LiteRT(ExportFormat):
     """LiteRT `.tflite` for phones and microcontrollers; models of built-in ops only (no Flex)."""
 

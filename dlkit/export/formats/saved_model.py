@@ -14,7 +14,7 @@ from dlkit.export.base import Calibration, ExportFormat, Runner, all_layers
 QUANTIZABLE = ("Dense", "EinsumDense", "Embedding")
 
 
-@FORMATS.register("saved_model")
+@FORMATS.register("saved_model", aliases=("tf_saved_model",))
 class SavedModel(ExportFormat):
     """TensorFlow SavedModel with a `serve` signature (TF Serving, TF.js); takes every model."""
 
@@ -37,8 +37,12 @@ class SavedModel(ExportFormat):
         import tensorflow as tf
 
         loaded = tf.saved_model.load(str(out / self.file))  # kept: `serve` needs its variables alive
+        # Regression table runs trained before dlkit kept the inputs' dict take a list of columns.
+        takes = loaded.serve.concrete_functions[0].structured_input_signature[0][0]
 
         def run(examples):
+            if isinstance(examples, dict) and isinstance(takes, list | tuple):
+                examples = [examples[spec.name] for spec in takes]
             return loaded.serve(tf.nest.map_structure(tf.constant, examples)).numpy()
 
         return Runner(f"TensorFlow {tf.__version__}", run)
