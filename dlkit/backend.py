@@ -7,14 +7,17 @@ import os
 import sys
 import tempfile
 
+from dlkit.errors import DlkitError
+
 #: Set to 1 to see TensorFlow's own start-up logging.
 VERBOSE_ENV = "DLKIT_TF_LOGS"
 
 
 @contextlib.contextmanager
-def quiet_imports():
-    """TensorFlow's start-up noise off while importing code that may import it (a plug-in),
-    unless DLKIT_TF_LOGS=1."""
+def quiet_tensorflow():
+    """TensorFlow's native logging off (fd 2 hidden) while importing code that may import it (a
+    plug-in) or while its converters and interpreters run, unless DLKIT_TF_LOGS=1. What was
+    printed is shown if the code fails."""
     if os.environ.get(VERBOSE_ENV) == "1":
         yield
         return
@@ -26,18 +29,19 @@ def quiet_imports():
 
 @contextlib.contextmanager
 def _stderr_silenced():
-    """TF's C++ start-up lines bypass TF_CPP_MIN_LOG_LEVEL, so hide fd 2 while it loads;
-    if the import fails, what it printed is shown after all."""
+    """TF's C++ lines bypass TF_CPP_MIN_LOG_LEVEL, so hide fd 2 while it works; if it fails
+    (other than with a user's error, told in one line), what it printed is shown after all."""
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as sink:
         os.dup2(sink.fileno(), 2)
         try:
             yield
-        except BaseException:
+        except BaseException as e:
             os.dup2(saved, 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode(errors="replace"))
+            if not isinstance(e, DlkitError):  # the user's mistake is told in one line
+                sink.seek(0)
+                sys.stderr.write(sink.read().decode(errors="replace"))
             raise
         finally:
             os.dup2(saved, 2)

@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from dlkit.backend import quiet_imports
+from dlkit.backend import quiet_tensorflow
 from dlkit.errors import ConfigError
 from dlkit.runs import read_run
 
@@ -45,7 +45,7 @@ def load_plugin(path: Path) -> str:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        with quiet_imports():
+        with quiet_tensorflow():
             spec.loader.exec_module(module)
     except Exception as e:  # whatever the user's code raises is the user's to fix
         del sys.modules[name]

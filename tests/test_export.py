@@ -227,3 +227,38 @@ def test_out_folder_and_failed_verdict(runs, tmp_path, monkeypatch):
     result, folder = _export(runs["numbers"], "--format", "onnx", "--out", tmp_path / "worse")
     assert result.exit_code == 1 and "worse by more than --max-drop 0.01" in result.stderr
     assert folder == str(tmp_path / "worse") and _report(tmp_path / "worse")["parity"]["passed"] is False
+
+
+def test_a_recurrent_model_goes_to_litert_one_example_per_call(tmp_path):
+    """An LSTM's loop needs TensorFlow ops at a free batch size, LiteRT's own at a batch of one."""
+    from test_sequence import series_csv
+
+    config = {
+        "name": "wave",
+        "task": "regression",
+        "data": {"dataset": "sequence", "split": {"ordered": True, "validation": 0.15, "test": 0.15},
+                 "options": {"path": str(series_csv(tmp_path / "s.csv")), "target": "wave", "window": 12}},
+        "model": {"layers": [{"type": "lstm", "units": 8}, {"type": "dense", "units": 1}]},
+        "train": {"epochs": 2, "optimizer": {"type": "adam", "learning_rate": 0.01}},
+    }  # fmt: skip
+    run_dir = _train(tmp_path, config)
+    result, _ = _export(run_dir, "--format", "litert", "--quantize", "dynamic")
+    assert result.exit_code == 0, result.stderr
+    report = _report(run_dir / "export" / "litert-dynamic")
+    assert report["input"].endswith("one example per call") and report["parity"]["passed"]
+    assert report["parity"]["max_abs_diff"] < 0.05
+    result, _ = _export(run_dir, "--format", "litert", "--quantize", "int8")
+    assert result.exit_code == 2 and "recurrent layer" in result.stderr
+
+
+def test_a_missing_extra_is_named(monkeypatch):
+    import importlib.util
+
+    from dlkit.errors import UsageError
+    from dlkit.export.exporter import check_format
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    with pytest.raises(UsageError, match=r'--format onnx needs onnxruntime: pip install "dlkit\[export\]"'):
+        check_format("onnx", None)
+    check_format("saved_model", "int8")  # TensorFlow's own: no extra

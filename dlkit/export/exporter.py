@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlkit.backend import quiet_tensorflow
 from dlkit.errors import UsageError
 from dlkit.export import FORMATS
 from dlkit.export.base import Calibration, count
@@ -69,14 +70,17 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     calibration = _calibration(data, config, model)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    work = out.parent / f".{out.name}.tmp-{os.getpid()}"  # renamed to `out` once whole
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            copy = load_run_model(run_dir)  # the format may change it (quantise)
-            copy.export(str(Path(scratch) / "saved_model"), format="tf_saved_model", verbose=False)
-            chosen.write(copy, Path(scratch) / "saved_model", work, quantize, calibration)
-        sizes = (_bytes(work), (run_dir / MODEL).stat().st_size)
-        parity = compare(task, config, test, keras_outputs, model, chosen.load(work), examples, sizes, max_drop)
+        with quiet_tensorflow():  # the converters' and runtimes' native logging
+            with tempfile.TemporaryDirectory() as scratch:
+                copy = load_run_model(run_dir)  # the format may change it (quantise)
+                copy.export(str(Path(scratch) / "saved_model"), format="tf_saved_model", verbose=False)
+                chosen.write(copy, Path(scratch) / "saved_model", work, quantize, calibration)
+            sizes = (_bytes(work), (run_dir / MODEL).stat().st_size)
+            parity = compare(task, config, test, keras_outputs, model, chosen.load(work), examples, sizes, max_drop)
         write_json(
             work / REPORT,
             {"run": str(run_dir), "format": chosen.type_name, "quantize": quantize, "file": chosen.file,

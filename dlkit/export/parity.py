@@ -52,9 +52,10 @@ class Parity:
         """(figure, model.keras, export) for the table `dlkit export` shows."""
         keras, export = self.metrics["model.keras"], self.metrics["export"]
         rows = [(name, f"{keras[name]:.4f}", f"{export[name]:.4f}") for name in keras if name in export]
+        rows.append(("max |output difference|", "", f"{self.max_abs_diff:.3g}"))
+        if self.agreement is not None:
+            rows.append(("same prediction", "", f"{self.agreement:.2%}"))
         rows += [
-            ("max |output difference|", "", f"{self.max_abs_diff:.3g}"),
-            ("same prediction", "", "" if self.agreement is None else f"{self.agreement:.2%}"),
             ("size", _size(self.keras_bytes), f"{_size(self.size_bytes)} ({self.size_ratio:.2f}x)"),
             ("ms per example (batch 1)", f"{self.latency_ms['model.keras']:.3f}", f"{self.latency_ms['export']:.3f}"),
         ]
@@ -85,13 +86,12 @@ def compare(task, config, test, keras_outputs: np.ndarray, model, runner: Runner
 
 
 def _agreement(task, a: np.ndarray, b: np.ndarray) -> float | None:
-    """The share of examples the task describes with the same label (or labels)."""
-    first = task.describe(a[0], [], 1) if len(a) else {}
-    key = next((k for k in ("label", "labels") if k in first), None)
-    if key is None:
+    """The share of examples for which both outputs make the task decide the same."""
+    decided = task.decisions(a)
+    if decided is None or not len(a):
         return None
-    same = [task.describe(x, [], 1)[key] == task.describe(y, [], 1)[key] for x, y in zip(a, b, strict=True)]
-    return float(np.mean(same))
+    same = (decided == task.decisions(b)).reshape(len(a), -1).all(axis=1)
+    return float(same.mean())
 
 
 def _drop(config, name: str, keras: float, export: float) -> float:

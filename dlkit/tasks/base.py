@@ -112,6 +112,11 @@ class Task:
         """The test figure `dlkit runs` shows (empty: none)."""
         return {}
 
+    def decisions(self, outputs: np.ndarray) -> np.ndarray | None:
+        """What the model decides for each example (a class index; 0/1 per label), from its
+        outputs; None for a task that predicts values."""
+        return None
+
     def probabilities(self, outputs: np.ndarray) -> np.ndarray:
         """Model outputs as probabilities (a softmax or sigmoid applied when the loss takes logits)."""
         return outputs

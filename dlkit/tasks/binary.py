@@ -39,7 +39,7 @@ class Binary(ClassTask):
             problems.insert(0, (("task",), f"'binary' takes 2 classes, but {what}; use task: classification"))
         return problems
 
-    def predicted_classes(self, outputs: np.ndarray) -> np.ndarray:
+    def decisions(self, outputs: np.ndarray) -> np.ndarray:
         return (self.probabilities(outputs).reshape(-1) > 0.5).astype("int64")
 
     def class_probabilities(self, output: np.ndarray) -> np.ndarray:

@@ -83,14 +83,14 @@ class ClassTask(SupervisedTask):
 
     # --- results ---
 
-    def predicted_classes(self, outputs: np.ndarray) -> np.ndarray:
+    def decisions(self, outputs: np.ndarray) -> np.ndarray:
         return outputs.argmax(axis=-1)
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         from sklearn import metrics as skm
 
         wanted = set(self.config.eval.metrics) - {"confusion_matrix"}
-        y_pred = self.predicted_classes(outputs)
+        y_pred = self.decisions(outputs)
         macro = {"average": "macro", "zero_division": 0}
         values = {
             "accuracy": lambda: skm.accuracy_score(y_true, y_pred),
@@ -109,7 +109,7 @@ class ClassTask(SupervisedTask):
 
         from dlkit import plots
 
-        y_pred = self.predicted_classes(outputs)
+        y_pred = self.decisions(outputs)
         labels = list(range(len(class_names)))
         p, r, f, s = skm.precision_recall_fscore_support(split.y, y_pred, labels=labels, zero_division=0)
         rows = [

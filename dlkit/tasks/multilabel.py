@@ -127,14 +127,14 @@ class Multilabel(SupervisedTask):
 
     # --- results ---
 
-    def predicted(self, outputs: np.ndarray) -> np.ndarray:
+    def decisions(self, outputs: np.ndarray) -> np.ndarray:
         """0/1 per label: its probability is above `eval.threshold`."""
         return (self.probabilities(outputs) > self.config.eval.threshold).astype("int64")
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         from sklearn import metrics as skm
 
-        y_true, y_pred = np.asarray(y_true).astype("int64"), self.predicted(outputs)
+        y_true, y_pred = np.asarray(y_true).astype("int64"), self.decisions(outputs)
         score = {"precision": skm.precision_score, "recall": skm.recall_score, "f1": skm.f1_score}
         values = {
             f"{average}_{name}": lambda f=score[name], a=average: f(y_true, y_pred, average=a, zero_division=0)
@@ -150,7 +150,7 @@ class Multilabel(SupervisedTask):
 
         y_true = np.asarray(split.y).astype("int64")
         p, r, f, s = skm.precision_recall_fscore_support(
-            y_true, self.predicted(outputs), labels=list(range(len(class_names))), zero_division=0
+            y_true, self.decisions(outputs), labels=list(range(len(class_names))), zero_division=0
         )
         rows = [
             {"label": name, "precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
