@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.runs import LATEST, MODEL, list_runs, now, read_run, run_status
+from dlkit.runs import LATEST, list_runs, now, read_run, run_status
 from dlkit.serve.batching import Batcher
 from dlkit.serve.instances import Decoder
 
@@ -66,19 +66,19 @@ def load_version(run_dir: Path, number: int = 1) -> Version:
     if kind not in INPUTS:
         raise UsageError(f"{run_dir}: serve does not know inputs of kind {kind!r}")
     model = load_run_model(run_dir)
-    call = compiled(model)
-    call(_zeros(model))
+    named = kind == "table"  # one input per column, passed by name as `dlkit predict` does
+    call = compiled(model, named)
+    call(_zeros(model, named))
     decoder = Decoder(model, info, config.data.options)
     return Version(config.name, number, Path(run_dir).resolve(), info, config, task, model, call, decoder)
 
 
-def compiled(model):
+def compiled(model, named: bool):
     """`examples -> outputs` through one `tf.function` of any batch size (`model.predict` costs
     tens of milliseconds per call in its own set-up)."""
     import tensorflow as tf
 
     specs = {t.name: tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name) for t in model.inputs}
-    named = isinstance(model.input, dict)
     signature = [specs] if named else [next(iter(specs.values()))]
     function = tf.function(lambda x: model(x, training=False), input_signature=signature, reduce_retracing=True)
 
@@ -88,12 +88,12 @@ def compiled(model):
     return call
 
 
-def _zeros(model):
+def _zeros(model, named: bool):
     def zero(t):
         shape = (1, *t.shape[1:])
         return np.full(shape, "", dtype=object) if t.dtype == "string" else np.zeros(shape, t.dtype)
 
-    return {t.name: zero(t) for t in model.inputs} if isinstance(model.input, dict) else zero(model.inputs[0])
+    return {t.name: zero(t) for t in model.inputs} if named else zero(model.inputs[0])
 
 
 @dataclasses.dataclass
@@ -144,8 +144,9 @@ class Served:
     retired: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     #: The last reload: run, outcome (`loaded` or `failed`), error.
     last_reload: dict | None = None
-    #: A run that failed to load, not tried again by the watcher until its model.keras changes.
-    failed: tuple[Path, float] | None = None
+    #: The run the watched source named when last looked at: the watcher acts when that changes
+    #: (so a run reloaded by hand stays until `runs/latest` moves again).
+    seen: Path | None = None
     lock: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
     @property
@@ -179,6 +180,7 @@ class Store:
         for version, source in loaded:
             served = self.models.setdefault(version.name, Served(version.name, source))
             served.source = source  # a reload asks again where the newest version came from
+            served.seen = version.run_dir
             version.number = len(served.versions) + 1
             served.versions[version.number] = version
 
@@ -239,7 +241,6 @@ class Store:
             served.versions[version.number] = version  # from here requests go to the new version
             del served.versions[old.number]
             served.retired.append((old.number, str(old.run_dir)))
-            served.failed = None
             reloaded = {"run": str(version.run_dir), "outcome": "loaded", "version": version.number, "at": now()}
             served.last_reload = reloaded
             log.info(f"{name}: version {version.number} ({version.run_dir}) serving; version {old.number} retired")
@@ -252,8 +253,6 @@ class Store:
     def _failed(self, served: Served, run_dir: Path | None, error: str) -> dict:
         serving = served.default
         log.error(f"{served.name}: reload failed: {error}; version {serving.number} ({serving.run_dir}) still serving")
-        if run_dir is not None:
-            served.failed = (run_dir.resolve(), _stamp(run_dir))
         served.last_reload = {"run": str(run_dir), "outcome": "failed", "error": error, "at": now()}
         if self.metrics:
             self.metrics.reloads.labels(served.name, "failed").inc()
@@ -269,18 +268,10 @@ class Store:
                     target = await asyncio.to_thread(served.source.resolve, served.name)
                 except OSError:
                     continue
-                if target is None or target.resolve() == served.default.run_dir:
+                if target is None or target.resolve() == served.seen:
                     continue
-                if served.failed == (target.resolve(), _stamp(target)):
-                    continue  # tried already; again when its model.keras changes
+                served.seen = target.resolve()  # tried once, loaded or not; again when it moves
                 await self.reload(served.name, target)
-
-
-def _stamp(run_dir: Path) -> float:
-    try:
-        return (Path(run_dir) / MODEL).stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _one_line(error: Exception) -> str:
