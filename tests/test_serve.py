@@ -22,6 +22,7 @@ import httpx
 import numpy as np
 import pytest
 from test_predict_tables import ratings, ratings_config
+from test_text import reviews, text_config
 from typer.testing import CliRunner
 
 from conftest import REPO, TINY, write_config
@@ -55,7 +56,12 @@ def runs(tmp_path_factory):
     config = ratings_config(folder / "ratings.csv")
     config["train"]["epochs"] = 3
     table = _train(folder, config, folder / "tables")
-    return {"folder": folder, "tiny": tiny, "latest": images / "latest", "broken": broken, "table": table}
+    texts, labels = reviews(120)
+    for i, (text, label) in enumerate(zip(texts, labels, strict=True)):
+        (folder / "reviews" / label).mkdir(parents=True, exist_ok=True)
+        (folder / "reviews" / label / f"{i}.txt").write_text(text)
+    text = _train(folder, text_config("text_folder", {"path": str(folder / "reviews")}), folder / "texts")
+    return {"folder": folder, "tiny": tiny, "latest": images / "latest", "broken": broken, "table": table, "text": text}
 
 
 def _free_port() -> int:
@@ -68,7 +74,8 @@ def _free_port() -> int:
 def server(runs):
     """`dlkit serve runs/latest RATINGS_RUN` in a subprocess; stopped by SIGTERM, which must exit 0."""
     port = _free_port()
-    command = [sys.executable, "-m", "dlkit", "serve", str(runs["latest"]), str(runs["table"]), "--port", str(port)]
+    command = [sys.executable, "-m", "dlkit", "serve", str(runs["latest"]), str(runs["table"]), str(runs["text"])]
+    command += ["--port", str(port)]
     command += ["--poll", "0.3", "--max-body", "64KB", "--top-k", "3"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
     process = subprocess.Popen(command, env=env, cwd=runs["folder"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -172,6 +179,20 @@ def test_table_rows_predict_as_dlkit_predict_does(server, runs, cli, tmp_path):
     assert len(server["client"].post("/v1/models/ratings:predict", json=columnar).json()["predictions"]) == 2
 
 
+def test_texts_predict_as_dlkit_predict_does(server, runs, cli):
+    texts = ["I loved it, excellent", "The plot was DREADFUL and boring.", "zzz qqq xxx yyy"]
+    result = cli("predict", *[a for t in texts for a in ("--text", t)], "--run", runs["text"], "--json")
+    expected = json.loads(result.stdout)["predictions"]
+    response = server["client"].post("/v1/models/text:predict", json={"instances": texts})
+    assert response.status_code == 200, response.text
+    served = response.json()["predictions"]
+    _same(served, expected)
+    assert [r["label"] for r in served[:2]] == ["pos", "neg"]
+    assert served[2]["unseen"] == expected[2]["unseen"] == {"words": "4 of 4"}
+    refused = server["client"].post("/v1/models/text:predict", json={"instances": ["fine", 3]})
+    assert refused.status_code == 400 and refused.json() == {"error": "instance 1: expected a string"}
+
+
 LARGE = b'{"instances": [' + b"0," * 40000 + b"0]}"
 
 
@@ -203,7 +224,12 @@ LARGE = b'{"instances": [' + b"0," * 40000 + b"0]}"
             "x is not an integer id",
         ),
         ("/v1/models/ratings:predict", {"instances": [{"user_id": [1], "item_id": 101}]}, 400, "expected a number"),
-        ("/v1/models/nope:predict", {"instances": []}, 404, "no model named 'nope'; this server serves ratings, tiny"),
+        (
+            "/v1/models/nope:predict",
+            {"instances": []},
+            404,
+            "no model named 'nope'; this server serves ratings, text, tiny",
+        ),
         ("/v1/models/tiny/versions/9:predict", {"instances": []}, 404, "model 'tiny' has no version 9"),
         ("/v2/what", {}, 404, "no such endpoint: POST /v2/what"),
         ("/v1/models/tiny:predict", LARGE, 413, "at most 65536"),
