@@ -93,7 +93,7 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
     options = config.data.options
     read = reader.read(inputs, texts, model, info, options)
     readable = [row for row in read.rows if "error" not in row]
-    _apply_policy(read.rows, options.get("unseen", "warn"))
+    apply_policy(read.rows, options.get("unseen", "warn"))
     keep = np.array(["error" not in row for row in readable], dtype=bool)
     good = [row for row in readable if "error" not in row]
     if good:
@@ -112,7 +112,7 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
     return Predictions(about, read.rows, _unseen_report(good), score, shown)
 
 
-def _apply_policy(rows: list[dict], policy: str) -> None:
+def apply_policy(rows: list[dict], policy: str) -> None:
     """`data.options.unseen`: warn keeps the mark, ignore drops it, error makes the row an error.
     A row that is an error for another reason is not predicted: it keeps no mark."""
     for row in rows:

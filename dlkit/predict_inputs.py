@@ -98,7 +98,7 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
     paths = expand_inputs(inputs, {".csv"})
     if not paths:
         raise UsageError("no CSV files to predict")
-    wanted = _table_columns(model) if kind == "table" else dict.fromkeys(features or [])
+    wanted = wanted_columns(model, kind, features)
     target = column_name(target) if target else None
     as_text = [name for name, category in wanted.items() if category is not None] + ([target] if target else [])
     rows, parts, targets = [], [], []
@@ -118,7 +118,7 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
             error = f"missing columns {listed(missing, SHOWN)}; the model takes {listed(wanted, SHOWN)}"
             rows.append({"input": str(path), "error": error})
             continue
-        file_rows, values = _frame_rows(frame, wanted, path)
+        file_rows, values = frame_rows(frame, wanted, path)
         good = np.array(["error" not in row for row in file_rows], dtype=bool)
         rows += file_rows
         parts.append({name: column[good] for name, column in values.items()})
@@ -127,14 +127,23 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
     if not targets:  # no row without an error
         return Inputs(rows, None)
     columns = {name: np.concatenate([p[name] for p in parts]) for name in wanted}
+    return Inputs(rows, table_examples(columns, kind), targets if target else None)
+
+
+def wanted_columns(model, kind: str, features) -> dict[str, Category | None]:
+    """The columns a table or array run's model takes ({} for an array run with unnamed features)."""
+    return table_columns(model) if kind == "table" else dict.fromkeys(features or [])
+
+
+def table_examples(columns: dict[str, np.ndarray], kind: str):
+    """Columns of values as the model takes them: a table run's one input per column, an array
+    run's one matrix."""
     if kind == "table":
-        examples = {name: column[:, None] for name, column in columns.items()}
-    else:
-        examples = np.stack(list(columns.values()), axis=1)
-    return Inputs(rows, examples, targets if target else None)
+        return {name: column[:, None] for name, column in columns.items()}
+    return np.stack(list(columns.values()), axis=1)
 
 
-def _table_columns(model) -> dict[str, Category | None]:
+def table_columns(model) -> dict[str, Category | None]:
     """The model's input columns: None for a numeric one, the `Category` of a categorical one."""
     from dlkit.data.table import id_suffix
 
@@ -153,8 +162,9 @@ def _table_columns(model) -> dict[str, Category | None]:
     return columns
 
 
-def _frame_rows(frame, wanted: dict[str, Category | None], path) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """One row per line of the file; a row's error names its first bad column."""
+def frame_rows(frame, wanted: dict[str, Category | None], path) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """One row per line of the file (`dlkit serve`: per instance of a request); a row's error
+    names its first bad column."""
     import pandas as pd
 
     rows = [{"input": f"{path}:{i + 2}"} for i in range(len(frame))]

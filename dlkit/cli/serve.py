@@ -1,0 +1,82 @@
+"""`dlkit serve`: runs behind TF Serving's REST API (dlkit/serve/)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import typer
+
+from dlkit.cli.common import PluginOption, RunsDirOption, app, user_errors
+
+_UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
+
+
+@app.command()
+@user_errors
+def serve(
+    runs: list[Path] | None = typer.Argument(
+        None, help="Run folders (or runs/latest); several runs of one name are its versions. Default: the newest run."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0: every interface)."),
+    port: int = typer.Option(8501, "--port", min=0, max=65535, help="Port (TF Serving's REST port by default)."),
+    runs_dir: Path = RunsDirOption,
+    max_batch: int = typer.Option(32, "--max-batch", min=1, help="Most examples per model call."),
+    batch_timeout_ms: float = typer.Option(
+        2.0, "--batch-timeout-ms", min=0, help="Longest a batch waits for requests known to be on their way."
+    ),
+    max_body: str = typer.Option("10MB", "--max-body", help="Largest request body: bytes, or KB/MB/GB (1024-based)."),
+    poll: float = typer.Option(
+        2.0, "--poll", min=0, help="Seconds between looks for a newer run (default run or runs/latest); 0: never."
+    ),
+    top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes each prediction lists."),
+    plugin: list[Path] | None = PluginOption,
+):
+    """Serve runs over HTTP with TF Serving's REST API (POST /v1/models/NAME:predict), dynamic
+    batching, /metrics and hot reload. Stop with Ctrl-C."""
+    from dlkit.errors import UsageError
+    from dlkit.runs import resolve_run
+
+    missing = [m for m in ("fastapi", "uvicorn", "prometheus_client") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError('dlkit serve needs the serve extra: pip install "dlkit[serve]"')
+    limit = _bytes(max_body)
+    from dlkit.serve.store import source_of
+
+    chosen = [(resolve_run(run), source_of(run, runs_dir)) for run in runs] if runs else []
+    if not chosen:
+        chosen = [(resolve_run(None, runs_dir), source_of(None, runs_dir))]
+    from dlkit.serve.server import bind, serve as run_server  # noqa: I001
+
+    try:
+        sock = bind(host, port)
+    except OSError as e:
+        raise UsageError(f"cannot listen on {host}:{port} ({e.strerror or e}); try another --port") from None
+    run_server(
+        chosen,
+        sock,
+        max_batch=max_batch,
+        batch_timeout_ms=batch_timeout_ms,
+        max_body=limit,
+        poll=poll or None,
+        top_k=top_k,
+        on_ready=_ready,
+    )
+
+
+def _ready(store, url: str) -> None:
+    served = []
+    for name, model in store.models.items():
+        versions = ", ".join(f"version {v.number}: {v.run_dir}" for v in model.versions.values())
+        served.append(f"{name} ({versions})")
+    typer.echo(f"serving {', '.join(served)} on {url}")
+
+
+def _bytes(text: str) -> int:
+    from dlkit.errors import UsageError
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*", text.upper())
+    if not found or float(found[1]) <= 0:
+        raise UsageError(f"--max-body: expected a size like 10MB, 512KB or 1000000. Received: {text!r}")
+    return int(float(found[1]) * _UNITS[found[2] if found[2] in _UNITS else found[2] + "B"])
