@@ -18,7 +18,7 @@ from dlkit.export import FORMATS
 from dlkit.export.base import Calibration, count
 from dlkit.export.parity import Parity, compare
 from dlkit.registry import UnknownNameError
-from dlkit.runs import MODEL, now, write_json
+from dlkit.runs import MODEL, environment, now, write_json
 
 #: The report's file in the export folder.
 REPORT = "export.json"
@@ -81,12 +81,9 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
                 chosen.write(copy, Path(scratch) / "saved_model", work, quantize, calibration)
             sizes = (_bytes(work), (run_dir / MODEL).stat().st_size)
             parity = compare(task, config, test, keras_outputs, model, chosen.load(work), examples, sizes, max_drop)
-        write_json(
-            work / REPORT,
-            {"run": str(run_dir), "format": chosen.type_name, "quantize": quantize, "file": chosen.file,
-             "created": now(), "input": chosen.takes(quantize, calibration),
-             "parity": parity.as_json()},
-        )  # fmt: skip
+        about = {"run": str(run_dir), "format": chosen.type_name, "quantize": quantize, "file": chosen.file}
+        about |= {"created": now(), "versions": environment(), "input": chosen.takes(quantize, calibration)}
+        write_json(work / REPORT, about | {"parity": parity.as_json()})
         _replace(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

@@ -11,9 +11,6 @@ from dlkit.export import FORMATS
 from dlkit.export.base import Calibration, ExportFormat, Runner, one_by_one, string_layers
 from dlkit.strict import listed
 
-#: Examples of the training split that calibrate full-int8 quantisation.
-CALIBRATION = 200
-
 
 @FORMATS.register("litert", aliases=("tflite",))
 class LiteRT(ExportFormat):
@@ -131,7 +128,7 @@ def _batch_of_one(model):
 def _representative(examples):
     import numpy as np
 
-    for row in one_by_one(examples, CALIBRATION):
+    for row in one_by_one(examples):
         yield (
             {name: np.asarray(v, "float32") for name, v in row.items()}
             if isinstance(row, dict)
