@@ -172,3 +172,21 @@ def load_run_model(run_dir: Path):
             f"{path}: refused to load ({reason}); dlkit loads models in safe mode: Keras's and dlkit's "
             "own layers only, no Lambda layers or unknown classes, which could run code"
         ) from None
+
+
+def takes_columns(model) -> bool:
+    """Whether the model takes a dict of inputs by name (a table's columns), not one array."""
+    return isinstance(model.input, dict) or len(model.inputs) > 1
+
+
+def model_function(model):
+    """`examples -> outputs` (numpy) through one compiled function for batches of any size:
+    `model.predict` costs milliseconds of set-up per call. Examples as the model takes them: one
+    array, or a dict of arrays by input name."""
+    import numpy as np
+    import tensorflow as tf
+
+    specs = {t.name: tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name) for t in model.inputs}
+    signature = [specs] if takes_columns(model) else [next(iter(specs.values()))]
+    function = tf.function(lambda x: model(x, training=False), input_signature=signature, reduce_retracing=True)
+    return lambda examples: np.asarray(function(examples))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from dlkit.export.base import Runner, in_batches, one_by_one
+from dlkit.runs import model_function
 
 #: Examples timed one at a time for the latency figures (after a few untimed ones).
 TIMED = 200
@@ -81,7 +82,7 @@ def compare(task, config, test, keras_outputs: np.ndarray, model, runner: Runner
         max_drop=max_drop,
         size_bytes=sizes[0],
         keras_bytes=sizes[1],
-        latency_ms={"model.keras": _latency(_keras_call(model), examples), "export": _latency(runner.run, examples)},
+        latency_ms={"model.keras": _latency(model_function(model), examples), "export": _latency(runner.run, examples)},
     )
 
 
@@ -100,13 +101,6 @@ def _drop(config, name: str, keras: float, export: float) -> float:
     if config.logged().get(name, "down") == "up":
         return keras - export
     return (export - keras) / abs(keras) if keras else export - keras
-
-
-def _keras_call(model):
-    import tensorflow as tf
-
-    call = tf.function(lambda x: model(x, training=False))
-    return lambda x: call(tf.nest.map_structure(tf.constant, x)).numpy()
 
 
 def _latency(run, examples) -> float:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.runs import LATEST, list_runs, now, read_run, run_status
+from dlkit.runs import LATEST, list_runs, model_function, now, read_run, run_status, takes_columns
 from dlkit.serve.batching import Batcher
 from dlkit.serve.instances import Decoder
 
@@ -66,34 +66,18 @@ def load_version(run_dir: Path, number: int = 1) -> Version:
     if kind not in INPUTS:
         raise UsageError(f"{run_dir}: serve does not know inputs of kind {kind!r}")
     model = load_run_model(run_dir)
-    named = kind == "table"  # one input per column, passed by name as `dlkit predict` does
-    call = compiled(model, named)
-    call(_zeros(model, named))
+    call = model_function(model)
+    call(_zeros(model))
     decoder = Decoder(model, info, config.data.options)
     return Version(config.name, number, Path(run_dir).resolve(), info, config, task, model, call, decoder)
 
 
-def compiled(model, named: bool):
-    """`examples -> outputs` through one `tf.function` of any batch size (`model.predict` costs
-    tens of milliseconds per call in its own set-up)."""
-    import tensorflow as tf
-
-    specs = {t.name: tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name) for t in model.inputs}
-    signature = [specs] if named else [next(iter(specs.values()))]
-    function = tf.function(lambda x: model(x, training=False), input_signature=signature, reduce_retracing=True)
-
-    def call(examples) -> np.ndarray:
-        return np.asarray(function(examples))
-
-    return call
-
-
-def _zeros(model, named: bool):
+def _zeros(model):
     def zero(t):
         shape = (1, *t.shape[1:])
         return np.full(shape, "", dtype=object) if t.dtype == "string" else np.zeros(shape, t.dtype)
 
-    return {t.name: zero(t) for t in model.inputs} if named else zero(model.inputs[0])
+    return {t.name: zero(t) for t in model.inputs} if takes_columns(model) else zero(model.inputs[0])
 
 
 @dataclasses.dataclass
