@@ -18,6 +18,7 @@ def describe_model(config: ExperimentConfig) -> dict:
     sides = {name: _counts(model) for name, model in models.items()}
     params = sum(side["params"] for side in sides.values())
     trainable = sum(side["trainable_params"] for side in sides.values())
+    frozen = sum(side["frozen_params"] for side in sides.values())
     first = next(iter(models.values()))
     layers = [
         {**row, "name": row["name"] if len(models) == 1 else f"{name}/{row['name']}"}
@@ -28,6 +29,7 @@ def describe_model(config: ExperimentConfig) -> dict:
         "params": params,
         "trainable_params": trainable,
         "non_trainable_params": params - trainable,
+        "frozen_params": frozen,
         "input_shape": _without_batch(first.input_shape),
         "output_shape": list(first.output_shape[1:]),
         **(sides if len(models) > 1 else {}),
@@ -37,8 +39,16 @@ def describe_model(config: ExperimentConfig) -> dict:
 
 
 def _counts(model) -> dict:
+    """Frozen: weights that would train but whose layer is frozen (a backbone's), unlike batch
+    normalisation's statistics, which never train."""
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
-    return {"params": int(model.count_params()), "trainable_params": trainable}
+    frozen = sum(
+        math.prod(w.shape)
+        for layer in model._flatten_layers(include_self=False)
+        if not layer.trainable
+        for w in layer._trainable_variables  # its own weights that train when it does
+    )
+    return {"params": int(model.count_params()), "trainable_params": trainable, "frozen_params": frozen}
 
 
 def _layers(model) -> list[dict]:

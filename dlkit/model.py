@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from dlkit import backbone
 from dlkit.backend import keras
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import INPUT_NAME
@@ -36,6 +37,7 @@ def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None)
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
     dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
     inputs, x = preprocess(config, model_input, kind, train_batches)
+    x = backbone.attach(getattr(config.model, "backbone", None), x)
     check_size(config, [("model", config.model, x)])
     return keras().Model(inputs, apply_layers(config.model, x, "model"), name=config.name)
 

@@ -48,7 +48,8 @@ def validate(
     for layer in summary["layers"]:
         table.add_row(layer["name"], layer["class"], str(tuple(layer["output_shape"])), f"{layer['params']:,}")
     out.print(table)
-    out.print(f"params: {summary['params']:,} (trainable {summary['trainable_params']:,})")
+    frozen = f", frozen {summary['frozen_params']:,}" if summary["frozen_params"] else ""
+    out.print(f"params: {summary['params']:,} (trainable {summary['trainable_params']:,}{frozen})")
 
 
 @app.command("list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from dlkit.config.transfer import BackboneConfig
 from dlkit.layers import LAYERS
 from dlkit.strict import Strict, clipped, did_you_mean, raise_at
 
@@ -14,6 +15,9 @@ INPUT_NAME = "input"
 class ModelConfig(Strict):
     layers: list[LAYERS.field] = Field(min_length=1)
     """Applied in order; each takes the previous layer's output unless it names `inputs:`."""
+    backbone: BackboneConfig | None = None
+    """A trained network (`run:` a dlkit run, `application:` a keras.applications model) between
+    the preprocessing and `layers`, which are then its head (dlkit/config/transfer.py)."""
 
     @model_validator(mode="after")
     def _graph_is_wired(self) -> ModelConfig:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
-from dlkit.strict import Strict
+from dlkit.config.transfer import Phase
+from dlkit.strict import Strict, raise_at
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
@@ -60,6 +61,24 @@ class SupervisedTrainConfig(TrainConfig):
     """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse, ...)."""
     metrics: list[METRICS.field] | None = None
     """Default: the task's (accuracy for classification; accuracy and auc for binary; mae for regression)."""
+    phases: list[Phase] | None = Field(None, min_length=1)
+    """Train in stages, each recompiling with its own learning rate and unfreezing more of
+    `model.backbone` (`[{epochs: 5}, {epochs: 10, unfreeze: {last_n: 2}, learning_rate: 1e-4}]`).
+    `train.epochs` is then their sum (another value is refused); early stopping ends the run."""
+
+    @model_validator(mode="after")
+    def _epochs_of_phases(self) -> SupervisedTrainConfig:
+        if self.phases:
+            total = sum(phase.epochs for phase in self.phases)
+            if "epochs" in self.model_fields_set and self.epochs != total:
+                raise_at(
+                    ("epochs",),
+                    f"{self.epochs}, but train.phases add up to {total} epochs; leave train.epochs out "
+                    "(it is their sum) or change the phases",
+                    self.epochs,
+                )
+            self.epochs = total
+        return self
 
 
 class ClassTrainConfig(SupervisedTrainConfig):

@@ -33,6 +33,7 @@ from dlkit.runs import (
 from dlkit.tasks import task_of
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
+from dlkit.training.phases import Phases
 
 
 def train(
@@ -82,6 +83,9 @@ class Session:
 
     #: Logged quantities that must stay finite (a NaN stops the run).
     losses: tuple[str, ...] = ("loss",)
+    #: `train.phases` and the one the model is compiled for (None: trained in one go).
+    phases: Phases | None = None
+    phase: int | None = None
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
         seed_everything(config.seed, config.train.deterministic)
@@ -100,23 +104,47 @@ class Session:
         self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
-        schedule = config.train.lr_schedule
-        model.compile(
-            optimizer=config.train.optimizer.build(
-                schedule.build(config.train.optimizer.learning_rate, self.steps_per_epoch, config.train.epochs)
-                if schedule
-                else None
-            ),
-            loss=loss.build(),
-            metrics=[m.build(loss, len(data.class_names)) for m in config.train.metrics],
-            steps_per_execution=config.train.steps_per_execution,
-            jit_compile=config.train.jit_compile,
-        )
+        self.phases = Phases(config, model) if getattr(config.train, "phases", None) else None
+        state = resumed[1] if resumed else {}
+        # A checkpoint holds the optimizer of the phase of the last epoch it finished (or is inside).
+        done = state.get("epochs_done", 0)
+        self.compile(done if state.get("step") else max(done - 1, 0))
         self.class_weight = task.class_weight(data)
         self.train_split = data.splits.train
         if resumed:
             model.optimizer.build(model.trainable_variables)
             load_checkpoint(model, resumed[0])
+
+    def compile(self, epoch: int = 0) -> None:
+        """Compile the model for epoch `epoch`: with `train.phases`, its phase's trainable layers and
+        a fresh optimizer at the phase's learning rate."""
+        config, loss, classes = self.config, self.config.train.loss, len(self.data.class_names)
+        optimizer, epochs = config.train.optimizer, config.train.epochs
+        if self.phases:
+            self.phase = self.phases.at(epoch)
+            optimizer, epochs = self.phases.enter(self.phase, optimizer)
+        schedule = config.train.lr_schedule
+        self.model.compile(
+            optimizer=optimizer.build(
+                schedule.build(optimizer.learning_rate, self.steps_per_epoch, epochs) if schedule else None
+            ),
+            loss=loss.build(),
+            metrics=[m.build(loss, classes) for m in config.train.metrics],
+            steps_per_execution=config.train.steps_per_execution,
+            jit_compile=config.train.jit_compile,
+        )
+
+    def spans(self, start: int):
+        """(first, last) epochs of each `fit` from `start` on: one, or one per phase, the model
+        recompiled as each phase begins."""
+        total = self.config.train.epochs
+        if not self.phases:
+            yield from [(start, total)] if start < total else []
+            return
+        for phase, first, last in self.phases.spans(start, total):
+            if phase != self.phase:
+                self.compile(first)
+            yield first, last
 
     def fit(self, run_dir: Path, callbacks=()) -> Path:
         """Fit into `run_dir` (from the resumed epoch, or the batch inside it), then score the best
@@ -186,8 +214,10 @@ class Session:
                         model._symbolic_build(data_batch=rest.element_spec)
                     run(rest, start, start + 1, offset=step)
                     start += 1
-                if start < config.train.epochs and not model.stop_training:
-                    run(train_ds, start, config.train.epochs)
+                for first, last in self.spans(start):
+                    if model.stop_training:  # early stopping or Ctrl-C: ends the run, phases too
+                        break
+                    run(train_ds, first, last)
                 training.end()
             if checkpoint.nan_at:
                 epoch, batch = checkpoint.nan_at
