@@ -148,6 +148,9 @@ def from_application(spec: BackboneConfig, x):
             raise ConfigError(
                 f"{WHERE}.weights: {path} does not fit {spec.application} on input {shape}: {_short(e)[:150]}"
             ) from None
+    if spec.until is not None:
+        layers = layers_of(net)
+        net = k.Model(net.input, layers[index_of(layers, spec.until, f"{WHERE}.until")].output)
     net.name = NAME  # one name, whichever application: phases find it by it
     return _preprocess_input(build.__module__.rsplit(".", 1)[-1], x), net
 

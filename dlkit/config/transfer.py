@@ -59,7 +59,7 @@ class BackboneConfig(Strict):
         if self.application is not None:
             source, others = "application", ("keep_preprocess",)
         for key in others:
-            if key in self.model_fields_set:
+            if getattr(self, key) is not None:
                 raise_at((key,), f"not with {source}:", getattr(self, key))
         if self.run is not None and self.keep_preprocess is None:
             self.keep_preprocess = True
