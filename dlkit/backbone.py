@@ -4,6 +4,7 @@ taken from a dlkit run or from `keras.applications`, nested in the model as one 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from dlkit.backend import keras
@@ -143,10 +144,14 @@ def from_application(spec: BackboneConfig, x):
         ) from None
     if path is not None:
         try:
-            net.load_weights(path)
-        except (ValueError, KeyError, OSError, TypeError) as e:
+            with warnings.catch_warnings():
+                # Keras only warns about parts of the file that fit nothing, and keeps random weights there.
+                warnings.simplefilter("error", UserWarning)
+                net.load_weights(path)
+        except (ValueError, KeyError, OSError, TypeError, UserWarning) as e:
             raise ConfigError(
-                f"{WHERE}.weights: {path} does not fit {spec.application} on input {shape}: {_short(e)[:150]}"
+                f"{WHERE}.weights: {path} does not fit {spec.application} on input {shape}: "
+                f"{_short(e).split('. ')[0][:100]}"
             ) from None
     if spec.until is not None:
         layers = layers_of(net)
