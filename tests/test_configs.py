@@ -2,6 +2,7 @@
 no data), and one epoch of training on small generated data of the right format, so none rots."""
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ PARAMS = {
     "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); scale_target has no weights
     "tabular_csv": 1_537,
     "multilabel_csv": 1_348,
+    "transfer_digits": 14_698,  # quickstart's convolutions (9,568, frozen) under dense(10) on their 512 features
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
 }
@@ -43,6 +45,28 @@ def _series_csv(path: Path, steps=400) -> Path:
         ",".join(columns) + "\n" + "\n".join(",".join(f"{c[s]:.5f}" for c in columns.values()) for s in t) + "\n"
     )
     return path
+
+
+def _digits_npz(folder: Path) -> Path:
+    """8x8 grayscale digits-like images in the Keras .npz format, 10 classes."""
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 10
+    x = rng.integers(0, 256, (60, 8, 8, 1), dtype="uint8")
+    np.savez(folder / "digits.npz", x_train=x[:40], y_train=y[:40], x_test=x[40:], y_test=y[40:])
+    return folder / "digits.npz"
+
+
+_SOURCE_RUNS: list[Path] = []
+
+
+def _quickstart_run(cli) -> Path:
+    """One quickstart run of an epoch (a backbone for transfer_digits), made once per session."""
+    if not _SOURCE_RUNS:
+        folder = Path(tempfile.mkdtemp(prefix="dlkit-source-"))
+        result = cli("train", CONFIGS / "quickstart.yaml", "--set", "train.epochs=1", "--runs-dir", folder, "-q")
+        assert result.exit_code == 0, result.stderr
+        _SOURCE_RUNS.append(Path(result.stdout.strip().splitlines()[-1]))
+    return _SOURCE_RUNS[0]
 
 
 def _data(name: str, folder: Path, cli) -> list[str]:
@@ -62,6 +86,8 @@ def _data(name: str, folder: Path, cli) -> list[str]:
         assert cli("to-csv", "breast_cancer", path).exit_code == 0
     elif name == "multilabel_csv":
         path = make_tags_csv(folder)
+    elif name == "transfer_digits":
+        return [f"data.options.path={_digits_npz(folder)}", f"model.backbone.run={_quickstart_run(cli)}"]
     else:
         return []
     return [f"data.options.path={path}"]
@@ -73,8 +99,8 @@ def test_every_config_is_covered():
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_builds_the_model_of_its_script(name, tmp_path, cli):
-    # Only the CSVs' columns (and the multilabel config's labels) need the file.
-    sets = _data(name, tmp_path, cli) if name in ("tabular_csv", "multilabel_csv") else []
+    # Only the CSVs' columns (and the multilabel config's labels) need the file; transfer its backbone run.
+    sets = _data(name, tmp_path, cli) if name in ("tabular_csv", "multilabel_csv", "transfer_digits") else []
     result = cli("validate", CONFIGS / f"{name}.yaml", "--dry-run", "--json", *[a for s in sets for a in ("--set", s)])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["params"] == PARAMS[name]

@@ -40,9 +40,16 @@ def _dry_run(cli, config: Path) -> dict:
     return json.loads(result.stdout)
 
 
+def _named(trained_run, kind: str) -> str:
+    """The source run's layer of class `kind` by name (Keras numbers names per process: `conv2d_2`
+    when other models were built before it in the same test session)."""
+    source = keras.saving.load_model(trained_run[0] / "model.keras", safe_mode=True)
+    return next(layer.name for layer in source.layers if type(layer).__name__ == kind)
+
+
 def _source_conv(trained_run) -> list:
     source = keras.saving.load_model(trained_run[0] / "model.keras", safe_mode=True)
-    return source.get_layer("conv2d").get_weights()
+    return source.get_layer(_named(trained_run, "Conv2D")).get_weights()
 
 
 @pytest.mark.parametrize("keep_preprocess", [True, False])
@@ -60,7 +67,9 @@ def test_a_frozen_run_backbone_trains_the_head_only_and_the_run_stands_alone(
     assert ("Rescaling" in inside) == keep_preprocess
     assert "Rescaling" in [type(layer).__name__ for layer in model.layers] or keep_preprocess
     assert "Dense" not in inside  # the source's head is dropped (until: defaults to its input)
-    for got, was in zip(backbone.get_layer("conv2d").get_weights(), _source_conv(trained_run), strict=True):
+    for got, was in zip(
+        backbone.get_layer(_named(trained_run, "Conv2D")).get_weights(), _source_conv(trained_run), strict=True
+    ):
         np.testing.assert_array_equal(got, was)  # frozen: not one step changed it
     assert cli("eval", run_dir).exit_code == 0  # the run folder alone evaluates
     assert json.loads((run_dir / "metrics.json").read_text())["test"]["accuracy"] > 0.5
@@ -68,9 +77,11 @@ def test_a_frozen_run_backbone_trains_the_head_only_and_the_run_stands_alone(
 
 @pytest.mark.parametrize(
     "freeze, trainable_in_backbone",
-    [(True, 0), (False, CONV_PARAMS), ({"until": "conv2d"}, 0), ({"last_n": 1}, 0), ({"last_n": 3}, CONV_PARAMS)],
+    [(True, 0), (False, CONV_PARAMS), ({"until": "Conv2D"}, 0), ({"last_n": 1}, 0), ({"last_n": 3}, CONV_PARAMS)],
 )
 def test_the_dry_run_counts_trainable_and_frozen_parameters(tmp_path, cli, trained_run, freeze, trainable_in_backbone):
+    if isinstance(freeze, dict) and "until" in freeze:
+        freeze = {"until": _named(trained_run, freeze["until"])}
     config = write_config(tmp_path, _transfer(trained_run[0], freeze=freeze))
     head = 10 * 8 * 6 * 6 + 10  # dense(10) on the flattened 6x6x8 conv output
     summary = _dry_run(cli, config)
@@ -102,7 +113,8 @@ def test_phases_unfreeze_recompile_and_a_run_stopped_in_phase_2_resumes_in_phase
     rates = [float(row.split(",")[header.index("learning_rate")]) for row in rows[1:]]
     assert [int(row.split(",")[0]) for row in rows[1:]] == [0, 1, 2, 3]  # one continuous history
     assert rates == pytest.approx([0.01, 0.01, 0.001, 0.001])
-    conv = keras.saving.load_model(alone / "model.keras").get_layer("backbone").get_layer("conv2d").get_weights()
+    conv_name = _named(trained_run, "Conv2D")
+    conv = keras.saving.load_model(alone / "model.keras").get_layer("backbone").get_layer(conv_name).get_weights()
     assert not np.array_equal(conv[0], _source_conv(trained_run)[0])  # phase 2 trained the backbone
 
     with pytest.raises(Interrupted) as stopped:
@@ -115,7 +127,7 @@ def test_phases_unfreeze_recompile_and_a_run_stopped_in_phase_2_resumes_in_phase
 
     class Watch(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
-            seen.append((epoch, self.model.get_layer("backbone").get_layer("conv2d").trainable))
+            seen.append((epoch, self.model.get_layer("backbone").get_layer(conv_name).trainable))
             seen.append(float(self.model.optimizer.learning_rate))
 
     assert resume(run_dir, callbacks=[Watch()]) == run_dir
@@ -210,15 +222,15 @@ def test_bad_run_backbones_are_one_line_refusals_without_a_run_folder(tmp_path, 
     info = json.loads((unfinished / "run.json").read_text())
     (unfinished / "run.json").write_text(json.dumps({**info, "status": "failed"}))
     _one_line_refusal(cli, tmp_path, _transfer(unfinished), "not a completed run (status: failed)")
-    _one_line_refusal(cli, tmp_path, _transfer(source, until="conv2"), "model.backbone.until", "did you mean 'conv2d'?")
+    conv, flatten = _named(trained_run, "Conv2D"), _named(trained_run, "Flatten")
+    typo = _transfer(source, until=conv[:-1])
+    _one_line_refusal(cli, tmp_path, typo, "model.backbone.until", f"did you mean {conv!r}?")
     _one_line_refusal(
-        cli, tmp_path, _transfer(source, freeze={"until": "flaten"}), "model.backbone.freeze.until", "'flatten'"
+        cli, tmp_path, _transfer(source, freeze={"until": flatten[1:]}), "model.backbone.freeze.until", repr(flatten)
     )
     phased = _transfer(source)
     phased["train"] = {"phases": [{"epochs": 1}, {"epochs": 1, "unfreeze": {"until": "conv"}}]}
-    _one_line_refusal(cli, tmp_path, phased, "train.phases.1.unfreeze.until", "'conv2d'")
-    counted = {**phased, "train": {"epochs": 3, "phases": [{"epochs": 1}, {"epochs": 1}]}}
-    _one_line_refusal(cli, tmp_path, counted, "train.epochs", "add up to 2")
+    _one_line_refusal(cli, tmp_path, phased, "train.phases.1.unfreeze.until", repr(conv))
     plain = {**TINY, "train": {"phases": [{"epochs": 1, "unfreeze": True}]}}
     _one_line_refusal(cli, tmp_path, plain, "train.phases.0.unfreeze", "no model.backbone")
     both = _transfer(source, application="MobileNetV3Small")
@@ -239,3 +251,16 @@ def test_bad_application_backbones_are_one_line_refusals_without_a_run_folder(tm
     small = _application(tmp_path)
     small["data"]["preprocess"] = [{"type": "resize", "height": 16, "width": 16}]
     _one_line_refusal(cli, tmp_path, small, "model.backbone.application", "at least 32x32", "resize")
+
+
+def test_train_epochs_with_phases_is_the_total_the_last_phase_going_on(tmp_path, cli, trained_run):
+    data = _transfer(trained_run[0])
+    data["train"] = {
+        "epochs": 3,
+        "optimizer": TINY["train"]["optimizer"],
+        "phases": [{"epochs": 1}, {"epochs": 1, "unfreeze": True, "learning_rate": 0.001}],
+    }
+    run_dir = _run_dir(cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q"))
+    rows = (run_dir / "history.csv").read_text().splitlines()
+    rates = [float(row.split(",")[rows[0].split(",").index("learning_rate")]) for row in rows[1:]]
+    assert rates == pytest.approx([0.01, 0.001, 0.001])

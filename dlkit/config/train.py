@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from dlkit.config.transfer import Phase
-from dlkit.strict import Strict, raise_at
+from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
@@ -64,20 +64,14 @@ class SupervisedTrainConfig(TrainConfig):
     phases: list[Phase] | None = Field(None, min_length=1)
     """Train in stages, each recompiling with its own learning rate and unfreezing more of
     `model.backbone` (`[{epochs: 5}, {epochs: 10, unfreeze: {last_n: 2}, learning_rate: 1e-4}]`).
-    `train.epochs` is then their sum (another value is refused); early stopping ends the run."""
+    `train.epochs` defaults to their sum; given, it is still the total (the phases stop there, or
+    the last one goes on: `--set train.epochs=1` smoke runs, `--resume --extend-epochs`). Early
+    stopping ends the run, whatever phase it is in."""
 
     @model_validator(mode="after")
     def _epochs_of_phases(self) -> SupervisedTrainConfig:
-        if self.phases:
-            total = sum(phase.epochs for phase in self.phases)
-            if "epochs" in self.model_fields_set and self.epochs != total:
-                raise_at(
-                    ("epochs",),
-                    f"{self.epochs}, but train.phases add up to {total} epochs; leave train.epochs out "
-                    "(it is their sum) or change the phases",
-                    self.epochs,
-                )
-            self.epochs = total
+        if self.phases and "epochs" not in self.model_fields_set:
+            self.epochs = sum(phase.epochs for phase in self.phases)
         return self
 
 
