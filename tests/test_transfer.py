@@ -264,3 +264,15 @@ def test_train_epochs_with_phases_is_the_total_the_last_phase_going_on(tmp_path,
     rows = (run_dir / "history.csv").read_text().splitlines()
     rates = [float(row.split(",")[rows[0].split(",").index("learning_rate")]) for row in rows[1:]]
     assert rates == pytest.approx([0.01, 0.001, 0.001])
+
+
+def test_imagenet_weights_offline_say_where_to_put_the_file(tmp_path, cli, monkeypatch):
+    import socket
+
+    def unreachable(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unreachable)
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    monkeypatch.setattr(keras.src.backend.config, "_KERAS_DIR", str(tmp_path / "keras_home"))  # an empty cache
+    _one_line_refusal(cli, tmp_path, _application(tmp_path, weights="imagenet"), "~/.keras/models/", "weights: PATH")
