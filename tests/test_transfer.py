@@ -276,3 +276,10 @@ def test_imagenet_weights_offline_say_where_to_put_the_file(tmp_path, cli, monke
     monkeypatch.setattr(socket.socket, "connect", unreachable)
     monkeypatch.setattr(keras.src.backend.config, "_KERAS_DIR", str(tmp_path / "keras_home"))  # an empty cache
     _one_line_refusal(cli, tmp_path, _application(tmp_path, weights="imagenet"), "~/.keras/models/", "weights: PATH")
+
+
+def test_a_gan_refuses_a_backbone(cli):
+    from conftest import REPO
+
+    result = cli("validate", REPO / "configs" / "digits_gan.yaml", "--set", "model.generator.backbone={run: runs/x}")
+    assert result.exit_code == 2 and "model.generator.backbone: not used by task gan" in result.stderr

@@ -46,6 +46,13 @@ class GanModelConfig(Strict):
                     raise_at((side,), f"required for task gan ({what}): {{layers: [...]}}")
         return value
 
+    @model_validator(mode="after")
+    def _no_backbone(self) -> GanModelConfig:
+        for side in ("generator", "discriminator"):
+            if getattr(self, side).backbone is not None:
+                raise_at((side, "backbone"), "not used by task gan (its networks are built from layers: only)")
+        return self
+
 
 class GanCheckpointConfig(CheckpointConfig):
     monitor: str | None = None
