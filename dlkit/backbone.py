@@ -74,9 +74,10 @@ def set_trainable(net, first: int) -> None:
 def index_of(layers, name: str, where: str) -> int:
     names = [layer.name for layer in layers]
     if name not in names:
+        hint = did_you_mean(name, names, listing=False)
         raise ConfigError(
-            f"{where}: the backbone has no layer {clipped(name)}; {did_you_mean(name, names, listing=False)}"
-            f" (its layers: {listed(names, 8)})"
+            f"{where}: the backbone has no layer {clipped(name)}; {hint + ' ' if hint else ''}"
+            f"(its layers: {listed(names, 8)})"
         )
     return names.index(name)
 
@@ -85,9 +86,11 @@ def from_run(spec: BackboneConfig):
     """The run's model from its input (or, without its preprocessing, from the last step's output)
     to `until` (default: the input of its last layer with weights)."""
     from dlkit.config import load_run_config
-    from dlkit.runs import MODEL, RUN_FILE, load_run_model, read_run, run_status
+    from dlkit.runs import LATEST, MODEL, RUN_FILE, load_run_model, read_run, run_status
 
     run = Path(spec.run)
+    if run.name == LATEST and run.is_symlink():  # the run's config.yaml names the run it used
+        spec.run = run = run.resolve()
     if not (run / RUN_FILE).is_file():
         raise ConfigError(f"{WHERE}.run: {run}: not a dlkit run folder (no {RUN_FILE})")
     status = run_status(read_run(run))
