@@ -76,7 +76,7 @@ def index_of(layers, name: str, where: str) -> int:
     if name not in names:
         hint = did_you_mean(name, names, listing=False)
         raise ConfigError(
-            f"{where}: the backbone has no layer {clipped(name)}; {hint + ' ' if hint else ''}"
+            f"{where}: the backbone has no layer {clipped(name)}{'; ' + hint if hint else ''} "
             f"(its layers: {listed(names, 8)})"
         )
     return names.index(name)
