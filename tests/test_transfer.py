@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+import yaml
 
 from conftest import TINY, ctrl_c_in_epoch, write_config
 from dlkit.training import state as saved_state
@@ -56,11 +57,14 @@ def _source_conv(trained_run) -> list:
 def test_a_frozen_run_backbone_trains_the_head_only_and_the_run_stands_alone(
     tmp_path, cli, trained_run, keep_preprocess
 ):
-    data = _transfer(trained_run[0], keep_preprocess=keep_preprocess)
+    latest = trained_run[0].parent / "latest"  # named through the runs folder's `latest` link
+    data = _transfer(latest if keep_preprocess else trained_run[0], keep_preprocess=keep_preprocess)
     if not keep_preprocess:  # then this config's steps are the ones applied
         data["data"]["preprocess"] = TINY["data"]["preprocess"]
     run_dir = _run_dir(cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q"))
 
+    recorded = yaml.safe_load((run_dir / "config.yaml").read_text())["model"]["backbone"]["run"]
+    assert Path(recorded).resolve() == trained_run[0].resolve() and Path(recorded).name != "latest"
     model = keras.saving.load_model(run_dir / "model.keras", safe_mode=True)
     backbone = model.get_layer("backbone")
     inside = [type(layer).__name__ for layer in backbone.layers]
