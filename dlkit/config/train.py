@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import PositiveFloat, PositiveInt
+from pydantic import PositiveFloat, PositiveInt, model_validator
 
 from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.training.prune import PruneConfig
 from dlkit.training.schedules import SCHEDULES
 
 
@@ -60,6 +61,16 @@ class SupervisedTrainConfig(TrainConfig):
     """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse, ...)."""
     metrics: list[METRICS.field] | None = None
     """Default: the task's (accuracy for classification; accuracy and auc for binary; mae for regression)."""
+
+    prune: PruneConfig | None = None
+    """Magnitude pruning of the kernels while training, to `target_sparsity` zeros by `end_epoch`
+    (Zhu & Gupta's schedule); metrics.json then reports the sparsity and the gzipped weights' size."""
+
+    @model_validator(mode="after")
+    def _prune_fits(self) -> SupervisedTrainConfig:
+        if self.prune is not None:
+            self.prune.check_against(self)
+        return self
 
 
 class ClassTrainConfig(SupervisedTrainConfig):

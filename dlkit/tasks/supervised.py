@@ -149,14 +149,21 @@ class SupervisedTask(Task):
         from dlkit.runs import load_run_model, write_json
 
         data = prepare_data(self.config)
-        metrics, outputs = evaluate(self.config, load_run_model(run_dir), data, [split])
+        model = load_run_model(run_dir)
+        metrics, outputs = evaluate(self.config, model, data, [split])
+        tables = [Table.of_metrics(metrics, f"{run_dir.name}: {split}")]
+        if self.config.train.prune is not None:
+            from dlkit.training import prune
+
+            metrics |= prune.report_run(model, self.config.train.prune, Path(run_dir))
+            tables.append(prune.table(metrics, f"{run_dir.name}: pruning"))
         out = Path(run_dir) / "eval"
         out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)
         report = self.write_report(data.split(split), outputs[split], data.class_names, out, f"{split} split")
         for stem, content in report.items():
             write_json(out / f"{stem}.json", content)
-        return Report(metrics, [Table.of_metrics(metrics, f"{run_dir.name}: {split}"), *self.report_tables(report)])
+        return Report(metrics, [*tables, *self.report_tables(report)])
 
     def report_tables(self, report: dict) -> list:
         """Tables `dlkit eval` shows from `write_report`'s data."""
