@@ -30,6 +30,7 @@ PARAMS = {
     "multilabel_csv": 1_348,
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
+    "prune_mnist": 693_962,  # mnist_cnn's model, pruned while training
 }
 
 
@@ -47,7 +48,7 @@ def _series_csv(path: Path, steps=400) -> Path:
 
 def _data(name: str, folder: Path, cli) -> list[str]:
     """`--set` overrides pointing the config at small generated data in its dataset's format."""
-    if name.startswith("mnist"):
+    if name.startswith("mnist") or name.endswith("_mnist"):
         path, _ = _mnist(folder, n_train=100, n_test=20)
     elif name.startswith("cifar10"):
         path = _cifar10(folder / "cifar-10-batches-py", per_batch=20)
@@ -91,6 +92,8 @@ def test_config_validates_against_data_of_its_format(name, tmp_path, cli):
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_trains_an_epoch_on_data_of_its_format(name, tmp_path, cli):
     sets = [*_data(name, tmp_path, cli), "train.epochs=1", "data.batch_size=16"]
+    if name == "prune_mnist":  # pruning must end within the epochs
+        sets += ["train.prune.start_epoch=0", "train.prune.end_epoch=1"]
     args = [a for s in sets for a in ("--set", s)]
     result = cli("train", CONFIGS / f"{name}.yaml", "--runs-dir", tmp_path / "runs", "-q", *args)
     assert result.exit_code == 0, result.stderr
