@@ -82,6 +82,13 @@ def test_a_pruned_run_reaches_its_target_and_saves_plain_layers(tmp_path, cli):
     assert shown["sparsity"] == sparsity and shown["size"] == size
     assert shown["test"] == metrics["test"]
 
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    Image.fromarray((load_digits().images[0] * 255 / 16).astype("uint8"), "L").save(tmp_path / "zero.png")
+    predicted = cli("predict", tmp_path / "zero.png", "--run", run_dir, "--json")
+    assert predicted.exit_code == 0 and len(json.loads(predicted.stdout)["predictions"]) == 1
+
 
 def test_pruned_weights_stay_zero_after_every_step(tmp_path):
     """Pruned once, at the end of epoch 1; every later step (one per call) must keep those zeros."""
@@ -140,6 +147,12 @@ def test_prune_mistakes_are_one_line_and_make_no_run_folder(tmp_path, cli, chang
     assert result.exit_code == 2, result.stderr
     assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_validate_dry_run_checks_the_layers_to_prune(tmp_path, cli):
+    result = cli("validate", write_config(tmp_path, _with(layers=["lstm"])), "--dry-run")
+    assert result.exit_code == 2 and "train.prune.layers.0: the model has no lstm layer to prune" in result.stderr
+    assert cli("validate", write_config(tmp_path, PRUNED), "--dry-run").exit_code == 0
 
 
 def test_early_stopping_before_the_target_is_refused(tmp_path, cli):

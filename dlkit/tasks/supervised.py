@@ -133,6 +133,10 @@ class SupervisedTask(Task):
         model = build_model(config, config.data.loader().model_input(info.shape), info.kind)
         if self.units_known(info.class_names):
             self.check_units(model, info.class_names or [], 1)
+        if config.train.prune is not None:
+            from dlkit.training.prune import kernels
+
+            kernels(model, config.train.prune.layers)  # every type to prune is in the model, with a kernel
         return {"model": model}
 
     # --- results ---
