@@ -83,6 +83,8 @@ class Session:
 
     #: Logged quantities that must stay finite (a NaN stops the run).
     losses: tuple[str, ...] = ("loss",)
+    #: The callback pruning the model (`train.prune`), or None.
+    pruning = None
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
         seed_everything(config.seed, config.train.deterministic)
