@@ -32,7 +32,7 @@ class PruneConfig(Strict):
     this one on."""
     frequency: PositiveInt = 100
     """Prune every this many training steps between the start and the end (and at the end)."""
-    layers: list[str] = ["dense", "conv2d"]
+    layers: list[str] = Field(["dense", "conv2d"], min_length=1)
     """The layer types whose kernels are pruned (biases are not); every layer of these types is."""
 
     @model_validator(mode="after")
