@@ -128,6 +128,14 @@ def test_a_run_stopped_while_pruning_resumes_to_the_same_result(tmp_path, cli):
     assert got == expected
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
 
+    # Trained further: no more pruning steps, the zeros kept by their masks, the dense size carried over.
+    extended = _run_dir(cli("train", "--resume", run_dir, "--extend-epochs", "1", "-q"))
+    before = json.loads((run_dir / "metrics.json").read_text())
+    further = json.loads((extended / "metrics.json").read_text())
+    assert list(further["sparsity"]["layers"].values()) == list(before["sparsity"]["layers"].values())
+    assert further["sparsity"]["overall"] == before["sparsity"]["overall"] and further["test"] != before["test"]
+    assert further["size"]["dense_gzip_bytes"] == before["size"]["dense_gzip_bytes"]
+
 
 @pytest.mark.parametrize(
     ("change", "expected"),
