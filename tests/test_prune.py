@@ -1,6 +1,7 @@
 """`train.prune`: the schedule, a pruned run's sparsity, sizes and plain model.keras, weights that
 stay pruned, resume, and the config mistakes refused before a run folder exists."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def test_a_pruned_run_reaches_its_target_and_saves_plain_layers(tmp_path, cli):
     assert sparsity["target"] == 0.8 and abs(sparsity["overall"] - 0.8) < 0.01
     assert set(sparsity["layers"]) == {"conv2d", "dense", "dense_1"}
     assert all(abs(s - 0.8) < 0.01 for s in sparsity["layers"].values())
+    # The schedule, epoch by epoch: dense for one, about 0.8 * (1 - 0.5^3) = 0.7 halfway (its last
+    # pruning step of epoch 2 is one step before halfway), the target from epoch 3 on.
+    with open(run_dir / "history.csv", newline="") as f:
+        logged = [float(row["sparsity"]) for row in csv.DictReader(f)]
+    assert logged[0] == 0 and 0.68 < logged[1] < 0.7 and logged[2:] == pytest.approx([0.8, 0.8], abs=0.001)
     assert size["gzip_bytes"] < 0.5 * size["dense_gzip_bytes"] < size["float32_bytes"]
     # model.keras is from an epoch at the target (best of epochs 3-4), plain Keras layers with zeros.
     assert json.loads((run_dir / "run.json").read_text())["best_epoch"] >= 3

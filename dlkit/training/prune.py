@@ -195,6 +195,11 @@ def pruning(model, config: PruneConfig, steps_per_epoch: int):
                     self.dense_gzip_bytes = gzip_size(self.model)
                 self.prune(schedule(config.target_sparsity, min(step, end), begin, end))
 
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:  # history.csv's `sparsity`: the share of zeros over the pruned kernels
+                zeros = sum(int(np.sum(k.ops.convert_to_numpy(kernel) == 0)) for kernel, _ in targets)
+                logs["sparsity"] = zeros / sum(int(np.prod(kernel.shape)) for kernel, _ in targets)
+
         def prune(self, sparsity: float) -> None:
             """Zero the smallest `sparsity` share of each kernel (pruned weights, at zero, first)."""
             for kernel, mask in targets:
