@@ -1,0 +1,112 @@
+"""`train.distill`: the teacher, a completed run checked against the student's data and loaded in
+safe mode, and the student's training loss mixed with the teacher's softened outputs (Hinton et
+al. 2015). Imports Keras: load it lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlkit.backend import keras
+from dlkit.config import load_run_config
+from dlkit.errors import ConfigError, DlkitError
+from dlkit.runs import load_run_model, read_run, resolve_run, run_status
+
+WHERE = "train.distill.teacher"
+
+
+def learn_from_teacher(model, config, data) -> None:
+    """Make the compiled `model` (the student) train on `train.distill`'s mix of the labels and
+    the teacher's outputs. Validation and evaluation keep the task's loss on the labels.
+
+    Keras's own extension point for this is `compute_loss`, which sees the batch's inputs; it is
+    replaced on this one model object, not by a subclass, so that `model.keras` and the
+    checkpoints stay the plain functional student and never hold (or need) the teacher."""
+    teacher, teacher_logits = load_teacher(config, data)
+    loss = config.train.loss
+    model.compute_loss = distilling(
+        model.compute_loss,
+        loss.build(),
+        teacher,
+        config.train.distill,
+        teacher_logits=teacher_logits,
+        student_logits=bool(getattr(loss, "from_logits", False)),
+    )
+
+
+def distilling(task_loss, on_labels, teacher, spec, *, teacher_logits: bool, student_logits: bool):
+    """A `compute_loss` that trains on alpha x `on_labels` + (1 - alpha) x T² x KL(teacher ||
+    student) at temperature T, plus what `task_loss` (the model's own `compute_loss`: the compiled
+    loss on the labels, which is `on_labels`, and the regularisers) adds; while validating, it is
+    `task_loss`."""
+    ops, temperature = keras().ops, spec.temperature
+
+    def compute_loss(x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        loss = task_loss(x, y, y_pred, sample_weight, training=training)
+        if not training:
+            return loss
+        log_teacher = ops.log_softmax(logits(teacher(x, training=False), teacher_logits) / temperature)
+        log_teacher = ops.stop_gradient(log_teacher)
+        log_student = ops.log_softmax(logits(y_pred, student_logits) / temperature)
+        # KL(teacher || student) per example: the teacher's entropy term has no gradient, but with
+        # it the term is 0 for a student that matches the teacher, whatever the teacher's confidence.
+        kl = ops.sum(ops.exp(log_teacher) * (log_teacher - log_student), axis=-1)
+        if sample_weight is not None:  # class weights weigh the teacher's term as they weigh the labels'
+            kl = kl * ops.reshape(ops.cast(sample_weight, kl.dtype), ops.shape(kl))
+        labels = ops.cast(on_labels(y, y_pred, sample_weight), loss.dtype)
+        return loss + (1 - spec.alpha) * (temperature**2 * ops.mean(kl) - labels)
+
+    return compute_loss
+
+
+#: float32's smallest normal number: a probability a softmax rounded to 0 has a finite log.
+TINY = 1.1754944e-38
+
+
+def logits(outputs, from_logits: bool):
+    """The logits behind a model's outputs: the softmax's input where Keras kept it (as its own
+    cross-entropy does), the outputs themselves for a model without a softmax, else their log,
+    which differs from the logits by a constant per example, to which the softmax is blind."""
+    ops = keras().ops
+    if hasattr(outputs, "_keras_logits"):
+        return ops.cast(outputs._keras_logits, "float32")
+    outputs = ops.cast(outputs, "float32")
+    return outputs if from_logits else ops.log(ops.maximum(outputs, TINY))
+
+
+def load_teacher(config, data):
+    """(the teacher's model, whether it outputs logits). The teacher must be a completed run of
+    the same task, classes and input as the student's data; otherwise a one-line ConfigError, raised
+    before the student's run folder exists."""
+    try:
+        run_dir = resolve_run(Path(config.train.distill.teacher))
+    except DlkitError as e:
+        raise ConfigError(f"{WHERE}: {e}") from None
+    info = read_run(run_dir)
+    status = run_status(info)
+    if status != "completed":
+        raise ConfigError(f"{WHERE}: {run_dir} is not a completed run (status: {status}); let it finish first")
+    student_input = {"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names}
+    teacher_input = info.get("input") or {}
+    checks = [
+        ("task", info.get("task"), config.task),
+        ("classes", info.get("classes"), data.class_names or None),
+        ("input", [teacher_input.get(k) for k in student_input], list(student_input.values())),
+    ]
+    for what, theirs, ours in checks:
+        if theirs != ours:
+            raise ConfigError(
+                f"{WHERE}: {run_dir} does not fit this config: its {what} {_short(theirs)}, this config's "
+                f"{_short(ours)}; the teacher must be a run of the same task, classes and input"
+            )
+    try:
+        teacher = load_run_model(run_dir)
+        teacher_config = load_run_config(run_dir)
+    except DlkitError as e:
+        raise ConfigError(f"{WHERE}: {e}") from None
+    teacher.trainable = False
+    return teacher, bool(getattr(teacher_config.train.loss, "from_logits", False))
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."

@@ -1,0 +1,165 @@
+"""`train.distill`: the loss is Hinton's mix of the labels and the teacher's softened outputs; the
+student's run holds the student alone; a teacher that does not fit, or a task without a softmax
+head, is refused in one line before any run folder; a distilled run resumes exactly."""
+
+import csv
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.datasets import load_digits
+
+from conftest import TINY, ctrl_c_in_epoch, write_config
+from dlkit.config.distill import DistillConfig
+from dlkit.training.distill import distilling
+
+#: A linear classifier on the pixels (650 weights), against the TINY teacher's small CNN (5,850).
+STUDENT = {
+    **TINY,
+    "name": "student",
+    "model": {"layers": ["flatten", {"type": "dense", "units": 10, "activation": "softmax"}]},
+}
+
+
+def _student(folder, teacher, name="student.yaml", epochs=2, **distill) -> dict:
+    data = {**STUDENT, "train": {**STUDENT["train"], "epochs": epochs, "distill": {"teacher": str(teacher), **distill}}}
+    return write_config(folder, data, name)
+
+
+def _run_dir(result):
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("student_logits, weighted", [(False, False), (True, False), (False, True)])
+def test_the_loss_is_hintons_mix_of_the_labels_and_the_softened_teacher(student_logits, weighted):
+    """alpha x cross-entropy + (1 - alpha) x T² x KL(teacher_T || student_T), the teacher in
+    inference mode (its dropout of 0.9 off: the same loss twice); validation: the labels only."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    y = np.arange(16) % 4
+    weights = rng.uniform(0.5, 2.0, size=16).astype("float32") if weighted else None
+    student = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, None if student_logits else "softmax")])
+    inputs = keras.Input((3,))
+    teacher = keras.Model(inputs, keras.layers.Dense(4, "softmax")(keras.layers.Dropout(0.9)(inputs)))
+    cross_entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=student_logits)
+    student.compile(loss=cross_entropy)
+    spec = DistillConfig(teacher="unused", temperature=3.0, alpha=0.25)
+    loss = distilling(
+        student.compute_loss, cross_entropy, teacher, spec, teacher_logits=False, student_logits=student_logits
+    )
+
+    outputs = student(x)
+    got = float(loss(x, y, outputs, weights, training=True))
+    assert float(loss(x, y, outputs, weights, training=True)) == pytest.approx(got, rel=1e-6)
+
+    student_z = np.asarray(outputs) if student_logits else np.log(np.asarray(outputs))
+    teacher_z = np.log(np.asarray(teacher(x, training=False)))
+    soft_teacher, soft_student = _softmax(teacher_z / 3), _softmax(student_z / 3)
+    kl = (soft_teacher * np.log(soft_teacher / soft_student)).sum(axis=-1)
+    ce = -np.log(_softmax(student_z)[np.arange(16), y])
+    w = weights if weighted else np.ones(16)
+    expected = 0.25 * np.mean(w * ce) + 0.75 * 9 * np.mean(w * kl)
+    assert got == pytest.approx(expected, rel=1e-4)
+    assert float(loss(x, y, outputs, weights, training=False)) == pytest.approx(np.mean(w * ce), rel=1e-4)
+
+
+@pytest.mark.slow
+def test_a_distilled_student_is_saved_alone_and_evaluates_and_predicts(tmp_path, cli, trained_run):
+    teacher, _ = trained_run
+    plain = _run_dir(cli("train", write_config(tmp_path, STUDENT, "plain.yaml"), "--runs-dir", tmp_path / "p", "-q"))
+    run_dir = _run_dir(cli("train", _student(tmp_path, teacher), "--runs-dir", tmp_path / "runs", "-q"))
+
+    for path in ("model.keras", "checkpoints/last.keras", "checkpoints/best.keras"):
+        model = keras.saving.load_model(f"{run_dir}/{path}", safe_mode=True)
+        assert model.count_params() == 650, path  # the student's weights, none of the teacher's
+    assert keras.saving.load_model(f"{teacher}/model.keras").count_params() != 650
+
+    history, alone = (list(csv.DictReader(open(f"{d}/history.csv"))) for d in (run_dir, plain))
+    assert history[0]["loss"] != alone[0]["loss"]  # the teacher's term is in the training loss
+    # Validation scores the labels only: the best epoch's val_loss is metrics.json's (the saved model's).
+    metrics = json.loads(open(f"{run_dir}/metrics.json").read())
+    assert float(history[-1]["val_loss"]) == pytest.approx(metrics["val"]["loss"], rel=1e-4)
+
+    evaluated = cli("eval", run_dir)
+    assert evaluated.exit_code == 0, evaluated.stderr
+    assert json.loads(open(f"{run_dir}/eval/metrics.json").read())["test"] == metrics["test"]
+    digits = load_digits()
+    Image.fromarray(np.round(digits.images[0] * 255 / 16).astype("uint8"), "L").save(tmp_path / "zero.png")
+    predicted = cli("predict", tmp_path / "zero.png", "--run", run_dir, "--json")
+    assert predicted.exit_code == 0, predicted.stderr
+    assert len(json.loads(predicted.stdout)["predictions"]) == 1
+
+
+def _edited_teacher(tmp_path, teacher, **fields):
+    copy = tmp_path / "teacher"
+    shutil.copytree(teacher, copy)
+    info = json.loads((copy / "run.json").read_text())
+    (copy / "run.json").write_text(json.dumps({**info, **fields}))
+    return copy
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (None, "no such run folder"),
+        ({"status": "failed"}, "is not a completed run (status: failed)"),
+        ({"task": "binary"}, "does not fit this config: its task binary, this config's classification"),
+        ({"classes": ["0", "1", "2"]}, "its classes ['0', '1', '2'], this config's ['0', '1', '2', '3', '4', '5',"),
+        (
+            {"input": {"kind": "image", "shape": [28, 28, 1], "features": None}},
+            "its input ['image', [28, 28, 1], None], this config's ['image', [8, 8, 1], None]",
+        ),
+    ],
+)
+def test_a_teacher_that_does_not_fit_is_refused_before_the_run_folder(tmp_path, cli, trained_run, fields, message):
+    teacher = tmp_path / "nowhere" if fields is None else _edited_teacher(tmp_path, trained_run[0], **fields)
+    result = cli("train", _student(tmp_path, teacher), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dlkit: error: train.distill.teacher: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 300
+    assert not (tmp_path / "runs").exists()
+
+
+def test_distillation_is_refused_without_a_softmax_head_and_checks_its_keys(tmp_path, cli):
+    regression = {
+        "name": "r",
+        "task": "regression",
+        "data": {"dataset": "diabetes"},
+        "model": {"layers": [{"type": "dense", "units": 1}]},
+        "train": {"distill": {"teacher": "runs/x"}},
+    }
+    result = cli("train", write_config(tmp_path, regression), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2 and "train.distill: distillation learns from the teacher's class" in result.stderr
+    assert "task classification only (task is 'regression')" in result.stderr
+    result = cli("validate", _student(tmp_path, "runs/x", alpha=1.5))
+    assert result.exit_code == 2 and "train.distill.alpha: Input should be less than or equal to 1" in result.stderr
+    result = cli("validate", _student(tmp_path, "runs/x", temprature=2))
+    assert result.exit_code == 2
+    assert "train.distill.temprature: unknown key; did you mean 'temperature'?" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.slow
+def test_a_distilled_run_stopped_mid_epoch_resumes_to_the_same_history(tmp_path, cli, trained_run):
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.resume import resume
+    from dlkit.training.trainer import train
+
+    path = _student(tmp_path, trained_run[0], epochs=3)
+    with pytest.raises(Interrupted) as stopped:
+        train(load_config(path), runs_dir=tmp_path / "runs", callbacks=[ctrl_c_in_epoch(1)])
+    run_dir = stopped.value.run_dir
+    assert resume(run_dir) == run_dir
+    alone = _run_dir(cli("train", path, "--runs-dir", tmp_path / "alone", "-q"))
+    assert (run_dir / "history.csv").read_text() == open(f"{alone}/history.csv").read()
+    assert (run_dir / "metrics.json").read_text() == open(f"{alone}/metrics.json").read()
