@@ -30,6 +30,7 @@ PARAMS = {
     "multilabel_csv": 1_348,
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
+    "distill_digits": 1_210,  # the student alone (its teacher, the quickstart CNN, is a run)
 }
 
 
@@ -91,6 +92,9 @@ def test_config_validates_against_data_of_its_format(name, tmp_path, cli):
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_trains_an_epoch_on_data_of_its_format(name, tmp_path, cli):
     sets = [*_data(name, tmp_path, cli), "train.epochs=1", "data.batch_size=16"]
+    if name.startswith("distill"):  # its teacher: a run of the quickstart config
+        teacher = cli("train", CONFIGS / "quickstart.yaml", "--runs-dir", tmp_path / "teacher", "-q", "--set", sets[0])
+        sets.append(f"train.distill.teacher={teacher.stdout.strip().splitlines()[-1]}")
     args = [a for s in sets for a in ("--set", s)]
     result = cli("train", CONFIGS / f"{name}.yaml", "--runs-dir", tmp_path / "runs", "-q", *args)
     assert result.exit_code == 0, result.stderr

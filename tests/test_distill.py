@@ -9,6 +9,7 @@ import shutil
 import keras
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 from sklearn.datasets import load_digits
 
@@ -76,7 +77,10 @@ def test_the_loss_is_hintons_mix_of_the_labels_and_the_softened_teacher(student_
 def test_a_distilled_student_is_saved_alone_and_evaluates_and_predicts(tmp_path, cli, trained_run):
     teacher, _ = trained_run
     plain = _run_dir(cli("train", write_config(tmp_path, STUDENT, "plain.yaml"), "--runs-dir", tmp_path / "p", "-q"))
-    run_dir = _run_dir(cli("train", _student(tmp_path, teacher), "--runs-dir", tmp_path / "runs", "-q"))
+    latest = teacher.parent / "latest"
+    run_dir = _run_dir(cli("train", _student(tmp_path, latest), "--runs-dir", tmp_path / "runs", "-q"))
+    # config.yaml names the teacher's folder, not what `latest` will point to when it is resumed.
+    assert yaml.safe_load(open(f"{run_dir}/config.yaml"))["train"]["distill"]["teacher"] == str(teacher.resolve())
 
     for path in ("model.keras", "checkpoints/last.keras", "checkpoints/best.keras"):
         model = keras.saving.load_model(f"{run_dir}/{path}", safe_mode=True)

@@ -74,9 +74,9 @@ def logits(outputs, from_logits: bool):
 
 
 def load_teacher(config, data):
-    """(the teacher's model, whether it outputs logits). The teacher must be a completed run of
-    the same task, classes and input as the student's data; otherwise a one-line ConfigError, raised
-    before the student's run folder exists."""
+    """(the teacher's model, whether it outputs logits), and `train.distill.teacher` resolved to
+    its folder. The teacher must be a completed run of the same task, classes and input as the
+    student's data; otherwise a one-line ConfigError, raised before the student's run folder exists."""
     try:
         run_dir = resolve_run(Path(config.train.distill.teacher))
     except DlkitError as e:
@@ -104,6 +104,9 @@ def load_teacher(config, data):
     except DlkitError as e:
         raise ConfigError(f"{WHERE}: {e}") from None
     teacher.trainable = False
+    # The run's config.yaml names the folder itself, not `runs/latest` or a path relative to
+    # where it was started: a resumed run learns from the same teacher.
+    config.train.distill.teacher = str(run_dir.resolve())
     return teacher, bool(getattr(teacher_config.train.loss, "from_logits", False))
 
 
