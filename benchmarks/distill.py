@@ -152,7 +152,7 @@ def main() -> None:
             for r in (plain, taught)
         ]
         gain = statistics.mean(taught) - statistics.mean(plain)
-        print(f"| {per_class or 'all (~113)'} | {count:,} | {cells[0]} | {cells[1]} | {gain:+.3f} |")
+        print(f"| {per_class or 'all (~126)'} | {count:,} | {cells[0]} | {cells[1]} | {gain:+.3f} |")
 
 
 if __name__ == "__main__":
