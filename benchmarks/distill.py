@@ -14,7 +14,7 @@ What it measures
   Reported: the test accuracy of each student (metrics.json), mean and standard deviation over the
   seeds, and the teacher's.
 
-Run (about 5 minutes on 2 CPU cores):
+Run (about 8 minutes on 2 busy CPU cores):
     .venv/bin/python benchmarks/distill.py
     .venv/bin/python benchmarks/distill.py --per-class 5 --seeds 1     # smoke check
 """
