@@ -137,6 +137,30 @@ def test_a_teacher_that_does_not_fit_is_refused_before_the_run_folder(tmp_path, 
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_teacher_that_trained_on_the_students_test_examples_is_refused(tmp_path, cli, trained_run):
+    """The same digits split with another seed: the teacher trained on some of the student's test
+    images. With the teacher's seed (the other tests) it is accepted."""
+    result = cli("train", _student(tmp_path, trained_run[0]), "--set", "seed=8", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2
+    assert "trained on some of this config's test examples (its split: seed 7, test 0.2; this config's: seed 8" in (
+        result.stderr
+    )
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 300
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_datasets_own_test_split_takes_a_teacher_of_any_seed(tmp_path, cli):
+    images = np.round(load_digits().images * 255 / 16).astype("uint8")
+    labels = load_digits().target
+    npz = tmp_path / "d.npz"
+    np.savez(npz, x_train=images[:1400], y_train=labels[:1400], x_test=images[1400:], y_test=labels[1400:])
+    data = {**STUDENT["data"], "dataset": "npz", "options": {"path": str(npz)}}
+    teacher_config = write_config(tmp_path, {**STUDENT, "data": data, "train": {"epochs": 1}}, "teacher.yaml")
+    teacher = _run_dir(cli("train", teacher_config, "--runs-dir", tmp_path / "t", "-q"))
+    student = yaml.safe_load(_student(tmp_path, teacher, epochs=1).read_text())
+    assert _run_dir(cli("train", write_config(tmp_path, {**student, "data": data, "seed": 8}), "--runs-dir", tmp_path))
+
+
 def test_distillation_is_refused_without_a_softmax_head_and_checks_its_keys(tmp_path, cli):
     regression = {
         "name": "r",

@@ -103,11 +103,44 @@ def load_teacher(config, data):
         teacher_config = load_run_config(run_dir)
     except DlkitError as e:
         raise ConfigError(f"{WHERE}: {e}") from None
+    _check_test_unseen(run_dir, teacher_config, config, data)
     teacher.trainable = False
     # The run's config.yaml names the folder itself, not `runs/latest` or a path relative to
     # where it was started: a resumed run learns from the same teacher.
     config.train.distill.teacher = str(run_dir.resolve())
     return teacher, bool(getattr(teacher_config.train.loss, "from_logits", False))
+
+
+def _check_test_unseen(run_dir: Path, teacher_config, config, data) -> None:
+    """Refuse a teacher trained on the same data as the student but split with another seed or
+    test fraction: it trained on some of the student's test examples, whose figures would then
+    flatter the student. A dataset's own test split is the same whatever the seed."""
+    ours, theirs = config.data.split, teacher_config.data.split
+    same_data = read_run(run_dir).get("dataset_fingerprint") == data.fingerprint
+    if not same_data or (teacher_config.seed, theirs.test, theirs.ordered) == (config.seed, ours.test, ours.ordered):
+        return
+    from dlkit.data.prepare import prepare_data
+
+    # The teacher's split of this config's data (loaded as this config says: the same data).
+    probe = config.model_copy(deep=True)
+    probe.seed, probe.data.split = teacher_config.seed, teacher_config.data.split
+    if _same(prepare_data(probe).splits.test.x, data.splits.test.x):
+        return
+    raise ConfigError(
+        f"{WHERE}: {run_dir} trained on some of this config's test examples (its split: seed "
+        f"{teacher_config.seed}, test {theirs.test}; this config's: seed {config.seed}, test {ours.test}); "
+        "use the teacher's seed and data.split.test"
+    )
+
+
+def _same(a, b) -> bool:
+    """Whether two splits' examples (arrays, or dicts of columns) are equal."""
+    import numpy as np
+
+    if isinstance(a, dict) or isinstance(b, dict):
+        both = isinstance(a, dict) and isinstance(b, dict)
+        return both and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def _short(value) -> str:
