@@ -93,7 +93,8 @@ def test_config_validates_against_data_of_its_format(name, tmp_path, cli):
 def test_config_trains_an_epoch_on_data_of_its_format(name, tmp_path, cli):
     sets = [*_data(name, tmp_path, cli), "train.epochs=1", "data.batch_size=16"]
     if name.startswith("distill"):  # its teacher: a run of the quickstart config
-        teacher = cli("train", CONFIGS / "quickstart.yaml", "--runs-dir", tmp_path / "teacher", "-q", "--set", sets[0])
+        quickstart = CONFIGS / "quickstart.yaml"
+        teacher = cli("train", quickstart, "--runs-dir", tmp_path / "teacher", "-q", "--set", "train.epochs=1")
         sets.append(f"train.distill.teacher={teacher.stdout.strip().splitlines()[-1]}")
     args = [a for s in sets for a in ("--set", s)]
     result = cli("train", CONFIGS / f"{name}.yaml", "--runs-dir", tmp_path / "runs", "-q", *args)
