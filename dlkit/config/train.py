@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import PositiveFloat, PositiveInt, model_validator
 
+from dlkit.config.distill import DistillConfig
 from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
@@ -61,6 +62,9 @@ class SupervisedTrainConfig(TrainConfig):
     """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse, ...)."""
     metrics: list[METRICS.field] | None = None
     """Default: the task's (accuracy for classification; accuracy and auc for binary; mae for regression)."""
+    distill: DistillConfig | None = None
+    """Train on a completed run's (the teacher's) softened outputs as well as on the labels
+    (`{teacher: runs/NAME, temperature: 4, alpha: 0.1}`); tasks with a softmax head only."""
 
     prune: PruneConfig | None = None
     """Magnitude pruning of the kernels while training, to `target_sparsity` zeros by `end_epoch`

@@ -63,6 +63,13 @@ class SupervisedConfig(ExperimentConfig):
                     f"{listed(sorted(task.report_metrics))}",
                     name,
                 )
+        if train.distill is not None and task.head != "softmax":
+            softmax = [name for name in TASKS.names() if getattr(TASKS.get(name), "head", None) == "softmax"]
+            raise_at(
+                ("train", "distill"),
+                f"distillation learns from the teacher's class probabilities (a softmax over the classes): "
+                f"task {listed(softmax)} only (task is {self.task!r})",
+            )
         if train.lr_schedule is not None:
             for i, callback in enumerate(train.callbacks):
                 if callback.type_name == "reduce_lr_on_plateau":

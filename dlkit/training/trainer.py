@@ -115,6 +115,10 @@ class Session:
             steps_per_execution=config.train.steps_per_execution,
             jit_compile=config.train.jit_compile,
         )
+        if getattr(config.train, "distill", None) is not None:
+            from dlkit.training.distill import learn_from_teacher
+
+            learn_from_teacher(model, config, data)
         self.class_weight = task.class_weight(data)
         prune = getattr(config.train, "prune", None)
         self.pruning = pruning(model, prune, self.steps_per_epoch) if prune else None
