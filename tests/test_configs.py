@@ -32,6 +32,8 @@ PARAMS = {
     "transfer_digits": 14_698,  # quickstart's convolutions (9,568, frozen) under dense(10) on their 512 features
     "digits_gan": 104_385,  # generator 54,720 + discriminator 49,665
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
+    "prune_mnist": 693_962,  # mnist_cnn's model, pruned while training
+    "distill_digits": 1_210,  # the student alone (its teacher, the quickstart CNN, is a run)
 }
 
 
@@ -71,7 +73,7 @@ def _quickstart_run(cli) -> Path:
 
 def _data(name: str, folder: Path, cli) -> list[str]:
     """`--set` overrides pointing the config at small generated data in its dataset's format."""
-    if name.startswith("mnist"):
+    if name.startswith("mnist") or name.endswith("_mnist"):
         path, _ = _mnist(folder, n_train=100, n_test=20)
     elif name.startswith("cifar10"):
         path = _cifar10(folder / "cifar-10-batches-py", per_batch=20)
@@ -117,6 +119,12 @@ def test_config_validates_against_data_of_its_format(name, tmp_path, cli):
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_trains_an_epoch_on_data_of_its_format(name, tmp_path, cli):
     sets = [*_data(name, tmp_path, cli), "train.epochs=1", "data.batch_size=16"]
+    if name == "prune_mnist":  # pruning must end within the epochs
+        sets += ["train.prune.start_epoch=0", "train.prune.end_epoch=1"]
+    if name.startswith("distill"):  # its teacher: a run of the quickstart config
+        quickstart = CONFIGS / "quickstart.yaml"
+        teacher = cli("train", quickstart, "--runs-dir", tmp_path / "teacher", "-q", "--set", "train.epochs=1")
+        sets.append(f"train.distill.teacher={teacher.stdout.strip().splitlines()[-1]}")
     args = [a for s in sets for a in ("--set", s)]
     result = cli("train", CONFIGS / f"{name}.yaml", "--runs-dir", tmp_path / "runs", "-q", *args)
     assert result.exit_code == 0, result.stderr

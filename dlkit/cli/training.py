@@ -71,6 +71,10 @@ def train(
     monitor = json.loads((run_dir / "run.json").read_text()).get("best", {})
     chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
     out.print(rich_table(TaskTable.of_metrics(metrics, f"{run_dir.name}: {chosen}")))
+    if "sparsity" in metrics:
+        from dlkit.training.prune import table
+
+        out.print(rich_table(table(metrics, f"{run_dir.name}: pruning")))
     typer.echo(str(run_dir))
 
 

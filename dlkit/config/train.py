@@ -7,12 +7,14 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
+from dlkit.config.distill import DistillConfig
 from dlkit.config.transfer import Phase
 from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
 from dlkit.training.losses import LOSSES
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.training.prune import PruneConfig
 from dlkit.training.schedules import SCHEDULES
 
 
@@ -61,6 +63,14 @@ class SupervisedTrainConfig(TrainConfig):
     """Default: the task's usual loss (sparse_categorical_crossentropy, binary_crossentropy, mse, ...)."""
     metrics: list[METRICS.field] | None = None
     """Default: the task's (accuracy for classification; accuracy and auc for binary; mae for regression)."""
+    distill: DistillConfig | None = None
+    """Train on a completed run's (the teacher's) softened outputs as well as on the labels
+    (`{teacher: runs/NAME, temperature: 4, alpha: 0.1}`); tasks with a softmax head only."""
+
+    prune: PruneConfig | None = None
+    """Magnitude pruning of the kernels while training, to `target_sparsity` zeros by `end_epoch`
+    (Zhu & Gupta's schedule); metrics.json then reports the sparsity and the gzipped weights' size."""
+
     phases: list[Phase] | None = Field(None, min_length=1)
     """Train in stages, each recompiling with its own learning rate and unfreezing more of
     `model.backbone` (`[{epochs: 5}, {epochs: 10, unfreeze: {last_n: 2}, learning_rate: 1e-4}]`).
@@ -72,6 +82,12 @@ class SupervisedTrainConfig(TrainConfig):
     def _epochs_of_phases(self) -> SupervisedTrainConfig:
         if self.phases and "epochs" not in self.model_fields_set:
             self.epochs = sum(phase.epochs for phase in self.phases)
+        return self
+
+    @model_validator(mode="after")
+    def _prune_fits(self) -> SupervisedTrainConfig:  # after the phases fixed the epochs
+        if self.prune is not None:
+            self.prune.check_against(self)
         return self
 
 

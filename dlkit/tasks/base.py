@@ -27,7 +27,9 @@ class Table:
 
     @classmethod
     def of_metrics(cls, metrics: dict[str, dict[str, float]], title: str) -> Table:
-        """Figures by split (`metrics.json`): a row per split, a column per figure."""
+        """Figures by split (`metrics.json`): a row per split, a column per figure (its other
+        entries, pruning's `sparsity` and `size`, have tables of their own)."""
+        metrics = {k: v for k, v in metrics.items() if k in ("train", "val", "test")}
         names = list(dict.fromkeys(k for split in metrics.values() for k in split))
         rows = [
             [split, *(f"{values[n]:.4f}" if n in values else "" for n in names)] for split, values in metrics.items()

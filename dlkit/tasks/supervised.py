@@ -63,6 +63,13 @@ class SupervisedConfig(ExperimentConfig):
                     f"{listed(sorted(task.report_metrics))}",
                     name,
                 )
+        if train.distill is not None and task.head != "softmax":
+            softmax = [name for name in TASKS.names() if getattr(TASKS.get(name), "head", None) == "softmax"]
+            raise_at(
+                ("train", "distill"),
+                f"distillation learns from the teacher's class probabilities (a softmax over the classes): "
+                f"task {listed(softmax)} only (task is {self.task!r})",
+            )
         if train.lr_schedule is not None:
             for i, callback in enumerate(train.callbacks):
                 if callback.type_name == "reduce_lr_on_plateau":
@@ -133,6 +140,10 @@ class SupervisedTask(Task):
         model = build_model(config, config.data.loader().model_input(info.shape), info.kind)
         if self.units_known(info.class_names):
             self.check_units(model, info.class_names or [], 1)
+        if config.train.prune is not None:
+            from dlkit.training.prune import kernels
+
+            kernels(model, config.train.prune.layers)  # every type to prune is in the model, with a kernel
         return {"model": model}
 
     # --- results ---
@@ -149,14 +160,21 @@ class SupervisedTask(Task):
         from dlkit.runs import load_run_model, write_json
 
         data = prepare_data(self.config)
-        metrics, outputs = evaluate(self.config, load_run_model(run_dir), data, [split])
+        model = load_run_model(run_dir)
+        metrics, outputs = evaluate(self.config, model, data, [split])
+        tables = [Table.of_metrics(metrics, f"{run_dir.name}: {split}")]
+        if self.config.train.prune is not None:
+            from dlkit.training import prune
+
+            metrics |= prune.report_run(model, self.config.train.prune, Path(run_dir))
+            tables.append(prune.table(metrics, f"{run_dir.name}: pruning"))
         out = Path(run_dir) / "eval"
         out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)
         report = self.write_report(data.split(split), outputs[split], data.class_names, out, f"{split} split")
         for stem, content in report.items():
             write_json(out / f"{stem}.json", content)
-        return Report(metrics, [Table.of_metrics(metrics, f"{run_dir.name}: {split}"), *self.report_tables(report)])
+        return Report(metrics, [*tables, *self.report_tables(report)])
 
     def report_tables(self, report: dict) -> list:
         """Tables `dlkit eval` shows from `write_report`'s data."""

@@ -42,9 +42,12 @@ class Checkpoint(keras().callbacks.Callback):
         resumed=None,
         identity=None,
         losses=("loss",),
+        eligible_from=0,
     ):
         super().__init__()
         self.losses = tuple(losses)
+        #: Epochs before this one (from 0) are never the best: a pruned model is final only at its target.
+        self.eligible_from = eligible_from
         self.run_dir, self.folder = Path(run_dir), Path(run_dir) / "checkpoints"
         self.monitor, self.direction, self.every_steps = monitor, direction, every_steps
         #: The callbacks whose state is saved and restored, this one last.
@@ -121,8 +124,9 @@ class Checkpoint(keras().callbacks.Callback):
         if self.nan_at or self.stopped or not self._finite(logs):
             return  # the last good checkpoint stays
         value = logs.get(self.monitor) if self.monitor else None
-        improved = self.monitor is None or (
-            value is not None and (value < self.best if self.direction == "min" else value > self.best)
+        improved = epoch >= self.eligible_from and (
+            self.monitor is None
+            or (value is not None and (value < self.best if self.direction == "min" else value > self.best))
         )
         if improved:
             self.best_epoch = epoch

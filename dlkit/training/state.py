@@ -21,6 +21,7 @@ CALLBACK_STATE = {
     "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
     "Checkpoint": ("best", "best_epoch"),
     "LogLearningRate": ("epoch", "rate"),
+    "Pruning": ("dense_gzip_bytes",),
 }
 
 

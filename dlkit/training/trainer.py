@@ -34,6 +34,7 @@ from dlkit.tasks import task_of
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.phases import Phases
+from dlkit.training.prune import pruning
 
 
 def train(
@@ -83,6 +84,8 @@ class Session:
 
     #: Logged quantities that must stay finite (a NaN stops the run).
     losses: tuple[str, ...] = ("loss",)
+    #: The callback pruning the model (`train.prune`), or None.
+    pruning = None
     #: `train.phases` and the one the model is compiled for (None: trained in one go).
     phases: Phases | None = None
     phase: int | None = None
@@ -109,7 +112,13 @@ class Session:
         # A checkpoint holds the optimizer of the phase of the last epoch it finished (or is inside).
         done = state.get("epochs_done", 0)
         self.compile(done if state.get("step") else max(done - 1, 0))
+        if getattr(config.train, "distill", None) is not None:
+            from dlkit.training.distill import learn_from_teacher
+
+            learn_from_teacher(model, config, data)  # on the model object: it outlasts recompiling
         self.class_weight = task.class_weight(data)
+        prune = getattr(config.train, "prune", None)
+        self.pruning = pruning(model, prune, self.steps_per_epoch) if prune else None
         self.train_split = data.splits.train
         if resumed:
             model.optimizer.build(model.trainable_variables)
@@ -173,6 +182,7 @@ class Session:
             resumed=self.resumed,
             identity={"config": config.model_dump(mode="json"), "dataset_fingerprint": data.fingerprint},
             losses=self.losses,
+            eligible_from=config.train.prune.end_epoch - 1 if self.pruning else 0,
         )
         training = OneTraining(
             [
@@ -253,12 +263,12 @@ class Session:
 
     def callbacks(self, run_dir: Path) -> list:
         """The task's own callbacks, before the configured ones."""
-        return [log_learning_rate()]
+        return [log_learning_rate(), *([self.pruning] if self.pruning else [])]
 
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
         atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
-        return finish(run_dir, self.config, self.data)
+        return finish(run_dir, self.config, self.data, self.pruning and self.pruning.report)
 
 
 def load_checkpoint(model, path: Path) -> None:
@@ -320,11 +330,13 @@ def interrupt_saves(checkpoint: Checkpoint):
         signal.signal(signal.SIGINT, previous)
 
 
-def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
+def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, describe=None) -> dict:
     """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
-    curves, and the task's report on the test split)."""
+    curves, and the task's report on the test split). `describe(model)` adds entries of its own
+    (pruning's sparsity and size)."""
     model = load_run_model(run_dir)
     metrics, outputs = evaluate(config, model, data, data.split_names())
+    metrics |= describe(model) if describe else {}
     write_json(run_dir / "metrics.json", metrics)
     plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
     task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, run_dir / "plots", "test split")
