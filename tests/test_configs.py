@@ -2,6 +2,9 @@
 no data), and one epoch of training on small generated data of the right format, so none rots."""
 
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -62,12 +65,16 @@ _SOURCE_RUNS: list[Path] = []
 
 
 def _quickstart_run(cli) -> Path:
-    """One quickstart run of an epoch (a backbone for transfer_digits), made once per session."""
+    """One quickstart run of an epoch (a backbone for transfer_digits), made once per session, in
+    a process of its own as users make it: its layers get Keras's first names (`flatten`, which the
+    config cuts at), not those numbered after the models this session built before."""
     if not _SOURCE_RUNS:
         folder = Path(tempfile.mkdtemp(prefix="dlkit-source-"))
-        result = cli("train", CONFIGS / "quickstart.yaml", "--set", "train.epochs=1", "--runs-dir", folder, "-q")
-        assert result.exit_code == 0, result.stderr
-        _SOURCE_RUNS.append(Path(result.stdout.strip().splitlines()[-1]))
+        argv = [sys.executable, "-m", "dlkit", "train", str(CONFIGS / "quickstart.yaml"), "--set", "train.epochs=1"]
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+        done = subprocess.run([*argv, "--runs-dir", str(folder), "-q"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        _SOURCE_RUNS.append(Path(done.stdout.strip().splitlines()[-1]))
     return _SOURCE_RUNS[0]
 
 
