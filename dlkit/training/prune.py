@@ -150,9 +150,11 @@ def table(figures: dict, title: str):
     return Table(title, ["pruned kernel", "sparsity"], rows)
 
 
-def pruning(model, config: PruneConfig, steps_per_epoch: int):
+def pruning(model, config: PruneConfig, steps_per_epoch: int, done: int = 0):
     """The callback that prunes `model` on schedule; it sets the kernels' mask constraints at once
-    (before Keras traces the train step)."""
+    (before Keras traces the train step). `done`: the training steps a resumed run has behind it.
+    Steps are counted from the epoch and batch, not the optimizer's counter, which a new phase's
+    optimizer (`train.phases`) starts again."""
     import numpy as np
 
     k = keras()
@@ -179,15 +181,20 @@ def pruning(model, config: PruneConfig, steps_per_epoch: int):
         #: gzip bytes of the weights just before the first pruning step (saved in checkpoints).
         dense_gzip_bytes = None
 
+        epoch = 0
+
         def on_train_begin(self, logs=None):
             # A resumed run: every pruning step up to the checkpoint was done; its zeros are the masks.
-            self.last = int(self.model.optimizer.iterations)
+            self.last = done
             if self.last > begin:
                 for kernel, mask in targets:
                     mask.assign((k.ops.convert_to_numpy(kernel) != 0).astype("float32"))
 
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
         def on_train_batch_end(self, batch, logs=None):
-            step = int(self.model.optimizer.iterations)
+            step = self.epoch * steps_per_epoch + batch + 1
             # A pruning step passed since the last call (with steps_per_execution, calls come every few steps).
             due, self.last = passed(step) > passed(self.last), step
             if due:

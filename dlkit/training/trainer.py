@@ -118,7 +118,8 @@ class Session:
             learn_from_teacher(model, config, data)  # on the model object: it outlasts recompiling
         self.class_weight = task.class_weight(data)
         prune = getattr(config.train, "prune", None)
-        self.pruning = pruning(model, prune, self.steps_per_epoch) if prune else None
+        steps_done = done * self.steps_per_epoch + (state.get("step") or 0)
+        self.pruning = pruning(model, prune, self.steps_per_epoch, steps_done) if prune else None
         self.train_split = data.splits.train
         if resumed:
             model.optimizer.build(model.trainable_variables)
