@@ -194,7 +194,8 @@ def pruning(model, config: PruneConfig, steps_per_epoch: int, done: int = 0):
             self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
-            step = self.epoch * steps_per_epoch + batch + 1
+            # With steps_per_execution, the last call of an epoch may number a batch past its end.
+            step = self.epoch * steps_per_epoch + min(batch + 1, steps_per_epoch)
             # A pruning step passed since the last call (with steps_per_execution, calls come every few steps).
             due, self.last = passed(step) > passed(self.last), step
             if due:
