@@ -72,9 +72,7 @@ def train(
     chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
     out.print(rich_table(TaskTable.of_metrics(metrics, f"{run_dir.name}: {chosen}")))
     if "sparsity" in metrics:
-        from dlkit.training.prune import table
-
-        out.print(rich_table(table(metrics, f"{run_dir.name}: pruning")))
+        out.print(rich_table(TaskTable.of_sparsity(metrics, f"{run_dir.name}: pruning")))
     typer.echo(str(run_dir))
 
 

@@ -36,6 +36,18 @@ class Table:
         ]
         return cls(title, ["split", *names], rows)
 
+    @classmethod
+    def of_sparsity(cls, figures: dict, title: str) -> Table:
+        """A pruned run's `sparsity` and `size` (`metrics.json`): a row per pruned kernel, the
+        overall share of zeros, and the gzipped weights against the dense model's."""
+        sparsity, size = figures["sparsity"], figures["size"]
+        rows = [[name, f"{value:.4f}"] for name, value in sparsity["layers"].items()]
+        rows.append(["overall", f"{sparsity['overall']:.4f} (target {sparsity['target']})"])
+        dense = size.get("dense_gzip_bytes")
+        against = f" against {dense:,} dense ({dense / size['gzip_bytes']:.2f}x smaller)" if dense else ""
+        rows.append(["gzip of the weights", f"{size['gzip_bytes']:,} bytes{against}"])
+        return cls(title, ["pruned kernel", "sparsity"], rows)
+
 
 @dataclasses.dataclass
 class Report:

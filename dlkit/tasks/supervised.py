@@ -167,7 +167,7 @@ class SupervisedTask(Task):
             from dlkit.training import prune
 
             metrics |= prune.report_run(model, self.config.train.prune, Path(run_dir))
-            tables.append(prune.table(metrics, f"{run_dir.name}: pruning"))
+            tables.append(Table.of_sparsity(metrics, f"{run_dir.name}: pruning"))
         out = Path(run_dir) / "eval"
         out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)

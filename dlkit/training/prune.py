@@ -137,19 +137,6 @@ def report_run(model, config: PruneConfig, run_dir) -> dict:
     return report(model, config, recorded)
 
 
-def table(figures: dict, title: str):
-    """`dlkit eval`'s table of `report`'s figures."""
-    from dlkit.tasks.base import Table
-
-    sparsity, size = figures["sparsity"], figures["size"]
-    rows = [[name, f"{value:.4f}"] for name, value in sparsity["layers"].items()]
-    rows.append(["overall", f"{sparsity['overall']:.4f} (target {sparsity['target']})"])
-    dense = size.get("dense_gzip_bytes")
-    against = f" against {dense:,} dense ({dense / size['gzip_bytes']:.2f}x smaller)" if dense else ""
-    rows.append(["gzip of the weights", f"{size['gzip_bytes']:,} bytes{against}"])
-    return Table(title, ["pruned kernel", "sparsity"], rows)
-
-
 def pruning(model, config: PruneConfig, steps_per_epoch: int, done: int = 0):
     """The callback that prunes `model` on schedule; it sets the kernels' mask constraints at once
     (before Keras traces the train step). `done`: the training steps a resumed run has behind it.
