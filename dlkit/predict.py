@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dlkit.config import load_run_config
+from dlkit.data.splits import take
 from dlkit.errors import DlkitError, UsageError
 from dlkit.predict_inputs import INPUTS, SHOWN
 from dlkit.runs import load_run_model, read_run
@@ -99,7 +100,7 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
     if good:
         import tensorflow as tf
 
-        examples = _take(read.examples, keep)
+        examples = take(read.examples, keep)
         # Through tf.data, as in training: Keras's array adapter refuses string arrays.
         outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
         for row, output in zip(good, outputs, strict=True):
@@ -141,12 +142,6 @@ def _unseen_report(rows: list[dict]) -> list[Unseen]:
             if shown not in entry.values:
                 entry.values.append(shown)
     return list(report.values())
-
-
-def _take(examples, keep: np.ndarray):
-    if isinstance(examples, dict):
-        return {name: column[keep] for name, column in examples.items()}
-    return examples[keep]
 
 
 def _score(task, classes: list[str], rows: list[dict], targets: list, target: str) -> Score | None:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from dlkit.data.splits import count, take
 from dlkit.errors import UsageError
 
 
@@ -89,19 +90,11 @@ def all_layers(model):
 
 def in_batches(run: Callable[[Any], np.ndarray], examples: Any, size: int = 256) -> np.ndarray:
     """`run` over `examples` (an array or a dict of columns) in slices of `size`."""
-    from dlkit.data.splits import take
-
     n = count(examples)
-    parts = [run(take(examples, np.arange(i, min(i + size, n)))) for i in range(0, n, size)]
+    parts = [run(take(examples, slice(i, min(i + size, n)))) for i in range(0, n, size)]
     return np.concatenate(parts) if parts else np.zeros((0,))
-
-
-def count(examples: Any) -> int:
-    return len(next(iter(examples.values()))) if isinstance(examples, dict) else len(examples)
 
 
 def one_by_one(examples: Any, n: int | None = None):
     """The first `n` (default: all) examples, each as a batch of one."""
-    from dlkit.data.splits import take
-
-    return (take(examples, np.arange(i, i + 1)) for i in range(min(count(examples), n or count(examples))))
+    return (take(examples, slice(i, i + 1)) for i in range(min(count(examples), n or count(examples))))

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from dlkit.backend import quiet_tensorflow
+from dlkit.data.splits import concatenate, count
 from dlkit.errors import UsageError
 from dlkit.export import FORMATS
-from dlkit.export.base import Calibration, count
+from dlkit.export.base import Calibration
 from dlkit.export.parity import Parity, compare
 from dlkit.registry import UnknownNameError
 from dlkit.runs import MODEL, environment, now, write_json
@@ -113,11 +114,11 @@ def _inputs(split, config, data, model):
     from dlkit.data.pipeline import to_dataset
 
     batches = to_dataset(split, batch_size=256, shuffle=False, seed=config.seed, decode=data.about.decode)
-    parts = [x for x, _ in batches.as_numpy_iterator()]
+    examples = concatenate([x for x, _ in batches.as_numpy_iterator()])
     specs = {t.name: t for t in model.inputs}
-    if isinstance(parts[0], dict):
-        return {name: _conform(np.concatenate([p[name] for p in parts]), specs[name]) for name in parts[0]}
-    return _conform(np.concatenate(parts), model.inputs[0])
+    if isinstance(examples, dict):
+        return {name: _conform(column, specs[name]) for name, column in examples.items()}
+    return _conform(examples, model.inputs[0])
 
 
 def _conform(values: np.ndarray, spec) -> np.ndarray:

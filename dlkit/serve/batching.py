@@ -17,27 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.data.splits import concatenate, take
+
 
 @dataclasses.dataclass
 class Pending:
     examples: Any
     count: int
     future: asyncio.Future
-
-
-def concatenate(parts: list):
-    """Examples of several requests as one batch: arrays, or dicts of arrays (one per input)."""
-    if len(parts) == 1:
-        return parts[0]
-    if isinstance(parts[0], dict):
-        return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-    return np.concatenate(parts)
-
-
-def take(examples, start: int, stop: int):
-    if isinstance(examples, dict):
-        return {name: column[start:stop] for name, column in examples.items()}
-    return examples[start:stop]
 
 
 class Batcher:
@@ -81,7 +68,7 @@ class Batcher:
         parts = []
         for start in range(0, count, self.max_batch):
             stop = min(start + self.max_batch, count)
-            part = take(examples, start, stop) if count > self.max_batch else examples
+            part = take(examples, slice(start, stop)) if count > self.max_batch else examples
             parts.append(Pending(part, stop - start, loop.create_future()))
         self.pending.extend(parts)
         self._wake.set()
