@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, ValidationInfo, field_validator
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator, model_serializer, model_validator
 
 from dlkit.data import DATASETS, PREPROCESS
 from dlkit.strict import Strict, raise_at
@@ -19,10 +19,37 @@ class SplitConfig(Strict):
     """Fraction held out for testing, used only when the dataset has no test split of its own."""
     ordered: bool = False
     """Hold out the last examples rather than a random (stratified) sample: time series."""
+    folds: Annotated[int, Field(ge=2)] | None = None
+    """Cross-validation (`dlkit cv` sets it): what is left once the test split is held out is cut
+    into this many folds (stratified where the task keeps class shares; with `ordered`, an
+    expanding window whose validation part always comes after its training part). Validation is
+    then fold `fold`, whatever `validation` says."""
+    fold: PositiveInt | None = None
+    """Which fold validates (1 to `folds`); the others train."""
+    repeat: PositiveInt = 1
+    """Which cutting into folds (each repeat shuffles with its own seed, drawn from `seed` and it)."""
+
+    @model_validator(mode="after")
+    def _fold_of_folds(self) -> SplitConfig:
+        if (self.folds is None) != (self.fold is None):
+            given, missing = ("folds", "fold") if self.fold is None else ("fold", "folds")
+            raise_at((missing,), f"{given} is set: set {missing} too (or neither)", None)
+        if self.folds is not None and self.fold > self.folds:
+            raise_at(("fold",), f"must be at most folds ({self.folds})", self.fold)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_folds(self, handler) -> dict:
+        """Configs that are no fold of a cross-validation dump as before the fold keys existed."""
+        data = handler(self)
+        if data.get("folds", ...) is None:
+            for key in ("folds", "fold", "repeat"):
+                data.pop(key, None)
+        return data
 
     @property
     def has_validation(self) -> bool:
-        return self.validation == "test" or self.validation > 0
+        return self.folds is not None or self.validation == "test" or self.validation > 0
 
 
 class DataConfig(Strict):

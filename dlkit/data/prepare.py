@@ -66,6 +66,10 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         seed=config.seed,
         stratify=task.stratify,
         ordered=split.ordered,
+        folds=split.folds,
+        fold=split.fold,
+        repeat=split.repeat,
+        class_names=class_names,
     )
     about = dataclasses.replace(
         arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from dlkit.data.dataset import Arrays
-from dlkit.errors import DataError
+from dlkit.data.folds import fold_indices, fold_problem
+from dlkit.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass
@@ -52,12 +53,22 @@ class Splits:
 
 
 def make_splits(
-    arrays: Arrays, *, validation: float | str, test: float, seed: int, stratify: bool, ordered: bool = False
+    arrays: Arrays,
+    *,
+    validation: float | str,
+    test: float,
+    seed: int,
+    stratify: bool,
+    ordered: bool = False,
+    folds: int | None = None,
+    fold: int | None = None,
+    repeat: int = 1,
+    class_names: list[str] | None = None,
 ) -> Splits:
     """Test comes from the dataset's own split where it has one, else `test` of the data is held
     out; `validation` of what remains is held out for validation, or with `"test"` the test split
     serves for validation too. `ordered` holds out the last examples instead of a random sample,
-    as time series need."""
+    as time series need. With `folds`, fold `fold` of what remains validates instead (dlkit cv)."""
     from sklearn.model_selection import train_test_split
 
     def cut(split: Split, fraction: float, what: str) -> tuple[Split, Split]:
@@ -84,7 +95,15 @@ def make_splits(
     else:
         raise DataError("data.split.test: this dataset has no test split; set a fraction such as 0.2")
     val_split = None
-    if validation == "test":
+    if folds is not None:
+        problem = fold_problem(train.y, folds, stratify=stratify, ordered=ordered, class_names=class_names)
+        if problem:
+            raise ConfigError(f"data.split.folds: {problem}")
+        keep, held = fold_indices(
+            train.y, folds=folds, fold=fold, repeat=repeat, seed=seed, stratify=stratify, ordered=ordered
+        )
+        train, val_split = train.take(keep), train.take(held)
+    elif validation == "test":
         val_split = test_split
     elif validation > 0:
         train, val_split = cut(train, validation, "validation")

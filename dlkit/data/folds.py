@@ -1,0 +1,59 @@
+"""Cross-validation folds: which examples of the pool (all but the held-out test split) train and
+which validate in fold k of K. Seeded by the config's seed and the repeat, so a fold's run folder
+(its config.yaml names the fold) gets the same examples again in `dlkit eval`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fold_seed(seed: int, repeat: int) -> int:
+    """The shuffling seed of repeat `repeat` (1 is the config's own seed; each other its own)."""
+    if repeat == 1:
+        return seed
+    return int(np.random.SeedSequence([seed, repeat]).generate_state(1)[0])
+
+
+def _labels(y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y)
+    return y.reshape(len(y)) if y.ndim > 1 and y.shape[1:] == (1,) else y
+
+
+def fold_problem(y: np.ndarray, folds: int, *, stratify: bool, ordered: bool, class_names=None) -> str | None:
+    """Why the pool with labels `y` cannot be cut into `folds` folds, or None."""
+    if ordered and len(y) <= folds:
+        return f"{folds} folds need more than {folds} examples in time order; there are {len(y)}"
+    if len(y) < folds:
+        return f"{folds} folds need at least {folds} examples; there are {len(y)}"
+    if stratify and not ordered:
+        values, counts = np.unique(_labels(y), return_counts=True)
+        fewest = int(np.argmin(counts))
+        if counts[fewest] < folds:
+            label = values[fewest]
+            named = class_names[int(label)] if class_names and 0 <= int(label) < len(class_names) else label
+            return (
+                f"class {str(named)!r} has only {counts[fewest]} examples once the test split is held out; "
+                f"each of {folds} stratified folds needs one (at most {counts[fewest]} folds)"
+            )
+    return None
+
+
+def fold_indices(
+    y: np.ndarray, *, folds: int, fold: int, repeat: int, seed: int, stratify: bool, ordered: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(training, validation) indices into the pool for fold `fold` (1 to `folds`). Stratified
+    folds keep each class's share; `ordered` is an expanding window (scikit-learn's
+    TimeSeriesSplit): fold k trains on the first k of folds+1 blocks and validates on the next."""
+    from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
+
+    labels = _labels(y)
+    if ordered:
+        splitter = TimeSeriesSplit(n_splits=folds)
+    elif stratify:
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=fold_seed(seed, repeat))
+    else:
+        splitter = KFold(n_splits=folds, shuffle=True, random_state=fold_seed(seed, repeat))
+    for k, (train, val) in enumerate(splitter.split(np.zeros(len(labels)), labels), start=1):
+        if k == fold:
+            return train, val
+    raise ValueError(f"fold {fold} is not one of {folds}")
