@@ -1,0 +1,147 @@
+"""`dlkit cv`: folds that partition what the test split leaves, seeded; a fold folder that `dlkit eval`
+scores as its fold; cv.json's statistics; an interrupted cross-validation continued; refusals."""
+
+import json
+import math
+import os
+import re
+import signal
+import statistics
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import TINY, write_config
+from dlkit.config.loader import parse_config
+from dlkit.crossval.run import cross_validate
+from dlkit.data.folds import fold_indices
+from dlkit.data.prepare import prepare_data
+from dlkit.errors import DlkitError
+
+ONE_EPOCH = {**TINY, "train": {**TINY["train"], "epochs": 1}}
+
+
+def _splits(seed: int, fold: int | None, folds: int = 4):
+    split = {**TINY["data"]["split"], **({"folds": folds, "fold": fold} if fold else {})}
+    return prepare_data(parse_config({**TINY, "seed": seed, "data": {**TINY["data"], "split": split}})).splits
+
+
+def _rows(x) -> set[bytes]:
+    return {row.tobytes() for row in np.asarray(x)}
+
+
+def test_folds_partition_the_pool_and_keep_the_test_split():
+    plain = _splits(7, None)
+    pool = _rows(plain.train.x) | _rows(plain.val.x)
+    folds = [_splits(7, k) for k in range(1, 5)]
+    vals = [_rows(s.val.x) for s in folds]
+    assert set().union(*vals) == pool and sum(len(v) for v in vals) == len(pool)  # each example validates once
+    for s, val in zip(folds, vals, strict=True):
+        assert _rows(s.train.x) == pool - val
+        np.testing.assert_array_equal(s.test.x, plain.test.x)
+        shares = np.bincount(s.val.y, minlength=10) / len(s.val)  # stratified: each class's share kept
+        assert np.abs(shares - np.bincount(s.train.y, minlength=10) / len(s.train)).max() < 0.02
+
+
+def test_the_same_seed_gives_the_same_folds_and_another_seed_others():
+    first, again, other = _splits(7, 2), _splits(7, 2), _splits(8, 2)
+    np.testing.assert_array_equal(first.val.x, again.val.x)
+    np.testing.assert_array_equal(first.train.y, again.train.y)
+    assert _rows(first.val.x) != _rows(other.val.x)
+    y = np.arange(100) % 2
+    one = fold_indices(y, folds=5, fold=1, repeat=1, seed=7, stratify=True, ordered=False)[1]
+    two = fold_indices(y, folds=5, fold=1, repeat=2, seed=7, stratify=True, ordered=False)[1]
+    assert set(one) != set(two)  # each repeat cuts anew
+
+
+def test_ordered_folds_validate_after_they_train():
+    y = np.zeros(60)
+    for fold in range(1, 5):
+        train, val = fold_indices(y, folds=4, fold=fold, repeat=1, seed=0, stratify=False, ordered=True)
+        assert train.max() < val.min() and train.min() == 0  # an expanding window
+        assert len(train) == 12 * fold
+
+
+@pytest.mark.slow
+def test_cv_writes_fold_runs_and_their_statistics(tmp_path, cli):
+    config = write_config(tmp_path, ONE_EPOCH)
+    result = cli("cv", config, "--folds", "3", "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.stderr
+    cv_dir = Path(result.stdout.strip().splitlines()[-1])
+    assert cv_dir.parent == tmp_path / "runs" and cv_dir.name.startswith("tiny-cv-")
+    assert "95% interval" in result.stdout and "fold-3" in result.stdout
+    record = json.loads((cv_dir / "cv.json").read_text())
+    accuracies = []
+    for k in (1, 2, 3):
+        fold = cv_dir / f"fold-{k}"
+        metrics = json.loads((fold / "metrics.json").read_text())
+        assert record["runs"][f"fold-{k}"]["test"]["accuracy"] == metrics["test"]["accuracy"]
+        accuracies.append(metrics["val"]["accuracy"])
+    summary = record["summary"]["val"]["accuracy"]
+    assert summary["mean"] == pytest.approx(statistics.mean(accuracies))
+    assert summary["std"] == pytest.approx(statistics.stdev(accuracies))
+    half = 4.302652729911275 * summary["std"] / math.sqrt(3)  # Student t, 2 degrees of freedom, 97.5%
+    assert summary["interval"] == pytest.approx([summary["mean"] - half, summary["mean"] + half])
+    # A fold folder is a run like any: eval sees its own fold.
+    evaluated = cli("eval", cv_dir / "fold-2", "--split", "val")
+    assert evaluated.exit_code == 0, evaluated.stderr
+    val = json.loads((cv_dir / "fold-2" / "eval" / "metrics.json").read_text())["val"]
+    assert val["accuracy"] == pytest.approx(record["runs"]["fold-2"]["val"]["accuracy"], abs=1e-6)
+
+
+class CtrlCInSecondFold(keras.callbacks.Callback):
+    """Presses Ctrl-C after the first batch of the second training it sees."""
+
+    trainings = 0
+
+    def on_train_begin(self, logs=None):
+        CtrlCInSecondFold.trainings += 1
+        self.armed = CtrlCInSecondFold.trainings == 2
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.armed:
+            self.armed = False
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.slow
+def test_an_interrupted_cv_continues_its_missing_folds(tmp_path, cli):
+    config = write_config(tmp_path, ONE_EPOCH)
+    runs = tmp_path / "runs"
+    with pytest.raises(DlkitError, match=r"interrupted in fold-2; the same dlkit cv command continues"):
+        cross_validate(config, [], folds=3, runs_dir=runs, callbacks=[CtrlCInSecondFold()])
+    (cv_dir,) = runs.glob("tiny-cv-*")
+    first = (cv_dir / "fold-1" / "run.json").read_text()
+    assert json.loads((cv_dir / "fold-2" / "run.json").read_text())["status"] == "interrupted"
+    assert not (cv_dir / "fold-3").exists()
+    again = cli("cv", config, "--folds", "3", "--runs-dir", runs, "-q")
+    assert again.exit_code == 0, again.stderr
+    assert Path(again.stdout.strip().splitlines()[-1]) == cv_dir
+    assert "fold-2: resuming" in again.stderr and "fold-1" not in again.stderr
+    assert (cv_dir / "fold-1" / "run.json").read_text() == first  # a finished fold is left alone
+    assert json.loads((cv_dir / "fold-2" / "run.json").read_text())["resumed"]
+    assert set(json.loads((cv_dir / "cv.json").read_text())["runs"]) == {"fold-1", "fold-2", "fold-3"}
+    fresh = cli("cv", config, "--folds", "3", "--runs-dir", runs, "-q", "--new")
+    assert fresh.exit_code == 0, fresh.stderr
+    assert Path(fresh.stdout.strip().splitlines()[-1]) != cv_dir and "fold-1: training" in fresh.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--folds", "1"], "--folds 1: cross-validation needs at least 2 folds"),
+        (["--folds", "0"], "--folds 0: cross-validation needs at least 2 folds"),
+        (["--repeats", "0"], "--repeats 0: at least 1"),
+        (["--folds", "150"], r"--folds 150: class '\d' has only 1\d\d examples once the test split is held out"),
+        (["--set", "data.split.fold=2"], "data.split.folds: fold is set: set folds too"),
+    ],
+)
+def test_bad_requests_are_one_line_and_leave_no_folder(tmp_path, cli, args, message):
+    result = cli("cv", write_config(tmp_path, TINY), *args, "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 300, result.stderr
+    assert re.search(message, lines[0]), lines[0]
+    assert not (tmp_path / "runs").exists()
