@@ -136,6 +136,7 @@ def test_an_interrupted_cv_continues_its_missing_folds(tmp_path, cli):
         (["--repeats", "0"], "--repeats 0: at least 1"),
         (["--folds", "150"], r"--folds 150: class '\d' has only 1\d\d examples once the test split is held out"),
         (["--set", "data.split.fold=2"], "data.split.folds: fold is set: set folds too"),
+        (["-s", "data.split.group=a", "-s", "data.split.ordered=true"], "data.split.group: ordered splits keep the"),
     ],
 )
 def test_bad_requests_are_one_line_and_leave_no_folder(tmp_path, cli, args, message):

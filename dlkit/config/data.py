@@ -28,6 +28,10 @@ class SplitConfig(Strict):
     """Which fold validates (1 to `folds`); the others train."""
     repeat: PositiveInt = 1
     """Which cutting into folds (each repeat shuffles with its own seed, drawn from `seed` and it)."""
+    group: str | None = None
+    """Table datasets: a column naming groups (a patient, a site) whose rows stay together in the
+    test and validation holdouts (a share of the groups, not of the rows) and in cross-validation
+    folds; the column is not a model input."""
 
     @model_validator(mode="after")
     def _fold_of_folds(self) -> SplitConfig:
@@ -36,15 +40,20 @@ class SplitConfig(Strict):
             raise_at((missing,), f"{given} is set: set {missing} too (or neither)", None)
         if self.folds is not None and self.fold > self.folds:
             raise_at(("fold",), f"must be at most folds ({self.folds})", self.fold)
+        if self.group is not None and self.ordered:
+            raise_at(("group",), "ordered splits keep the order, not groups: set one of group and ordered", self.group)
         return self
 
     @model_serializer(mode="wrap")
     def _without_folds(self, handler) -> dict:
-        """Configs that are no fold of a cross-validation dump as before the fold keys existed."""
+        """Configs that use neither folds nor groups dump as before those keys existed (resume and
+        tune compare dumps)."""
         data = handler(self)
         if data.get("folds", ...) is None:
             for key in ("folds", "fold", "repeat"):
                 data.pop(key, None)
+        if data.get("group", ...) is None:
+            data.pop("group", None)
         return data
 
     @property

@@ -52,7 +52,7 @@ def check_folds(config: ExperimentConfig, folds: int, repeats: int) -> None:
     data = prepare_data(pool)
     problem = fold_problem(
         data.splits.train.y, folds, stratify=task_of(config).stratify, ordered=split.ordered,
-        class_names=data.class_names,
+        class_names=data.class_names, groups=data.splits.train.groups,
     )  # fmt: skip
     if problem:
         raise UsageError(f"--folds {folds}: {problem}")

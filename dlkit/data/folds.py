@@ -19,8 +19,13 @@ def _labels(y: np.ndarray) -> np.ndarray:
     return y.reshape(len(y)) if y.ndim > 1 and y.shape[1:] == (1,) else y
 
 
-def fold_problem(y: np.ndarray, folds: int, *, stratify: bool, ordered: bool, class_names=None) -> str | None:
+def fold_problem(
+    y: np.ndarray, folds: int, *, stratify: bool, ordered: bool, class_names=None, groups: np.ndarray | None = None
+) -> str | None:
     """Why the pool with labels `y` cannot be cut into `folds` folds, or None."""
+    if groups is not None:
+        distinct = len(np.unique(groups))
+        return f"{folds} folds need at least {folds} groups; there are {distinct}" if distinct < folds else None
     if ordered and len(y) <= folds:
         return f"{folds} folds need more than {folds} examples in time order; there are {len(y)}"
     if len(y) < folds:
@@ -39,21 +44,33 @@ def fold_problem(y: np.ndarray, folds: int, *, stratify: bool, ordered: bool, cl
 
 
 def fold_indices(
-    y: np.ndarray, *, folds: int, fold: int, repeat: int, seed: int, stratify: bool, ordered: bool
+    y: np.ndarray,
+    *,
+    folds: int,
+    fold: int,
+    repeat: int,
+    seed: int,
+    stratify: bool,
+    ordered: bool,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(training, validation) indices into the pool for fold `fold` (1 to `folds`). Stratified
-    folds keep each class's share; `ordered` is an expanding window (scikit-learn's
-    TimeSeriesSplit): fold k trains on the first k of folds+1 blocks and validates on the next."""
-    from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
+    folds keep each class's share; `groups` keep each group in one fold; `ordered` is an
+    expanding window (scikit-learn's TimeSeriesSplit): fold k trains on the first k of folds+1
+    blocks and validates on the next."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold, TimeSeriesSplit
 
     labels = _labels(y)
     if ordered:
         splitter = TimeSeriesSplit(n_splits=folds)
+    elif groups is not None:
+        grouped = StratifiedGroupKFold if stratify else GroupKFold
+        splitter = grouped(n_splits=folds, shuffle=True, random_state=fold_seed(seed, repeat))
     elif stratify:
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=fold_seed(seed, repeat))
     else:
         splitter = KFold(n_splits=folds, shuffle=True, random_state=fold_seed(seed, repeat))
-    for k, (train, val) in enumerate(splitter.split(np.zeros(len(labels)), labels), start=1):
+    for k, (train, val) in enumerate(splitter.split(np.zeros(len(labels)), labels, groups), start=1):
         if k == fold:
             return train, val
     raise ValueError(f"fold {fold} is not one of {folds}")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from dlkit.data.dataset import Arrays, Dataset
 from dlkit.data.splits import Split, Splits, make_splits
-from dlkit.errors import DataError
+from dlkit.errors import ConfigError, DataError
+from dlkit.strict import did_you_mean
 from dlkit.tasks import task_of
 
 if TYPE_CHECKING:
@@ -59,6 +62,8 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     arrays = loader.load()
     class_names = task.labels(arrays)
     split = config.data.split
+    fingerprint = arrays.fingerprint()
+    arrays, groups = _without_group(arrays, split.group)
     splits = make_splits(
         arrays,
         validation=split.validation,
@@ -70,8 +75,27 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         fold=split.fold,
         repeat=split.repeat,
         class_names=class_names,
+        groups=groups,
     )
     about = dataclasses.replace(
         arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape
     )
-    return PreparedData(splits, class_names, arrays.fingerprint(), loader, about)
+    return PreparedData(splits, class_names, fingerprint, loader, about)
+
+
+def _without_group(arrays: Arrays, column: str | None) -> tuple[Arrays, np.ndarray | None]:
+    """The table less its `data.split.group` column (no model input), and that column's values."""
+    if column is None:
+        return arrays, None
+    if not isinstance(arrays.x_train, dict):
+        raise ConfigError(f"data.split.group: {column!r}: only table datasets (csv) have columns to group by")
+    if column not in arrays.x_train:
+        hint = did_you_mean(column, arrays.x_train)
+        raise ConfigError(f"data.split.group: no column {column!r} among the inputs; {hint}")
+    x_train = {name: values for name, values in arrays.x_train.items() if name != column}
+    x_test = None if arrays.x_test is None else {k: v for k, v in arrays.x_test.items() if k != column}
+    features = [name for name in arrays.feature_names or x_train if name != column]
+    changed = dataclasses.replace(
+        arrays, x_train=x_train, x_test=x_test, feature_names=features, example_shape=(len(features),)
+    )
+    return changed, arrays.x_train[column]

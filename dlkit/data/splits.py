@@ -16,12 +16,14 @@ from dlkit.errors import ConfigError, DataError
 class Split:
     x: Any  # an array, or a dict of column arrays
     y: np.ndarray
+    #: Each example's group (`data.split.group`), kept together by holdouts and folds; or None.
+    groups: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
 
     def take(self, indices: np.ndarray) -> Split:
-        return Split(take(self.x, indices), self.y[indices])
+        return Split(take(self.x, indices), self.y[indices], None if self.groups is None else self.groups[indices])
 
 
 def take(x: Any, indices: np.ndarray | slice) -> Any:
@@ -64,15 +66,21 @@ def make_splits(
     fold: int | None = None,
     repeat: int = 1,
     class_names: list[str] | None = None,
+    groups: np.ndarray | None = None,
 ) -> Splits:
     """Test comes from the dataset's own split where it has one, else `test` of the data is held
     out; `validation` of what remains is held out for validation, or with `"test"` the test split
     serves for validation too. `ordered` holds out the last examples instead of a random sample,
-    as time series need. With `folds`, fold `fold` of what remains validates instead (dlkit cv)."""
-    from sklearn.model_selection import train_test_split
+    as time series need. With `folds`, fold `fold` of what remains validates instead (dlkit cv).
+    `groups` (one per training example) holds out a share of the groups, each whole."""
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
     def cut(split: Split, fraction: float, what: str) -> tuple[Split, Split]:
         try:
+            if split.groups is not None:
+                shuffled = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+                keep, held = next(shuffled.split(split.y, groups=split.groups))
+                return split.take(keep), split.take(held)
             keep, held = train_test_split(
                 np.arange(len(split)),
                 test_size=fraction,
@@ -87,7 +95,7 @@ def make_splits(
             raise DataError(f"{what_failed}: {reason}") from None
         return split.take(keep), split.take(held)
 
-    train = Split(arrays.x_train, arrays.y_train)
+    train = Split(arrays.x_train, arrays.y_train, groups)
     if arrays.x_test is not None:
         test_split = Split(arrays.x_test, arrays.y_test)
     elif test > 0:
@@ -96,12 +104,11 @@ def make_splits(
         raise DataError("data.split.test: this dataset has no test split; set a fraction such as 0.2")
     val_split = None
     if folds is not None:
-        problem = fold_problem(train.y, folds, stratify=stratify, ordered=ordered, class_names=class_names)
+        cutting = dict(stratify=stratify, ordered=ordered, groups=train.groups)
+        problem = fold_problem(train.y, folds, class_names=class_names, **cutting)
         if problem:
             raise ConfigError(f"data.split.folds: {problem}")
-        keep, held = fold_indices(
-            train.y, folds=folds, fold=fold, repeat=repeat, seed=seed, stratify=stratify, ordered=ordered
-        )
+        keep, held = fold_indices(train.y, folds=folds, fold=fold, repeat=repeat, seed=seed, **cutting)
         train, val_split = train.take(keep), train.take(held)
     elif validation == "test":
         val_split = test_split
