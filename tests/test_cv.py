@@ -146,3 +146,16 @@ def test_bad_requests_are_one_line_and_leave_no_folder(tmp_path, cli, args, mess
     assert len(lines) == 1 and len(lines[0]) < 300, result.stderr
     assert re.search(message, lines[0]), lines[0]
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.slow
+def test_workers_share_the_folds(tmp_path, cli):
+    config = write_config(tmp_path, {**ONE_EPOCH, "train": {**ONE_EPOCH["train"], "epochs": 2}})
+    result = cli("cv", config, "--folds", "4", "--workers", "2", "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.stderr
+    cv_dir = Path(result.stdout.strip().splitlines()[-1])
+    assert "1 more worker(s)" in result.stderr and (cv_dir / "worker-1.log").is_file()
+    runs = [json.loads((cv_dir / f"fold-{k}" / "run.json").read_text()) for k in range(1, 5)]
+    assert all(run["status"] == "completed" and "resumed" not in run for run in runs)  # each fold trained once
+    assert len(json.loads((cv_dir / "cv.json").read_text())["runs"]) == 4
+    print("folds per process:", sorted(run["pid"] for run in runs))
