@@ -7,6 +7,8 @@ import os
 import re
 import signal
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -111,7 +113,7 @@ def test_an_interrupted_cv_continues_its_missing_folds(tmp_path, cli):
     config = write_config(tmp_path, ONE_EPOCH)
     runs = tmp_path / "runs"
     with pytest.raises(DlkitError, match=r"interrupted in fold-2; the same dlkit cv command continues"):
-        cross_validate(config, [], folds=3, runs_dir=runs, callbacks=[CtrlCInSecondFold()])
+        cross_validate(config, [], folds=3, runs_dir=runs, progress=lambda: [CtrlCInSecondFold()])
     (cv_dir,) = runs.glob("tiny-cv-*")
     first = (cv_dir / "fold-1" / "run.json").read_text()
     assert json.loads((cv_dir / "fold-2" / "run.json").read_text())["status"] == "interrupted"
@@ -146,6 +148,18 @@ def test_bad_requests_are_one_line_and_leave_no_folder(tmp_path, cli, args, mess
     assert len(lines) == 1 and len(lines[0]) < 300, result.stderr
     assert re.search(message, lines[0]), lines[0]
     assert not (tmp_path / "runs").exists()
+
+
+def test_refusals_load_no_tensorflow(tmp_path):
+    """Checking --folds against the classes reads the data but builds nothing."""
+    config = write_config(tmp_path, TINY)
+    code = (
+        "import sys; from typer.testing import CliRunner; from dlkit.cli import app; "
+        f"r = CliRunner().invoke(app, ['cv', {str(config)!r}, '--folds', '150', '--runs-dir', {str(tmp_path)!r}]); "
+        "assert r.exit_code == 2, r.output; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    assert done.stdout.split() == ["False", "False"]
 
 
 @pytest.mark.slow

@@ -33,18 +33,19 @@ def cv(
     from dlkit.crossval.run import cross_validate
     from dlkit.crossval.summary import table
 
-    callbacks = []
-    if not quiet:
+    def progress() -> list:
+        if quiet:
+            return []
         from dlkit.ui.progress import RichProgress
 
-        callbacks.append(RichProgress(err))
+        return [RichProgress(err)]
 
     def say(message: str) -> None:
         err.print(message, markup=False, highlight=False)
 
     cv_dir, result = cross_validate(
         config, set_ or [], folds=folds, repeats=repeats, runs_dir=runs_dir, new=new, workers=workers,
-        worker=worker, folder=folder, plugins=plugin or [], callbacks=callbacks, say=say,
+        worker=worker, folder=folder, plugins=plugin or [], progress=progress, say=say,
     )  # fmt: skip
     if result is not None:
         title = f"{cv_dir.name}: {folds} folds" + (f" x {repeats} repeats" if repeats > 1 else "")

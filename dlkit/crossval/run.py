@@ -70,16 +70,18 @@ def cross_validate(
     worker: int = 0,
     folder: str | None = None,
     plugins: list[Path] = (),
-    callbacks=(),
+    progress: Callable[[], list] = list,
     say: Callable[[str], None] = lambda message: None,
 ) -> tuple[Path, dict | None]:
     """Train every fold of the request not yet trained in the cv folder; return the folder and,
-    from the first worker, what it wrote into cv.json."""
+    from the first worker, what it wrote into cv.json. `progress()` makes the Keras callbacks each
+    fold's training gets (called once the request is found sound: they may load TensorFlow)."""
     check_request(folds, repeats, workers)
     config = load_config(path, overrides, plugins)
     if folder is None:
         check_folds(config, folds, repeats)
     cv_dir = open_folder(config, folds, runs_dir, new=new, name=folder)
+    callbacks = progress()
     names = fold_names(folds, repeats)
     sets = [a for s in overrides for a in ("--set", s)] + [a for p in plugins for a in ("--plugin", str(p))]
     command = ["dlkit", "cv", str(path), *sets, "--folds", str(folds), "--repeats", str(repeats)]
