@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import TINY, write_config
+from conftest import REPO, TINY, write_config
 from dlkit.config.loader import parse_config
 from dlkit.crossval.run import cross_validate
 from dlkit.data.folds import fold_indices
@@ -173,3 +173,9 @@ def test_workers_share_the_folds(tmp_path, cli):
     assert all(run["status"] == "completed" and "resumed" not in run for run in runs)  # each fold trained once
     assert len(json.loads((cv_dir / "cv.json").read_text())["runs"]) == 4
     print("folds per process:", sorted(run["pid"] for run in runs))
+
+
+def test_a_gan_has_nothing_to_cross_validate(tmp_path, cli):
+    result = cli("cv", REPO / "configs" / "digits_gan.yaml", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2 and "data.split.folds: task gan trains without validation" in result.stderr
+    assert not (tmp_path / "runs").exists()

@@ -12,6 +12,7 @@ from dlkit.config import ExperimentConfig, load_config
 from dlkit.crossval.folds import (
     CV_FILE,
     claim_next,
+    fold_config,
     fold_names,
     is_done,
     open_folder,
@@ -35,9 +36,11 @@ def check_request(folds: int, repeats: int, workers: int) -> None:
         raise UsageError(f"--workers {workers}: at least 1")
 
 
-def check_folds(config: ExperimentConfig, folds: int, repeats: int) -> None:
-    """Whether the data left once the test split is held out can be cut into `folds` folds: loads
-    the data (no model), so a refusal comes before any folder exists."""
+def check_folds(config: ExperimentConfig, folds: int, repeats: int, source: str) -> None:
+    """Whether the config takes folds (its task's checks) and the data left once the test split is
+    held out can be cut into `folds` folds: loads the data (no model), so a refusal comes before
+    any folder exists."""
+    from dlkit.config.loader import parse_config
     from dlkit.data.folds import fold_problem
     from dlkit.data.prepare import prepare_data
     from dlkit.tasks import task_of
@@ -47,6 +50,7 @@ def check_folds(config: ExperimentConfig, folds: int, repeats: int) -> None:
         raise UsageError("data.split.folds is set in the config; dlkit cv sets it for each fold: remove it")
     if split.ordered and repeats > 1:
         raise UsageError(f"--repeats {repeats}: time-ordered folds (data.split.ordered) are the same in every repeat")
+    parse_config(fold_config(config, folds, 1, 1).model_dump(mode="json"), source)
     pool = config.model_copy(deep=True)
     pool.data.split = split.model_copy(update={"validation": 0.0})
     data = prepare_data(pool)
@@ -79,7 +83,7 @@ def cross_validate(
     check_request(folds, repeats, workers)
     config = load_config(path, overrides, plugins)
     if folder is None:
-        check_folds(config, folds, repeats)
+        check_folds(config, folds, repeats, str(path))
     cv_dir = open_folder(config, folds, runs_dir, new=new, name=folder)
     callbacks = progress()
     names = fold_names(folds, repeats)

@@ -108,6 +108,8 @@ class GanConfig(ExperimentConfig):
                     "(generated samples could not be mapped back to pixels); use rescale",
                     step.type_name,
                 )
+        if data.split.folds is not None:
+            raise_at(("data", "split", "folds"), "task gan trains without validation: nothing to cross-validate", 2)
         if "validation" not in data.split.model_fields_set:
             data.split = data.split.model_copy(update={"validation": 0.0})
         elif data.split.validation != 0:
