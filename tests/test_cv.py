@@ -125,6 +125,12 @@ def test_an_interrupted_cv_continues_its_missing_folds(tmp_path, cli):
     assert (cv_dir / "fold-1" / "run.json").read_text() == first  # a finished fold is left alone
     assert json.loads((cv_dir / "fold-2" / "run.json").read_text())["resumed"]
     assert set(json.loads((cv_dir / "cv.json").read_text())["runs"]) == {"fold-1", "fold-2", "fold-3"}
+    failed = cv_dir / "fold-3" / "run.json"  # a fold that failed (a NaN loss, say) is trained again
+    failed.write_text(json.dumps({**json.loads(failed.read_text()), "status": "failed"}))
+    retried = cli("cv", config, "--folds", "3", "--runs-dir", runs, "-q")
+    assert retried.exit_code == 0, retried.stderr
+    assert "fold-3: failed; training it again" in retried.stderr and "fold-2" not in retried.stderr
+    assert json.loads(failed.read_text())["status"] == "completed"
     fresh = cli("cv", config, "--folds", "3", "--runs-dir", runs, "-q", "--new")
     assert fresh.exit_code == 0, fresh.stderr
     assert Path(fresh.stdout.strip().splitlines()[-1]) != cv_dir and "fold-1: training" in fresh.stderr
