@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import TINY, ctrl_c_in_epoch, write_config
+from conftest import TINY, ctrl_c_in_epoch, write_config
 
 ADVERSARIAL = {
     **TINY,
@@ -77,3 +77,19 @@ def test_ctrl_c_inside_an_epoch_then_resume_gives_the_uninterrupted_weights(tmp_
 
     for a, b in zip(load_run_model(run_dir).get_weights(), load_run_model(alone_dir).get_weights(), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_a_text_run_is_refused_before_its_folder_exists(tmp_path, cli):
+    from test_text import reviews, text_config
+
+    texts, labels = reviews(40)
+    lines = ["text,label"] + [f'"{t}",{label}' for t, label in zip(texts, labels, strict=True)]
+    (tmp_path / "reviews.csv").write_text("\n".join(lines) + "\n")
+    config = text_config("text_csv", {"path": str(tmp_path / "reviews.csv")})
+    config["train"]["adversarial"] = {"method": "fgsm"}
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "dlkit: error: train.adversarial: cannot attack text_csv: its inputs are text (token ids are not continuous)"
+    )
+    assert not (tmp_path / "runs").exists()

@@ -15,6 +15,8 @@ from dlkit.errors import UsageError
 
 #: Examples per batch of the attack (any size gives the same examples; larger is faster on CPU).
 BATCH = 128
+#: Examples drawn clean and attacked in attack_examples.png.
+EXAMPLES = 8
 
 
 def gradient_sign(model, loss, space: InputSpace, fixed: dict, y, one_hot: int | None):
@@ -123,7 +125,3 @@ def attack_run(run_dir: Path, spec: Attack, eps: list[float], *, n: int, split: 
     if result.clean is not None:
         plots.examples(result, y[:EXAMPLES], data.class_names, folder / "attack_examples.png")
     return result
-
-
-#: Examples drawn clean and attacked in attack_examples.png.
-EXAMPLES = 8
