@@ -213,7 +213,9 @@ def select(runs: list[Path], sort: str | None = None, filters: list[str] = (), r
     if sort is None:
         return kept[::-1] if reverse else kept
     key = _known(sort, known, "--sort")
-    higher_first = key.split(".", 1)[0] in SPLITS and direction(key.rsplit(".", 1)[-1]) == "up"
+    # `train.` starts config keys as well as the training split's figures: ask metrics.json.
+    figure = any(key in _numbers(_read_json(path / "metrics.json")) for path in kept)
+    higher_first = figure and direction(key.rsplit(".", 1)[-1]) == "up"
     present = [p for p in kept if records[p].get(key) is not None]
     present.sort(key=lambda p: _sort_key(records[p][key]), reverse=higher_first != reverse)
     return present + [p for p in kept if records[p].get(key) is None]
