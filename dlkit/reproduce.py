@@ -1,7 +1,7 @@
 """`dlkit reproduce RUN`: train a run again from its own `config.yaml` (its plug-ins' copies
 included) into a new run folder, and tell key by key whether `metrics.json` came out the same,
 naming what changed underneath (dlkit/TensorFlow/Keras/Python versions, the dataset's
-fingerprint). Imports the trainer: load it lazily."""
+fingerprint). The trainer (and TensorFlow) load once the run is known to be one to reproduce."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from dlkit.comparison import metric_differences
 from dlkit.config import load_run_config
 from dlkit.errors import UsageError
 from dlkit.runs import read_run, resolve_run, run_status, update_run, write_json
-from dlkit.training.trainer import train
 
 REPORT = "reproduce.json"
 #: The `run.json` versions a different result may come from (the platform string names a kernel
@@ -30,6 +29,8 @@ def reproduce(run: Path, runs_dir: Path | None = None, *, command=None, callback
             f"{run_dir}: no metrics.json to compare with (status: {run_status(info)}); reproduce a finished run"
         )
     config = load_run_config(run_dir)
+    from dlkit.training.trainer import train
+
     new_dir = train(config, runs_dir=runs_dir or run_dir.parent, command=command, callbacks=callbacks)
     report = compare_runs(run_dir, new_dir)
     write_json(new_dir / REPORT, report)

@@ -153,6 +153,15 @@ def test_the_report_names_what_differs(tmp_path, trained_run):
     assert report["dataset_fingerprint"]["reproduction"] == "sha256:0000" and not report["dataset_fingerprint"]["same"]
 
 
+def test_reproduce_needs_a_finished_run(tmp_path, cli, trained_run):
+    run, _ = trained_run
+    unfinished = _copy(run, tmp_path / "runs" / "tiny-1")
+    (unfinished / "metrics.json").unlink()
+    result = cli("reproduce", unfinished)
+    assert result.exit_code == 2 and "tiny-1: no metrics.json to compare with" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["tiny-1"]  # no new folder
+
+
 def info_keras(run: Path) -> str:
     return json.loads((run / "run.json").read_text())["versions"]["keras"]
 

@@ -45,7 +45,8 @@ def compare(
     if not panels:
         err.print("dlkit: warning: no run has a history.csv; no curves drawn", markup=False, highlight=False)
         return
-    err.print(f"curves ({', '.join(panels)}) and compare.json:", highlight=False)
+    err.print(f"curves of {', '.join(panels)} below; the tables as JSON in {out_file.with_suffix('.json')}",
+              markup=False, highlight=False)  # fmt: skip
     typer.echo(str(out_file))
 
 
