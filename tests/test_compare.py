@@ -76,6 +76,23 @@ def test_a_folder_of_runs_stands_for_them(tmp_path, cli, trained_run):
     assert report["metrics"]["test"]["accuracy"]["best"] == labels[:1]
 
 
+@pytest.mark.slow
+def test_compare_a_tune_study(tmp_path, cli):
+    """A real study folder: its trials are compared, the tuned key is the one that differs."""
+    space = {"train.optimizer.learning_rate": {"type": "float", "low": 1e-3, "high": 1e-2, "log": True}}
+    tune = {"trials": 2, "sampler": "random", "space": space}
+    config = write_config(tmp_path, TINY | {"train": TINY["train"] | {"epochs": 1}, "tune": tune})
+    study = cli("tune", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert study.exit_code == 0, study.stderr
+    folder = Path(_last_line(study))
+    result = cli("compare", folder, "--json", "--out", tmp_path / "c.png")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [r["label"] for r in report["runs"]] == [f"{folder.name}/trial-000", f"{folder.name}/trial-001"]
+    assert list(report["config"]) == ["train.optimizer.learning_rate"]
+    assert report["curves"] == str(tmp_path / "c.png")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -56,7 +56,8 @@ def _tables(found, differ: dict, metrics: dict) -> list:
     labels = [r.label for r in found]
     rows = [[key, *(_shown(values[label]) if label in values else "-" for label in labels)]
             for key, values in differ.items()]  # fmt: skip
-    title = f"config: {len(differ)} keys differ" if differ else "config: the same in every run"
+    counted = "1 key differs" if len(differ) == 1 else f"{len(differ)} keys differ"
+    title = f"config: {counted}" if differ else "config: the same in every run"
     tables = [Table(title, ["key", *labels], rows)]
     rows = []
     for split, figures in metrics.items():
