@@ -198,8 +198,8 @@ def record(run_dir: Path) -> dict[str, Any]:
 
 
 def select(runs: list[Path], sort: str | None = None, filters: list[str] = (), reverse: bool = False) -> list[Path]:
-    """`runs` whose keys hold every `KEY=VALUE` of `filters` (VALUE read as YAML: `3` matches 3 and
-    3.0, `digits` the string), ordered by `sort` (a figure best first, by its direction; anything
+    """`runs` whose keys hold every `KEY=VALUE` of `filters` (`3` matches 3 and 3.0, `1e-3` 0.001,
+    other values read as YAML or matched as written), ordered by `sort` (a figure best first, by its direction; anything
     else ascending; runs without it last). A key no run has is a UsageError naming the close ones."""
     records = {path: record(path) for path in runs}
     known = set().union(*records.values()) if records else set()
@@ -233,6 +233,11 @@ def _known(key: str, known: set[str], option: str) -> str:
 def _matches(value: Any, raw: str) -> bool:
     if value is None:
         return False
+    if _is_number(value):  # YAML reads 1e-3 as a string; a number is meant
+        try:
+            return float(raw) == value
+        except ValueError:
+            return False
     try:
         wanted = yaml.safe_load(raw)
     except yaml.YAMLError:

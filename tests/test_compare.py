@@ -131,6 +131,7 @@ def test_runs_sort_and_filter(tmp_path, cli, trained_run):
     assert order("--filter", "dataset=digits", "--filter", "train.epochs=3") == ["a-1"]
     assert order("--filter", "status=completed") == ["a-1", "b-1", "c-1"]
     assert order("--filter", "train.epochs=4") == []
+    assert order("--filter", "train.optimizer.learning_rate=1e-2", "--filter", "train.epochs=5.0") == ["c-1"]
 
 
 @pytest.mark.parametrize(
