@@ -245,3 +245,19 @@ def test_reproduce_without_determinism_reports_and_exits_0(tmp_path, cli):
     if not report["reproduced"]:  # figures may or may not differ without determinism: either way no error
         assert "not reproduced (train.deterministic was off)" in result.stderr
         assert "dlkit: error" not in result.stderr
+
+
+@pytest.mark.slow
+def test_reproduce_uses_the_runs_plugin_copies(tmp_path, cli):
+    from test_plugins import doc_files
+
+    files = doc_files(tmp_path)
+    trained = cli("train", files["se_digits.yaml"], "--set", "train.epochs=1", "--runs-dir", tmp_path / "runs", "-q")
+    assert trained.exit_code == 0, trained.stderr
+    run = Path(_last_line(trained))
+    files["se_block.py"].unlink()  # only the run folder's copy is left
+    result = cli("reproduce", run, "-q")
+    assert result.exit_code == 0, result.stderr
+    new = Path(_last_line(result))
+    assert (new / "plugins" / "se_block.py").read_text() == (run / "plugins" / "se_block.py").read_text()
+    assert json.loads((new / "metrics.json").read_text()) == json.loads((run / "metrics.json").read_text())
