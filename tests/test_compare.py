@@ -2,13 +2,15 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from conftest import TINY, write_config
+from conftest import REPO, TINY, write_config
 from dlkit.reproduce import compare_runs
 
 
@@ -57,6 +59,19 @@ def test_compare_two_runs(tmp_path, cli, trained_run):
     shown = cli("compare", run, other, "--out", png)
     assert shown.exit_code == 0 and _last_line(shown) == str(png)
     assert "model.layers.0.filters" in shown.stdout and " *" in shown.stdout
+
+
+def test_compare_loads_no_tensorflow(tmp_path, trained_run):
+    """It reads files only: a comparison takes a moment, not TensorFlow's start-up."""
+    run, _ = trained_run
+    statement = (
+        "import sys; from typer.testing import CliRunner; from dlkit.cli import app; "
+        f"r = CliRunner().invoke(app, ['compare', {str(run)!r}, {str(run)!r}, '--out', {str(tmp_path / 'c.png')!r}]); "
+        "assert r.exit_code == 0, r.output; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", statement], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["False", "False"]
 
 
 def test_a_folder_of_runs_stands_for_them(tmp_path, cli, trained_run):

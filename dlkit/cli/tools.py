@@ -111,7 +111,8 @@ def runs(
     reverse: bool = typer.Option(False, "--reverse", help="The other way round."),
     plugin: list[Path] | None = PluginOption,
 ):
-    """A table of the runs under ROOT (--sort, --filter dataset=digits --filter train.epochs=3)."""
+    """A table of the runs under ROOT; --sort and --filter take any dotted key of run.json, metrics.json
+    or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
     from dlkit.runs import list_runs, read_run, run_status
 
     found = list_runs(root)
