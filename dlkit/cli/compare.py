@@ -36,6 +36,7 @@ def compare(
         "metrics": metrics,
         "curves": str(out_file) if panels else None,
     }
+    out_file.parent.mkdir(parents=True, exist_ok=True)  # made by the plot, unless no run has a history
     write_json(out_file.with_suffix(".json"), result)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
