@@ -1,5 +1,6 @@
 """Every registry by its `dlkit list` name. Importing this loads no TensorFlow."""
 
+from dlkit.attack import ATTACKS
 from dlkit.data import DATASETS, PREPROCESS
 from dlkit.export import FORMATS
 from dlkit.layers import LAYERS
@@ -31,5 +32,6 @@ REGISTRIES: dict[str, Registry] = {
         PRUNERS,
         INPUTS,
         FORMATS,
+        ATTACKS,
     )  # fmt: skip
 }

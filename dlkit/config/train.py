@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
+from dlkit.config.adversarial import AdversarialConfig
 from dlkit.config.distill import DistillConfig
 from dlkit.config.transfer import Phase
 from dlkit.strict import Strict
@@ -70,6 +71,10 @@ class SupervisedTrainConfig(TrainConfig):
     prune: PruneConfig | None = None
     """Magnitude pruning of the kernels while training, to `target_sparsity` zeros by `end_epoch`
     (Zhu & Gupta's schedule); metrics.json then reports the sparsity and the gzipped weights' size."""
+
+    adversarial: AdversarialConfig | None = None
+    """Train on attacked examples too: `{method: pgd, eps: 0.1, steps: 7, ratio: 0.5}` replaces that
+    share of each batch by PGD attacks on it (Madry et al. 2018); robustness for some clean accuracy."""
 
     phases: list[Phase] | None = Field(None, min_length=1)
     """Train in stages, each recompiling with its own learning rate and unfreezing more of

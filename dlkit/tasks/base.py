@@ -80,6 +80,8 @@ class Task:
     eval_options: ClassVar[dict[str, str]] = {}
     #: Its runs draw samples (`dlkit generate`).
     generates: ClassVar[bool] = False
+    #: `dlkit attack` can score its runs: `decisions` are classes, compared with the labels.
+    attackable: ClassVar[bool] = False
 
     def __init__(self, config: ExperimentConfig):
         self.config = config

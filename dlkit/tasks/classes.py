@@ -30,6 +30,7 @@ class ClassTask(SupervisedTask):
     stratify = True
     counts_classes = True
     headlines = ("accuracy", "auc")
+    attackable = True
 
     # --- labels ---
 

@@ -116,6 +116,10 @@ class Session:
             from dlkit.training.distill import learn_from_teacher
 
             learn_from_teacher(model, config, data)  # on the model object: it outlasts recompiling
+        if getattr(config.train, "adversarial", None) is not None:
+            from dlkit.attack.training import train_on_attacks
+
+            train_on_attacks(model, config, data)  # on the model object too
         self.class_weight = task.class_weight(data)
         prune = getattr(config.train, "prune", None)
         steps_done = done * self.steps_per_epoch + (state.get("step") or 0)

@@ -1,0 +1,79 @@
+"""Adversarial attacks on a model's raw inputs (through the preprocessing layers inside it):
+`dlkit attack` measures accuracy under them, `train.adversarial` trains on them. Each method is
+an entry of the `ATTACKS` registry, so a new attack is a new entry. Importing this loads no
+TensorFlow: the methods import it when they run."""
+
+from __future__ import annotations
+
+from pydantic import PositiveFloat, PositiveInt
+
+from dlkit.registry import Registry, Spec
+
+ATTACKS = Registry("attack", "attacks")
+
+
+class Attack(Spec):
+    """An attack's arguments; `perturb` moves the examples within eps of where they were.
+
+    `perturb` runs in TensorFlow (in a `tf.function`): `x` is a dict of the float inputs to attack,
+    `sign(x)` the sign of the loss gradient at `x` (same keys), `space` the inputs' `InputSpace`
+    (per-feature scale, observed range, which cells may move), `eps` a fraction of each feature's
+    scale and `seed` a stateless random seed (shape [2]) for a random start."""
+
+    def perturb(self, sign, x: dict, space, eps, seed) -> dict:
+        raise NotImplementedError
+
+    def described(self) -> dict:
+        """What attack.json records of the method's arguments."""
+        return self.args()
+
+
+@ATTACKS.register()
+class Fgsm(Attack):
+    """Fast gradient sign method (Goodfellow et al. 2015): one step of eps along the loss gradient's sign."""
+
+    def perturb(self, sign, x, space, eps, seed):
+        direction = sign(x)
+        return space.project(x, {name: x[name] + eps * space.scale[name] * direction[name] for name in x}, eps)
+
+
+@ATTACKS.register()
+class Pgd(Attack):
+    """Projected gradient descent (Madry et al. 2018): sign steps from a random start, kept within eps."""
+
+    steps: PositiveInt = 20
+    step_size: PositiveFloat | None = None
+    """Each step's size as a fraction of eps; default 2.5 / steps (Madry et al.), so the steps
+    could cross the eps-ball and back."""
+    random_start: bool = True
+    """Start from a point drawn uniformly within eps of the example, not the example itself."""
+
+    @property
+    def step_fraction(self) -> float:
+        return self.step_size if self.step_size is not None else 2.5 / self.steps
+
+    def described(self) -> dict:
+        return {**self.args(), "step_size": self.step_fraction}
+
+    def perturb(self, sign, x, space, eps, seed):
+        import tensorflow as tf
+
+        start = x
+        if self.random_start:
+            noise = {
+                name: tf.random.stateless_uniform(
+                    tf.shape(x[name]), tf.random.experimental.stateless_fold_in(seed, i), minval=-1.0, maxval=1.0
+                )
+                for i, name in enumerate(sorted(x))
+            }
+            start = space.project(x, {name: x[name] + eps * space.scale[name] * noise[name] for name in x}, eps)
+        step = eps * self.step_fraction
+        adversarial = start
+        for _ in range(self.steps):
+            direction = sign(adversarial)
+            moved = {name: adversarial[name] + step * space.scale[name] * direction[name] for name in x}
+            adversarial = space.project(x, moved, eps)
+        return adversarial
+
+
+__all__ = ["ATTACKS", "Attack"]

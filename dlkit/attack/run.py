@@ -1,0 +1,127 @@
+"""`dlkit attack RUN`: the run's `model.keras` under attack on a split, eps by eps; accuracy
+against the labels, written to RUN/eval/attack.json with a plot (and, for images, a grid of
+clean and adversarial examples). Imports TensorFlow: load it lazily."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from dlkit.attack import Attack
+from dlkit.attack.space import InputSpace, input_space, refusal
+from dlkit.errors import UsageError
+
+#: Examples per batch of the attack (any size gives the same examples; larger is faster on CPU).
+BATCH = 128
+#: Examples drawn clean and attacked in attack_examples.png.
+EXAMPLES = 8
+
+
+def gradient_sign(model, loss, space: InputSpace, fixed: dict, y, one_hot: int | None):
+    """`x -> sign of d loss(y, model(x)) / dx` for the attacked inputs `x` (a dict), the model in
+    inference mode; a NaN gradient (from a blank cell) counts as 0, as ART does."""
+    import tensorflow as tf
+
+    labels = tf.one_hot(tf.cast(y, tf.int32), one_hot) if one_hot else y
+
+    def sign(x: dict) -> dict:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            value = loss(labels, model(space.join(x, fixed), training=False))
+        gradients = tape.gradient(value, x)
+        return {name: tf.sign(tf.where(tf.math.is_nan(g), tf.zeros_like(g), g)) for name, g in gradients.items()}
+
+    return sign
+
+
+def attacker(model, spec: Attack, loss, space: InputSpace, one_hot: int | None):
+    """A compiled `(x, y, eps, seed) -> adversarial x` for batches as the model takes them."""
+    import tensorflow as tf
+
+    def attack(x, y, eps, seed):
+        attacked, fixed = space.split(x)
+        sign = gradient_sign(model, loss, space, fixed, y, one_hot)
+        return space.join(spec.perturb(sign, attacked, space, eps, seed), fixed)
+
+    return tf.function(attack, reduce_retracing=True)
+
+
+@dataclasses.dataclass
+class AttackResult:
+    """What attack.json holds, and the examples to draw."""
+
+    report: dict
+    clean: np.ndarray | None = None  # images only: a few clean examples ...
+    adversarial: dict[float, np.ndarray] = dataclasses.field(default_factory=dict)  # ... attacked at each eps
+    predicted: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # "clean" or eps -> class
+
+
+def attack_run(run_dir: Path, spec: Attack, eps: list[float], *, n: int, split: str, seed: int) -> AttackResult:
+    """Attack `model.keras` on `n` examples of the split (a seeded sample; all if fewer) at each
+    eps, and write RUN/eval/attack.json, attack.png and (images) attack_examples.png."""
+    from dlkit.backend import keras
+
+    keras()  # TensorFlow loads quietly
+    import tensorflow as tf
+
+    from dlkit.config.loader import load_run_config
+    from dlkit.data.pipeline import to_dataset
+    from dlkit.data.prepare import prepare_data
+    from dlkit.runs import load_run_model, write_json
+    from dlkit.tasks import task_of
+
+    config = load_run_config(run_dir)
+    task = task_of(config)
+    data = prepare_data(config)
+    model = load_run_model(run_dir)
+    reason = refusal(data.kind, model, data.splits.train.x)
+    if reason:
+        raise UsageError(f"{run_dir}: cannot attack this run: {reason}")
+    space = input_space(data.kind, model, data.splits.train.x)
+    examples = data.split(split)
+    chosen = np.arange(len(examples))
+    if n < len(examples):
+        chosen = np.sort(np.random.default_rng(seed).choice(len(examples), n, replace=False))
+    examples = examples.take(chosen)
+    loss = config.train.loss
+    attack = attacker(model, spec, loss.build(), space, len(data.class_names) if loss.labels == "one_hot" else None)
+    batches = list(to_dataset(examples, batch_size=BATCH, shuffle=False, seed=seed, decode=data.about.decode))
+
+    def decide(x) -> np.ndarray:
+        return task.decisions(np.asarray(model(x, training=False)))
+
+    y = np.asarray(examples.y)
+    clean = np.concatenate([decide(x) for x, _ in batches])
+    result = AttackResult({})
+    rows = []
+    for e in eps:
+        adversarial = [attack(x, labels, tf.constant(e, tf.float32), tf.constant([seed, i], tf.int64))
+                       for i, (x, labels) in enumerate(batches)]  # fmt: skip
+        predicted = np.concatenate([decide(x) for x in adversarial])
+        rows.append({"eps": e, "accuracy": float(np.mean(predicted == y)), "correct": int(np.sum(predicted == y))})
+        if data.kind == "image":
+            result.adversarial[e] = np.asarray(adversarial[0])[:EXAMPLES]
+            result.predicted[str(e)] = predicted[:EXAMPLES]
+    if data.kind == "image":
+        result.clean, result.predicted["clean"] = np.asarray(batches[0][0])[:EXAMPLES], clean[:EXAMPLES]
+    result.report = {
+        "method": spec.type_name,
+        **spec.described(),
+        "split": split,
+        "n": len(y),
+        "seed": seed,
+        "eps_scale": "image pixels: eps x 255" if data.kind == "image" else "eps x each feature's training std",
+        "clean": {"accuracy": float(np.mean(clean == y)), "correct": int(np.sum(clean == y))},
+        "attacks": rows,
+    }
+    folder = Path(run_dir) / "eval"
+    folder.mkdir(exist_ok=True)
+    write_json(folder / "attack.json", result.report)
+    from dlkit.attack import plots
+
+    plots.accuracy_against_eps(result.report, folder / "attack.png", f"{Path(run_dir).name}: {split} split")
+    if result.clean is not None:
+        plots.examples(result, y[:EXAMPLES], data.class_names, folder / "attack_examples.png")
+    return result
