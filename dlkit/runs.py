@@ -45,6 +45,19 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
+@contextlib.contextmanager
+def folder_lock(folder: Path):
+    """Hold `folder/.lock`: one process on this machine at a time claims work (a trial, a fold) there."""
+    import fcntl
+
+    with open(Path(folder) / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 

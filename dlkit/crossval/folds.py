@@ -11,7 +11,6 @@ Folds are claimed under a file lock, so parallel workers never train the same on
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from dlkit.config import ExperimentConfig
 from dlkit.errors import UsageError
-from dlkit.runs import create_run_dir, now, pid_alive, read_run, run_status, write_json
+from dlkit.runs import create_run_dir, folder_lock, now, pid_alive, read_run, run_status, write_json
 
 CV_FILE = "cv.json"
 CLAIMS = ".claims"
@@ -83,16 +82,6 @@ def is_done(run_dir: Path) -> bool:
     return read_run(run_dir).get("status") == "completed" and (run_dir / "metrics.json").is_file()
 
 
-@contextlib.contextmanager
-def _locked(cv_dir: Path):
-    with open(cv_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _claimed(claim: Path) -> bool:
     """Whether another live process on this machine holds the claim (this one's own is left over
     from an interrupted command in the same interpreter)."""
@@ -107,7 +96,7 @@ def claim_next(cv_dir: Path, names: list[tuple[str, int, int]]) -> tuple[str, in
     """Claim the first fold that is neither finished nor being trained, or None."""
     claims = cv_dir / CLAIMS
     claims.mkdir(exist_ok=True)
-    with _locked(cv_dir):
+    with folder_lock(cv_dir):
         for entry in names:
             run_dir = cv_dir / entry[0]
             if is_done(run_dir) or _claimed(claims / entry[0]):

@@ -9,9 +9,7 @@ resumed from its checkpoint by the next worker on the same machine, or repeated 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import platform
@@ -128,17 +126,6 @@ def shown_url(url: str) -> str:
 
 def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-
-
-@contextlib.contextmanager
-def locked(folder: StudyFolder):
-    """Hold the folder's lock: one worker on this machine claims a trial at a time."""
-    with open(folder.path / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def owner() -> dict:

@@ -13,8 +13,8 @@ from dlkit.backend import keras
 from dlkit.config import ExperimentConfig, parse_config
 from dlkit.config.space import trial_data
 from dlkit.errors import DlkitError, Interrupted
-from dlkit.runs import now, read_run
-from dlkit.tuning.study import StudyFolder, counted, is_alive, locked, owner
+from dlkit.runs import folder_lock, now, read_run
+from dlkit.tuning.study import StudyFolder, counted, is_alive, owner
 
 
 class StudyInterrupted(DlkitError):
@@ -37,7 +37,7 @@ def work(
     """Run trials until the study holds `trials` of them; return how many this worker ran."""
     ran = 0
     while True:
-        with locked(folder):
+        with folder_lock(folder.path):
             claimed = _claim(study, folder, trials, say)
         if claimed is None:
             return ran
