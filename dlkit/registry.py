@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, model_serializer
 
-from dlkit.strict import Strict, clipped, did_you_mean, loose_key, raise_at
+from dlkit.strict import Strict, clipped, did_you_mean, listed, loose_key, raise_at
 
 
 def snake_case(name: str) -> str:
@@ -120,8 +120,13 @@ class Registry:
             spellings = [*self._entries, *(a for aliases in self._aliases.values() for a in aliases)]
             hint = did_you_mean(snake_case(str(name)), spellings, listing=False)
             pointer = f"`dlkit list {self.listing}` shows all {len(self._entries)}"
+            if not hint:  # nothing close: a short registry names its entries, a long one points to them
+                hint = f"valid: {listed(self._entries)}" if len(self._entries) <= 8 else pointer
             # A hint that already ends in a parenthesis (another framework's name) takes the pointer in it.
-            hint = f"{hint[:-1]}; {pointer})" if hint.endswith(")") else f"{hint} ({pointer})".lstrip()
+            elif hint.endswith(")"):
+                hint = f"{hint[:-1]}; {pointer})"
+            else:
+                hint = f"{hint} ({pointer})"
             raise UnknownNameError(f"unknown {self.kind} {clipped(name)}; {hint}")
         return found
 

@@ -16,7 +16,7 @@ def check_arguments(method: str, eps: str, steps: int, n: int, split: str) -> tu
     try:
         entry = ATTACKS.get(method)
     except UnknownNameError as e:
-        raise UsageError(f"--method: {e}; the methods are {listed(ATTACKS.names())}") from None
+        raise UsageError(f"--method: {e}") from None
     if steps < 1:
         raise UsageError(f"--steps: expected 1 or more. Received: {steps}")
     if n < 1:
