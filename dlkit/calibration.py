@@ -1,15 +1,14 @@
 """How well a classifier's confidence matches how often it is right: the expected calibration error
-over equal-width bins of confidence (Guo et al. 2017), its reliability diagram, and temperature
-scaling fitted on a split's outputs. Numbers only (numpy, scipy): no TensorFlow here; the layer
-that applies a temperature inside `model.keras` is `dlkit.layers.custom.TemperatureScaling`.
+over equal-width bins of confidence (Guo et al. 2017), the bins of its reliability diagram (drawn
+by `dlkit.plots.reliability`), and temperature scaling fitted on a split's outputs. Numbers only
+(numpy, scipy): no TensorFlow here; the layer that applies a temperature inside `model.keras` is
+`dlkit.layers.custom.TemperatureScaling`.
 
 A model's outputs are read by its task's head (`softmax`: one probability per class; `sigmoid`:
 the second class's probability) and `from_logits` (the loss takes scores before the activation).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 
@@ -107,38 +106,3 @@ def table(figures_by_split: dict[str, dict[str, float]], temperature: float, tit
     names = ("ece_before", "ece_after", "nll_before", "nll_after")
     rows = [[split, *(f"{values[n]:.4f}" for n in names)] for split, values in figures_by_split.items()]
     return Table(f"{title} (temperature {temperature:.4f})", ["split", *(n.replace("_", " ") for n in names)], rows)
-
-
-def diagram(report: dict, path: Path, title: str) -> None:
-    """Accuracy against confidence per bin (a perfectly calibrated model is on the diagonal), the
-    gap to the diagonal shaded, and each bin's share of the examples below."""
-    from dlkit import plots
-
-    plt = plots.figure()
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(4.8, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1], "hspace": 0.08}
-    )
-    bins = report["bins"]
-    width = bins[0]["upper"] - bins[0]["lower"]
-    filled = [b for b in bins if b["count"]]
-    middles = [b["lower"] + width / 2 for b in filled]
-    top.bar(middles, [b["accuracy"] for b in filled], width=width, edgecolor="black", label="accuracy")
-    top.bar(
-        middles,
-        [b["confidence"] - b["accuracy"] for b in filled],
-        bottom=[b["accuracy"] for b in filled],
-        width=width,
-        color="tab:red",
-        alpha=0.35,
-        edgecolor="tab:red",
-        label="gap to confidence",
-    )
-    top.plot([0, 1], [0, 1], ls="--", color="grey", label="perfect calibration")
-    top.set(xlim=(0, 1), ylim=(0, 1), ylabel="accuracy", title=f"{title}: ECE {report['ece']:.4f}")
-    top.legend(loc="upper left", fontsize=8)
-    top.grid(alpha=0.3)
-    total = sum(b["count"] for b in bins) or 1
-    bottom.bar(middles, [b["count"] / total for b in filled], width=width, color="grey", edgecolor="black")
-    bottom.set(xlabel="confidence", ylabel="share")
-    bottom.grid(alpha=0.3)
-    plots.save(fig, path)

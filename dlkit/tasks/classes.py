@@ -137,7 +137,7 @@ class ClassTask(SupervisedTask):
         report = {"classification_report": rows, "confusion_matrix": matrix_data}
         if len(split.y):
             report["reliability"] = calibration.reliability(self.class_probability_rows(outputs), split.y)
-            calibration.diagram(report["reliability"], folder / "reliability.png", title)
+            plots.reliability(report["reliability"], folder / "reliability.png", title)
         return report
 
     def calibration_report(self, model, name: str, y: np.ndarray, outputs: np.ndarray) -> dict:
