@@ -11,7 +11,7 @@ What it measures
   accuracy of the model as trained (checkpoints/best.keras) and calibrated (metrics.json), which
   must be equal.
 
-Run (about 3-5 minutes on 2 busy CPU cores):
+Run (about 8 minutes on 2 CPU cores shared with other jobs; 2 minutes with --epochs 2):
     .venv/bin/python benchmarks/calibrate.py
     .venv/bin/python benchmarks/calibrate.py --seeds 42 --epochs 3     # smoke check
 """
