@@ -102,13 +102,30 @@ def to_csv(
 @user_errors
 def runs(
     root: Path = typer.Argument(Path("runs"), help="The folder holding run folders."),
+    sort: str | None = typer.Option(
+        None, "--sort", help="A dotted key of run.json, metrics.json or config.yaml (test.accuracy: best first)."
+    ),
+    filter_: list[str] | None = typer.Option(
+        None, "--filter", help="KEY=VALUE: only runs where the dotted key has this value (repeatable)."
+    ),
+    reverse: bool = typer.Option(False, "--reverse", help="The other way round."),
     plugin: list[Path] | None = PluginOption,
 ):
-    """A table of the runs under ROOT."""
+    """A table of the runs under ROOT; --sort and --filter take any dotted key of run.json, metrics.json
+    or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
     from dlkit.runs import list_runs, read_run, run_status
 
+    found = list_runs(root)
+    if sort or filter_ or reverse:
+        from dlkit.comparison import select
+
+        found = select(found, sort, filter_ or [], reverse)
     table = Table("run", "status", "dataset", "epochs", "best", "test", "started", title=str(root))
-    for path in list_runs(root):
+    if sort:  # the key sorted on, whatever the other columns show
+        from dlkit.comparison import record
+
+        table.add_column(sort)
+    for path in found:
         info = read_run(path)
         best = ", ".join(f"{k} {v:.4f}" for k, v in (info.get("best") or {}).items())
         test = info.get("test") or {}
@@ -124,5 +141,12 @@ def runs(
             best,
             ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),
             (info.get("started") or "")[:16].replace("T", " "),
+            *([_cell(record(path).get(sort))] if sort else []),
         )
     out.print(table)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,120 @@
+"""`dlkit compare` and `dlkit reproduce`: runs side by side, and a run trained again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from dlkit.cli.common import app, err, out, rich_table, user_errors
+
+
+@app.command()
+@user_errors
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Run folders; a study's or a cv's folder stands for its runs."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    out_file: Path = typer.Option(
+        Path("compare.png"), "--out", "-o", help="The learning curves' PNG (a compare.json is written beside it)."
+    ),
+):
+    """Runs side by side: the config keys that differ, every figure per split (best marked *), and
+    the learning curves overlaid in one PNG, whose path is printed last."""
+    from dlkit.comparison import config_differences, gather, metric_table, plot_curves
+    from dlkit.errors import UsageError
+    from dlkit.runs import write_json
+
+    if out_file.suffix.lower() != ".png":
+        raise UsageError(f"--out: the curves are a PNG; expected a .png file. Received: {out_file}")
+    found = gather(runs)
+    differ, metrics = config_differences(found), metric_table(found)
+    panels = plot_curves(found, out_file)
+    result = {
+        "runs": [{"label": r.label, "path": str(r.path), "status": r.info.get("status")} for r in found],
+        "config": differ,
+        "metrics": metrics,
+        "curves": str(out_file) if panels else None,
+    }
+    out_file.parent.mkdir(parents=True, exist_ok=True)  # made by the plot, unless no run has a history
+    write_json(out_file.with_suffix(".json"), result)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    for table in _tables(found, differ, metrics):
+        out.print(rich_table(table))
+    if not panels:
+        err.print("dlkit: warning: no run has a history.csv; no curves drawn", markup=False, highlight=False)
+        return
+    err.print(f"curves of {', '.join(panels)} below; the tables as JSON in {out_file.with_suffix('.json')}",
+              markup=False, highlight=False)  # fmt: skip
+    typer.echo(str(out_file))
+
+
+def _tables(found, differ: dict, metrics: dict) -> list:
+    from dlkit.tasks import Table
+
+    labels = [r.label for r in found]
+    rows = [[key, *(_shown(values[label]) if label in values else "-" for label in labels)]
+            for key, values in differ.items()]  # fmt: skip
+    counted = "1 key differs" if len(differ) == 1 else f"{len(differ)} keys differ"
+    title = f"config: {counted}" if differ else "config: the same in every run"
+    tables = [Table(title, ["key", *labels], rows)]
+    rows = []
+    for split, figures in metrics.items():
+        for name, row in figures.items():
+            values = row["values"]
+            rows.append([split, f"{name} {'↑' if row['direction'] == 'up' else '↓'}", *(
+                f"{values[label]:.4f}{' *' if label in row['best'] else ''}" if label in values else "-"
+                for label in labels)])  # fmt: skip
+    tables.append(Table("metrics (* best)", ["split", "metric", *labels], rows))
+    return tables
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@app.command()
+@user_errors
+def reproduce(
+    run: Path = typer.Argument(..., help="A finished run folder (or runs/latest)."),
+    runs_dir: Path | None = typer.Option(None, "--runs-dir", help="Where the new run goes; default beside RUN."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+):
+    """Train RUN again from its config.yaml into a new run folder and compare metrics.json key by key
+    (RUN2/reproduce.json). Exit 1 if a deterministic run's figures differ. Prints the new folder last."""
+    from dlkit.reproduce import reproduce as run_reproduce
+
+    callbacks = []
+    if not quiet:
+        from dlkit.ui.progress import RichProgress
+
+        callbacks.append(RichProgress(err))
+    command = ["dlkit", "reproduce", str(run), *(["--runs-dir", str(runs_dir)] if runs_dir else [])]
+    report = run_reproduce(run, runs_dir, command=command, callbacks=callbacks)
+    from dlkit.tasks import Table
+
+    rows = [[row["key"], _number(row["original"]), _number(row["reproduced"]),
+             "same" if row["equal"] else _number(row["difference"], "+.3g")] for row in report["metrics"]]  # fmt: skip
+    out.print(rich_table(Table(f"{Path(report['original']).name} again", ["figure", "original", "now", ""], rows)))
+    for name, versions in report["versions_changed"].items():
+        err.print(f"{name}: {versions['original']} then, {versions['reproduction']} now", highlight=False)
+    fingerprint = report["dataset_fingerprint"]
+    if not fingerprint["same"]:
+        err.print(f"the dataset changed: fingerprint {str(fingerprint['original'])[:19]} then, "
+                  f"{str(fingerprint['reproduction'])[:19]} now", markup=False, highlight=False)  # fmt: skip
+    differ = sum(not row["equal"] for row in report["metrics"])
+    if report["reproduced"]:
+        err.print(f"reproduced: all {len(report['metrics'])} figures the same, bit for bit", highlight=False)
+    else:
+        how = "a deterministic run" if report["deterministic"] else "train.deterministic was off"
+        err.print(f"{'dlkit: error: ' if report['deterministic'] else ''}not reproduced ({how}): "
+                  f"{differ} of {len(report['metrics'])} figures differ", markup=False, highlight=False)  # fmt: skip
+    typer.echo(report["reproduction"])
+    if report["deterministic"] and not report["reproduced"]:
+        raise typer.Exit(1)
+
+
+def _number(value, spec: str = ".6g") -> str:
+    return "-" if value is None else format(value, spec)

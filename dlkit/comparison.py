@@ -1,0 +1,285 @@
+"""Runs side by side, read from their folders alone: the resolved-config keys that differ, every
+figure of `metrics.json` per split with the best marked, their learning curves overlaid; two runs'
+figures key by key (what `dlkit reproduce` reports); and the dotted keys `dlkit runs --sort/--filter`
+selects on. Nothing here prints or imports TensorFlow."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dlkit.errors import UsageError
+from dlkit.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_run, run_status
+from dlkit.strict import did_you_mean, listed
+
+SPLITS = ("train", "val", "test")
+#: Figures where lower is better that no metric class declares (`METRICS` declares the rest).
+LOWER_IS_BETTER = frozenset({"loss", "ece", "nll"})
+
+
+@dataclasses.dataclass
+class Run:
+    """One run folder as compare reads it: its name in tables, `run.json`, `config.yaml` (as
+    written: resolved already) and `metrics.json` (empty when the run did not finish)."""
+
+    label: str
+    path: Path
+    info: dict
+    config: dict
+    metrics: dict
+
+    @classmethod
+    def read(cls, path: Path, label: str) -> Run:
+        return cls(label, path, read_run(path), _read_yaml(path / "config.yaml"), _read_json(path / "metrics.json"))
+
+
+def gather(paths: list[Path]) -> list[Run]:
+    """The runs `paths` name; a folder that is not a run but holds runs (a study's trial-NNN/, a
+    cv's fold-K/, a runs/ folder) stands for those, labelled `folder/run`."""
+    found: list[tuple[Path, str]] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            raise UsageError(f"{path}: no such folder")
+        if path.name == LATEST:
+            path = path.resolve()
+        if (path / RUN_FILE).is_file():
+            found.append((path, path.name))
+            continue
+        inside = list_runs(path)
+        if not inside:
+            raise UsageError(f"{path}: neither a run folder (no {RUN_FILE}) nor a folder of runs (a study, a cv)")
+        found += [(run, f"{path.name}/{run.name}") for run in inside]
+    if len(found) < 2:
+        raise UsageError(f"compare needs at least 2 runs; {listed(p for p, _ in found) or 'none'} given")
+    seen: dict[str, int] = {}
+    runs = []
+    for path, label in found:
+        seen[label] = seen.get(label, 0) + 1
+        runs.append(Run.read(path, label if seen[label] == 1 else f"{label} ({seen[label]})"))
+    return runs
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys to leaf values, list items by index (`model.layers.0.filters`, as `--set` writes
+    them); an empty mapping or list is a leaf."""
+    if isinstance(tree, dict) and tree:
+        items = tree.items()
+    elif isinstance(tree, list) and tree:
+        items = enumerate(tree)
+    else:
+        return {prefix[:-1]: tree} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, value in items:
+        flat |= flatten(value, f"{prefix}{key}.")
+    return flat
+
+
+def config_differences(runs: list[Run]) -> dict[str, dict[str, Any]]:
+    """Each dotted config key whose value is not the same in every run: {key: {label: value}}; a run
+    without the key is left out of its map."""
+    flat = {run.label: flatten(run.config) for run in runs}
+    keys = list(dict.fromkeys(k for values in flat.values() for k in values))
+    differ = {}
+    for key in keys:
+        values = {label: values[key] for label, values in flat.items() if key in values}
+        if len(values) < len(runs) or len({json.dumps(v, sort_keys=True, default=str) for v in values.values()}) > 1:
+            differ[key] = values
+    return differ
+
+
+def direction(name: str) -> str:
+    """`up` when a higher figure is better: what the metric class declares (for `micro_f1`, `f1`'s),
+    else down for losses and errors."""
+    from dlkit.training.metrics import METRICS
+
+    for candidate in (name, name.rsplit("_", 1)[-1]):
+        if candidate in METRICS:
+            return METRICS.get(candidate).direction
+    return "down" if name in LOWER_IS_BETTER or name.endswith(("loss", "error")) else "up"
+
+
+def metric_table(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{split: {metric: {"direction", "values": {label: number}, "best": [labels]}}}: every number of
+    every run's `metrics.json` by split."""
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for split in SPLITS:
+        names = list(dict.fromkeys(n for run in runs for n in run.metrics.get(split) or {}))
+        for name in names:
+            values = {run.label: value for run in runs if _is_number(value := (run.metrics.get(split) or {}).get(name))}
+            if not values:
+                continue
+            way = direction(name)
+            finite = [v for v in values.values() if math.isfinite(v)]
+            best = (max if way == "up" else min)(finite) if finite else None
+            table.setdefault(split, {})[name] = {
+                "direction": way,
+                "values": values,
+                "best": [label for label, v in values.items() if v == best] if len(values) > 1 else [],
+            }
+    return table
+
+
+def metric_differences(original: dict, other: dict) -> list[dict[str, Any]]:
+    """Two `metrics.json` key by key (`test.accuracy`): both numbers, whether they are the same bit
+    for bit, and the difference; a key in one only has None for the other."""
+    first, second = _numbers(original), _numbers(other)
+    rows = []
+    for key in dict.fromkeys([*first, *second]):
+        a, b = first.get(key), second.get(key)
+        same = a is not None and b is not None and (a == b or (math.isnan(a) and math.isnan(b)))
+        rows.append({"key": key, "original": a, "reproduced": b, "equal": same,
+                     "difference": None if a is None or b is None else b - a})  # fmt: skip
+    return rows
+
+
+def plot_curves(runs: list[Run], path: Path) -> list[str]:
+    """Every run's loss and monitored figure per epoch, training solid and validation dashed, one
+    colour per run, in one PNG; returns the panels drawn (none: no run has a history)."""
+    from dlkit.plots import figure, save
+
+    histories = {run.label: rows for run in runs if (rows := _history(run.path))}
+    panels = _panels(runs, histories)
+    if not panels:
+        return []
+    plt = figure()
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, name in zip(axes.flat, panels, strict=True):
+        for i, (label, rows) in enumerate(histories.items()):
+            epochs = [int(row["epoch"]) + 1 for row in rows]
+            colour = colours[i % len(colours)]
+            for column, style, suffix in ((name, "-", "train"), (f"val_{name}", "--", "val")):
+                points = [(e, float(row[column])) for e, row in zip(epochs, rows, strict=True) if row.get(column)]
+                if points:
+                    ax.plot(*zip(*points, strict=True), style, color=colour, marker="o", ms=2.5,
+                            label=f"{label} {suffix}")  # fmt: skip
+        ax.set(title=name, xlabel="epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(fig, path)
+    return panels
+
+
+def _panels(runs: list[Run], histories: dict[str, list[dict]]) -> list[str]:
+    """`loss` and each run's monitored figure (without `val_`); when that is the loss too, the first
+    other figure every history logs (accuracy, mae), so the panel shows what the runs are for."""
+    columns = [set(rows[0]) for rows in histories.values()]
+    if not columns:
+        return []
+    logged = set.union(*columns)
+    monitored = [((run.config.get("train") or {}).get("checkpoint") or {}).get("monitor") for run in runs]
+    names = ["loss"] + [m.removeprefix("val_") for m in monitored if m]
+    if set(names) == {"loss"}:
+        common = set.intersection(*columns) - {"epoch", "learning_rate", "loss"}
+        names += sorted(n for n in common if not n.startswith("val_"))[:1]
+    return [n for n in dict.fromkeys(names) if n in logged or f"val_{n}" in logged]
+
+
+# --- `dlkit runs --sort/--filter` ---
+
+
+def record(run_dir: Path) -> dict[str, Any]:
+    """A run's dotted keys for sorting and filtering: `run.json`'s (`dataset`, `status`, ...),
+    `config.yaml`'s (`train.epochs`) and `metrics.json`'s (`test.accuracy`); a status is the shown
+    one (a dead `running` run is `interrupted`)."""
+    info = read_run(run_dir)
+    flat = flatten(info) | flatten(_read_yaml(run_dir / "config.yaml")) | flatten(_read_json(run_dir / "metrics.json"))
+    flat["status"] = run_status(info)
+    return flat
+
+
+def select(runs: list[Path], sort: str | None = None, filters: list[str] = (), reverse: bool = False) -> list[Path]:
+    """`runs` whose keys hold every `KEY=VALUE` of `filters` (`3` matches 3 and 3.0, `1e-3` 0.001,
+    other values read as YAML or matched as written), ordered by `sort` (a figure best first, by its direction; anything
+    else ascending; runs without it last). A key no run has is a UsageError naming the close ones."""
+    records = {path: record(path) for path in runs}
+    known = set().union(*records.values()) if records else set()
+    wanted = []
+    for item in filters:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--filter: expected KEY=VALUE (a dotted key, e.g. dataset=digits). Received: {item!r}")
+        wanted.append((_known(key, known, "--filter"), raw))
+    kept = [p for p in runs if all(_matches(records[p].get(key), raw) for key, raw in wanted)]
+    if sort is None:
+        return kept[::-1] if reverse else kept
+    key = _known(sort, known, "--sort")
+    # `train.` starts config keys as well as the training split's figures: ask metrics.json.
+    figure = any(key in _numbers(_read_json(path / "metrics.json")) for path in kept)
+    higher_first = figure and direction(key.rsplit(".", 1)[-1]) == "up"
+    present = [p for p in kept if records[p].get(key) is not None]
+    present.sort(key=lambda p: _sort_key(records[p][key]), reverse=higher_first != reverse)
+    return present + [p for p in kept if records[p].get(key) is None]
+
+
+def _known(key: str, known: set[str], option: str) -> str:
+    if key not in known:
+        # A mapping (`test`) is no key of its own: offer its leaves as well as close names.
+        under = sorted(k for k in known if k.startswith(f"{key}."))
+        hint = f"keys under it: {listed(under, 6)}" if under else did_you_mean(key, known, listing=False)
+        raise UsageError(f"{option} {key}: no run here has this key{f'; {hint}' if hint else ''}")
+    return key
+
+
+def _matches(value: Any, raw: str) -> bool:
+    if value is None:
+        return False
+    if _is_number(value):  # YAML reads 1e-3 as a string; a number is meant
+        try:
+            return float(raw) == value
+        except ValueError:
+            return False
+    try:
+        wanted = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        wanted = raw
+    return value == wanted or str(value) == raw
+
+
+def _sort_key(value: Any) -> tuple:
+    return (0, float(value), "") if _is_number(value) else (1, 0.0, str(value))
+
+
+# --- reading a run folder ---
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _history(run_dir: Path) -> list[dict]:
+    try:
+        with open(run_dir / HISTORY, newline="") as f:
+            return list(csv.DictReader(f))
+    except OSError:
+        return []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _numbers(metrics: dict) -> dict[str, float]:
+    return {f"{split}.{name}": float(value) for split in SPLITS
+            for name, value in (metrics.get(split) or {}).items() if _is_number(value)}  # fmt: skip
