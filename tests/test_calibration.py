@@ -298,3 +298,10 @@ def test_an_export_of_a_calibrated_run_keeps_the_temperature(calibrated_run):
 
 def _is_png(path) -> bool:
     return path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_validating_on_the_test_split_says_the_temperature_saw_it(tmp_path):
+    data = {**CALIBRATED, "data": {**TINY["data"], "split": {"validation": "test", "test": 0.2}}}
+    run_dir, _ = _train(tmp_path, data)
+    report = json.loads((run_dir / "calibration.json").read_text())
+    assert report["fitted_on"] == "test" and report["val"] == report["test"]

@@ -41,7 +41,8 @@ def calibrate(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> di
         "method": config.eval.calibrate,
         "temperature": temperature,
         "mode": mode,
-        "fitted_on": "val",
+        # `data.split.validation: test` validates on the test split: then T has seen the test figures.
+        "fitted_on": "test" if config.data.split.validation == "test" else "val",
         **{name: calibration.figures(scores[name], data.split(name).y, head, temperature) for name in names},
     }
     write_json(run_dir / CALIBRATION, report)
