@@ -90,6 +90,40 @@ def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auc: float, path: Path, title: s
     save(fig, path)
 
 
+def reliability(report: dict, path: Path, title: str) -> None:
+    """Accuracy against confidence per bin (a perfectly calibrated model is on the diagonal), the
+    gap to the diagonal shaded, and each bin's share of the examples below (`report`: the bins and
+    ECE of `dlkit.calibration.reliability`)."""
+    plt = figure()
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(4.8, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1], "hspace": 0.08}
+    )
+    bins = report["bins"]
+    width = bins[0]["upper"] - bins[0]["lower"]
+    filled = [b for b in bins if b["count"]]
+    middles = [b["lower"] + width / 2 for b in filled]
+    top.bar(middles, [b["accuracy"] for b in filled], width=width, edgecolor="black", label="accuracy")
+    top.bar(
+        middles,
+        [b["confidence"] - b["accuracy"] for b in filled],
+        bottom=[b["accuracy"] for b in filled],
+        width=width,
+        color="tab:red",
+        alpha=0.35,
+        edgecolor="tab:red",
+        label="gap to confidence",
+    )
+    top.plot([0, 1], [0, 1], ls="--", color="grey", label="perfect calibration")
+    top.set(xlim=(0, 1), ylim=(0, 1), ylabel="accuracy", title=f"{title}: ECE {report['ece']:.4f}")
+    top.legend(loc="upper left", fontsize=8)
+    top.grid(alpha=0.3)
+    total = sum(b["count"] for b in bins) or 1
+    bottom.bar(middles, [b["count"] / total for b in filled], width=width, color="grey", edgecolor="black")
+    bottom.set(xlabel="confidence", ylabel="share")
+    bottom.grid(alpha=0.3)
+    save(fig, path)
+
+
 def residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> None:
     """Predicted against true values (perfect on y = x), and the residuals (true - predicted)
     against the predictions, where a pattern means something the model missed."""

@@ -187,6 +187,13 @@ def load_run_model(run_dir: Path):
         ) from None
 
 
+def save_model(model, path: Path) -> None:
+    """`model.save` to a temporary `.keras` beside `path`, renamed over it: never half-written."""
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
 def takes_columns(model) -> bool:
     """Whether the model takes a dict of inputs by name (a table's columns), not one array."""
     return isinstance(model.input, dict) or len(model.inputs) > 1

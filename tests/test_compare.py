@@ -154,7 +154,7 @@ def test_runs_sort_and_filter(tmp_path, cli, trained_run):
     [
         (["--sort", "test.acuracy"], "--sort test.acuracy: no run here has this key; did you mean 'test.accuracy'?"),
         (["--filter", "trian.epochs=3"], "--filter trian.epochs: no run here has this key; did you mean 'train.epochs"),
-        (["--sort", "test"], "keys under it: test.accuracy, test.f1, test.loss"),
+        (["--sort", "test"], "keys under it: test.accuracy, test.ece, test.f1, test.loss"),
         (["--filter", "dataset"], "--filter: expected KEY=VALUE"),
     ],
 )
@@ -208,8 +208,8 @@ def test_reproduce_gives_identical_metrics(tmp_path, cli, trained_run):
     assert new.parent == tmp_path / "again"
     assert json.loads((new / "metrics.json").read_text()) == json.loads((run / "metrics.json").read_text())
     report = json.loads((new / "reproduce.json").read_text())
-    assert report["reproduced"] and report["original"] == str(run) and len(report["metrics"]) == 15
-    assert "reproduced: all 15 figures the same, bit for bit" in result.stderr
+    assert report["reproduced"] and report["original"] == str(run) and len(report["metrics"]) == 18
+    assert "reproduced: all 18 figures the same, bit for bit" in result.stderr
     assert json.loads((new / "run.json").read_text())["reproduces"] == str(run)
 
 
@@ -256,7 +256,7 @@ def test_reproduce_without_determinism_reports_and_exits_0(tmp_path, cli):
     result = cli("reproduce", _last_line(trained), "-q")
     assert result.exit_code == 0, result.stderr
     report = json.loads((Path(_last_line(result)) / "reproduce.json").read_text())
-    assert report["deterministic"] is False and len(report["metrics"]) == 15
+    assert report["deterministic"] is False and len(report["metrics"]) == 18
     if not report["reproduced"]:  # figures may or may not differ without determinism: either way no error
         assert "not reproduced (train.deterministic was off)" in result.stderr
         assert "dlkit: error" not in result.stderr

@@ -113,10 +113,11 @@ def _load_plugins(paths, lines: dict[tuple, str], source: str) -> None:
 
 
 def _other_task(error: dict, task: str) -> str | None:
-    """The task whose config takes the key `error` calls unknown, if one does."""
+    """The tasks whose configs take the key `error` calls unknown (`binary or classification`), if any do."""
     if error["type"] != "dlkit" or not error["msg"].startswith("unknown key"):
         return None
-    return next((t for t in TASKS.names() if t != task and _takes(TASKS.get(t).config, error["loc"])), None)
+    takers = [t for t in TASKS.names() if t != task and _takes(TASKS.get(t).config, error["loc"])]
+    return " or ".join(takers) or None
 
 
 def _takes(model: type[BaseModel] | None, loc: tuple) -> bool:

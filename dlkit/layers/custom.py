@@ -58,6 +58,42 @@ class ToRgb(k.layers.Layer):
 
 
 @k.saving.register_keras_serializable(package="dlkit")
+class TemperatureScaling(k.layers.Layer):
+    """The model's class scores divided by a temperature fitted after training (`eval.calibrate`),
+    so that its confidence matches its accuracy; T > 0 keeps every decision. `mode` is what the
+    layer before gives: `softmax` probabilities p -> softmax(log p / T), a `sigmoid` probability
+    p -> sigmoid(logit(p) / T), `logits` z -> z / T. `dlkit.calibration.scores` takes the same log."""
+
+    MODES = ("softmax", "sigmoid", "logits")
+
+    def __init__(self, temperature, mode, **kwargs):
+        super().__init__(**kwargs)
+        if not temperature > 0 or mode not in self.MODES:
+            raise ValueError(
+                f"TemperatureScaling takes a temperature > 0 and a mode of {self.MODES}. "
+                f"Received: temperature={temperature}, mode={mode!r}"
+            )
+        self.temperature, self.mode = float(temperature), mode
+
+    def call(self, inputs):
+        from dlkit.calibration import BELOW_ONE, TINY
+
+        ops = k.ops
+        if self.mode == "logits":
+            return inputs / self.temperature
+        if self.mode == "softmax":
+            return ops.softmax(ops.log(ops.maximum(inputs, TINY)) / self.temperature, axis=-1)
+        p = ops.clip(inputs, TINY, BELOW_ONE)
+        return ops.sigmoid((ops.log(p) - ops.log1p(-p)) / self.temperature)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature, "mode": self.mode}
+
+
+@k.saving.register_keras_serializable(package="dlkit")
 class ClassScore(k.metrics.Metric):
     """Precision, recall or F1 from a per-class tally of the predicted class (argmax, or for one
     sigmoid output `> threshold`) against the label (an index or one-hot). With `positive_only`

@@ -18,7 +18,7 @@ class Binary(ClassTask):
     head = "sigmoid"
     default_loss = "binary_crossentropy"
     default_metrics = ("accuracy", "auc")
-    report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "confusion_matrix"})
+    report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "ece", "confusion_matrix"})
 
     def class_names(self, arrays) -> list[str]:
         return arrays.class_names if arrays.class_names and len(arrays.class_names) == 2 else ["0", "1"]
@@ -42,9 +42,9 @@ class Binary(ClassTask):
     def decisions(self, outputs: np.ndarray) -> np.ndarray:
         return (self.probabilities(outputs).reshape(-1) > 0.5).astype("int64")
 
-    def class_probabilities(self, output: np.ndarray) -> np.ndarray:
-        positive = float(self.probabilities(output[None])[0][0])
-        return np.array([1.0 - positive, positive])
+    def class_probability_rows(self, outputs: np.ndarray) -> np.ndarray:
+        positive = self.probabilities(outputs).reshape(-1).astype("float64")
+        return np.stack([1.0 - positive, positive], axis=-1)
 
     def write_report(self, split, outputs, class_names, folder: Path, title: str) -> dict:
         """The class report, and the ROC curve where the split has both classes."""

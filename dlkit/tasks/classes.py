@@ -9,18 +9,31 @@ from typing import Any
 
 import numpy as np
 
+from dlkit import calibration
+from dlkit.config.evaluation import ClassEvalConfig
 from dlkit.config.train import ClassTrainConfig
 from dlkit.errors import ConfigError, DataError
-from dlkit.strict import listed
+from dlkit.strict import listed, raise_at
 from dlkit.tasks import TASKS
 from dlkit.tasks.base import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
 
 
 class ClassConfig(SupervisedConfig):
-    """An experiment whose labels are classes; `train:` also takes `class_weight`."""
+    """An experiment whose labels are classes; `train:` also takes `class_weight`, `eval:` `calibrate`."""
 
     train: ClassTrainConfig = ClassTrainConfig()
+    eval: ClassEvalConfig = ClassEvalConfig()
+
+    def fill_defaults(self) -> None:
+        super().fill_defaults()
+        if self.eval.calibrate and not self.data.split.has_validation:
+            raise_at(
+                ("eval", "calibrate"),
+                "the temperature is fitted on the validation split, but data.split.validation is 0; "
+                "hold out a share for it (e.g. 0.1)",
+                self.eval.calibrate,
+            )
 
 
 class ClassTask(SupervisedTask):
@@ -99,13 +112,15 @@ class ClassTask(SupervisedTask):
             "recall": lambda: skm.recall_score(y_true, y_pred, **macro),
             "f1": lambda: skm.f1_score(y_true, y_pred, **macro),
             "roc_auc": lambda: skm.roc_auc_score(y_true, self.probabilities(outputs).reshape(-1)),
+            "ece": lambda: calibration.expected_calibration_error(self.class_probability_rows(outputs), y_true),
         }
         if len(np.unique(y_true)) < 2:
             wanted.discard("roc_auc")  # undefined on a split with one class only
         return {name: float(values[name]()) for name in sorted(wanted)}
 
     def write_report(self, split, outputs: np.ndarray, class_names: list[str], folder: Path, title: str) -> dict:
-        """The confusion matrix (plot and data) and the per-class rows."""
+        """The confusion matrix (plot and data), the per-class rows and the reliability diagram
+        (with its bins)."""
         from sklearn import metrics as skm
 
         from dlkit import plots
@@ -119,20 +134,47 @@ class ClassTask(SupervisedTask):
         ]
         matrix = skm.confusion_matrix(split.y, y_pred, labels=labels)
         plots.confusion_matrix(matrix, class_names, folder / "confusion_matrix.png", title)
-        return {"classification_report": rows, "confusion_matrix": {"classes": class_names, "matrix": matrix.tolist()}}
+        matrix_data = {"classes": class_names, "matrix": matrix.tolist()}
+        report = {"classification_report": rows, "confusion_matrix": matrix_data}
+        if len(split.y):
+            report["reliability"] = calibration.reliability(self.class_probability_rows(outputs), split.y)
+            plots.reliability(report["reliability"], folder / "reliability.png", title)
+        return report
+
+    def calibration_report(self, model, name: str, y: np.ndarray, outputs: np.ndarray) -> dict:
+        """A model calibrated at training (`eval.calibrate`) ends in a TemperatureScaling layer:
+        ECE and NLL on split `name` of its outputs, and of them with the temperature undone."""
+        from dlkit.layers.custom import TemperatureScaling
+
+        last = model.layers[-1]
+        if not isinstance(last, TemperatureScaling) or not len(y):
+            return {}
+        from_logits = bool(getattr(self.config.train.loss, "from_logits", False))
+        z = calibration.scores(outputs, self.head, from_logits) * last.temperature
+        figures = calibration.figures(z, y, self.head, last.temperature)
+        return {"calibration": {"split": name, "temperature": last.temperature, **figures}}
 
     def report_tables(self, report: dict) -> list[Table]:
         rows = [
             [row["class"], *(f"{row[k]:.4f}" for k in ("precision", "recall", "f1")), str(row["support"])]
             for row in report.get("classification_report", [])
         ]
-        return [Table("per class", ["class", "precision", "recall", "f1", "support"], rows)] if rows else []
+        tables = [Table("per class", ["class", "precision", "recall", "f1", "support"], rows)] if rows else []
+        if "calibration" in report:
+            figures = report["calibration"]
+            shown = {figures["split"]: figures}
+            tables.append(calibration.table(shown, figures["temperature"], "temperature scaling"))
+        return tables
 
     # --- predict ---
 
+    def class_probability_rows(self, outputs: np.ndarray) -> np.ndarray:
+        """(N, K): each example's probability of each class."""
+        return self.probabilities(outputs)
+
     def class_probabilities(self, output: np.ndarray) -> np.ndarray:
         """One example's probability of each class."""
-        return self.probabilities(output[None])[0]
+        return self.class_probability_rows(output[None])[0]
 
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         probs = self.class_probabilities(output)

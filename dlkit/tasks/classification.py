@@ -13,7 +13,7 @@ class Classification(ClassTask):
     head = "softmax"
     default_loss = "sparse_categorical_crossentropy"
     default_metrics = ("accuracy",)
-    report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "confusion_matrix"})
+    report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "ece", "confusion_matrix"})
 
     def output_units(self, class_names, target_dim) -> int:
         return len(class_names)

@@ -172,9 +172,14 @@ class SupervisedTask(Task):
         out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)
         report = self.write_report(data.split(split), outputs[split], data.class_names, out, f"{split} split")
+        report |= self.calibration_report(model, split, data.split(split).y, outputs[split])
         for stem, content in report.items():
             write_json(out / f"{stem}.json", content)
         return Report(metrics, [*tables, *self.report_tables(report)])
+
+    def calibration_report(self, model, name: str, y, outputs) -> dict:
+        """What `dlkit eval` keeps about the model's calibration on split `name` (by file stem)."""
+        return {}
 
     def report_tables(self, report: dict) -> list:
         """Tables `dlkit eval` shows from `write_report`'s data."""

@@ -31,6 +31,7 @@ from dlkit.runs import (
     write_json,
 )
 from dlkit.tasks import task_of
+from dlkit.training.calibrate import calibrate
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.phases import Phases
@@ -337,12 +338,18 @@ def interrupt_saves(checkpoint: Checkpoint):
 
 def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, describe=None) -> dict:
     """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
-    curves, and the task's report on the test split). `describe(model)` adds entries of its own
-    (pruning's sparsity and size)."""
+    curves, and the task's report on the test split, its data as JSON beside). `describe(model)`
+    adds entries of its own (pruning's sparsity and size). With `eval.calibrate` the model is
+    calibrated first, and scored as calibrated."""
+    if getattr(config.eval, "calibrate", None):
+        calibrate(run_dir, config, data)
     model = load_run_model(run_dir)
     metrics, outputs = evaluate(config, model, data, data.split_names())
     metrics |= describe(model) if describe else {}
     write_json(run_dir / "metrics.json", metrics)
-    plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
-    task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, run_dir / "plots", "test split")
+    plots_dir = run_dir / "plots"
+    plots.learning_curves(run_dir / HISTORY, plots_dir / "learning_curves.png")
+    report = task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, plots_dir, "test split")
+    for stem, content in report.items():
+        write_json(plots_dir / f"{stem}.json", content)
     return metrics

@@ -4,7 +4,6 @@ load it lazily."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ from dlkit.backend import keras, seed_everything
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.data.prepare import prepare_data
 from dlkit.data.splits import Split
-from dlkit.runs import HISTORY, MODEL, atomic_write, write_json
+from dlkit.runs import HISTORY, MODEL, atomic_write, save_model, write_json
 from dlkit.tasks.gan.build import build_networks
 from dlkit.tasks.gan.network import GAN
 from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
@@ -78,13 +77,6 @@ class GanSession(Session):
         write_json(run_dir / "metrics.json", metrics)
         plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
         return metrics
-
-
-def save_model(model, path: Path) -> None:
-    """`model.save` to a temporary `.keras` beside `path`, renamed over it: never half-written."""
-    tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, path)
 
 
 class SampleGrid(keras().callbacks.Callback):

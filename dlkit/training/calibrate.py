@@ -1,0 +1,49 @@
+"""`eval.calibrate: temperature`, the last step of training: one temperature fitted on the
+validation split's outputs (Guo et al. 2017), built into `model.keras` as its last layer so that
+predict, export and serve all give the calibrated probabilities. The checkpoints keep the model as
+trained, so `--resume` and `--extend-epochs` train on and calibrate again when they finish.
+Imports Keras: load it lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlkit import calibration
+from dlkit.backend import keras
+from dlkit.config import ExperimentConfig
+from dlkit.data.prepare import PreparedData
+from dlkit.evaluation import predict
+from dlkit.runs import MODEL, load_run_model, save_model, write_json
+from dlkit.tasks import task_of
+
+#: Where the fitted temperature and the figures before and after it are kept.
+CALIBRATION = "calibration.json"
+
+
+def calibrate(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
+    """Fit the temperature of the run's `model.keras` (as trained) on the validation split,
+    replace `model.keras` with the model ending in it, and write `calibration.json`: the
+    temperature, and ECE and NLL before and after on the validation and test splits (computed here
+    in float64 from the model's outputs; metrics.json's `ece` is the calibrated model's own)."""
+    from dlkit.layers.custom import TemperatureScaling
+
+    head = task_of(config).head
+    from_logits = bool(getattr(config.train.loss, "from_logits", False))
+    model = load_run_model(run_dir)
+    names = [name for name in ("val", "test") if name in data.split_names()]
+    outputs = {name: predict(model, data.split(name), config, data) for name in names}
+    scores = {name: calibration.scores(outputs[name], head, from_logits) for name in names}
+    temperature = calibration.fit_temperature(scores["val"], data.split("val").y, head)
+    mode = "logits" if from_logits else head
+    scaled = TemperatureScaling(temperature, mode, name="temperature_scaling")(model.output)
+    save_model(keras().Model(model.input, scaled, name=model.name), run_dir / MODEL)
+    report = {
+        "method": config.eval.calibrate,
+        "temperature": temperature,
+        "mode": mode,
+        # `data.split.validation: test` validates on the test split: then T has seen the test figures.
+        "fitted_on": "test" if config.data.split.validation == "test" else "val",
+        **{name: calibration.figures(scores[name], data.split(name).y, head, temperature) for name in names},
+    }
+    write_json(run_dir / CALIBRATION, report)
+    return report
