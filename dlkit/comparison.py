@@ -41,7 +41,7 @@ class Run:
 
 def gather(paths: list[Path]) -> list[Run]:
     """The runs `paths` name; a folder that is not a run but holds runs (a study's trial-NNN/, a
-    cv's fold-K/, a runs/ folder) stands for those, labelled `folder/run`."""
+    cv's fold-K/, a runs/ folder) stands for those, labelled `folder/run` beside other arguments."""
     found: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if not path.is_dir():
@@ -54,7 +54,8 @@ def gather(paths: list[Path]) -> list[Run]:
         inside = list_runs(path)
         if not inside:
             raise UsageError(f"{path}: neither a run folder (no {RUN_FILE}) nor a folder of runs (a study, a cv)")
-        found += [(run, f"{path.name}/{run.name}") for run in inside]
+        # One folder given: its runs' own names; beside others, the folder names them too.
+        found += [(run, run.name if len(paths) == 1 else f"{path.name}/{run.name}") for run in inside]
     if len(found) < 2:
         raise UsageError(f"compare needs at least 2 runs; {listed(p for p, _ in found) or 'none'} given")
     seen: dict[str, int] = {}

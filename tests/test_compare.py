@@ -86,9 +86,11 @@ def test_a_folder_of_runs_stands_for_them(tmp_path, cli, trained_run):
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     labels = [r["label"] for r in report["runs"]]
-    assert labels == [f"{study.name}/trial-000", f"{study.name}/trial-001"]
+    assert labels == ["trial-000", "trial-001"]
     assert report["config"] == {"train.epochs": dict(zip(labels, [2, 9], strict=True))}
     assert report["metrics"]["test"]["accuracy"]["best"] == labels[:1]
+    beside = json.loads(cli("compare", study, run, "--json", "--out", tmp_path / "c.png").stdout)
+    assert [r["label"] for r in beside["runs"]] == [f"{study.name}/trial-000", f"{study.name}/trial-001", run.name]
 
 
 @pytest.mark.slow
@@ -103,7 +105,7 @@ def test_compare_a_tune_study(tmp_path, cli):
     result = cli("compare", folder, "--json", "--out", tmp_path / "c.png")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert [r["label"] for r in report["runs"]] == [f"{folder.name}/trial-000", f"{folder.name}/trial-001"]
+    assert [r["label"] for r in report["runs"]] == ["trial-000", "trial-001"]
     assert list(report["config"]) == ["train.optimizer.learning_rate"]
     assert report["curves"] == str(tmp_path / "c.png")
 
