@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlkit.tasks.base import Table
-
 #: Bins of confidence for the ECE and the reliability diagram, equal-width over (0, 1].
 BINS = 15
 #: Probabilities are clipped here before their log: float32's smallest normal number, so an output
@@ -99,10 +97,3 @@ def figures(z: np.ndarray, y: np.ndarray, head: str, temperature: float) -> dict
         "nll_before": nll(before, y),
         "nll_after": nll(after, y),
     }
-
-
-def table(figures_by_split: dict[str, dict[str, float]], temperature: float, title: str) -> Table:
-    """A row per split: ECE and NLL before and after temperature scaling."""
-    names = ("ece_before", "ece_after", "nll_before", "nll_after")
-    rows = [[split, *(f"{values[n]:.4f}" for n in names)] for split, values in figures_by_split.items()]
-    return Table(f"{title} (temperature {temperature:.4f})", ["split", *(n.replace("_", " ") for n in names)], rows)

@@ -75,11 +75,10 @@ def train(
         out.print(rich_table(TaskTable.of_sparsity(metrics, f"{run_dir.name}: pruning")))
     calibrated = run_dir / "calibration.json"
     if calibrated.is_file():
-        from dlkit import calibration
-
         figures = json.loads(calibrated.read_text())
         splits = {name: figures[name] for name in ("val", "test") if name in figures}
-        out.print(rich_table(calibration.table(splits, figures["temperature"], f"{run_dir.name}: temperature scaling")))
+        title = f"{run_dir.name}: temperature scaling"
+        out.print(rich_table(TaskTable.of_calibration(splits, figures["temperature"], title)))
     typer.echo(str(run_dir))
 
 

@@ -48,6 +48,14 @@ class Table:
         rows.append(["gzip of the weights", f"{size['gzip_bytes']:,} bytes{against}"])
         return cls(title, ["pruned kernel", "sparsity"], rows)
 
+    @classmethod
+    def of_calibration(cls, figures_by_split: dict[str, dict[str, float]], temperature: float, title: str) -> Table:
+        """A calibrated run's `calibration.json`: a row per split, ECE and NLL before and after
+        temperature scaling."""
+        names = ("ece_before", "ece_after", "nll_before", "nll_after")
+        rows = [[split, *(f"{values[n]:.4f}" for n in names)] for split, values in figures_by_split.items()]
+        return cls(f"{title} (temperature {temperature:.4f})", ["split", *(n.replace("_", " ") for n in names)], rows)
+
 
 @dataclasses.dataclass
 class Report:

@@ -163,7 +163,7 @@ class ClassTask(SupervisedTask):
         if "calibration" in report:
             figures = report["calibration"]
             shown = {figures["split"]: figures}
-            tables.append(calibration.table(shown, figures["temperature"], "temperature scaling"))
+            tables.append(Table.of_calibration(shown, figures["temperature"], "temperature scaling"))
         return tables
 
     # --- predict ---
