@@ -9,6 +9,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from dlkit.config.adversarial import AdversarialConfig
 from dlkit.config.distill import DistillConfig
+from dlkit.config.distribute import DistributeConfig
 from dlkit.config.transfer import Phase
 from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
@@ -39,7 +40,7 @@ class TrainConfig(Strict):
     Resuming from one goes on from that batch, as if the run had not stopped."""
     steps_per_execution: PositiveInt = 8
     """Batches run per call into TensorFlow: fewer round trips through Python, same results.
-    Batch-level callbacks (progress bars) then see every 8th batch."""
+    Batch-level callbacks (progress bars) then see every 8th batch. 1 under `train.distribute`."""
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"
     """Mixed precision computes in 16 bits with float32 weights: faster on GPUs with tensor cores
     (float16) or CPUs/TPUs with bfloat16 units, slower elsewhere."""
@@ -75,6 +76,10 @@ class SupervisedTrainConfig(TrainConfig):
     adversarial: AdversarialConfig | None = None
     """Train on attacked examples too: `{method: pgd, eps: 0.1, steps: 7, ratio: 0.5}` replaces that
     share of each batch by PGD attacks on it (Madry et al. 2018); robustness for some clean accuracy."""
+
+    distribute: DistributeConfig | None = None
+    """Train on several devices of this machine at once (`{strategy: mirrored, devices: 2}`): the
+    same result as one device, `data.batch_size` shared among them (docs/distributed.md)."""
 
     phases: list[Phase] | None = Field(None, min_length=1)
     """Train in stages, each recompiling with its own learning rate and unfreezing more of

@@ -34,6 +34,7 @@ from dlkit.tasks import task_of
 from dlkit.training.calibrate import calibrate
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint
+from dlkit.training.distribute import scaled, scope, strategy_of
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
 
@@ -90,8 +91,12 @@ class Session:
     #: `train.phases` and the one the model is compiled for (None: trained in one go).
     phases: Phases | None = None
     phase: int | None = None
+    #: The `tf.distribute` strategy of `train.distribute` (None: one device).
+    strategy = None
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
+        # First of all: logical CPU devices for `train.distribute` can only be made before TF starts.
+        self.strategy = strategy_of(getattr(config.train, "distribute", None))
         seed_everything(config.seed, config.train.deterministic)
         self.config, self.resumed = config, resumed
         task = task_of(config)
@@ -105,7 +110,8 @@ class Session:
         def train_examples():
             return to_dataset(data.splits.train, shuffle=False, **self.batches).map(lambda x, y: x)
 
-        self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
+        with scope(self.strategy):  # its variables (and the statistics adapted into them) mirrored
+            self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
         self.phases = Phases(config, model) if getattr(config.train, "phases", None) else None
@@ -127,25 +133,33 @@ class Session:
         self.pruning = pruning(model, prune, self.steps_per_epoch, steps_done) if prune else None
         self.train_split = data.splits.train
         if resumed:
-            model.optimizer.build(model.trainable_variables)
-            load_checkpoint(model, resumed[0])
+            with scope(self.strategy):
+                model.optimizer.build(model.trainable_variables)
+                load_checkpoint(model, resumed[0])
 
     def compile(self, epoch: int = 0) -> None:
         """Compile the model for epoch `epoch`: with `train.phases`, its phase's trainable layers and
         a fresh optimizer at the phase's learning rate."""
-        config, loss, classes = self.config, self.config.train.loss, len(self.data.class_names)
+        config = self.config
         optimizer, epochs = config.train.optimizer, config.train.epochs
         if self.phases:
             self.phase = self.phases.at(epoch)
             optimizer, epochs = self.phases.enter(self.phase, optimizer)
         schedule = config.train.lr_schedule
+        optimizer = scaled(optimizer, getattr(config.train, "distribute", None), self.strategy)
+        with scope(self.strategy):  # the optimizer's variables mirrored too
+            self._compile(optimizer, schedule, epochs)
+
+    def _compile(self, optimizer, schedule, epochs: int) -> None:
+        config, loss, classes = self.config, self.config.train.loss, len(self.data.class_names)
         self.model.compile(
             optimizer=optimizer.build(
                 schedule.build(optimizer.learning_rate, self.steps_per_epoch, epochs) if schedule else None
             ),
             loss=loss.build(),
             metrics=[m.build(loss, classes) for m in config.train.metrics],
-            steps_per_execution=config.train.steps_per_execution,
+            # Keras 3.15's loop of several batches per call fails under MirroredStrategy (feeds no placeholder).
+            steps_per_execution=1 if self.strategy else config.train.steps_per_execution,
             jit_compile=config.train.jit_compile,
         )
 

@@ -69,6 +69,7 @@ class GanTrainConfig(TrainConfig):
         "lr_schedule": "not used by task gan: each optimizer takes a constant learning_rate",
         "class_weight": "not used by task gan: a GAN ignores the labels",
         "metrics": "not used by task gan: it logs d_loss, g_loss, d_real_acc, d_fake_acc",
+        "distribute": "not supported for task gan: its two-optimizer training step runs on one device",
     }
 
     generator_optimizer: OPTIMIZERS.field = GAN_OPTIMIZER

@@ -1,0 +1,59 @@
+"""`train.distribute:` data-parallel training over this machine's devices with tf.distribute."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import PositiveInt, field_validator
+
+from dlkit.strict import Strict
+
+#: A local device as TensorFlow names it: `GPU:0`, `/gpu:1`, `/device:CPU:1` (any case).
+DEVICE_NAME = re.compile(r"^(?:/device:|/)?(cpu|gpu):(\d+)$", re.IGNORECASE)
+
+
+def device_name(name: str) -> str:
+    """The canonical form (`GPU:1`) of a device name, or a ValueError naming the accepted forms."""
+    match = DEVICE_NAME.match(name.strip())
+    if not match:
+        raise ValueError(f"{name!r} is not a local device name; write GPU:0, GPU:1, ... (or CPU:0, CPU:1, ...)")
+    return f"{match[1].upper()}:{int(match[2])}"
+
+
+class DistributeConfig(Strict):
+    """Train one model on several devices of this machine at once (`tf.distribute.MirroredStrategy`):
+    each device takes an equal share of every batch, the gradients are summed across them
+    (all-reduce) and every device applies the same update, so the result is that of one device
+    training on the whole batch. Keras then runs one batch per call (`train.steps_per_execution`
+    1): its loop of several batches per call fails under MirroredStrategy in Keras 3.15."""
+
+    strategy: Literal["mirrored"] = "mirrored"
+    """`mirrored`: one copy of the model per local device, kept identical."""
+    devices: PositiveInt | list[str] | None = None
+    """How many devices (the first N GPUs; on a machine without GPUs, N logical CPU devices, at
+    most one per core this process may use) or which (`[GPU:0, GPU:2]`). Default: every GPU, or
+    without GPUs one logical CPU device per core."""
+    scale_lr: Literal["none", "linear"] = "none"
+    """`data.batch_size` is the global batch, shared among the devices, so the learning rate that
+    suits it is unchanged (`none`). `linear` multiplies the learning rate by the number of devices
+    (Goyal et al. 2017), for when the batch size was multiplied by them too."""
+
+    @field_validator("devices", mode="before")
+    @classmethod
+    def _devices(cls, devices):
+        """One message for a bad value, rather than one per shape the field takes."""
+        if devices is None:
+            return None
+        if isinstance(devices, int) and not isinstance(devices, bool):
+            if devices < 1:
+                raise ValueError("must be 1 or more devices, or a list of their names (GPU:0, ...)")
+            return devices
+        if not isinstance(devices, list) or not devices:
+            raise ValueError("a number of devices or a list of their names (GPU:0, ...)")
+        names = [device_name(str(name)) for name in devices]
+        if len(set(names)) < len(names):
+            raise ValueError(f"a device is named twice: {', '.join(names)}")
+        if len({name.split(":")[0] for name in names}) > 1:
+            raise ValueError(f"all GPUs or all CPUs, not both (the slowest device would set the pace): {names}")
+        return names
