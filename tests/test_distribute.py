@@ -1,0 +1,180 @@
+"""`train.distribute: {strategy: mirrored}`: on 2 logical CPU devices a run ends where one device
+ends (every weight tensor, the metrics), resumes after a kill to the uninterrupted result, loads
+without any strategy; bad `devices` are one line, exit 2, no run folder.
+
+A mirrored run trains in a process of its own (`python -m dlkit train`): the logical CPU devices
+must be made before TensorFlow starts, and in this test process it has started already."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import REPO, TINY, write_config
+from dlkit.training import state as saved_state
+
+#: Digits with test 0.25: 1,212 training examples, 18 batches of 64 and a last one of 60, so every
+#: batch halves evenly between the 2 replicas (an odd batch would weigh its two unequal halves'
+#: mean losses equally: a real, if small, difference from one device).
+EVEN = {**TINY, "data": {**TINY["data"], "split": {"validation": 0.1, "test": 0.25}}}
+MIRRORED = {**EVEN, "train": {**EVEN["train"], "distribute": {"strategy": "mirrored", "devices": 2}}}
+
+#: Float32 sums in another order: each replica sums its half of the batch's gradients and the
+#: all-reduce adds the two halves, where one device sums the whole batch at once. Measured: at
+#: most 2e-7 apart after 2 epochs (38 Adam steps) on weights of size ~0.5; 1e-5 leaves room for
+#: another CPU's kernels while any real difference (an uneven batch, a rescaled learning rate,
+#: a replica missing updates) shows at 1e-3 or more.
+ATOL = 1e-5
+
+
+def _train_apart(config: Path, runs: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(runs), "-q", *args]
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def _run_dir(stdout: str) -> Path:
+    return Path(stdout.strip().splitlines()[-1])
+
+
+def _weights(path: Path) -> dict[str, np.ndarray]:
+    import keras
+
+    model = keras.saving.load_model(path, safe_mode=True)
+    return {v.path: v.numpy() for v in model.weights}
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """A one-device run in this process and a mirrored run on 2 logical CPU devices apart."""
+    from typer.testing import CliRunner
+
+    from dlkit.cli import app
+
+    folder = tmp_path_factory.mktemp("pair")
+    one = CliRunner().invoke(app, ["train", str(write_config(folder, EVEN, "one.yaml")), "--runs-dir",
+                                   str(folder / "one"), "-q"])  # fmt: skip
+    assert one.exit_code == 0, one.stderr
+    mirrored = _train_apart(write_config(folder, MIRRORED, "mirrored.yaml"), folder / "mirrored")
+    return _run_dir(one.stdout), _run_dir(mirrored.stdout)
+
+
+def test_a_mirrored_run_ends_where_one_device_ends(pair):
+    one, mirrored = pair
+    mine, theirs = _weights(mirrored / "checkpoints" / "last.keras"), _weights(one / "checkpoints" / "last.keras")
+    assert mine.keys() == theirs.keys() and len(mine) == 4  # conv and dense kernels and biases
+    for name, value in mine.items():
+        np.testing.assert_allclose(value, theirs[name], rtol=0, atol=ATOL, err_msg=name)
+        assert not np.array_equal(value, np.zeros_like(value))
+    ours, single = (json.loads((run / "metrics.json").read_text()) for run in (mirrored, one))
+    assert ours.keys() == single.keys() == {"train", "val", "test"}
+    for split, figures in single.items():
+        assert {k: round(v, 3) for k, v in ours[split].items()} == {k: round(v, 3) for k, v in figures.items()}
+    with open(mirrored / "history.csv", newline="") as f:
+        assert [int(row["epoch"]) for row in csv.DictReader(f)] == [0, 1]
+    assert json.loads((mirrored / "run.json").read_text())["status"] == "completed"
+
+
+def test_a_mirrored_model_loads_and_evaluates_without_a_strategy(pair, cli):
+    import keras
+
+    one, mirrored = pair
+    x = np.random.default_rng(0).integers(0, 17, (16, 8, 8, 1)).astype("float32")
+    ours = keras.saving.load_model(mirrored / "model.keras", safe_mode=True).predict(x, verbose=0)
+    single = keras.saving.load_model(one / "model.keras", safe_mode=True).predict(x, verbose=0)
+    np.testing.assert_allclose(ours, single, atol=1e-4)
+    evaluated = cli("eval", mirrored)
+    assert evaluated.exit_code == 0, evaluated.stderr
+    figures = json.loads((mirrored / "eval" / "metrics.json").read_text())["test"]
+    assert round(figures["accuracy"], 3) == round(json.loads((one / "metrics.json").read_text())["test"]["accuracy"], 3)
+
+
+def test_scale_lr_linear_multiplies_the_learning_rate_by_the_devices(tmp_path):
+    data = {**MIRRORED, "train": {**MIRRORED["train"], "epochs": 1}}
+    data["train"]["distribute"] = {**data["train"]["distribute"], "scale_lr": "linear"}
+    run = _run_dir(_train_apart(write_config(tmp_path, data), tmp_path / "runs").stdout)
+    with open(run / "history.csv", newline="") as f:
+        rates = [float(row["learning_rate"]) for row in csv.DictReader(f)]
+    assert rates == [pytest.approx(2 * TINY["train"]["optimizer"]["learning_rate"])]
+
+
+def _too_many() -> tuple[str, str]:
+    """A device count and a device name this machine does not have, and what the message says."""
+    import tensorflow as tf
+
+    from dlkit.training.distribute import usable_cores
+
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    return str((gpus or usable_cores()) + 1), f"GPU:{gpus}"
+
+
+def test_devices_this_machine_does_not_have_are_one_line_and_no_run_folder(tmp_path, cli):
+    count, name = _too_many()
+    config = write_config(tmp_path, MIRRORED)
+    cases = {
+        count: f"asks for {count} devices, but this",
+        f"[{name}]": f"asks for {name}, but this machine has",
+        "0": "must be 1 or more devices",
+        "[TPU:0]": "'TPU:0' is not a local device name",
+        "[GPU:0, CPU:1]": "all GPUs or all CPUs",
+    }
+    for value, message in cases.items():
+        result = cli("train", config, "--set", f"train.distribute.devices={value}", "--runs-dir", tmp_path / "runs")
+        assert result.exit_code == 2, (value, result.stderr)
+        line = result.stderr.strip()
+        assert "train.distribute.devices" in line and message in line and "\n" not in line, line
+        assert len(line) < 300 and "Traceback" not in line
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_gan_run_refuses_distribute(tmp_path, cli):
+    result = cli("validate", REPO / "configs" / "digits_gan.yaml", "--set", "train.distribute.devices=2")
+    assert result.exit_code == 2
+    assert "train.distribute" in result.stderr and "not supported for task gan" in result.stderr
+
+
+def _epochs_saved(runs: Path) -> int:
+    last = next(runs.glob("*/checkpoints/last.keras"), None)
+    state = saved_state.read(last) if last else None
+    return state["epochs_done"] if state else 0
+
+
+@pytest.mark.slow
+def test_a_mirrored_run_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_path):
+    """SIGKILL after 2 of 4 epochs, then --resume (each in a process of its own, as a user would):
+    the same metrics.json and history.csv as the mirrored run left alone."""
+    data = {**MIRRORED, "train": {**MIRRORED["train"], "epochs": 4}}
+    config = write_config(tmp_path, data)
+    alone = _run_dir(_train_apart(config, tmp_path / "alone").stdout)
+
+    killed = tmp_path / "killed"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(killed), "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while _epochs_saved(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "training ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    run_dir = next(p for p in killed.iterdir() if p.is_dir() and not p.is_symlink())
+    assert 2 <= _epochs_saved(killed) < 4, "the kill should land mid-run"
+
+    env_argv = [sys.executable, "-m", "dlkit", "train", "--resume", str(run_dir), "-q"]
+    resumed = subprocess.run(env_argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert _run_dir(resumed.stdout) == run_dir
+    assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
