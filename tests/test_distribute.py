@@ -178,3 +178,41 @@ def test_a_mirrored_run_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_p
     assert _run_dir(resumed.stdout) == run_dir
     assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+
+
+def _inside_epoch_2(runs: Path) -> bool:
+    last = next(runs.glob("*/checkpoints/last.keras"), None)
+    state = saved_state.read(last) if last else None
+    return bool(state and state["epochs_done"] == 1 and state.get("step"))
+
+
+@pytest.mark.slow
+def test_ctrl_c_inside_a_mirrored_epoch_then_resume_ends_as_if_uninterrupted(tmp_path):
+    """The epoch's running loss and metrics live in per-replica variables: saved mid-epoch and put
+    back on resume, the epoch still reports the means over all its batches."""
+    data = {**MIRRORED, "data": {**MIRRORED["data"], "batch_size": 16}}
+    data["train"] = {**MIRRORED["train"], "epochs": 3, "checkpoint_every": 8}
+    config = write_config(tmp_path, data)
+    alone = _run_dir(_train_apart(config, tmp_path / "alone").stdout)
+
+    stopped = tmp_path / "stopped"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(stopped), "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not _inside_epoch_2(stopped) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "training ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) == 1
+    assert "dlkit train --resume" in proc.stderr.read()
+    run_dir = next(p for p in stopped.iterdir() if p.is_dir() and not p.is_symlink())
+    state = saved_state.read(run_dir / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and state["step"], "the Ctrl-C should land inside epoch 2"
+
+    argv = [sys.executable, "-m", "dlkit", "train", "--resume", str(run_dir), "-q"]
+    resumed = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
+    assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
