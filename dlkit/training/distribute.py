@@ -37,27 +37,27 @@ def local_devices(spec: DistributeConfig) -> list[str]:
         kind = "GPU" if gpus else "CPU"
         indices = list(range(devices or gpus or usable_cores()))
     if kind == "GPU":
-        have = f"this machine has {gpus} GPU{'s' * (gpus != 1)}"
-        if max(indices) >= gpus:
-            raise ConfigError(f"{WHERE}: asks for {_asked(devices, indices, kind)}, but {have}; {_fewer(gpus)}")
+        limit, have = gpus, f"this machine has {gpus} GPU{'s' * (gpus != 1)}"
     else:
-        cores = usable_cores()
-        if max(indices) >= cores:
-            why = (
-                f"this process may use {cores} CPU core{'s' * (cores != 1)}, and dlkit makes at most one "
-                "logical CPU device per core (more would only share the cores)"
-            )
-            raise ConfigError(f"{WHERE}: asks for {_asked(devices, indices, kind)}, but {why}; {_fewer(cores)}")
+        limit = usable_cores()
+        have = (
+            f"this process may use {limit} CPU core{'s' * (limit != 1)}, and dlkit makes at most one "
+            "logical CPU device per core (more would only share the cores)"
+        )
+    if max(indices) >= limit:
+        asked = f"{kind}:{max(indices)}" if isinstance(devices, list) else f"{len(indices)} devices"
+        raise ConfigError(f"{WHERE}: asks for {asked}, but {have}; {_fewer(devices, limit, kind)}")
+    if kind == "CPU":
         _make_cpu_devices(max(indices) + 1)
     return [f"/device:{kind}:{i}" for i in indices]
 
 
-def _asked(devices, indices: list[int], kind: str) -> str:
-    return f"{kind}:{max(indices)}" if isinstance(devices, list) else f"{len(indices)} devices"
-
-
-def _fewer(count: int) -> str:
-    return f"set devices: {count} or fewer" if count else "remove train.distribute or run on a machine with GPUs"
+def _fewer(devices, count: int, kind: str) -> str:
+    if not count:
+        return "remove train.distribute or run on a machine with GPUs"
+    if isinstance(devices, list):
+        return f"name {kind}:0 to {kind}:{count - 1}" if count > 1 else f"name {kind}:0"
+    return f"set devices: {count} or fewer"
 
 
 def _make_cpu_devices(count: int) -> None:
