@@ -251,3 +251,14 @@ def test_ctrl_c_inside_a_mirrored_epoch_then_resume_ends_as_if_uninterrupted(tmp
     assert f"continuing epoch 2 after batch {state['step']}" in resumed.stderr
     assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+
+
+def test_logical_devices_after_tensorflow_started_in_the_process_are_refused(tmp_path, cli):
+    """In this process TensorFlow runs already (with one CPU device): it cannot split the CPU now."""
+    import tensorflow as tf
+
+    assert int(tf.constant(1) + 1) == 2  # TensorFlow started, if no earlier test started it
+    result = cli("train", write_config(tmp_path, MIRRORED), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2
+    assert "must be made before it starts" in result.stderr and "process of its own" in result.stderr
+    assert not (tmp_path / "runs").exists()
