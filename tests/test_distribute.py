@@ -262,3 +262,18 @@ def test_logical_devices_after_tensorflow_started_in_the_process_are_refused(tmp
     assert result.exit_code == 2
     assert "must be made before it starts" in result.stderr and "process of its own" in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_trials_of_a_study_train_mirrored_one_after_another_in_one_process(tmp_path):
+    """`dlkit tune` trains its trials in one process, each a model of other shapes: they share one
+    strategy (a new one per trial restarted the all-reduce numbering, and the second trial failed
+    on a shape mismatch)."""
+    data = {**MIRRORED, "train": {**MIRRORED["train"], "epochs": 1}}
+    data["tune"] = {"metric": "val_loss", "trials": 2, "sampler": "grid",
+                    "space": {"model.layers.0.filters": {"type": "categorical", "choices": [4, 12]}}}  # fmt: skip
+    config = write_config(tmp_path, data)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "tune", str(config), "--runs-dir", str(tmp_path / "runs"), "-q"]
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 complete" in done.stdout, done.stdout[-2000:]

@@ -85,7 +85,16 @@ def strategy_of(spec: DistributeConfig | None):
     import tensorflow as tf
 
     with quiet_tensorflow():  # finding the devices wakes CUDA, which talks on fd 2
-        return tf.distribute.MirroredStrategy(local_devices(spec))
+        devices = tuple(local_devices(spec))
+    if devices not in _STRATEGIES:
+        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(list(devices))
+    return _STRATEGIES[devices]
+
+
+#: One strategy per device set for the whole process: each numbers its all-reduces from the same
+#: start, and TensorFlow remembers a number's tensor shape, so a second strategy on the same devices
+#: training another model (the next `dlkit tune` trial) would fail on a shape mismatch.
+_STRATEGIES: dict[tuple[str, ...], object] = {}
 
 
 def scope(strategy):
