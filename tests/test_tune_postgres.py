@@ -28,6 +28,18 @@ SPACE = {
 LOST_AFTER = 20
 
 
+def own_host_names() -> bool:
+    """Whether a process here may take its own host name (a UTS namespace: root and `unshare`)."""
+    return (
+        os.geteuid() == 0
+        and shutil.which("unshare") is not None
+        and subprocess.run(["unshare", "--uts", "true"], capture_output=True).returncode == 0
+    )
+
+
+HOSTS = own_host_names()
+
+
 def tune_config(tmp_path: Path, trials: int) -> Path:
     data = {**TINY, "tune": {"metric": "val_accuracy", "trials": trials, "sampler": "random", "pruner": "none",
                              "lost_after": LOST_AFTER, "space": SPACE}}  # fmt: skip
@@ -39,7 +51,7 @@ def machine(tmp_path: Path, name: str, config: Path, url: str) -> subprocess.Pop
     (root, `unshare`), its own host name, so the other process sees it as another machine."""
     command = [sys.executable, "-m", "dlkit", "tune", str(config), "--storage", url]
     command += ["--runs-dir", str(tmp_path / name)]
-    if os.geteuid() == 0 and shutil.which("unshare"):
+    if HOSTS:
         command = ["unshare", "--uts", "sh", "-c", f'hostname {name} && exec "$@"', "sh", *command]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
@@ -61,6 +73,22 @@ def study_trials(url: str) -> list:
 def run_folders(tmp_path: Path, trial, machines=("machine-a", "machine-b")) -> list[Path]:
     """The machines' folders of one trial (its run folder is made where it ran)."""
     return [p for m in machines if (p := tmp_path / m / "tiny-tune" / trial.user_attrs["run"]).is_dir()]
+
+
+def retried_on(trials, lost) -> str:
+    return next(t.user_attrs["host"] for t in trials if t.params == lost.params and t.state.name == "COMPLETE")
+
+
+def test_ci_fails_rather_than_skips_without_a_server(monkeypatch):
+    from pg import REQUIRED, need
+
+    monkeypatch.delenv(REQUIRED, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no server"):
+        need("no server")
+    monkeypatch.setenv(REQUIRED, "1")
+    with pytest.raises(pytest.fail.Exception, match="no server"):
+        need("no server")
+    need(None)
 
 
 def test_a_missing_driver_is_one_line_naming_the_extra(cli, tmp_path, monkeypatch):
@@ -135,6 +163,8 @@ def test_a_trial_of_a_machine_killed_mid_trial_is_retried_by_the_other(tmp_path,
     done = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(done) == 4 and len(lost) == 1 and len(trials) == 5, [(t.number, t.state.name) for t in trials]
     assert lost[0].user_attrs["run"] == killed and lost[0].user_attrs["interrupted"]
+    if HOSTS:  # found lost by its heartbeat, as on another machine (else by its process, as here)
+        assert lost[0].user_attrs["host"] == "machine-b" and retried_on(trials, lost[0]) == "machine-a"
     retried = [t for t in done if t.params == lost[0].params]
     assert len(retried) == 1 and run_folders(tmp_path, retried[0]) == [tmp_path / "machine-a" / "tiny-tune" /
                                                                        retried[0].user_attrs["run"]]  # fmt: skip
