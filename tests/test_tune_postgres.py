@@ -175,3 +175,20 @@ def test_a_trial_of_a_machine_killed_mid_trial_is_retried_by_the_other(tmp_path,
     assert len(study_trials(pg_url)) == 5
     best = [(tmp_path / m / "tiny-tune" / "best.yaml").read_text() for m in ("machine-a", "machine-b")]
     assert best[0] == best[1] and yaml.safe_load(best[0])["name"] == "tiny"
+
+
+def test_a_trial_taken_as_lost_elsewhere_stops_at_its_next_epoch(pg_url):  # noqa: F811
+    import keras
+    import optuna
+    from optuna.trial import TrialState
+
+    from dlkit.tuning.trials import _reporter
+
+    study = optuna.create_study(study_name="slow", storage=pg_url)
+    trial = study.ask()
+    study.tell(trial.number, state=TrialState.FAIL)  # another machine found no epoch for tune.lost_after
+    reporter = _reporter(trial, "val_accuracy")
+    reporter.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    reporter.on_epoch_end(0, {"val_accuracy": 0.5})
+    assert reporter.taken and reporter.model.stop_training
+    assert study.trials[0].state == TrialState.FAIL and study.trials[0].intermediate_values == {}
