@@ -148,11 +148,12 @@ def test_two_machines_share_one_study_without_extra_or_repeated_trials(tmp_path,
 @pytest.mark.slow
 def test_a_trial_of_a_machine_killed_mid_trial_is_retried_by_the_other(tmp_path, pg_url):  # noqa: F811
     config = tune_config(tmp_path, 4)
-    a, b = (machine(tmp_path, name, config, pg_url) for name in ("machine-a", "machine-b"))
+    b = machine(tmp_path, "machine-b", config, pg_url)
     deadline = time.monotonic() + 120
-    while not list((tmp_path / "machine-b" / "tiny-tune").glob("trial-*")):  # b has started a trial
+    while not list((tmp_path / "machine-b" / "tiny-tune").glob("trial-*")):  # b has started its first trial
         assert time.monotonic() < deadline and b.poll() is None, (tmp_path / "machine-b.log").read_text()
         time.sleep(0.1)
+    a = machine(tmp_path, "machine-a", config, pg_url)
     os.killpg(b.pid, signal.SIGKILL)  # the machine is gone: no Ctrl-C, no last word to the database
     b.wait()
     killed = next(tmp_path.glob("machine-b/tiny-tune/trial-*")).name

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlkit.config import ExperimentConfig
+from dlkit.config.tune import TuneConfig
 from dlkit.errors import UsageError
 from dlkit.runs import create_run_dir, now, pid_alive, write_json
 from dlkit.tuning.storage import engine_kwargs, shown_url, study_lock
@@ -134,7 +135,7 @@ def owner() -> dict:
     return {"host": platform.node(), "pid": os.getpid(), "heartbeat": now()}
 
 
-def is_alive(trial, lost_after: float = 1800) -> bool:
+def is_alive(trial, lost_after: float = TuneConfig.model_fields["lost_after"].default) -> bool:
     """Whether a RUNNING trial's process still works on it: on this machine, its process exists; on
     another, its last epoch ended less than `lost_after` seconds ago (`tune.lost_after`). Called
     between trials, so a trial owned by this very process is one it left (an interrupted run in the

@@ -21,7 +21,7 @@ from dlkit.tuning.study import StudyFolder, counted, is_alive, owner, seed_sampl
 #: `_claim`'s answer while other workers run the study's last trials.
 WAIT = object()
 #: Seconds between looks at those trials (a quarter of `tune.lost_after` when that is shorter).
-POLL = 5.0
+POLL = 2.0
 
 
 class StudyInterrupted(DlkitError):
