@@ -37,7 +37,7 @@ def check_driver(url: str) -> None:
     try:
         __import__(driver)
     except ImportError:
-        install = '"dlkit[postgres]"' if driver == "psycopg" else driver
+        install = {"psycopg": '"dlkit[postgres]"', "psycopg2": "psycopg2-binary"}.get(driver, driver)
         raise UsageError(
             f"--storage {shown_url(url)}: the PostgreSQL driver {driver} is not installed; pip install {install}"
         ) from None

@@ -54,7 +54,7 @@ def work(
             return ran
         if claimed is WAIT:
             if not waiting:
-                say("waiting for the trials other workers are running")
+                say(f"waiting for the trials other workers are running (lost after {lost_after} s without an epoch)")
             waiting = True
             time.sleep(min(POLL, lost_after / 4))
             continue
