@@ -2,9 +2,10 @@
 or the database `--storage` names), one run folder per trial, and the reports.
 
 Running the same command again finds the newest folder searching the same config and continues it
-to the requested number of trials. Trials are claimed under a file lock, so workers on one machine
-never start more trials than asked; a trial whose process is gone (Ctrl-C, killed, power lost) is
-resumed from its checkpoint by the next worker on the same machine, or repeated elsewhere.
+to the requested number of trials. Trials are claimed under a file lock (and, on PostgreSQL, an
+advisory lock every machine sees: `storage.study_lock`), so workers never start more trials than
+asked; a trial whose process is gone (Ctrl-C, killed, power lost) is resumed from its checkpoint by
+the next worker on the same machine, or repeated elsewhere once `tune.lost_after` has passed.
 """
 
 from __future__ import annotations
