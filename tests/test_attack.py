@@ -99,6 +99,7 @@ def test_pgd_writes_its_report_plots_and_is_seeded(trained_run, cli):
         (("--eps", "1.5"), r"--eps: each value must be in \(0, 1\]"),
         (("--eps", "nan"), r"--eps: each value must be in \(0, 1\]"),
         (("--steps", "0"), "--steps: expected 1 or more"),
+        (("--method", "fgsm", "--steps", "5"), "--steps: fgsm takes no steps .*--steps goes with --method pgd"),
         (("-n", "0"), "-n: expected 1 or more"),
         (("--split", "dev"), "--split: expected train, val or test"),
     ],

@@ -11,13 +11,15 @@ from dlkit.registry import UnknownNameError
 from dlkit.strict import clipped, listed
 
 
-def check_arguments(method: str, eps: str, steps: int, n: int, split: str) -> tuple[Attack, list[float]]:
+def check_arguments(method: str, eps: str, steps: int | None, n: int, split: str) -> tuple[Attack, list[float]]:
     """The attack to run and the eps values, or a UsageError naming the bad argument."""
     try:
         entry = ATTACKS.get(method)
     except UnknownNameError as e:
         raise UsageError(f"--method: {e}") from None
-    if steps < 1:
+    if steps is not None and "steps" not in entry.model_fields:
+        raise UsageError(f"--steps: {entry.type_name} takes no steps (it is one step); --steps goes with --method pgd")
+    if steps is not None and steps < 1:
         raise UsageError(f"--steps: expected 1 or more. Received: {steps}")
     if n < 1:
         raise UsageError(f"-n: expected 1 or more examples. Received: {n}")
@@ -32,7 +34,7 @@ def check_arguments(method: str, eps: str, steps: int, n: int, split: str) -> tu
         if not (math.isfinite(value) and 0 < value <= 1):
             raise UsageError(f"--eps: each value must be in (0, 1], a fraction of the input's scale. Received: {text}")
         values.append(value)
-    arguments = {"steps": steps} if "steps" in entry.model_fields else {}
+    arguments = {"steps": steps} if steps is not None else {}
     return entry.model_validate(arguments), sorted(set(values))
 
 

@@ -20,7 +20,9 @@ def attack(
         help="Comma-separated, each in (0, 1]: a fraction of 255 for images, of each "
         "feature's training standard deviation for tables and arrays.",
     ),  # fmt: skip
-    steps: int = typer.Option(20, "--steps", help="PGD: gradient steps (each 2.5 x eps / steps)."),
+    steps: int | None = typer.Option(
+        None, "--steps", help="PGD: gradient steps, each 2.5 x eps / steps (default 20)."
+    ),  # fmt: skip
     n: int = typer.Option(1000, "-n", help="How many examples of the split (a seeded sample; all if fewer)."),
     split: str = typer.Option("test", "--split", help="train, val or test."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample of examples and of PGD's random start."),

@@ -20,6 +20,10 @@ class TuneConfig(Strict):
     """How many trials the study should hold in the end (finished, pruned or failed)."""
     sampler: SAMPLERS.field = "tpe"
     pruner: PRUNERS.field = "median"
+    lost_after: PositiveInt = 1800
+    """Seconds after which a trial of another machine that has ended no epoch is taken as lost and
+    its values are tried again (a trial of this machine is lost when its process is gone). Keep it
+    above the time of the slowest epoch plus a trial's start."""
     space: dict[str, DISTRIBUTIONS.field] = Field(min_length=1)
     """Dotted config keys, as `--set` writes them, each with the values it may take."""
 

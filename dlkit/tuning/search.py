@@ -55,7 +55,7 @@ def search(
     from dlkit.tuning.trials import work
 
     try:
-        work(optuna_study, folder, config, data, trials, command=again, say=say)
+        work(optuna_study, folder, config, data, trials, command=again, worker=worker, say=say)
     finally:
         codes = [child.wait() for child in children]
     if worker:

@@ -2,9 +2,10 @@
 or the database `--storage` names), one run folder per trial, and the reports.
 
 Running the same command again finds the newest folder searching the same config and continues it
-to the requested number of trials. Trials are claimed under a file lock, so workers on one machine
-never start more trials than asked; a trial whose process is gone (Ctrl-C, killed, power lost) is
-resumed from its checkpoint by the next worker on the same machine, or repeated elsewhere.
+to the requested number of trials. Trials are claimed under a file lock (and, on PostgreSQL, an
+advisory lock every machine sees: `storage.study_lock`), so workers never start more trials than
+asked; a trial whose process is gone (Ctrl-C, killed, power lost) is resumed from its checkpoint by
+the next worker on the same machine, or repeated elsewhere once `tune.lost_after` has passed.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dlkit.config import ExperimentConfig
+from dlkit.config.tune import TuneConfig
 from dlkit.errors import UsageError
 from dlkit.runs import create_run_dir, now, pid_alive, write_json
+from dlkit.tuning.storage import engine_kwargs, shown_url, study_lock
 
 STUDY_FILE = "study.json"
 DATABASE = "study.db"
-#: A trial of another machine whose last epoch ended this long ago is taken to be dead.
-STALE_AFTER = dt.timedelta(minutes=30)
 
 
 @dataclass
@@ -39,9 +40,11 @@ class StudyFolder:
 
 
 def search_identity(config: ExperimentConfig) -> dict:
-    """What makes two studies the same search: the resolved config, whatever the trial count."""
+    """What makes two studies the same search: the resolved config, whatever the trial count (and
+    `tune.lost_after`)."""
     data = config.model_dump(mode="json")
     data["tune"].pop("trials")
+    data["tune"].pop("lost_after")  # how long to wait for other machines is not what is searched
     return data
 
 
@@ -89,23 +92,22 @@ def _newest_matching(runs_dir: Path, name: str, identity: dict) -> Path | None:
 
 def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0):
     """The Optuna study, created on first use. The sampler's seed differs per worker and per
-    continuation, so parallel or later workers do not repeat each other's draws."""
+    trial (`seed_sampler`), so parallel or later workers do not repeat each other's draws."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     tune = config.tune
     try:
-        storage = optuna.storages.RDBStorage(
-            folder.storage,
-            engine_kwargs={"connect_args": {"timeout": 60}} if folder.storage.startswith("sqlite") else {},
-        )
-        study = optuna.create_study(
-            storage=storage,
-            study_name=folder.name,
-            pruner=tune.pruner.build(config.train.epochs),
-            direction=tune.direction,
-            load_if_exists=True,
-        )
+        kwargs = engine_kwargs(folder.storage)  # first: a missing driver is its own message
+        with study_lock(folder.storage, folder.name):  # two machines starting at once create the tables once
+            storage = optuna.storages.RDBStorage(folder.storage, engine_kwargs=kwargs)
+            study = optuna.create_study(
+                storage=storage,
+                study_name=folder.name,
+                pruner=tune.pruner.build(config.train.epochs),
+                direction=tune.direction,
+                load_if_exists=True,
+            )
     except (ImportError, ValueError, optuna.exceptions.OptunaError) as e:
         raise UsageError(f"--storage {shown_url(folder.storage)}: cannot open the study: {_first_line(e)}") from None
     except Exception as e:  # the database's own errors (unreachable server, bad credentials)
@@ -114,14 +116,16 @@ def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0
         raise UsageError(f"--storage {shown_url(folder.storage)}: cannot open the study: {_first_line(e)}") from None
     if study.direction.name.lower() != tune.direction:
         raise UsageError(f"study {folder.name} was created to {study.direction.name.lower()}, not {tune.direction}")
-    seed = config.seed + 1000 * worker + len(study.trials)
-    study.sampler = tune.sampler.build(seed, tune.grid())
+    seed_sampler(study, config, worker)
     return study
 
 
-def shown_url(url: str) -> str:
-    """The URL without its password."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+def seed_sampler(study, config: ExperimentConfig, worker: int = 0) -> None:
+    """Seed the sampler from the study's trial count before each claim. Claims are one at a time
+    (the file lock here, PostgreSQL's advisory lock across machines), so two machines never draw
+    alike even though both start as worker 0 of an empty study."""
+    trials = len(study.get_trials(deepcopy=False))
+    study.sampler = config.tune.sampler.build(config.seed + 1000 * worker + trials, config.tune.grid())
 
 
 def _first_line(error: Exception) -> str:
@@ -132,9 +136,11 @@ def owner() -> dict:
     return {"host": platform.node(), "pid": os.getpid(), "heartbeat": now()}
 
 
-def is_alive(trial) -> bool:
-    """Whether a RUNNING trial's process still works on it. Called between trials, so a trial
-    owned by this very process is one it left (an interrupted run in the same interpreter)."""
+def is_alive(trial, lost_after: float = TuneConfig.model_fields["lost_after"].default) -> bool:
+    """Whether a RUNNING trial's process still works on it: on this machine, its process exists; on
+    another, its last epoch ended less than `lost_after` seconds ago (`tune.lost_after`). Called
+    between trials, so a trial owned by this very process is one it left (an interrupted run in the
+    same interpreter)."""
     attrs = trial.user_attrs
     if attrs.get("host") == platform.node():
         return attrs.get("pid") != os.getpid() and pid_alive(attrs.get("pid"))
@@ -142,7 +148,7 @@ def is_alive(trial) -> bool:
         beat = dt.datetime.fromisoformat(attrs["heartbeat"])
     except (KeyError, TypeError, ValueError):
         return False
-    return dt.datetime.now().astimezone() - beat < STALE_AFTER
+    return dt.datetime.now().astimezone() - beat < dt.timedelta(seconds=lost_after)
 
 
 def counted(study) -> int:

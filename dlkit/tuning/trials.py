@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from dlkit.config import ExperimentConfig, parse_config
 from dlkit.config.space import trial_data
 from dlkit.errors import DlkitError, Interrupted
 from dlkit.runs import folder_lock, now, read_run
-from dlkit.tuning.study import StudyFolder, counted, is_alive, owner
+from dlkit.tuning.storage import study_lock
+from dlkit.tuning.study import StudyFolder, counted, is_alive, owner, seed_sampler
+
+#: `_claim`'s answer while other workers run the study's last trials.
+WAIT = object()
+#: Seconds between looks at those trials (a quarter of `tune.lost_after` when that is shorter).
+POLL = 2.0
 
 
 class StudyInterrupted(DlkitError):
@@ -32,27 +39,41 @@ def work(
     trials: int,
     *,
     command: list[str],
+    worker: int = 0,
     say: Callable[[str], None] = lambda message: None,
 ) -> int:
-    """Run trials until the study holds `trials` of them; return how many this worker ran."""
-    ran = 0
+    """Run trials until the study holds `trials` of them and no other worker's is still running (so
+    this worker's reports cover them, and a trial whose worker is lost is tried again); return how
+    many this worker ran."""
+    keras()  # load TensorFlow before claiming: a claimed trial's heartbeat then means it is training
+    lost_after, ran, waiting = config.tune.lost_after, 0, False
     while True:
-        with folder_lock(folder.path):
-            claimed = _claim(study, folder, trials, say)
+        with folder_lock(folder.path), study_lock(folder.storage, folder.name):
+            claimed = _claim(study, folder, config, trials, worker, say)
         if claimed is None:
             return ran
+        if claimed is WAIT:
+            if not waiting:
+                say(f"waiting for the trials other workers are running (lost after {lost_after} s without an epoch)")
+            waiting = True
+            time.sleep(min(POLL, lost_after / 4))
+            continue
+        waiting = False
         trial, resumed = claimed
         _run(study, trial, resumed, folder, config, data, command, say)
         ran += 1
 
 
-def _claim(study, folder: StudyFolder, trials: int, say):
+def _claim(study, folder: StudyFolder, config: ExperimentConfig, trials: int, worker: int, say):
     """The next trial to run: one left by a dead process (resumed from its run folder, if that is
-    here), or a new one while the study holds fewer than `trials`."""
+    here), or a new one while the study holds fewer than `trials`; WAIT while others still run
+    the last ones; None when the study is done."""
     from optuna.trial import Trial, TrialState
 
+    running = 0
     for left in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if is_alive(left):
+        if is_alive(left, config.tune.lost_after):
+            running += 1
             continue
         trial = Trial(study, left._trial_id)  # FrozenTrial keeps its storage id private; Trial needs it
         if (folder.path / left.user_attrs.get("run", "-")).is_dir():
@@ -65,7 +86,8 @@ def _claim(study, folder: StudyFolder, trials: int, say):
         study.enqueue_trial(left.params, skip_if_exists=False)
         say(f"trial {left.number}: its process is gone; its values go into a new trial")
     if counted(study) >= trials:
-        return None
+        return WAIT if running else None
+    seed_sampler(study, config, worker)
     trial = study.ask()
     for key, value in {**owner(), "run": f"trial-{trial.number:03d}"}.items():
         trial.set_user_attr(key, value)
@@ -105,25 +127,34 @@ def _run(study, trial, resumed: bool, folder, config, data, command, say) -> Non
         return
     finally:
         keras().backend.clear_session()  # each trial builds a new model; free the last one
+    if reporter.taken:
+        say(f"trial {trial.number}: taken as lost by another worker (no epoch for tune.lost_after); stopped here")
+        return
     if reporter.pruned_at is not None:
-        study.tell(trial, state=TrialState.PRUNED)
+        study.tell(trial, state=TrialState.PRUNED, skip_if_finished=True)
         say(f"trial {trial.number}: pruned after epoch {reporter.pruned_at} ({tune.metric} {_short(value)})")
     else:
-        study.tell(trial, value)
+        study.tell(trial, value, skip_if_finished=True)  # another machine may have taken it as lost
         say(f"trial {trial.number}: {tune.metric} {_short(value)}")
 
 
 def _reporter(trial, metric: str):
     """A callback that reports each epoch's `metric` to the pruner and stops the run it prunes."""
 
+    from optuna.exceptions import UpdateFinishedTrialError
+
     class Reporter(keras().callbacks.Callback):
-        pruned_at, batches = None, 0
+        pruned_at, batches, taken = None, 0, False
 
         def on_train_batch_end(self, batch, logs=None):
             self.batches = batch + 1
 
         def on_epoch_end(self, epoch, logs=None):
-            trial.set_user_attr("heartbeat", now())
+            try:
+                trial.set_user_attr("heartbeat", now())
+            except UpdateFinishedTrialError:  # another machine gave it up as lost and repeats it
+                self.taken, self.model.stop_training = True, True
+                return
             if self.batches < (self.params.get("steps") or 0):
                 return  # stopped mid-epoch (Ctrl-C): its figures are not the epoch's
             self.batches = 0
