@@ -64,6 +64,36 @@ def ctrl_c_in_epoch(epoch: int):
     return CtrlC()
 
 
+def last_state(runs: Path) -> dict | None:
+    """The training state in the last checkpoint of the run under `runs` (None: none yet)."""
+    from dlkit.training import state as saved_state
+
+    last = next(Path(runs).glob("*/checkpoints/last.keras"), None)
+    return saved_state.read(last) if last else None
+
+
+def signal_training(config: Path, runs: Path, when, signum: int) -> tuple[Path, str]:
+    """`dlkit train CONFIG` in a process of its own, sent `signum` once `when(state)` holds for its
+    last checkpoint's state; returns its run folder and what it wrote on stderr. SIGINT must end
+    it with exit 1 (interrupted, checkpoint saved)."""
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(runs), "-q"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not ((state := last_state(runs)) and when(state)) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "training ended before the signal"
+    proc.send_signal(signum)
+    code, stderr = proc.wait(timeout=120), proc.stderr.read()
+    if signum == signal.SIGINT:
+        assert code == 1, stderr[-2000:]
+    return next(p for p in Path(runs).iterdir() if p.is_dir() and not p.is_symlink()), stderr
+
+
 @pytest.fixture
 def cli():
     """`cli("train", path, ...)` runs the command in-process and returns the result."""

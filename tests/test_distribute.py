@@ -13,13 +13,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO, TINY, write_config
+from conftest import REPO, TINY, last_state, signal_training, write_config
 from dlkit.training import state as saved_state
 
 #: Digits with test 0.25: 1,212 training examples, 18 batches of 64 and a last one of 60, so every
@@ -180,12 +179,6 @@ def test_a_gan_run_refuses_distribute(tmp_path, cli):
     assert "train.distribute" in result.stderr and "not supported for task gan" in result.stderr
 
 
-def _epochs_saved(runs: Path) -> int:
-    last = next(runs.glob("*/checkpoints/last.keras"), None)
-    state = saved_state.read(last) if last else None
-    return state["epochs_done"] if state else 0
-
-
 @pytest.mark.slow
 def test_a_mirrored_run_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_path):
     """SIGKILL after 2 of 4 epochs, then --resume (each in a process of its own, as a user would):
@@ -195,17 +188,9 @@ def test_a_mirrored_run_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_p
     alone = _run_dir(_train_apart(config, tmp_path / "alone").stdout)
 
     killed = tmp_path / "killed"
+    run_dir, _ = signal_training(config, killed, lambda state: state["epochs_done"] >= 2, signal.SIGKILL)
+    assert 2 <= last_state(killed)["epochs_done"] < 4, "the kill should land mid-run"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(killed), "-q"]
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while _epochs_saved(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "training ended before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    run_dir = next(p for p in killed.iterdir() if p.is_dir() and not p.is_symlink())
-    assert 2 <= _epochs_saved(killed) < 4, "the kill should land mid-run"
 
     env_argv = [sys.executable, "-m", "dlkit", "train", "--resume", str(run_dir), "-q"]
     resumed = subprocess.run(env_argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
@@ -213,12 +198,6 @@ def test_a_mirrored_run_killed_mid_run_resumes_to_the_uninterrupted_result(tmp_p
     assert _run_dir(resumed.stdout) == run_dir
     assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
-
-
-def _inside_epoch_2(runs: Path) -> bool:
-    last = next(runs.glob("*/checkpoints/last.keras"), None)
-    state = saved_state.read(last) if last else None
-    return bool(state and state["epochs_done"] == 1 and state.get("step"))
 
 
 @pytest.mark.slow
@@ -231,18 +210,10 @@ def test_ctrl_c_inside_a_mirrored_epoch_then_resume_ends_as_if_uninterrupted(tmp
     config = write_config(tmp_path, data)
     alone = _run_dir(_train_apart(config, tmp_path / "alone").stdout)
 
-    stopped = tmp_path / "stopped"
+    inside_epoch_2 = lambda state: state["epochs_done"] == 1 and bool(state.get("step"))  # noqa: E731
+    run_dir, stderr = signal_training(config, tmp_path / "stopped", inside_epoch_2, signal.SIGINT)
+    assert "dlkit train --resume" in stderr
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(stopped), "-q"]
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while not _inside_epoch_2(stopped) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proc.poll() is None, "training ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 1
-    assert "dlkit train --resume" in proc.stderr.read()
-    run_dir = next(p for p in stopped.iterdir() if p.is_dir() and not p.is_symlink())
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
     assert state["epochs_done"] == 1 and state["step"], "the Ctrl-C should land inside epoch 2"
 

@@ -7,9 +7,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import keras
@@ -17,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, TINY, ctrl_c_in_epoch, write_config
+from conftest import TINY, ctrl_c_in_epoch, signal_training, write_config
 from dlkit.training import state as saved_state
 
 #: Dropout (random masks), early stopping and reduce-lr (callback state): what exactness needs.
@@ -48,28 +45,12 @@ def _run_dir(result) -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
-def _epochs_saved(runs: Path) -> int:
-    try:
-        return json.loads(next(runs.glob("*/run.json")).read_text()).get("epochs") or 0
-    except (StopIteration, ValueError, OSError):
-        return 0
-
-
 def test_a_run_killed_mid_training_resumes_to_the_same_metrics(tmp_path, cli):
     config = write_config(tmp_path, RESUMABLE)
     alone = _run_dir(cli("train", config, "--runs-dir", tmp_path / "alone", "-q"))
 
     killed = tmp_path / "killed"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(killed), "-q"]
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while _epochs_saved(killed) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "training ended before it could be killed"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    run_dir = next(p for p in killed.iterdir() if p.is_dir() and not p.is_symlink())
+    run_dir, _ = signal_training(config, killed, lambda state: state["epochs_done"] >= 2, signal.SIGKILL)
     done = saved_state.read(run_dir / "checkpoints" / "last.keras")["epochs_done"]
     assert 2 <= done < 4, "the kill should land mid-run"
     assert json.loads((run_dir / "run.json").read_text())["status"] == "running"
@@ -94,10 +75,8 @@ MID_EPOCH = {
 }
 
 
-def _mid_epoch_state(runs: Path) -> dict | None:
-    last = next(runs.glob("*/checkpoints/last.keras"), None)
-    state = saved_state.read(last) if last else None
-    return state if state and state["epochs_done"] == 1 and state.get("step") else None
+def _inside_epoch_2(state: dict) -> bool:
+    return state["epochs_done"] == 1 and bool(state.get("step"))
 
 
 @pytest.mark.parametrize("per_execution", [pytest.param(1, marks=pytest.mark.slow), 8])
@@ -108,18 +87,8 @@ def test_ctrl_c_mid_epoch_then_resume_ends_as_an_uninterrupted_run(tmp_path, cli
     config = write_config(tmp_path, data)
     alone = _run_dir(cli("train", config, "--runs-dir", tmp_path / "alone", "-q"))
 
-    stopped = tmp_path / "stopped"
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(stopped), "-q"]
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 300
-    while _mid_epoch_state(stopped) is None and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proc.poll() is None, "training ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=120) == 1
-    assert "dlkit train --resume" in proc.stderr.read()
-    run_dir = next(p for p in stopped.iterdir() if p.is_dir() and not p.is_symlink())
+    run_dir, stderr = signal_training(config, tmp_path / "stopped", _inside_epoch_2, signal.SIGINT)
+    assert "dlkit train --resume" in stderr
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
     assert state["epochs_done"] == 1 and state["step"], "the Ctrl-C should land inside epoch 2"
 
