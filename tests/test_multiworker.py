@@ -1,7 +1,8 @@
 """`train.distribute: {strategy: multi_worker}`: 2 workers on 127.0.0.1 (`--local-workers 2`)
 end where one device ends (every weight tensor, the metrics) and leave no temporary folder; a
-worker killed mid-run stops the others with one line, and `--resume` finishes the run; a bad
-cluster is one line, exit 2, no run folder.
+worker killed mid-run stops the others with one line, and `--resume` finishes the run;
+`--cluster A,B --task-index I` trains into the chief's folder only; a bad cluster, or one whose
+workers never all join, is one line, exit 2, no run folder.
 
 The workers are processes of their own (`python -m dlkit train`), as each must make its
 MultiWorkerMirroredStrategy before TensorFlow starts."""
@@ -29,11 +30,10 @@ from conftest import REPO, write_config
 WORKERS = {**EVEN, "train": {**EVEN["train"], "distribute": {"strategy": "multi_worker"}}}
 
 
-def _dlkit(*args: str, **popen) -> subprocess.Popen:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+def _dlkit(*args, extra_env: dict | None = None) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO), **(extra_env or {})}
     argv = [sys.executable, "-m", "dlkit", "train", *map(str, args), "-q"]
-    return subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            **popen)  # fmt: skip
+    return subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _scratch() -> set[str]:
@@ -128,3 +128,40 @@ def test_a_bad_cluster_is_one_line_exit_2_and_no_run_folder(tmp_path, cli):
         line = result.stderr.strip()
         assert message in line and "\n" not in line and len(line) < 300 and "Traceback" not in line, (args, line)
     assert not runs.exists()
+
+
+def test_a_cluster_worker_that_never_joins_is_one_line_exit_2_and_no_run_folder(tmp_path):
+    """Worker 1 of --cluster never starts: worker 0 gives up after DLKIT_JOIN_TIMEOUT (5 s here)."""
+    from dlkit.training.launch import free_ports
+
+    ports = free_ports(2)
+    cluster = ",".join(f"127.0.0.1:{port}" for port in ports)
+    runs = tmp_path / "runs"
+    started = time.monotonic()
+    alone = _dlkit(write_config(tmp_path, WORKERS), "--cluster", cluster, "--task-index", 0, "--runs-dir", runs,
+                   extra_env={"DLKIT_JOIN_TIMEOUT": "5"})  # fmt: skip
+    _, err = alone.communicate(timeout=120)
+    assert alone.returncode == 2 and time.monotonic() - started < 60
+    line = err.strip()
+    assert "\n" not in line and len(line) < 300, line
+    assert "did not all join within 5 s" in line and f"no answer from 127.0.0.1:{ports[1]}:" in line, line
+    assert not runs.exists()
+
+
+def test_a_two_machine_cluster_on_loopback_trains_into_the_chiefs_folder_only(tmp_path):
+    """`--cluster A,B --task-index 0` and `... 1`, as two machines would run them: the chief's
+    run folder is the run; worker 1's --runs-dir is never made (its temporary folder is removed)."""
+    from dlkit.training.launch import free_ports
+
+    cluster = ",".join(f"127.0.0.1:{port}" for port in free_ports(2))
+    config = write_config(tmp_path, WORKERS)
+    workers = [
+        _dlkit(config, "--cluster", cluster, "--task-index", i, "--runs-dir", tmp_path / f"m{i}") for i in (0, 1)
+    ]
+    (out0, err0), (out1, err1) = (w.communicate(timeout=600) for w in workers)
+    assert workers[0].returncode == 0 and workers[1].returncode == 0, (err0[-1500:], err1[-1500:])
+    run = _run_dir(out0)
+    assert run.parent == tmp_path / "m0" and json.loads((run / "run.json").read_text())["status"] == "completed"
+    assert len((run / "history.csv").read_text().splitlines()) == 3
+    assert out1.strip().splitlines()[-1] == f"worker 1: done; the chief ({cluster.split(',')[0]}) holds the run folder"
+    assert not (tmp_path / "m1").exists()

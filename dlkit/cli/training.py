@@ -50,9 +50,9 @@ def train(
     if local_workers is not None or cluster is not None or task_index is not None:
         from dlkit.cli.workers import across_workers
 
-        if across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
-                          task_index):  # fmt: skip
-            return
+        across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
+                       task_index, quiet)  # fmt: skip
+        return
     callbacks = []
     if not quiet:
         from dlkit.ui.progress import RichProgress

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import typer
@@ -13,11 +10,10 @@ from dlkit.errors import UsageError
 
 
 def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
-                   task_index) -> bool:  # fmt: skip
-    """Start the local workers, or set this worker's TF_CONFIG from --cluster. True when the
-    training is done here (the local workers finished, or this non-chief worker trained in a
-    temporary folder, now removed); False when the command trains as usual (the chief)."""
-    from dlkit.training.launch import cluster_config, is_chief, run_local_workers
+                   task_index, quiet) -> None:  # fmt: skip
+    """Start the local workers, or this machine's worker of --cluster (in a process of its own,
+    watched until the cluster gathers), and wait for them."""
+    from dlkit.training.launch import cluster_config, is_chief, run_cluster_worker, run_local_workers
 
     if local_workers is not None and (cluster is not None or task_index is not None):
         raise UsageError("--local-workers starts workers here, --cluster/--task-index names them: one or the other")
@@ -39,20 +35,21 @@ def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin,
             local_workers, chief, lambda folder: [str(config), *sets, "--runs-dir", str(folder)], resume, runs_dir
         )
         typer.echo(out, nl=False)
-        return True
-    os.environ["TF_CONFIG"] = tf_config = cluster_config(cluster, task_index)
-    if is_chief(tf_config) or resume is not None:
-        return False
-    from dlkit.config import load_config
-    from dlkit.training.trainer import train
+        return
+    tf_config = cluster_config(cluster, task_index)
+    chief = is_chief(tf_config)
 
-    scratch = Path(tempfile.mkdtemp(prefix="dlkit-worker-"))
-    try:
-        train(load_config(config, set_ or [], plugin or []), runs_dir=scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    typer.echo(f"worker {task_index}: done; the chief ({cluster.split(',')[0]}) holds the run folder")
-    return True
+    def args(scratch: Path) -> list[str]:
+        if resume is not None:
+            return ["--resume", str(resume), *(["--extend-epochs", str(extend_epochs)] if extend_epochs else []),
+                    *(["--force"] if force else []), *(["-q"] if quiet else [])]  # fmt: skip
+        return [str(config), *sets, "--runs-dir", str(runs_dir if chief else scratch), *(["-q"] if quiet else [])]
+
+    code = run_cluster_worker(args, tf_config, chief, [a.strip() for a in cluster.split(",")])
+    if code:
+        raise typer.Exit(code)
+    if not chief:
+        typer.echo(f"worker {task_index}: done; the chief ({cluster.split(',')[0]}) holds the run folder")
 
 
 def _check_strategy(config, set_, plugin, resume) -> None:

@@ -26,6 +26,10 @@ ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0
 GRACE = float(os.environ.get("DLKIT_WORKER_GRACE", "10"))
 
 
+#: Seconds every worker of a `--cluster` has to start and join before this one gives up.
+JOIN_TIMEOUT = float(os.environ.get("DLKIT_JOIN_TIMEOUT", "300"))
+
+
 class WorkerFailed(DlkitError):
     """A worker of a `--local-workers` run stopped; the others were stopped too."""
 
@@ -153,3 +157,44 @@ def _run_of(runs_dir: Path, pid: int) -> Path | None:
         except ValueError:
             continue
     return None
+
+
+def run_cluster_worker(args, tf_config: str, chief: bool, cluster: list[str]) -> int:
+    """Train this machine's worker of `--cluster` in a process of its own (`args(runs_dir)` its
+    arguments; a worker other than the chief trains in a temporary folder, removed at the end) and
+    return its exit code. TensorFlow waits for every worker of the cluster without a time limit
+    (no exception reaches that wait): a worker that has not joined within `JOIN_TIMEOUT` seconds is
+    stopped here, with one line naming the addresses that do not answer."""
+    scratch = Path(tempfile.mkdtemp(prefix="dlkit-worker-"))
+    joined = scratch / "joined"
+    env = {**os.environ, "TF_CONFIG": tf_config, "DLKIT_JOINED": str(joined)}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    out = None if chief else subprocess.DEVNULL
+    worker = subprocess.Popen([sys.executable, "-m", "dlkit", "train", *args(scratch / "runs")], env=env, stdout=out)
+    try:
+        deadline = time.monotonic() + JOIN_TIMEOUT
+        while worker.poll() is None and not joined.exists():
+            if time.monotonic() > deadline:
+                silent = [a for a in cluster if not _answers(a)] or cluster
+                shown = ", ".join(silent[:3]) + (f" and {len(silent) - 3} more" if len(silent) > 3 else "")
+                raise UsageError(
+                    f"--cluster: the workers did not all join within {JOIN_TIMEOUT:g} s (DLKIT_JOIN_TIMEOUT); no "
+                    f"answer from {shown}: start dlkit train on each, and check the hosts, ports and firewall"
+                )
+            time.sleep(0.2)
+        return worker.wait()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _answers(address: str) -> bool:
+    """Whether something listens at `host:port`."""
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=2):
+            return True
+    except OSError:
+        return False

@@ -40,6 +40,8 @@ def worker_strategy():
 
         options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=COLLECTIVE_TIMEOUT)
         _STRATEGY.append(tf.distribute.MultiWorkerMirroredStrategy(communication_options=options))
+        if os.environ.get("DLKIT_JOINED"):  # the cluster gathered: tell `--cluster`'s watchdog
+            open(os.environ["DLKIT_JOINED"], "w").close()
     return _STRATEGY[0]
 
 
