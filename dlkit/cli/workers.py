@@ -25,12 +25,10 @@ def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin,
         resume = resolve_run(resume)
     _check_strategy(config, set_, plugin, resume)
     sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
+    go_on = ["--resume", str(resume), *(["--extend-epochs", str(extend_epochs)] if extend_epochs else [])]
+    go_on += ["--force"] if force else []
     if local_workers is not None:
-        if resume is not None:
-            chief = ["--resume", str(resume), *(["--extend-epochs", str(extend_epochs)] if extend_epochs else [])]
-            chief += ["--force"] if force else []
-        else:
-            chief = [str(config), *sets, "--runs-dir", str(runs_dir)]
+        chief = go_on if resume is not None else [str(config), *sets, "--runs-dir", str(runs_dir)]
         out = run_local_workers(
             local_workers, chief, lambda folder: [str(config), *sets, "--runs-dir", str(folder)], resume, runs_dir
         )
@@ -40,10 +38,8 @@ def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin,
     chief = is_chief(tf_config)
 
     def args(scratch: Path) -> list[str]:
-        if resume is not None:
-            return ["--resume", str(resume), *(["--extend-epochs", str(extend_epochs)] if extend_epochs else []),
-                    *(["--force"] if force else []), *(["-q"] if quiet else [])]  # fmt: skip
-        return [str(config), *sets, "--runs-dir", str(runs_dir if chief else scratch), *(["-q"] if quiet else [])]
+        own = go_on if resume is not None else [str(config), *sets, "--runs-dir", str(runs_dir if chief else scratch)]
+        return [*own, *(["-q"] if quiet else [])]
 
     code = run_cluster_worker(args, tf_config, chief, [a.strip() for a in cluster.split(",")])
     if code:
