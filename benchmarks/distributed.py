@@ -1,12 +1,14 @@
 """Training throughput on one device against `train.distribute: {strategy: mirrored, devices: 2}`
-on 2 logical CPU devices, on the MNIST CNN (configs/mnist_cnn.yaml, 693,962 parameters).
+on 2 logical CPU devices and `{strategy: multi_worker}` with 2 local workers (each a process of its
+own, as `dlkit train --local-workers 2` starts them), on the MNIST CNN (configs/mnist_cnn.yaml,
+693,962 parameters).
 
 What it measures
   configs/mnist_cnn.yaml as it is (Adam, global batch 128), on `--samples` generated 28x28 uint8
   images written as an MNIST-format `.npz` (`data.options.path`; the images of
   benchmarks/throughput.py), trained for `--epochs` epochs in a fresh subprocess per run through
   `dlkit.training.trainer.train` (what `dlkit train` runs). Runs alternate one device, mirrored,
-  one device, mirrored, ... (`--pairs` pairs), so a slower spell of the machine hits both alike.
+  workers, ... (`--pairs` rounds), so a slower spell of the machine hits all alike.
   Throughput = training samples / wall time between `on_train_begin` and `on_train_end` (TF start,
   data loading, model building and the after-training evaluation excluded; per-epoch validation
   and checkpoint saves included, as in `dlkit train`).
@@ -48,6 +50,8 @@ def overrides(npz: Path, epochs: int, kind: str, same_steps: bool) -> list[str]:
     sets = [f"data.options.path={npz}", f"train.epochs={epochs}"]
     if kind == "mirrored":
         sets.append("train.distribute={strategy: mirrored, devices: 2}")
+    elif kind == "workers":
+        sets.append("train.distribute={strategy: multi_worker}")
     elif same_steps:
         sets.append("train.steps_per_execution=1")
     return sets
@@ -76,7 +80,10 @@ def run_worker(kind: str, npz: Path, epochs: int, same_steps: bool) -> dict:
     argv = [sys.executable, __file__, "--worker", kind, str(npz), "--epochs", str(epochs)]
     argv += ["--same-steps"] if same_steps else []
     busy = busy_cpu_seconds()
-    proc = subprocess.run(argv, capture_output=True, text=True, env=ENV, cwd=REPO)
+    if kind == "workers":
+        proc = two_local_workers(argv)
+    else:
+        proc = subprocess.run(argv, capture_output=True, text=True, env=ENV, cwd=REPO)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     if proc.returncode or not lines:
         sys.exit(f"{kind} worker failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -84,6 +91,21 @@ def run_worker(kind: str, npz: Path, epochs: int, same_steps: bool) -> dict:
     result["machine_busy_s"] = busy_cpu_seconds() - busy
     result["rate"] = result["samples"] / result["seconds"]
     return result
+
+
+def two_local_workers(argv: list[str]) -> subprocess.CompletedProcess:
+    """The worker twice, as `dlkit train --local-workers 2` starts them (TF_CONFIG on 127.0.0.1);
+    the chief's (worker 0's) output."""
+    from dlkit.training.launch import free_ports
+
+    cluster = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    procs = [
+        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env={
+            **ENV, "TF_CONFIG": json.dumps({"cluster": {"worker": cluster}, "task": {"type": "worker", "index": i}})})
+        for i in range(2)
+    ]  # fmt: skip
+    (out, err), _ = (p.communicate() for p in procs)
+    return subprocess.CompletedProcess(argv, procs[0].returncode or procs[1].returncode, out, err)
 
 
 def main() -> None:
@@ -100,7 +122,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         npz = Path(folder) / "mnist.npz"
         make_data(npz, args.samples)
-        rates: dict[str, list[float]] = {"one": [], "mirrored": []}
+        rates: dict[str, list[float]] = {"one": [], "mirrored": [], "workers": []}
         for pair in range(args.pairs):
             for kind in rates:
                 result = run_worker(kind, npz, args.epochs, args.same_steps)
@@ -109,12 +131,13 @@ def main() -> None:
                       f"val_loss {result['logs'].get('val_loss', math.nan):.4f}, "
                       f"machine CPU {result['machine_busy_s']:.0f} s)")  # fmt: skip
     params = result["params"]
-    one, mirrored = statistics.median(rates["one"]), statistics.median(rates["mirrored"])
+    one, mirrored, workers = (statistics.median(rates[kind]) for kind in ("one", "mirrored", "workers"))
     print(f"\nMNIST CNN, {params:,} parameters: all-reduce of {params * 4 / 1e6:.1f} MB of float32 gradients per step")
     steps = "1 batch per call on both sides" if args.same_steps else "one device 8 batches per call, mirrored 1"
     print(f"median samples/s over {args.pairs} pair(s) ({steps}):")
     print(f"  one device            {one:8.0f}")
     print(f"  mirrored, 2 CPU devs  {mirrored:8.0f}  ({mirrored / one:.2f}x, overhead {(1 - mirrored / one):+.0%})")
+    print(f"  2 local workers       {workers:8.0f}  ({workers / one:.2f}x, overhead {(1 - workers / one):+.0%})")
 
 
 if __name__ == "__main__":

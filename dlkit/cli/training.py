@@ -30,6 +30,13 @@ def train(
     ),
     force: bool = typer.Option(False, "--force", help="With --resume: accept a changed config or dataset."),
     plugin: list[Path] | None = PluginOption,
+    local_workers: int | None = typer.Option(
+        None, "--local-workers", min=1, help="train.distribute.strategy multi_worker: start N workers on this machine."
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", help="multi_worker: every worker's host:port, comma-separated (the first is the chief)."
+    ),
+    task_index: int | None = typer.Option(None, "--task-index", help="With --cluster: this worker's place, from 0."),
 ):
     """Train the experiment (or --resume a run); prints the run folder as the last line."""
     from dlkit.errors import UsageError
@@ -40,6 +47,12 @@ def train(
         raise UsageError("--extend-epochs and --force go with --resume RUN")
     if resume is not None and set_:
         raise UsageError("--set does not go with --resume: the run keeps its config.yaml")
+    if local_workers is not None or cluster is not None or task_index is not None:
+        from dlkit.cli.workers import across_workers
+
+        across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
+                       task_index, quiet)  # fmt: skip
+        return
     callbacks = []
     if not quiet:
         from dlkit.ui.progress import RichProgress

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import PositiveInt, field_validator
+from pydantic import PositiveInt, field_validator, model_validator
 
 from dlkit.strict import Strict
 
@@ -28,8 +28,11 @@ class DistributeConfig(Strict):
     training on the whole batch. Keras then runs one batch per call (`train.steps_per_execution`
     1): its loop of several batches per call fails under MirroredStrategy in Keras 3.15."""
 
-    strategy: Literal["mirrored"] = "mirrored"
-    """`mirrored`: one copy of the model per local device, kept identical."""
+    strategy: Literal["mirrored", "multi_worker"] = "mirrored"
+    """`mirrored`: one copy of the model per local device, kept identical. `multi_worker`: one
+    copy per process of a cluster (`tf.distribute.MultiWorkerMirroredStrategy`), the processes
+    started by `dlkit train --local-workers N` on this machine, or one per machine with
+    `--cluster`/`--task-index` or `TF_CONFIG` (docs/distributed.md); dlkit's own training loop."""
     devices: PositiveInt | list[str] | None = None
     """How many devices (the first N GPUs; on a machine without GPUs, N logical CPU devices, at
     most one per core this process may use) or which (`[GPU:0, GPU:2]`). Default: every GPU, or
@@ -57,3 +60,24 @@ class DistributeConfig(Strict):
         if len({name.split(":")[0] for name in names}) > 1:
             raise ValueError(f"all GPUs or all CPUs, not both (the slowest device would set the pace): {names}")
         return names
+
+    @model_validator(mode="after")
+    def _devices_are_mirrored(self) -> DistributeConfig:
+        if self.strategy == "multi_worker" and self.devices is not None:
+            raise ValueError("devices goes with strategy: mirrored; a multi_worker run has one replica per worker")
+        return self
+
+
+#: `train.` keys dlkit's multi-worker loop does not run (it has Keras's train step, the callbacks,
+#: checkpoints and resume; these each change the step or the loop in ways of their own).
+NOT_MULTI_WORKER = ("phases", "prune", "distill", "adversarial", "class_weight", "checkpoint_every")
+
+
+def unsupported_by_multi_worker(train) -> None:
+    """A ValueError naming the first `train.` key a multi-worker run cannot have."""
+    for key in NOT_MULTI_WORKER:
+        if getattr(train, key, None) is not None:
+            raise ValueError(
+                f"train.{key} is not supported with train.distribute.strategy: multi_worker "
+                "(its own training loop); remove it or use strategy: mirrored"
+            )

@@ -95,6 +95,14 @@ class SupervisedTrainConfig(TrainConfig):
         return self
 
     @model_validator(mode="after")
+    def _multi_worker_loop_has(self) -> SupervisedTrainConfig:
+        if self.distribute is not None and self.distribute.strategy == "multi_worker":
+            from dlkit.config.distribute import unsupported_by_multi_worker
+
+            unsupported_by_multi_worker(self)
+        return self
+
+    @model_validator(mode="after")
     def _prune_fits(self) -> SupervisedTrainConfig:  # after the phases fixed the epochs
         if self.prune is not None:
             self.prune.check_against(self)

@@ -81,6 +81,10 @@ def strategy_of(spec: DistributeConfig | None):
     """The strategy to build and train the model under (None: the default, one device)."""
     if spec is None:
         return None
+    if spec.strategy == "multi_worker":
+        from dlkit.training.multiworker import worker_strategy
+
+        return worker_strategy()
     keras()
     import tensorflow as tf
 

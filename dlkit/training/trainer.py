@@ -77,7 +77,12 @@ def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None
 
 def make_session(config: ExperimentConfig, resumed: tuple[Path, dict] | None = None) -> Session:
     """The task's own session if it trains its own way (a GAN), else the standard one."""
-    return task_of(config).make_session(resumed) or Session(config, resumed)
+    own = task_of(config).make_session(resumed)
+    if own is None and getattr(getattr(config.train, "distribute", None), "strategy", None) == "multi_worker":
+        from dlkit.training.multiworker import MultiWorkerSession
+
+        return MultiWorkerSession(config, resumed)
+    return own or Session(config, resumed)
 
 
 class Session:
@@ -221,16 +226,7 @@ class Session:
 
         def run(ds, first: int, last: int, offset: int = 0) -> None:
             training.offset = offset
-            model.fit(
-                ds,
-                validation_data=val_ds,
-                epochs=last,
-                initial_epoch=first,
-                callbacks=training,
-                class_weight=self.class_weight,
-                shuffle=False,
-                verbose=0,
-            )
+            self.fit_epochs(ds, val_ds, first, last, training)
 
         try:
             with interrupt_saves(checkpoint):
@@ -280,6 +276,19 @@ class Session:
         )
         point_latest(run_dir)
         return run_dir
+
+    def fit_epochs(self, ds, val_ds, first: int, last: int, training: OneTraining) -> None:
+        """Train epochs `first` to `last` (excluded) on `ds`, validating on `val_ds`."""
+        self.model.fit(
+            ds,
+            validation_data=val_ds,
+            epochs=last,
+            initial_epoch=first,
+            callbacks=training,
+            class_weight=self.class_weight,
+            shuffle=False,
+            verbose=0,
+        )
 
     def callbacks(self, run_dir: Path) -> list:
         """The task's own callbacks, before the configured ones."""
