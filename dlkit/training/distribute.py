@@ -82,8 +82,6 @@ def strategy_of(spec: DistributeConfig | None):
     if spec is None:
         return None
     if spec.strategy == "multi_worker":
-        from dlkit.training.multiworker import worker_strategy
-
         return worker_strategy()
     keras()
     import tensorflow as tf
@@ -98,7 +96,7 @@ def strategy_of(spec: DistributeConfig | None):
 #: One strategy per device set for the whole process: each numbers its all-reduces from the same
 #: start, and TensorFlow remembers a number's tensor shape, so a second strategy on the same devices
 #: training another model (the next `dlkit tune` trial) would fail on a shape mismatch.
-_STRATEGIES: dict[tuple[str, ...], object] = {}
+_STRATEGIES: dict[tuple[str, ...] | str, object] = {}
 
 
 def scope(strategy):
@@ -112,3 +110,27 @@ def scaled(optimizer, spec: DistributeConfig | None, strategy):
     if spec is None or spec.scale_lr != "linear" or strategy is None:
         return optimizer
     return optimizer.model_copy(update={"learning_rate": optimizer.learning_rate * strategy.num_replicas_in_sync})
+
+
+#: Seconds a collective (an all-reduce) may wait for the other workers before the run fails,
+#: rather than hang for ever on a worker that died or never came.
+COLLECTIVE_TIMEOUT = float(os.environ.get("DLKIT_COLLECTIVE_TIMEOUT", "120"))
+
+
+def worker_strategy():
+    """The process's MultiWorkerMirroredStrategy over the cluster of `TF_CONFIG`, made once (it
+    must be made before TensorFlow runs any op)."""
+    if "multi_worker" not in _STRATEGIES:
+        if "TF_CONFIG" not in os.environ:
+            raise UsageError(
+                "train.distribute.strategy: multi_worker needs a cluster: dlkit train CONFIG --local-workers N, "
+                "or --cluster host:port,... --task-index I, or TF_CONFIG set (docs/distributed.md)"
+            )
+        keras()
+        import tensorflow as tf
+
+        options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=COLLECTIVE_TIMEOUT)
+        _STRATEGIES["multi_worker"] = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+        if os.environ.get("DLKIT_JOINED"):  # the cluster gathered: tell `--cluster`'s watchdog
+            open(os.environ["DLKIT_JOINED"], "w").close()
+    return _STRATEGIES["multi_worker"]

@@ -12,87 +12,47 @@ end), so history, checkpoints, early stopping and resume are those of any run.""
 
 from __future__ import annotations
 
-import json
-import os
 
-from dlkit.backend import keras
-from dlkit.errors import UsageError
-from dlkit.training.trainer import OneTraining, Session
+def fit_epochs(model, strategy, ds, val_ds, first: int, last: int, training) -> None:
+    """Train epochs `first` to `last` (excluded) on `ds` under `strategy`, validating on `val_ds`,
+    `training` (the session's callbacks) seeing what `fit` would show them."""
+    import tensorflow as tf
 
-#: Seconds a collective (an all-reduce) may wait for the other workers before the run fails,
-#: rather than hang for ever on a worker that died or never came.
-COLLECTIVE_TIMEOUT = float(os.environ.get("DLKIT_COLLECTIVE_TIMEOUT", "120"))
+    options = tf.data.Options()
+    # In-memory arrays: each worker takes its slice of every global batch (by file would need files).
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    train = strategy.experimental_distribute_dataset(ds.with_options(options))
+    val = strategy.experimental_distribute_dataset(val_ds.with_options(options)) if val_ds is not None else None
 
-_STRATEGY = []
+    @tf.function
+    def train_step(batch):
+        strategy.run(model.train_step, args=(batch,))
 
+    @tf.function
+    def test_step(batch):
+        strategy.run(model.test_step, args=(batch,))
 
-def worker_strategy():
-    """The process's MultiWorkerMirroredStrategy over the cluster of `TF_CONFIG`, made once (it
-    must be made before TensorFlow runs any op)."""
-    if not _STRATEGY:
-        if "TF_CONFIG" not in os.environ:
-            raise UsageError(
-                "train.distribute.strategy: multi_worker needs a cluster: dlkit train CONFIG --local-workers N, "
-                "or --cluster host:port,... --task-index I, or TF_CONFIG set (docs/distributed.md)"
-            )
-        keras()
-        import tensorflow as tf
-
-        options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=COLLECTIVE_TIMEOUT)
-        _STRATEGY.append(tf.distribute.MultiWorkerMirroredStrategy(communication_options=options))
-        if os.environ.get("DLKIT_JOINED"):  # the cluster gathered: tell `--cluster`'s watchdog
-            open(os.environ["DLKIT_JOINED"], "w").close()
-    return _STRATEGY[0]
-
-
-def task_of_this_worker() -> tuple[str, int]:
-    """(`worker`/`chief`, index) of this process in `TF_CONFIG`."""
-    task = json.loads(os.environ["TF_CONFIG"]).get("task", {})
-    return task.get("type", "worker"), int(task.get("index", 0))
-
-
-class MultiWorkerSession(Session):
-    """A standard session whose epochs run in the loop above."""
-
-    def fit_epochs(self, ds, val_ds, first: int, last: int, training: OneTraining) -> None:
-        import tensorflow as tf
-
-        model, strategy = self.model, self.strategy
-        options = tf.data.Options()
-        # In-memory arrays: each worker takes its slice of every global batch (by file would need files).
-        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-        train = strategy.experimental_distribute_dataset(ds.with_options(options))
-        val = strategy.experimental_distribute_dataset(val_ds.with_options(options)) if val_ds is not None else None
-
-        @tf.function
-        def train_step(batch):
-            strategy.run(model.train_step, args=(batch,))
-
-        @tf.function
-        def test_step(batch):
-            strategy.run(model.test_step, args=(batch,))
-
-        model.stop_training = False
-        for epoch in range(first, last):
-            model.reset_metrics()
-            training.on_epoch_begin(epoch)  # sets the epoch the batches are shuffled for
-            for batch, data in enumerate(train):
-                training.on_train_batch_begin(batch)
-                train_step(data)
-                training.on_train_batch_end(batch, self._figures())
-                if model.stop_training:
-                    break
-            logs = self._figures()
-            if val is not None and not model.stop_training:
-                model.reset_metrics()
-                for data in val:
-                    test_step(data)
-                logs |= {f"val_{name}": value for name, value in self._figures().items()}
-            training.on_epoch_end(epoch, logs)
-            if model.stop_training:
-                break
-
-    def _figures(self) -> dict[str, float]:
+    def figures() -> dict[str, float]:
         """The running loss and metrics, summed over every worker's replicas (a collective: every
         worker reads them at the same point)."""
-        return {name: float(value) for name, value in self.model.get_metrics_result().items()}
+        return {name: float(value) for name, value in model.get_metrics_result().items()}
+
+    model.stop_training = False
+    for epoch in range(first, last):
+        model.reset_metrics()
+        training.on_epoch_begin(epoch)  # sets the epoch the batches are shuffled for
+        for batch, data in enumerate(train):
+            training.on_train_batch_begin(batch)
+            train_step(data)
+            training.on_train_batch_end(batch, figures())
+            if model.stop_training:
+                break
+        logs = figures()
+        if val is not None and not model.stop_training:
+            model.reset_metrics()
+            for data in val:
+                test_step(data)
+            logs |= {f"val_{name}": value for name, value in figures().items()}
+        training.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break

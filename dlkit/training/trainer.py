@@ -77,12 +77,7 @@ def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None
 
 def make_session(config: ExperimentConfig, resumed: tuple[Path, dict] | None = None) -> Session:
     """The task's own session if it trains its own way (a GAN), else the standard one."""
-    own = task_of(config).make_session(resumed)
-    if own is None and getattr(getattr(config.train, "distribute", None), "strategy", None) == "multi_worker":
-        from dlkit.training.multiworker import MultiWorkerSession
-
-        return MultiWorkerSession(config, resumed)
-    return own or Session(config, resumed)
+    return task_of(config).make_session(resumed) or Session(config, resumed)
 
 
 class Session:
@@ -278,7 +273,13 @@ class Session:
         return run_dir
 
     def fit_epochs(self, ds, val_ds, first: int, last: int, training: OneTraining) -> None:
-        """Train epochs `first` to `last` (excluded) on `ds`, validating on `val_ds`."""
+        """Train epochs `first` to `last` (excluded) on `ds`, validating on `val_ds`: Keras's `fit`,
+        or under `strategy: multi_worker` (where `fit` fails in Keras 3) dlkit's own loop."""
+        if getattr(getattr(self.config.train, "distribute", None), "strategy", None) == "multi_worker":
+            from dlkit.training import multiworker
+
+            multiworker.fit_epochs(self.model, self.strategy, ds, val_ds, first, last, training)
+            return
         self.model.fit(
             ds,
             validation_data=val_ds,
