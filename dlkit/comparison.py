@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from dlkit.errors import UsageError
-from dlkit.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_run, run_status
+from dlkit.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_json, read_run, run_status
 from dlkit.strict import did_you_mean, listed
 
 SPLITS = ("train", "val", "test")
@@ -36,7 +36,7 @@ class Run:
 
     @classmethod
     def read(cls, path: Path, label: str) -> Run:
-        return cls(label, path, read_run(path), _read_yaml(path / "config.yaml"), _read_json(path / "metrics.json"))
+        return cls(label, path, read_run(path), _read_yaml(path / "config.yaml"), read_json(path / "metrics.json"))
 
 
 def gather(paths: list[Path]) -> list[Run]:
@@ -193,7 +193,7 @@ def record(run_dir: Path) -> dict[str, Any]:
     `config.yaml`'s (`train.epochs`) and `metrics.json`'s (`test.accuracy`); a status is the shown
     one (a dead `running` run is `interrupted`)."""
     info = read_run(run_dir)
-    flat = flatten(info) | flatten(_read_yaml(run_dir / "config.yaml")) | flatten(_read_json(run_dir / "metrics.json"))
+    flat = flatten(info) | flatten(_read_yaml(run_dir / "config.yaml")) | flatten(read_json(run_dir / "metrics.json"))
     flat["status"] = run_status(info)
     return flat
 
@@ -215,7 +215,7 @@ def select(runs: list[Path], sort: str | None = None, filters: list[str] = (), r
         return kept[::-1] if reverse else kept
     key = _known(sort, known, "--sort")
     # `train.` starts config keys as well as the training split's figures: ask metrics.json.
-    figure = any(key in _numbers(_read_json(path / "metrics.json")) for path in kept)
+    figure = any(key in _numbers(read_json(path / "metrics.json")) for path in kept)
     higher_first = figure and direction(key.rsplit(".", 1)[-1]) == "up"
     present = [p for p in kept if records[p].get(key) is not None]
     present.sort(key=lambda p: _sort_key(records[p][key]), reverse=higher_first != reverse)
@@ -251,14 +251,6 @@ def _sort_key(value: Any) -> tuple:
 
 
 # --- reading a run folder ---
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _read_yaml(path: Path) -> dict:

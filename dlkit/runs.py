@@ -100,11 +100,26 @@ def environment() -> dict[str, str]:
     }
 
 
-def read_run(run_dir: Path) -> dict:
+def read_json(path: Path) -> dict:
+    """A JSON file holding an object; {} when it is missing, unreadable or not an object."""
     try:
-        return json.loads((Path(run_dir) / RUN_FILE).read_text())
+        data = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_run(run_dir: Path) -> dict:
+    return read_json(Path(run_dir) / RUN_FILE)
+
+
+def newest_matching(runs_dir: Path, stem: str, file: str, key: str, value) -> Path | None:
+    """The newest folder `runs_dir/<stem>-<stamp>` whose `file` holds `value` under `key` (the
+    study or cv folder of the same search, which running the command again continues)."""
+    if not Path(runs_dir).is_dir():
+        return None
+    found = sorted(Path(runs_dir).glob(f"{stem}-*/{file}"), reverse=True)
+    return next((f.parent for f in found if read_json(f).get(key) == value), None)
 
 
 def update_run(run_dir: Path, **fields: Any) -> dict:

@@ -11,7 +11,6 @@ Folds are claimed under a file lock, so parallel workers never train the same on
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 from collections.abc import Callable
@@ -19,7 +18,17 @@ from pathlib import Path
 
 from dlkit.config import ExperimentConfig
 from dlkit.errors import UsageError
-from dlkit.runs import create_run_dir, folder_lock, now, pid_alive, read_run, run_status, write_json
+from dlkit.runs import (
+    create_run_dir,
+    folder_lock,
+    newest_matching,
+    now,
+    pid_alive,
+    read_json,
+    read_run,
+    run_status,
+    write_json,
+)
 
 CV_FILE = "cv.json"
 CLAIMS = ".claims"
@@ -48,10 +57,7 @@ def identity(config: ExperimentConfig, folds: int) -> dict:
 
 
 def read_cv(path: Path) -> dict:
-    try:
-        return json.loads((Path(path) / CV_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
+    return read_json(Path(path) / CV_FILE)
 
 
 def open_folder(config: ExperimentConfig, folds: int, runs_dir: Path, *, new: bool, name: str | None = None) -> Path:
@@ -64,18 +70,11 @@ def open_folder(config: ExperimentConfig, folds: int, runs_dir: Path, *, new: bo
         if read_cv(path).get("identity") != ident:
             raise UsageError(f"{path}: not a cross-validation of this config with {folds} folds")
         return path
-    path = None if new else _newest_matching(runs_dir, config.name, ident)
+    path = None if new else newest_matching(runs_dir, f"{config.name}-cv", CV_FILE, "identity", ident)
     if path is None:
         path = create_run_dir(runs_dir, f"{config.name}-cv")
         write_json(path / CV_FILE, {"cv": path.name, "created": now(), "identity": ident})
     return path
-
-
-def _newest_matching(runs_dir: Path, name: str, ident: dict) -> Path | None:
-    if not runs_dir.is_dir():
-        return None
-    found = sorted(runs_dir.glob(f"{name}-cv-*/{CV_FILE}"), reverse=True)
-    return next((f.parent for f in found if read_cv(f.parent).get("identity") == ident), None)
 
 
 def is_done(run_dir: Path) -> bool:

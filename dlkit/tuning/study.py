@@ -11,7 +11,6 @@ the next worker on the same machine, or repeated elsewhere once `tune.lost_after
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 from dlkit.config import ExperimentConfig
 from dlkit.config.tune import TuneConfig
 from dlkit.errors import UsageError
-from dlkit.runs import create_run_dir, now, pid_alive, write_json
+from dlkit.runs import create_run_dir, newest_matching, now, pid_alive, read_json, write_json
 from dlkit.tuning.storage import engine_kwargs, shown_url, study_lock
 
 STUDY_FILE = "study.json"
@@ -63,7 +62,7 @@ def open_folder(
         path = Path(runs_dir) / study
         path.mkdir(parents=True, exist_ok=True)
     else:
-        path = None if new else _newest_matching(Path(runs_dir), config.name, identity)
+        path = None if new else newest_matching(Path(runs_dir), f"{config.name}-tune", STUDY_FILE, "search", identity)
         path = path or create_run_dir(runs_dir, f"{config.name}-tune")
     recorded = _read(path)
     if recorded and recorded.get("search") != identity:
@@ -77,17 +76,7 @@ def open_folder(
 
 
 def _read(path: Path) -> dict:
-    try:
-        return json.loads((path / STUDY_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _newest_matching(runs_dir: Path, name: str, identity: dict) -> Path | None:
-    if not runs_dir.is_dir():
-        return None
-    folders = sorted(runs_dir.glob(f"{name}-tune-*/{STUDY_FILE}"), reverse=True)
-    return next((f.parent for f in folders if _read(f.parent).get("search") == identity), None)
+    return read_json(path / STUDY_FILE)
 
 
 def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0):
