@@ -153,7 +153,7 @@ def plot_curves(runs: list[Run], path: Path) -> list[str]:
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, name in zip(axes.flat, panels, strict=True):
         for i, (label, rows) in enumerate(histories.items()):
-            epochs = [int(row["epoch"]) + 1 for row in rows]
+            epochs = [int(row["epoch"]) for row in rows]
             colour = colours[i % len(colours)]
             for column, style, suffix in ((name, "-", "train"), (f"val_{name}", "--", "val")):
                 points = [(e, float(row[column])) for e, row in zip(epochs, rows, strict=True) if row.get(column)]

@@ -38,7 +38,7 @@ def learning_curves(history_csv: Path, path: Path) -> None:
         return
     names = [k for k in rows[0] if k not in ("epoch", "learning_rate") and not k.startswith("val_")]
     names.sort(key=lambda n: n != "loss")
-    epochs = [int(r["epoch"]) + 1 for r in rows]
+    epochs = [int(r["epoch"]) for r in rows]
     plt = figure()
     cols = min(len(names), 3)
     panel_rows = math.ceil(len(names) / cols)

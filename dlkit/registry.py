@@ -91,8 +91,7 @@ class Registry:
         """Class decorator: `@DATASETS.register()` registers a Spec under its snake_case name."""
 
         def decorator(cls: type[Spec]) -> type[Spec]:
-            summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            self.add(name or snake_case(cls.__name__), cls, summary=summary, aliases=aliases)
+            self.add(name or snake_case(cls.__name__), cls, summary=first_sentence(cls.__doc__), aliases=aliases)
             return cls
 
         return decorator
@@ -175,3 +174,9 @@ class Registry:
     def field(self) -> Any:
         """The pydantic type of a config field holding one entry of this registry."""
         return Annotated[Any, BeforeValidator(self.parse)]
+
+
+def first_sentence(doc: str | None) -> str:
+    """A docstring's first sentence, whole even when it runs over several lines (`dlkit list`'s summary)."""
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z`(])", paragraph, maxsplit=1)[0]

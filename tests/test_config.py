@@ -133,8 +133,8 @@ def test_missing_file(cli, tmp_path):
     assert result.exit_code == 2 and "nope.yaml: no such config file" in result.stderr
 
 
-def test_validate_prints_the_resolved_config(cli):
-    result = cli("validate", QUICKSTART, "--set", "train.epochs=3")
+def test_validate_show_prints_the_resolved_config(cli):
+    result = cli("validate", QUICKSTART, "--set", "train.epochs=3", "--show")
     assert result.exit_code == 0
     assert "epochs: 3" in result.stdout and "beta_1: 0.9" in result.stdout  # defaults filled in
 

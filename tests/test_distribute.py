@@ -85,7 +85,7 @@ def test_a_mirrored_run_ends_where_one_device_ends(pair):
     for split, figures in single.items():
         assert {k: round(v, 3) for k, v in ours[split].items()} == {k: round(v, 3) for k, v in figures.items()}
     with open(mirrored / "history.csv", newline="") as f:
-        assert [int(row["epoch"]) for row in csv.DictReader(f)] == [0, 1]
+        assert [int(row["epoch"]) for row in csv.DictReader(f)] == [1, 2]
     assert json.loads((mirrored / "run.json").read_text())["status"] == "completed"
 
 

@@ -159,7 +159,7 @@ def test_a_changed_config_or_dataset_needs_force(tmp_path, cli):
     forced = cli("train", "--resume", run_dir, "--force", "-q")
     assert _run_dir(forced) == run_dir
     with open(run_dir / "history.csv", newline="") as f:
-        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1, 2]  # each epoch exactly once
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [1, 2, 3]  # each epoch exactly once
 
 
 def test_a_changed_dataset_is_refused(tmp_path, cli):
@@ -195,7 +195,7 @@ def test_extend_epochs_leaves_a_finished_run_as_it_was_and_goes_on_in_a_new_fold
     assert (tmp_path / "runs" / "latest").resolve() == run_dir.resolve()
     info = json.loads((run_dir / "run.json").read_text())
     assert info["status"] == "completed" and info["parent"] == {"run": str(parent), "epoch": 2}
-    assert _epochs(run_dir) == [0, 1, 2, 3] and _epochs(parent) == [0, 1]
+    assert _epochs(run_dir) == [1, 2, 3, 4] and _epochs(parent) == [1, 2]
     assert (run_dir / "history.csv").read_text().startswith((parent / "history.csv").read_text())
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
     assert (run_dir / "model.keras").is_file() and (run_dir / "metrics.json").is_file()
@@ -206,7 +206,7 @@ def test_extend_epochs_on_an_interrupted_run_goes_on_in_its_own_folder(tmp_path,
     run_dir = _interrupted_copy(tmp_path, cli)  # 2 of 3 epochs done
     extended = cli("train", "--resume", run_dir, "--extend-epochs", "2", "-q")
     assert _run_dir(extended) == run_dir and "resuming after epoch 2 of 4" in extended.stderr
-    assert _epochs(run_dir) == [0, 1, 2, 3]
+    assert _epochs(run_dir) == [1, 2, 3, 4]
     assert yaml.safe_load((run_dir / "config.yaml").read_text())["train"]["epochs"] == 4
     assert [p for p in run_dir.parent.iterdir() if not p.is_symlink()] == [run_dir]
 
@@ -231,14 +231,14 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
     assert state["epochs_done"] == 1 and state["step"] == 8  # mid-epoch 2, after steps_per_execution batches
-    assert _epochs(run_dir) == [0]  # the unfinished epoch is not in the history
+    assert _epochs(run_dir) == [1]  # the unfinished epoch is not in the history
 
     with pytest.raises(Interrupted):  # stopped again in the rest of the same epoch
         resume(run_dir, callbacks=[ctrl_c_in_epoch(1)])
     assert saved_state.read(run_dir / "checkpoints" / "last.keras")["step"] == 16  # counted from the epoch's start
     resumed = cli("train", "--resume", run_dir, "-q")
     assert _run_dir(resumed) == run_dir and "continuing epoch 2 after batch 16" in resumed.stderr
-    assert _epochs(run_dir) == [0, 1, 2]
+    assert _epochs(run_dir) == [1, 2, 3]
     alone = _run_dir(cli("train", path, "--runs-dir", tmp_path / "alone", "-q"))
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
 
@@ -258,7 +258,7 @@ def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_forc
     resumed = cli("train", "--resume", run_dir, "--force", "-q")
     assert _run_dir(resumed) == run_dir
     assert "restarting epoch 2 from its start (changed under --force)" in resumed.stderr
-    assert _epochs(run_dir) == [0, 1, 2, 3]
+    assert _epochs(run_dir) == [1, 2, 3, 4]
 
 
 def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
@@ -278,7 +278,7 @@ def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
     run_dir = stopped.value.run_dir
     state = saved_state.read(run_dir / "checkpoints" / "last.keras")
     assert state["epochs_done"] == 1 and state["step"] is None  # the finished epoch, validated and saved
-    assert _epochs(run_dir) == [0] and json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
+    assert _epochs(run_dir) == [1] and json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
 
 
 def test_checkpoint_every_saves_within_an_epoch(tmp_path):

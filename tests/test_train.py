@@ -49,7 +49,7 @@ def test_history_has_one_row_per_epoch_with_train_and_val(trained_run):
     run_dir, _ = trained_run
     with open(run_dir / "history.csv") as f:
         rows = list(csv.DictReader(f))
-    assert [r["epoch"] for r in rows] == ["0", "1"]
+    assert [r["epoch"] for r in rows] == ["1", "2"]  # counted from 1, as run.json's best_epoch
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(rows[0])
 
 
@@ -75,7 +75,7 @@ def test_model_keras_is_the_best_checkpoint_and_loads_in_safe_mode(trained_run):
 
 def test_config_yaml_is_resolved_and_trains_again(trained_run, cli):
     run_dir, _ = trained_run
-    result = cli("validate", run_dir / "config.yaml")
+    result = cli("validate", run_dir / "config.yaml", "--show")
     assert result.exit_code == 0
     assert "sparse_categorical_crossentropy" in result.stdout  # the task's default, written out
 

@@ -88,9 +88,9 @@ def reproduce(
 
     callbacks = []
     if not quiet:
-        from dlkit.ui.progress import RichProgress
+        from dlkit.ui.progress import progress
 
-        callbacks.append(RichProgress(err))
+        callbacks.append(progress(err))
     command = ["dlkit", "reproduce", str(run), *(["--runs-dir", str(runs_dir)] if runs_dir else [])]
     report = run_reproduce(run, runs_dir, command=command, callbacks=callbacks)
     from dlkit.tasks import Table

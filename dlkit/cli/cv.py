@@ -36,9 +36,9 @@ def cv(
     def progress() -> list:
         if quiet:
             return []
-        from dlkit.ui.progress import RichProgress
+        from dlkit.ui.progress import progress
 
-        return [RichProgress(err)]
+        return [progress(err)]
 
     def say(message: str) -> None:
         err.print(message, markup=False, highlight=False)

@@ -97,13 +97,7 @@ def predict(
     if as_json:
         typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
     else:
-        table = Table("input", "prediction", "probability", f"top {top_k}", title=str(run_dir))
-        for row, cells in zip(rows, shown, strict=True):
-            if "error" in row:
-                table.add_row(row["input"], f"[red]{escape(row['error'])}[/red]", "", "")
-            else:
-                table.add_row(row["input"], *map(escape, cells))
-        out.print(table)
+        out.print(_predictions_table(rows, shown, top_k, str(run_dir)))
     for unseen in result.unseen:
         err.print(f"dlkit: warning: {unseen}", markup=False, highlight=False)
     if result.score is not None:
@@ -116,6 +110,20 @@ def predict(
         err.print(f"dlkit: error: {summary}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _predictions_table(rows: list[dict], shown: list[tuple[str, str, str]], top_k: int, title: str) -> Table:
+    """The predictions, without the columns no row fills (a regression has no probabilities)."""
+    headers = ("prediction", "probability", f"top {top_k}")
+    good = [cells for row, cells in zip(rows, shown, strict=True) if "error" not in row]
+    kept = [i for i in range(len(headers)) if i == 0 or any(cells[i] for cells in good)]
+    table = Table("input", *(headers[i] for i in kept), title=title)
+    for row, cells in zip(rows, shown, strict=True):
+        if "error" in row:
+            table.add_row(row["input"], f"[red]{escape(row['error'])}[/red]", *[""] * (len(kept) - 1))
+        else:
+            table.add_row(row["input"], *(escape(cells[i]) for i in kept))
+    return table
 
 
 def _write_predictions(rows: list[dict], shown: list[tuple[str, str, str]], path: Path) -> None:

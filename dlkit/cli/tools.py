@@ -18,12 +18,13 @@ def validate(
     config: Path = typer.Argument(..., help="The experiment YAML file."),
     set_: list[str] | None = SetOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (the resolved config, or the model built)."),
+    show: bool = typer.Option(False, "--show", help="Print the resolved config (defaults filled in, --set applied)."),
     plugin: list[Path] | None = PluginOption,
 ):
     """Check a config without training: its keys, its data's files and columns (read from the header,
-    not loaded), and the last layer against the classes. Prints the resolved config (or, with
-    --dry-run, the model built)."""
+    not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
+    the resolved config; --dry-run: the model built)."""
     from dlkit.config import dump_config, load_config
     from dlkit.config.data_check import check_data
 
@@ -32,9 +33,11 @@ def validate(
     if not dry_run:
         if as_json:
             typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))
-        else:
+        elif show:
             typer.echo(dump_config(cfg), nl=False)
-            err.print(f"{config}: valid", style="green")
+            err.print(f"{config}: valid", style="green", highlight=False)
+        else:
+            typer.echo(f"{config}: valid ({cfg.task} on {cfg.data.dataset}, {cfg.train.epochs} epochs)")
         return
     from dlkit.inspect_model import describe_model
 
@@ -113,37 +116,52 @@ def runs(
 ):
     """A table of the runs under ROOT; --sort and --filter take any dotted key of run.json, metrics.json
     or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
-    from dlkit.runs import list_runs, read_run, run_status
+    from dlkit.runs import list_runs
 
     found = list_runs(root)
     if sort or filter_ or reverse:
         from dlkit.comparison import select
 
         found = select(found, sort, filter_ or [], reverse)
-    table = Table("run", "status", "dataset", "epochs", "best", "test", "started", title=str(root))
+    columns = ["run", "status", "dataset", "epochs", "best", "test", "started", *([sort] if sort else [])]
+    rows = [_runs_row(path, sort) for path in found]
+    # A column no run fills (a GAN's test figures) is left out rather than shown empty.
+    shown = [i for i, name in enumerate(columns) if i < 2 or any(row[i] for row in rows)]
+    table = Table(title=str(root))
+    for i in shown:  # run names are shown whole: the other columns wrap first, a long name folds
+        longest = max((len(row[i]) for row in rows), default=0)
+        table.add_column(columns[i], min_width=longest if i == 0 else None, overflow="fold" if i == 0 else "ellipsis")
+    for row in rows:
+        table.add_row(*(row[i] for i in shown))
+    out.print(table)
+
+
+def _runs_row(path: Path, sort: str | None) -> list[str]:
+    from dlkit.runs import read_json, read_run, run_status
+
+    info = read_run(path)
+    best = info.get("best") or {}
+    if not best and info.get("best_epoch"):  # nothing monitored (a GAN): the kept epoch's own figures
+        best = read_json(path / "metrics.json").get("train") or {}
+    test = info.get("test") or {}
+    headline = info.get("headline")
+    if headline is None:  # runs of earlier versions
+        name = next((k for k in ("accuracy", "auc", "mae", "loss") if k in test), None)
+        headline = {name: test[name]} if name else {}
+    row = [
+        path.name,
+        run_status(info),
+        info.get("dataset", ""),
+        str(info.get("epochs", "")),
+        ", ".join(f"{k} {v:.4f}" for k, v in best.items()),
+        ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),
+        (info.get("started") or "")[:16].replace("T", " "),
+    ]
     if sort:  # the key sorted on, whatever the other columns show
         from dlkit.comparison import record
 
-        table.add_column(sort)
-    for path in found:
-        info = read_run(path)
-        best = ", ".join(f"{k} {v:.4f}" for k, v in (info.get("best") or {}).items())
-        test = info.get("test") or {}
-        headline = info.get("headline")
-        if headline is None:  # runs of earlier versions
-            name = next((k for k in ("accuracy", "auc", "mae", "loss") if k in test), None)
-            headline = {name: test[name]} if name else {}
-        table.add_row(
-            path.name,
-            run_status(info),
-            info.get("dataset", ""),
-            str(info.get("epochs", "")),
-            best,
-            ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),
-            (info.get("started") or "")[:16].replace("T", " "),
-            *([_cell(record(path).get(sort))] if sort else []),
-        )
-    out.print(table)
+        row.append(_cell(record(path).get(sort)))
+    return row
 
 
 def _cell(value) -> str:

@@ -55,9 +55,13 @@ def train(
         return
     callbacks = []
     if not quiet:
-        from dlkit.ui.progress import RichProgress
+        from dlkit.ui.progress import progress
 
-        callbacks.append(RichProgress(err))
+        callbacks.append(progress(err))
+
+    def say(message: str) -> None:
+        err.print(message, highlight=False, markup=False)
+
     if resume is not None:
         from dlkit.training.resume import resume as resume_run
 
@@ -66,7 +70,7 @@ def train(
         )
         run_dir = resume_run(
             resume, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command,
-            say=lambda message: err.print(message, highlight=False, markup=False),
+            say=say,
         )  # fmt: skip
     else:
         from dlkit.config import load_config
@@ -77,7 +81,7 @@ def train(
         # The command as a user would type it again (sys.argv is the test runner's in-process).
         sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
         command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
-        run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks)
+        run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks, say=say)
     from dlkit.tasks import Table as TaskTable
 
     metrics = json.loads((run_dir / "metrics.json").read_text())

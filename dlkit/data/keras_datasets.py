@@ -7,8 +7,10 @@ rebuild numpy arrays, so a tampered file cannot run code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import sys
 import urllib.error
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -102,7 +104,10 @@ class KerasDataset(Dataset):
         from dlkit.backend import keras
 
         try:
-            return getattr(keras().datasets, self.type_name).load_data(**self.keras_args())
+            # Keras prints "Downloading data from ..." and its progress bar on stdout, whose last line
+            # is the run folder (or the JSON) a script reads.
+            with contextlib.redirect_stdout(sys.stderr):
+                return getattr(keras().datasets, self.type_name).load_data(**self.keras_args())
         except Exception as e:
             failed = _network_error(e)
             if failed is None:

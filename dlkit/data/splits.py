@@ -53,6 +53,11 @@ class Splits:
     val: Split | None
     test: Split
 
+    def sizes(self) -> str:
+        """The examples in each split, as training starts: `train 1,293 · val 144 · test 360`."""
+        named = {"train": self.train, "val": self.val, "test": self.test}
+        return " · ".join(f"{name} {len(split):,}" for name, split in named.items() if split is not None)
+
 
 def make_splits(
     arrays: Arrays,

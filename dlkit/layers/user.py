@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from pydantic import create_model
 
 from dlkit.layers import LAYERS, LayerSpec
-from dlkit.registry import snake_case
+from dlkit.registry import first_sentence, snake_case
 
 #: What Keras's registry calls the classes of plug-ins (`dlkit_plugins>MyLayer`).
 PACKAGE = "dlkit_plugins"
@@ -33,8 +33,7 @@ def register_layer(name: str | None = None, *, aliases: tuple[str, ...] = ()):
             fields[param.name] = (kind, ... if param.default is param.empty else param.default)
         spec = create_model(cls.__name__, __base__=_UserLayer, **fields)
         spec.layer_class = cls
-        summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        LAYERS.add(name or snake_case(cls.__name__), spec, summary=summary, aliases=aliases)
+        LAYERS.add(name or snake_case(cls.__name__), spec, summary=first_sentence(cls.__doc__), aliases=aliases)
         return cls
 
     return decorator

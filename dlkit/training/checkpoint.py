@@ -86,7 +86,8 @@ class Checkpoint(keras().callbacks.Callback):
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, ["epoch", *names], lineterminator="\n")
         writer.writeheader()
-        writer.writerows(self.rows)
+        # Keras numbers epochs from 0; the file counts them as people do (and as run.json's best_epoch).
+        writer.writerows({**row, "epoch": row["epoch"] + 1} for row in self.rows)
         atomic_write(self.run_dir / HISTORY, buffer.getvalue())
 
     # --- Keras hooks ---

@@ -40,11 +40,19 @@ from dlkit.training.prune import pruning
 
 
 def train(
-    config: ExperimentConfig, *, runs_dir: Path = Path("runs"), run_dir: Path | None = None, command=None, callbacks=()
+    config: ExperimentConfig,
+    *,
+    runs_dir: Path = Path("runs"),
+    run_dir: Path | None = None,
+    command=None,
+    callbacks=(),
+    say=None,
 ) -> Path:
     """Train `config` into a new run folder (under `runs_dir`, or exactly `run_dir`) and return it.
-    Config mistakes raise before the folder exists."""
+    Config mistakes raise before the folder exists. `say(line)` is told the split sizes."""
     session = make_session(config)
+    if say is not None:
+        say(session.data.splits.sizes())
     if run_dir is None:
         run_dir = create_run_dir(runs_dir, config.name)
     else:
@@ -86,6 +94,8 @@ class Session:
 
     #: Logged quantities that must stay finite (a NaN stops the run).
     losses: tuple[str, ...] = ("loss",)
+    #: What to change when one of them becomes NaN.
+    nan_advice = "lower train.optimizer.learning_rate or add clipnorm"
     #: The callback pruning the model (`train.prune`), or None.
     pruning = None
     #: `train.phases` and the one the model is compiled for (None: trained in one go).
@@ -243,8 +253,8 @@ class Session:
             if checkpoint.nan_at:
                 epoch, batch = checkpoint.nan_at
                 raise DataError(
-                    f"loss became NaN at epoch {epoch + 1}, batch {batch + 1}: lower "
-                    "train.optimizer.learning_rate or add clipnorm (the last good checkpoint is kept)"
+                    f"loss became NaN at epoch {epoch + 1}, batch {batch + 1}: {self.nan_advice} "
+                    "(the last good checkpoint is kept)"
                 )
             if checkpoint.stopped:
                 raise KeyboardInterrupt

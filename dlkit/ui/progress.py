@@ -1,6 +1,9 @@
-"""A rich progress bar per epoch, as a Keras callback. Imports Keras: load it lazily."""
+"""The training progress as a Keras callback: a rich bar per epoch on a terminal, a plain line per
+epoch in a pipe or a log file. Imports Keras: load it lazily."""
 
 from __future__ import annotations
+
+import time
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -50,3 +53,27 @@ class RichProgress(keras().callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.progress.stop()
+
+
+class PlainProgress(keras().callbacks.Callback):
+    """One line per finished epoch (`epoch 2/5  loss 0.4123  val_loss 0.3981  (3.1 s)`): what a log
+    file or a pipe can hold, where a live bar would collapse into fragments."""
+
+    def __init__(self, console: Console):
+        super().__init__()
+        self.console = console
+        self.started = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        epochs = self.params.get("epochs")
+        seconds = time.perf_counter() - self.started
+        line = f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {_format(logs or {})}  ({seconds:.1f} s)"
+        self.console.print(line, markup=False, highlight=False)
+
+
+def progress(console: Console):
+    """The progress callback that suits where `console` writes."""
+    return RichProgress(console) if console.is_terminal else PlainProgress(console)

@@ -31,6 +31,10 @@ class GanSession(Session):
     `discriminator.keras` and `samples/`; `model.keras` is the generator."""
 
     losses = ("d_loss", "g_loss")
+    nan_advice = (
+        "lower train.discriminator_optimizer.learning_rate and train.generator_optimizer.learning_rate, "
+        "or add their clipnorm"
+    )
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
         seed_everything(config.seed, config.train.deterministic)
