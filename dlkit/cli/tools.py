@@ -20,16 +20,30 @@ def validate(
     dry_run: bool = typer.Option(False, "--dry-run", help="Also build the model and report its shapes."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (the resolved config, or the model built)."),
     show: bool = typer.Option(False, "--show", help="Print the resolved config (defaults filled in, --set applied)."),
+    explain: bool = typer.Option(
+        False, "--explain", help="Print every resolved value and where it came from (file:line, --set, default)."
+    ),
     plugin: list[Path] | None = PluginOption,
 ):
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
-    the resolved config; --dry-run: the model built)."""
+    the resolved config; --explain: where each value came from; --dry-run: the model built)."""
     from dlkit.config import dump_config, load_config
     from dlkit.config.data_check import check_data
 
     cfg = load_config(config, set_ or [], plugin or [])
     check_data(cfg, config, set_ or [], dry_run=dry_run)
+    if explain:
+        from dlkit.config.explain import explain as origins
+        from dlkit.config.explain import render
+        from dlkit.config.loader import read_config
+
+        rows = origins(cfg, read_config(config, set_ or [])[1])
+        if as_json:
+            typer.echo(json.dumps([{"key": k, "value": v, "from": w} for k, v, w in rows], indent=2))
+        else:
+            typer.echo(render(rows), nl=False)
+        return
     if not dry_run:
         if as_json:
             typer.echo(json.dumps(cfg.model_dump(mode="json"), indent=2))

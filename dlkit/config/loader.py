@@ -51,9 +51,19 @@ def read_config_file(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, d
     if not isinstance(base, str):
         raise ConfigError(f"{path}: extends: expected a path to a base config. Received: {clipped(base)}")
     base_data, base_lines = read_config_file(path.parent / base, (*_chain, path.resolve()))
-    # A list this file writes replaces the base's wholesale, so the base's items are not where errors are.
-    base_lines = {k: v for k, v in base_lines.items() if not any(k[:n] in lists for n in range(1, len(k)))}
+    # A list (or a value) this file writes replaces the base's wholesale, so the base's items are not
+    # where errors are (nor where `validate --explain` says a value comes from).
+    replaced = lists | _values(data)
+    base_lines = {k: v for k, v in base_lines.items() if not any(k[:n] in replaced for n in range(1, len(k)))}
     return deep_merge(base_data, data), base_lines | lines
+
+
+def _values(data: dict, loc: tuple = ()) -> set[tuple]:
+    """The keys of `data` that hold something other than a mapping (`optimizer: adam`)."""
+    found = set()
+    for key, value in data.items():
+        found |= _values(value, (*loc, key)) if isinstance(value, dict) else {(*loc, key)}
+    return found
 
 
 #: Errors shown of one config; the rest are counted (fixing the first few usually fixes them).
