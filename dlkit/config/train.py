@@ -10,6 +10,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from dlkit.config.adversarial import AdversarialConfig
 from dlkit.config.distill import DistillConfig
 from dlkit.config.distribute import DistributeConfig
+from dlkit.config.track import MlflowTrack
 from dlkit.config.transfer import Phase
 from dlkit.strict import Strict
 from dlkit.training.callbacks import CALLBACKS
@@ -52,6 +53,8 @@ class TrainConfig(Strict):
     """Refuse a model with more parameters than this, before anything is allocated (a guard for
     shared machines and for configs from elsewhere). A model that would not fit in the memory
     available (weights, gradients, optimizer state) is refused anyway."""
+    track: MlflowTrack | None = None
+    """Also log the run to an experiment tracker: `{type: mlflow, uri: ./mlruns, experiment: NAME}`."""
 
 
 class SupervisedTrainConfig(TrainConfig):

@@ -37,6 +37,7 @@ from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.distribute import scaled, scope, strategy_of
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
+from dlkit.training.track import tracked
 
 
 def train(
@@ -186,6 +187,10 @@ class Session:
             yield first, last
 
     def fit(self, run_dir: Path, callbacks=()) -> Path:
+        """`_fit`, logged where `train.track` says."""
+        return tracked(self._fit, self.config, run_dir, self.data.fingerprint, callbacks)
+
+    def _fit(self, run_dir: Path, callbacks=()) -> Path:
         """Fit into `run_dir` (from the resumed epoch, or the batch inside it), then score the best
         model and finish the folder."""
         config, data, model = self.config, self.data, self.model
