@@ -179,4 +179,5 @@ class Registry:
 def first_sentence(doc: str | None) -> str:
     """A docstring's first sentence, whole even when it runs over several lines (`dlkit list`'s summary)."""
     paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
-    return re.split(r"(?<=[.!?])\s+(?=[A-Z`(])", paragraph, maxsplit=1)[0]
+    # Not after an abbreviation's inner dots (e.g., i.e., a.k.a.).
+    return re.split(r"(?<=[.!?])(?<!\.[A-Za-z]\.)\s+(?=[A-Z`(])", paragraph, maxsplit=1)[0]

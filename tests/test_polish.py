@@ -125,6 +125,7 @@ def test_list_shows_a_description_whole(cli):
     assert summaries["normalize"].endswith("per channel (or feature), as fitted on the training split.")
     assert first_sentence("Crop it.\n    Then more.") == "Crop it."
     assert first_sentence("A long one\n    on two lines (e.g. this). Next.") == "A long one on two lines (e.g. this)."
+    assert first_sentence("Attention, a.k.a. Bahdanau-style. More.") == "Attention, a.k.a. Bahdanau-style."
     result = cli("list", "preprocess")
     assert result.exit_code == 0 and "training split." in result.stdout
 

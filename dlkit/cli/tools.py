@@ -140,7 +140,7 @@ def runs(
     columns = ["run", "status", "dataset", "epochs", "best", "test", "started", *([sort] if sort else [])]
     rows = [_runs_row(path, sort) for path in found]
     # A column no run fills (a GAN's test figures) is left out rather than shown empty.
-    shown = [i for i, name in enumerate(columns) if i < 2 or any(row[i] for row in rows)]
+    shown = [i for i in range(len(columns)) if i < 2 or any(row[i] for row in rows)]
     table = Table(title=str(root))
     for i in shown:  # run names are shown whole: the other columns wrap first, a long name folds
         longest = max((len(row[i]) for row in rows), default=0)

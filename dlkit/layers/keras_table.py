@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from dlkit.registry import snake_case
+from dlkit.registry import first_sentence, snake_case
 
 TABLE_PATH = Path(__file__).with_name("keras_layers.json")
 
@@ -133,14 +133,13 @@ def generate() -> dict:
         defaults = {a: base[a].default for a in BASE_ARGS} | {p.name: p.default for p in params}
         docs = arg_docs(inspect.getdoc(cls) or "")
         types = {arg: arg_type(defaults[arg], docs.get(arg) or base_docs.get(arg, "")) for arg in required + optional}
-        doc = (cls.__doc__ or "").strip().splitlines()
         table[snake_case(primary)] = {
             "class": primary,
             "aliases": sorted({snake_case(p) for p in publics} - {snake_case(primary)}),
             "required": required,
             "optional": optional,
             "types": {arg: tag for arg, tag in types.items() if tag is not None},
-            "summary": doc[0] if doc else "",
+            "summary": first_sentence(cls.__doc__),
         }
     return dict(sorted(table.items()))
 
