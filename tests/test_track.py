@@ -38,7 +38,7 @@ def test_a_run_is_logged_with_params_epochs_metrics_tags_and_artifacts(tmp_path,
     assert run.info.status == "FINISHED" and run.info.run_name == run_dir.name
     params = run.data.params
     assert params["train.epochs"] == "2" and params["model.layers.0.filters"] == "8"
-    assert params["train.optimizer.learning_rate"] == "0.01" and params["data.dataset"] == '"digits"'
+    assert params["train.optimizer.learning_rate"] == "0.01" and params["data.dataset"] == "digits"
     info = json.loads((run_dir / "run.json").read_text())
     assert run.data.tags["dlkit.dataset_fingerprint"] == info["dataset_fingerprint"]
     assert run.data.tags["dlkit.version"] == info["versions"]["dlkit"]

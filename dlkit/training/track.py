@@ -5,6 +5,7 @@ run. Imports Keras and MLflow: load it lazily."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -37,7 +38,8 @@ def tracked(fit, config: ExperimentConfig, run_dir: Path, fingerprint: str, call
     try:
         done = fit(run_dir, [*callbacks, tracking])
     except BaseException as e:
-        tracking.end("KILLED" if isinstance(e, Interrupted | KeyboardInterrupt) else "FAILED")
+        with contextlib.suppress(DataError):  # the training's own error is the one to show
+            tracking.end("KILLED" if isinstance(e, Interrupted | KeyboardInterrupt) else "FAILED")
         raise
     tracking.end("FINISHED")
     return done
@@ -52,6 +54,18 @@ def client(uri: str):
     return MlflowClient(tracking_uri=uri)
 
 
+@contextlib.contextmanager
+def reaching(uri: str):
+    """MLflow's failures (a server that is not there, a store that cannot be written) as one line."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        yield
+    except (MlflowException, OSError) as e:
+        reason = " ".join(str(e).split())[:200]
+        raise DataError(f"train.track: cannot log to MLflow at {uri}: {reason}") from None
+
+
 class MlflowRun(keras().callbacks.Callback):
     """One dlkit run as one MLflow run. A resumed run folder goes on logging into the MLflow run
     it started (its id is kept in `run.json`)."""
@@ -60,17 +74,13 @@ class MlflowRun(keras().callbacks.Callback):
         super().__init__()
         self.config, self.run_dir, self.fingerprint = config, run_dir, fingerprint
         self.experiment = spec.experiment or config.name
-        self.uri, self.client = spec.uri, client(spec.uri)
+        self.uri, self.client = spec.uri, None
         self.run_id: str | None = None
 
     def on_train_begin(self, logs=None):
-        from mlflow.exceptions import MlflowException
-
-        try:
+        with reaching(self.uri):
+            self.client = client(self.uri)
             self._start()
-        except (MlflowException, OSError) as e:  # a server that is not there, a store that cannot be written
-            reason = " ".join(str(e).split())[:200]
-            raise DataError(f"train.track: cannot log to MLflow at {self.uri}: {reason}") from None
 
     def _start(self) -> None:
         from mlflow.entities import Param
@@ -95,7 +105,7 @@ class MlflowRun(keras().callbacks.Callback):
         self.run_id = run.info.run_id
         update_run(self.run_dir, mlflow={"run_id": self.run_id, "experiment": self.experiment})
         params = [
-            Param(".".join(map(str, loc)), json.dumps(value)[:6000])
+            Param(".".join(map(str, loc)), (value if isinstance(value, str) else json.dumps(value))[:6000])
             for loc, value in leaves(self.config.model_dump(mode="json"))
         ]
         for start in range(0, len(params), BATCH):
@@ -103,13 +113,18 @@ class MlflowRun(keras().callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         # Steps count epochs from 1, as history.csv does.
-        self._log_metrics({k: v for k, v in (logs or {}).items()}, step=epoch + 1)
+        with reaching(self.uri):
+            self._log_metrics(dict(logs or {}), step=epoch + 1)
 
     def end(self, status: str) -> None:
         """Close the MLflow run: FINISHED with the final metrics and the run folder's files, or
         FAILED / KILLED (interrupted) as it stands."""
         if self.run_id is None:
             return
+        with reaching(self.uri):
+            self._end(status)
+
+    def _end(self, status: str) -> None:
         if status == "FINISHED":
             metrics = read_json(self.run_dir / "metrics.json")
             self._log_metrics(
