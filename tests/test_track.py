@@ -84,3 +84,26 @@ def test_without_mlflow_the_config_is_refused_in_one_line(tmp_path, cli, monkeyp
         [line] = result.stderr.strip().splitlines()
         assert "train.track" in line and "pip install 'dlkit[mlflow]'" in line
     assert not (tmp_path / "runs").exists()
+
+
+def test_an_interrupted_run_is_killed_then_resumed_into_the_same_mlflow_run(tmp_path, cli):
+    from conftest import ctrl_c_in_epoch
+    from dlkit.config import load_config
+    from dlkit.errors import Interrupted
+    from dlkit.training.trainer import train
+
+    with pytest.raises(Interrupted) as stopped:
+        train(load_config(write_config(tmp_path, _tracked(tmp_path))), runs_dir=tmp_path / "runs",
+              callbacks=[ctrl_c_in_epoch(1)])  # fmt: skip
+    [run] = _runs(tmp_path)
+    assert run.info.status == "KILLED" and "test.accuracy" not in run.data.metrics
+    resumed = cli("train", "--resume", stopped.value.run_dir, "-q")
+    assert resumed.exit_code == 0, resumed.stderr
+    [again] = _runs(tmp_path)
+    assert again.info.run_id == run.info.run_id and again.info.status == "FINISHED"
+    assert "test.accuracy" in again.data.metrics
+
+    from mlflow.tracking import MlflowClient
+
+    history = MlflowClient(str(tmp_path / "mlruns")).get_metric_history(run.info.run_id, "val_loss")
+    assert sorted(m.step for m in history) == [1, 2]  # each epoch once, across the interruption

@@ -6,6 +6,7 @@ run. Imports Keras and MLflow: load it lazily."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import time
@@ -15,7 +16,7 @@ from dlkit.backend import keras
 from dlkit.config import ExperimentConfig
 from dlkit.config.explain import leaves
 from dlkit.errors import DataError, Interrupted
-from dlkit.runs import RUN_FILE, folder_lock, read_json, read_run, update_run, write_json
+from dlkit.runs import HISTORY, RUN_FILE, folder_lock, read_json, read_run, update_run, write_json
 from dlkit.version import __version__
 
 #: A study folder of `dlkit tune` holds this file; its trials are the folders inside it.
@@ -76,6 +77,8 @@ class MlflowRun(keras().callbacks.Callback):
         self.experiment = spec.experiment or config.name
         self.uri, self.client = spec.uri, None
         self.run_id: str | None = None
+        #: Rows of history.csv logged to the MLflow run.
+        self.logged = 0
 
     def on_train_begin(self, logs=None):
         with reaching(self.uri):
@@ -86,8 +89,9 @@ class MlflowRun(keras().callbacks.Callback):
         from mlflow.entities import Param
 
         kept = (read_run(self.run_dir).get("mlflow") or {}).get("run_id")
-        if kept:  # resumed: the same MLflow run, running again
+        if kept:  # resumed: the same MLflow run, running again, which has the epochs done
             self.run_id = kept
+            self._log_epochs_as_done()
             self.client.update_run(kept, status="RUNNING")
             return
         tags = {
@@ -111,10 +115,23 @@ class MlflowRun(keras().callbacks.Callback):
         for start in range(0, len(params), BATCH):
             self.client.log_batch(self.run_id, params=params[start : start + BATCH])
 
-    def on_epoch_end(self, epoch, logs=None):
-        # Steps count epochs from 1, as history.csv does.
+    def on_epoch_begin(self, epoch, logs=None):
         with reaching(self.uri):
-            self._log_metrics(dict(logs or {}), step=epoch + 1)
+            self._log_epochs()
+
+    def _log_epochs(self) -> None:
+        """The epochs `history.csv` gained since the last call, step = the epoch (from 1). Read from
+        the file the checkpoint writes, an epoch is logged once it is kept: not the one a Ctrl-C or
+        a NaN cut short, not twice across a resume."""
+        path = self.run_dir / HISTORY
+        if not path.is_file():
+            return
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows[self.logged :]:
+            figures = {k: float(v) for k, v in row.items() if k != "epoch" and v not in (None, "")}
+            self._log_metrics(figures, step=int(row["epoch"]))
+        self.logged = len(rows)
 
     def end(self, status: str) -> None:
         """Close the MLflow run: FINISHED with the final metrics and the run folder's files, or
@@ -125,6 +142,7 @@ class MlflowRun(keras().callbacks.Callback):
             self._end(status)
 
     def _end(self, status: str) -> None:
+        self._log_epochs()
         if status == "FINISHED":
             metrics = read_json(self.run_dir / "metrics.json")
             self._log_metrics(
@@ -145,6 +163,11 @@ class MlflowRun(keras().callbacks.Callback):
         parent = read_json(self.run_dir.parent / PARENT_FILE).get("run_id")
         if parent:  # the study's run ends with its latest trial (a later one opens it again)
             self.client.set_terminated(parent, "FINISHED")
+
+    def _log_epochs_as_done(self) -> None:
+        if (self.run_dir / HISTORY).is_file():
+            with open(self.run_dir / HISTORY, newline="") as f:
+                self.logged = sum(1 for _ in csv.DictReader(f))
 
     def _log_metrics(self, figures: dict, step: int) -> None:
         from mlflow.entities import Metric
