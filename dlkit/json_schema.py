@@ -11,8 +11,12 @@ import textwrap
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
+from dlkit.registry import Registry
+
 #: Where draft 7 keeps shared schemas (pydantic's default, `$defs`, is a later draft's keyword).
 REF_TEMPLATE = "#/definitions/{model}"
+#: The definition of a field holding one entry of a registry (`registry.field`), by `dlkit list` name.
+REGISTRY_REF = "#/definitions/registry.{listing}"
 
 
 @functools.cache
@@ -49,6 +53,15 @@ def first_sentence(text: str) -> str:
 class DescribedSchema(GenerateJsonSchema):
     """pydantic's schema with field docstrings as descriptions and no generated titles (editors
     show the description; a title only repeats the key)."""
+
+    def function_before_schema(self, schema):
+        """A registry's field (`Registry.parse` before any value) refers to that registry's schema."""
+        function = schema["function"]["function"]
+        registry = getattr(function, "__self__", None)
+        if isinstance(registry, Registry) and function.__name__ == "parse":
+            # Wrapped: pydantic looks up a field's bare `$ref` among the definitions it made itself.
+            return {"allOf": [{"$ref": REGISTRY_REF.format(listing=registry.listing)}]}
+        return super().function_before_schema(schema)
 
     def model_schema(self, schema):
         json_schema = super().model_schema(schema)
