@@ -94,7 +94,14 @@ def test_what_dlkit_takes_the_schema_takes(validator):
     config["train"]["optimizer"] = {"type": "sgd", "learning_rate": 0.1, "momentum": 0.9}
     config["data"].update(dataset="text_csv", options={"path": "a.csv", "target": "y", "max_tokens": 100})
     assert errors(validator, config) == []
-    based = {"extends": "quickstart.yaml", "train": {"epochs": 3}}  # the base has data: and model:
+    # Mappings deep-merge over the base's: any key may come from there, but typos are still typos.
+    based = {"extends": "quickstart.yaml", "data": {"batch_size": 64}, "train": {"checkpoint": {"mode": "min"}}}
+    assert errors(validator, based) == []
+    based["data"] = {"batch_sise": 64, "options": {"target": "y"}}
+    assert errors(validator, based) == [("data", "Additional properties are not allowed ('batch_sise' was unexpected)")]
+    based = {"extends": "quickstart.yaml", "task": "regression", "train": {"metrics": [{"type": "mea"}]}}
+    assert [where for where, _ in errors(validator, based)] == ["train.metrics"]
+    based["train"]["metrics"][0]["type"] = "mae"
     assert errors(validator, based) == []
     gan = yaml.safe_load((REPO / "configs" / "digits_gan.yaml").read_text())
     gan["train"]["optimizer"] = {"type": "adam"}  # a supervised task's key
