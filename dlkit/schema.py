@@ -87,7 +87,7 @@ def _registry(registry: Registry, ref: dict, definitions: dict) -> dict:
         _describe(definitions, target, registry, name)
         entry = definitions[_name(target)]
         entry["properties"] = {"type": {"enum": names}, **entry.get("properties", {})}
-        entry["required"] = ["type", *entry.get("required", [])]
+        entry["required"] = list(dict.fromkeys(["type", *entry.get("required", [])]))
         cases.append(
             {
                 "if": {"type": "object", "properties": {"type": {"enum": names}}, "required": ["type"]},

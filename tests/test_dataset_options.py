@@ -68,3 +68,14 @@ def test_docs_datasets_md_is_up_to_date():
     assert made.returncode == 0 and page == made.stdout, f"docs/datasets.md is out of date; regenerate it: {REGENERATE}"
     assert markdown().startswith(page.split("\n## ")[0])
     assert all(f"## {name}\n" in page for name in DATASETS.names())
+
+
+def test_a_run_folder_of_an_earlier_version_reads_with_the_new_name(tmp_path):
+    from dlkit.config.loader import load_run_config
+
+    config = text_csv_config(tmp_path, text_column="review", label_column="stars")
+    run = tmp_path / "run"
+    run.mkdir()
+    write_config(run, config)
+    options = load_run_config(run).data.options
+    assert options["target"] == "stars" and "label_column" not in options

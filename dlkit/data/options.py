@@ -15,6 +15,22 @@ from dlkit.json_schema import first_sentence, model_schema, type_text
 REGENERATE = "python -m dlkit.data.options > docs/datasets.md"
 
 
+#: Options renamed since a release, by dataset: old name -> new name. Configs must use the new
+#: name (the old one is refused with a pointer to it); run folders of earlier versions are read
+#: with their options renamed.
+RENAMED = {"text_csv": {"label_column": "target"}}
+
+
+def upgrade(data: dict) -> None:
+    """Rename, in place, the old options of a run folder's config of an earlier version."""
+    section = data.get("data")
+    if not isinstance(section, dict) or not isinstance(section.get("options"), dict):
+        return
+    for old, new in RENAMED.get(str(section.get("dataset")), {}).items():
+        if old in section["options"] and new not in section["options"]:
+            section["options"][new] = section["options"].pop(old)
+
+
 @dataclasses.dataclass
 class Option:
     key: str
