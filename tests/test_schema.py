@@ -46,7 +46,7 @@ def test_the_shipped_schema_is_what_dlkit_schema_prints(cli, tmp_path):
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
 def test_every_shipped_config_names_and_passes_the_schema(validator, path):
-    assert path.read_text().splitlines()[0] == MODELINE
+    assert path.read_text().splitlines()[0] == MODELINE, f"{path.name}: make its first line {MODELINE}"
     assert errors(validator, yaml.safe_load(path.read_text())) == []
 
 
