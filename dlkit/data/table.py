@@ -141,6 +141,7 @@ class Csv(Dataset):
     """A CSV table: options.target is the label; numeric columns standardised, categories one-hot or embedded."""
 
     path: Path
+    """The CSV file, with a header row."""
     target: str
     """The column to predict (names are normalised: `Petal Length` is `petal_length`)."""
     features: list[str] | None = None
@@ -153,6 +154,7 @@ class Csv(Dataset):
     """Rows with an empty cell are dropped, or the cell is filled with a training-split statistic
     (numeric columns; categorical columns get their most frequent value)."""
     categorical_encoding: Literal["one_hot", "embedding"] = "one_hot"
+    """How categorical columns enter the model: one-hot vectors, or a trained embedding each."""
     embedding_dim: PositiveInt = 8
     """Width of each categorical column's embedding (with categorical_encoding: embedding)."""
     test_path: Path | None = None

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, WithJsonSchema, create_model
 
 from dlkit.layers import keras_table
 from dlkit.registry import KerasSpec, Registry, Spec
@@ -64,7 +64,11 @@ ARG_TYPES: dict[str, Any] = {
     "fraction": Annotated[Float, Field(ge=0, le=1)],
     "bool": StrictBool,
     "str": StrictStr,
-    "ints": Annotated[Any, BeforeValidator(_int_or_ints)],
+    "ints": Annotated[
+        Any,
+        BeforeValidator(_int_or_ints),
+        WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]}),
+    ],
 }
 
 
