@@ -28,6 +28,7 @@ PARAMS = {
     "cifar10_cnn": 122_570,
     "cifar10_resnet": 309_994,
     "imdb_conv1d": 661_601,
+    "imdb_bilstm": 2_757_761,  # keras-io's "Bidirectional LSTM on IMDB"
     "lstm_sequence": 11_851,
     "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); scale_target has no weights
     "tabular_csv": 1_537,
@@ -84,7 +85,7 @@ def _data(name: str, folder: Path, cli) -> list[str]:
         path, _ = _mnist(folder, n_train=100, n_test=20)
     elif name.startswith("cifar10"):
         path = _cifar10(folder / "cifar-10-batches-py", per_batch=20)
-    elif name == "imdb_conv1d":
+    elif name.startswith("imdb"):
         path = _imdb(folder)
     elif name == "lstm_sequence":
         path = _series_csv(folder / "series.csv")

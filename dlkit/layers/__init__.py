@@ -85,3 +85,5 @@ for _name, _entry in keras_table.load().items():
         aliases=_entry["aliases"],
         lazy=True,
     )
+
+from dlkit.layers import wrappers  # noqa: E402, F401  (registers bidirectional, time_distributed)
