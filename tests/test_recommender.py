@@ -129,3 +129,13 @@ def test_a_layer_cannot_take_a_column_name(tmp_path, cli):
     layers = [{"type": "dense", "units": 1, "name": "columns.age"}]
     result = cli("validate", _table_config(tmp_path, layers))
     assert result.exit_code == 2 and "model.layers.0.name: columns.NAME stands for a table's column" in result.stderr
+
+
+def test_validate_checks_columns_against_the_header_without_building(tmp_path, cli):
+    """Plain `validate` (no TensorFlow) reads the CSV's header: the misspelt column, file and line."""
+    config = _table_config(tmp_path, [{"type": "dense", "units": 1, "inputs": ["columns.age", "columns.citty"]}])
+    result = cli("validate", config)
+    assert result.exit_code == 2
+    line = next(i for i, text in enumerate(config.read_text().splitlines(), 1) if "columns.citty" in text)
+    expected = f"{config}:{line}: model.layers.0.inputs.1: no column 'columns.citty'; did you mean 'columns.city'?"
+    assert expected in result.stderr, result.stderr

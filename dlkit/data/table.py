@@ -196,14 +196,15 @@ class Csv(Dataset):
         for key in ("features", "categorical", "drop"):
             for i, name in enumerate(getattr(self, key) or []):
                 require_column(column_name(name), header, self.path, (key, i))
+        dropped = {target, *(column_name(c) for c in self.drop)}
+        used = [column_name(c) for c in self.features] if self.features else [c for c in header if c not in dropped]
         if self.test_path is not None:
-            dropped = {target, *(column_name(c) for c in self.drop)}
-            used = [column_name(c) for c in self.features] if self.features else [c for c in header if c not in dropped]
             test_header = [column_name(c) for c in csv_header(self.test_path, ("test_path",))]
             for name in [target, *used]:
                 require_column(name, test_header, self.test_path, ("test_path",))
         read = column_values(self.path, header.index(target)) if classes else None
-        return Peek(f"{self.path} column {target!r}", label_classes(*read) if read else None, target_width=1)
+        classes = label_classes(*read) if read else None
+        return Peek(f"{self.path} column {target!r}", classes, target_width=1, columns=used)
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""
