@@ -15,7 +15,8 @@ INPUT_NAME = "input"
 
 class ModelConfig(Strict):
     layers: list[LAYERS.field] = Field(min_length=1)
-    """Applied in order; each takes the previous layer's output unless it names `inputs:`."""
+    """Applied in order; each takes the previous layer's output unless it names `inputs:`
+    (earlier layers' names, `input`, or a table's `columns.NAME`)."""
     backbone: BackboneConfig | None = None
     """A trained network (`run:` a dlkit run, `application:` a keras.applications model) between
     the preprocessing and `layers`, which are then its head (dlkit/config/transfer.py)."""
