@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import StrictBool, model_validator
 
 from dlkit.layers import LAYERS, KerasLayer
 from dlkit.strict import raise_at
@@ -18,7 +18,7 @@ class _Wrapper(KerasLayer):
 
     layer: LAYERS.field
     """The wrapped layer: a layer entry like those of `model.layers` (without `name:`/`inputs:`)."""
-    trainable: bool | None = None
+    trainable: StrictBool | None = None
 
     @model_validator(mode="after")
     def _inner_is_not_wired(self):
