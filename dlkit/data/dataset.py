@@ -60,6 +60,21 @@ class DatasetInfo:
     kind: str = "image"
 
 
+#: How graph layers name one table column's encoded tensor: `inputs: [columns.user_id]`.
+COLUMNS = "columns."
+
+
+class ModelInput(tuple):
+    """What `Dataset.model_input` gives: the pair (the model's inputs, the tensor the preprocessing
+    steps start from), plus `columns`: a table's encoded tensor of each column by name, which
+    graph layers take as `inputs: [columns.NAME]` (empty for other data)."""
+
+    def __new__(cls, inputs, x, columns: dict | None = None):
+        pair = super().__new__(cls, (inputs, x))
+        pair.columns = dict(columns or {})
+        return pair
+
+
 class Dataset(Spec):
     """A named dataset; its fields are the loader's options (`data.options`)."""
 

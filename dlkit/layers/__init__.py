@@ -16,7 +16,8 @@ LAYERS = Registry("layer", "layers")
 
 class LayerSpec(Spec):
     """A layer entry of `model.layers`. `name:` labels it; `inputs:` takes named earlier outputs
-    (`input` is the model's input) instead of the previous layer's, which makes the model a graph."""
+    (`input` is the model's input; `columns.NAME` one column of a table, as encoded) instead of
+    the previous layer's, which makes the model a graph."""
 
     # The resolved config shows what the user wrote, not every Keras default.
     dump_defaults: ClassVar[bool] = False
@@ -89,3 +90,5 @@ for _name, _entry in keras_table.load().items():
         aliases=_entry["aliases"],
         lazy=True,
     )
+
+from dlkit.layers import wrappers  # noqa: E402, F401  (registers bidirectional, time_distributed)
