@@ -1,0 +1,136 @@
+"""What `dlkit init` finds in a folder (class sub-folders of images or texts), a `.npz` of arrays
+or a `.npy` series."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, Draft, class_target, task_for
+from dlkit.data.images import IMAGE_SUFFIXES
+from dlkit.errors import DataError
+
+#: Longest image side `dlkit init` proposes: a small CNN on CPU trains in minutes at this size.
+MAX_SIDE = 64
+#: Images opened to learn their size and colour mode.
+SAMPLED_IMAGES = 60
+
+
+def sniff_folder(path: Path) -> Draft:
+    classes = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+    images = {c.name: [f for f in c.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES] for c in classes}
+    texts = {c.name: list(c.glob("*.txt")) for c in classes}
+    found = {"image": images, "text": texts}
+    kind = max(found, key=lambda k: sum(map(len, found[k].values())))
+    files = {name: f for name, f in found[kind].items() if f}
+    if not files:
+        raise DataError(
+            f"{path}: no class sub-folders of images or .txt files; dlkit init reads "
+            f"{path}/<class_name>/<files>, a .csv, a .npz or a .npy"
+        )
+    if len(files) < 2:
+        raise DataError(f"{path}: one class folder ({next(iter(files))}); a classifier needs two or more")
+    count = sum(map(len, files.values()))
+    target, why = class_target(len(files), "the folder")
+    notes = [f"{kind} classes: the {len(files)} sub-folders ({_names(files)}), {count:,} files", why]
+    if kind == "text":
+        options = {"path": path, "max_tokens": 20_000, "sequence_length": 200}
+        notes.append("text: the first 200 words of each file, a vocabulary of up to 20,000 words")
+        return Draft(path, f"a folder of texts ({count:,} files)", "text_folder", options, "text", target,
+                     classes=len(files), examples=count, notes=notes)  # fmt: skip
+    size, channels, seen = _image_shape([f for fs in files.values() for f in fs])
+    options = {"path": path, "image_size": size, "channels": channels}
+    notes.append(
+        f"image_size {size}: the images are {seen[0]}x{seen[1]} (height x width, the median)"
+        + (f", made smaller so the longer side is {MAX_SIDE} and training is quick" if max(seen) > MAX_SIDE else "")
+    )
+    notes.append(f"channels {channels}: " + ("every image sampled is grayscale" if channels == 1 else "colour images"))
+    return Draft(path, f"a folder of images ({count:,} files)", "image_folder", options, "cnn", target,
+                 classes=len(files), examples=count, notes=notes, rescale=True)  # fmt: skip
+
+
+def _names(files: dict) -> str:
+    names = list(files)
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _image_shape(files: list[Path]) -> tuple[list[int], int, tuple[int, int]]:
+    """([height, width] to resize to, channels, the median size seen) from a sample of the images."""
+    import numpy as np
+    from PIL import Image
+
+    step = max(1, len(files) // SAMPLED_IMAGES)
+    sizes, gray = [], True
+    for path in files[::step][:SAMPLED_IMAGES]:
+        try:
+            with Image.open(path) as image:
+                sizes.append((image.height, image.width))
+                gray = gray and image.mode in ("1", "L", "LA", "I", "I;16", "F")
+        except Exception as e:  # Pillow raises many types for a bad file; all mean the same here
+            raise DataError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
+    height, width = (int(v) for v in np.median(np.array(sizes), axis=0))
+    scale = min(1.0, MAX_SIDE / max(height, width))
+    return [max(8, round(height * scale)), max(8, round(width * scale))], 1 if gray else 3, (height, width)
+
+
+def sniff_npz(path: Path) -> Draft:
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files if k in ("x_train", "y_train")}
+            names = list(f.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise DataError(f"{path}: cannot read as .npz: {e}") from None
+    if len(arrays) < 2:
+        raise DataError(f"{path}: expected arrays x_train and y_train (Keras's format). Received: {', '.join(names)}")
+    x, y = arrays["x_train"], arrays["y_train"]
+    y = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+    image = x.dtype == np.uint8 and x.ndim in (3, 4)
+    what = f"arrays x_train {x.shape} and y_train {y.shape}"
+    notes = [
+        f"x_train {x.dtype} {x.shape}: "
+        + ("images (uint8 pixels), for a CNN" if image else "numeric features, as they are")
+    ]
+    draft = Draft(path, f"a .npz of {what}", "npz", {"path": path, "kind": "image" if image else "array"},
+                  "cnn" if image else ("lstm" if x.ndim == 3 else "mlp"), NUMBERS, notes=notes,
+                  rescale=image, examples=len(x))  # fmt: skip
+    if x.ndim == 3 and not image:
+        draft.notes.append("x_train is 3-D and not pixels: (steps, features) sequences, for an LSTM")
+    integral = y.dtype.kind in "iub" or (y.dtype.kind == "f" and bool(np.all(np.mod(y, 1) == 0)))
+    distinct = np.unique(y) if y.ndim == 1 else np.array([])
+    if y.ndim == 1 and integral and 2 <= len(distinct) <= MAX_CLASSES and distinct.min() >= 0:
+        draft.classes = int(distinct.max()) + 1
+        draft.target, why = class_target(draft.classes, "y_train")
+        draft.notes.append(f"{why} (whole numbers 0..{draft.classes - 1})")
+    else:
+        draft.outputs = 1 if y.ndim == 1 else int(np.prod(y.shape[1:]))
+        each = "numbers" if y.ndim == 1 else f"{draft.outputs} numbers each"
+        draft.notes.append(f"task {task_for(NUMBERS)}: y_train holds {each}")
+    return draft
+
+
+def sniff_npy(path: Path) -> Draft:
+    import numpy as np
+
+    try:
+        series = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: cannot read as .npy: {e}") from None
+    if series.ndim not in (1, 2) or series.dtype.kind not in "iuf":
+        raise DataError(f"{path}: a series is numbers of shape (steps,) or (steps, features). Received: {series.shape}")
+    window = series_window(len(series))
+    notes = [
+        f"a time series of {len(series):,} steps" + (f", {series.shape[1]} features" if series.ndim == 2 else ""),
+        f"window {window}: each example is {window} steps; the target is the next value (of the last column)",
+    ]
+    options = {"path": path, "target": -1, "window": window}
+    return Draft(path, f"a .npy series {series.shape}", "sequence", options, "lstm", NUMBERS, notes=notes,
+                 split=ORDERED_SPLIT)  # fmt: skip
+
+
+def series_window(steps: int) -> int:
+    """Time steps per example: 30, fewer for a short series so that it still gives many windows."""
+    if steps < 40:
+        raise DataError(f"a series of {steps} steps is too short to learn from windows of it (40 or more)")
+    return max(2, min(30, steps // 20))
