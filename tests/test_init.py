@@ -83,7 +83,7 @@ KINDS = {
     "regression": (_regression, "csv", "regression", "target 'price': the last column"),
     "text": (_texts, "text_csv", "binary", "text 'review': free text"),
     "series": (_series, "sequence", "regression", "in the order of 'date'"),
-    "npz": (_npz, "npz", "classification", "images (uint8 pixels)"),
+    "npz": (_npz, "npz", "classification", "images, for a CNN (uint8 pixels: rescaled to 0-1)"),
     "images": (_images, "image_folder", "classification", "image_size [20, 24]"),
 }
 
@@ -126,6 +126,23 @@ def test_an_identifier_column_is_dropped_and_a_numeric_target_with_fractions_is_
     assert "{type: dense, units: 1}" in out.read_text()
 
 
+@pytest.mark.parametrize(
+    ("x", "model", "said"),
+    [
+        (np.zeros((60, 5), "float32"), "{type: dense, units: 64", "rows of numeric features, for an MLP"),
+        (np.zeros((60, 12, 2), "float32"), "{type: lstm, units: 32}", "(steps, features) sequences"),
+        (np.zeros((60, 8, 8, 3), "float32"), "{type: conv2d", "images, for a CNN (not uint8: used as they are)"),
+    ],
+)
+def test_npz_features_get_the_model_of_their_shape(cli, tmp_path, x, model, said):
+    np.savez(tmp_path / "a.npz", x_train=x, y_train=np.arange(60) * 0.5)
+    result = cli("init", tmp_path / "a.npz", "-o", tmp_path / "a.yaml")
+    assert result.exit_code == 0, result.output
+    assert said in result.stdout and "task regression: y_train holds numbers" in result.stdout
+    written = (tmp_path / "a.yaml").read_text()
+    assert model in written and ("rescale" in written) is False
+
+
 def test_whole_number_classes_count_as_training_counts_them(cli, tmp_path):
     """Labels 1..3 are class indices 0..3 to training: four softmax units."""
     table = tmp_path / "grades.csv"
@@ -133,6 +150,20 @@ def test_whole_number_classes_count_as_training_counts_them(cli, tmp_path):
     result = cli("init", table, "-o", tmp_path / "grades.yaml")
     assert result.exit_code == 0, result.output
     assert "{type: dense, units: 4, activation: softmax}" in (tmp_path / "grades.yaml").read_text()
+
+
+def test_a_year_column_out_of_order_is_a_feature_of_a_table(cli, tmp_path):
+    """`year, mileage, price` is a table of cars, not a series; sorted by year it would be a series."""
+    rng = np.random.default_rng(6)
+    rows = [f"{rng.integers(1990, 2024)},{rng.integers(0, 300_000)},{rng.normal(20_000, 5_000):.2f}" for _ in range(80)]
+    (tmp_path / "cars.csv").write_text("year,mileage,price\n" + "\n".join(rows) + "\n")
+    result = cli("init", tmp_path / "cars.csv", "-o", tmp_path / "cars.yaml")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((tmp_path / "cars.yaml").read_text())["data"]["dataset"] == "csv"
+    ordered = sorted(rows)
+    (tmp_path / "by_year.csv").write_text("year,mileage,price\n" + "\n".join(ordered) + "\n")
+    result = cli("init", tmp_path / "by_year.csv", "-o", tmp_path / "by_year.yaml")
+    assert yaml.safe_load((tmp_path / "by_year.yaml").read_text())["data"]["dataset"] == "sequence"
 
 
 def test_task_option_replaces_the_inferred_task(cli, tmp_path):

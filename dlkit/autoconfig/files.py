@@ -86,17 +86,23 @@ def sniff_npz(path: Path) -> Draft:
         raise DataError(f"{path}: expected arrays x_train and y_train (Keras's format). Received: {', '.join(names)}")
     x, y = arrays["x_train"], arrays["y_train"]
     y = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
-    image = x.dtype == np.uint8 and x.ndim in (3, 4)
-    what = f"arrays x_train {x.shape} and y_train {y.shape}"
-    notes = [
-        f"x_train {x.dtype} {x.shape}: "
-        + ("images (uint8 pixels), for a CNN" if image else "numeric features, as they are")
-    ]
-    draft = Draft(path, f"a .npz of {what}", "npz", {"path": path, "kind": "image" if image else "array"},
-                  "cnn" if image else ("lstm" if x.ndim == 3 else "mlp"), NUMBERS, notes=notes,
-                  rescale=image, examples=len(x))  # fmt: skip
-    if x.ndim == 3 and not image:
-        draft.notes.append("x_train is 3-D and not pixels: (steps, features) sequences, for an LSTM")
+    if x.ndim not in (2, 3, 4) or x.dtype.kind not in "iuf" or len(x) != len(y):
+        raise DataError(
+            f"{path}: x_train must be numbers of shape (N, features), (N, steps, features) or images "
+            f"(N, H, W[, C]), with one y_train per example. Received: x_train {x.dtype} {x.shape}, y_train {y.shape}"
+        )
+    pixels = x.dtype == np.uint8
+    image = x.ndim == 4 or (pixels and x.ndim == 3)
+    model = "cnn" if image else {2: "mlp", 3: "lstm"}[x.ndim]
+    found = {
+        "cnn": f"images, for a CNN ({'uint8 pixels: rescaled to 0-1' if pixels else 'not uint8: used as they are'})",
+        "mlp": "rows of numeric features, for an MLP",
+        "lstm": "(steps, features) sequences, not uint8 pixels: for an LSTM",
+    }[model]
+    options = {"path": path, "kind": "image" if image else "array"}
+    what = f"a .npz of arrays x_train {x.shape} and y_train {y.shape}"
+    notes = [f"x_train {x.dtype} {x.shape}: {found}"]
+    draft = Draft(path, what, "npz", options, model, NUMBERS, notes=notes, rescale=image and pixels, examples=len(x))
     integral = y.dtype.kind in "iub" or (y.dtype.kind == "f" and bool(np.all(np.mod(y, 1) == 0)))
     distinct = np.unique(y) if y.ndim == 1 else np.array([])
     if y.ndim == 1 and integral and 2 <= len(distinct) <= MAX_CLASSES and distinct.min() >= 0:

@@ -41,14 +41,16 @@ def sniff_csv(path: Path) -> Draft:
 
 
 def _is_time(column, name: str) -> bool:
+    """A column of times in order: whole numbers named like a time (`year`), or dates. A column of
+    times out of order (a table's `signup_date`, `year` of a car) is a feature."""
     import pandas as pd
 
-    if name in TIME_NAMES and column.dtype.kind in "iu":
-        return True
+    if column.dtype.kind in "iu":
+        return name in TIME_NAMES and column.is_monotonic_increasing
     if column.dtype != object or name not in TIME_NAMES and not column.astype(str).str.contains(r"\d[-/:]\d").all():
         return False
     parsed = pd.to_datetime(column, errors="coerce", format="mixed")
-    return bool(parsed.notna().mean() > 0.9)
+    return bool(parsed.notna().mean() > 0.9) and parsed.dropna().is_monotonic_increasing
 
 
 def _mean_words(column) -> float:
@@ -64,8 +66,9 @@ def pick_target(columns: list[str]) -> tuple[str, str]:
     return columns[-1], f"target {columns[-1]!r}: the last column (no column is named label, target, class or y)"
 
 
-def _target_kind(path: Path, frame, target: str) -> tuple[str, int, str]:
-    """(target kind, classes, why), the classes counted the way training will count them."""
+def _target_kind(path: Path, frame, target: str, names: bool = False) -> tuple[str, int, str]:
+    """(target kind, classes, why), the classes counted the way training will count them: whole
+    numbers 0..max are class indices, unless the loader reads every label as a name (`names`)."""
     values = frame[target].dropna()
     distinct = values.nunique()
     if distinct < 2:
@@ -76,7 +79,7 @@ def _target_kind(path: Path, frame, target: str) -> tuple[str, int, str]:
         if distinct > MAX_CLASSES:
             many = f"{distinct} distinct numbers (over {MAX_CLASSES})"
             return NUMBERS, 0, f"task {task_for(NUMBERS)}: {target!r} holds {many}"
-    read = column_values(path, list(frame.columns).index(target))
+    read = None if names else column_values(path, list(frame.columns).index(target))
     classes = len(label_classes(*read) or []) if read else distinct
     kind, why = class_target(max(classes, distinct), repr(target))
     return kind, max(classes, distinct), why
@@ -108,7 +111,7 @@ def _table(path: Path, frame, what: str) -> Draft:
 
 def _texts(path: Path, frame, text: str, words: float, what: str) -> Draft:
     target, why_target = pick_target([c for c in frame.columns if c != text])
-    kind, classes, why_task = _target_kind(path, frame, target)
+    kind, classes, why_task = _target_kind(path, frame, target, names=True)
     if kind == NUMBERS:
         raise DataError(f"{path}: text column {text!r} with a numeric target {target!r}: dlkit learns classes of texts")
     lengths = frame[text].dropna().astype(str).str.split().str.len()
