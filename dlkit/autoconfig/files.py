@@ -17,6 +17,15 @@ SAMPLED_IMAGES = 60
 
 
 def sniff_folder(path: Path) -> Draft:
+    """Class sub-folders of images or texts; or `train/` and `test/` folders of them (a common
+    layout), read as the dataset and its own test split."""
+    train, test = path / "train", path / "test"
+    if train.is_dir() and any(p.is_dir() for p in train.iterdir()):
+        draft = sniff_folder(train)
+        if test.is_dir():
+            draft.options["test_path"] = test
+            draft.notes.append(f"test_path {test}: the folder's own test split, with the same class folders")
+        return draft
     classes = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
     images = {c.name: [f for f in c.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES] for c in classes}
     texts = {c.name: list(c.glob("*.txt")) for c in classes}
