@@ -53,6 +53,9 @@ class Draft:
     notes: list[str] = dataclasses.field(default_factory=list)
     rescale: bool = False
     """Images are uint8 pixels: the model rescales them to 0-1."""
+    normalize: bool = False
+    """The model standardises its inputs with statistics of the training split (the `csv` dataset
+    standardises its numeric columns itself)."""
     examples: int = 0
     """How many examples DATA holds (0: not known), so that small data gets holdouts that can hold
     every class."""
@@ -111,7 +114,7 @@ def render(draft: Draft, command: str) -> str:
     ]
     if draft.rescale:
         lines += ["  preprocess:", "    - {type: rescale, scale: 0.00392156862745098}   # 0-255 pixels to 0-1"]
-    elif draft.model in ("lstm", "mlp") and draft.dataset != "csv":  # csv standardises its columns itself
+    elif draft.normalize:
         lines += ["  preprocess:", "    - normalize   # each feature's mean and variance, from the training split"]
     if draft.model == "cnn":
         lines.append("  augment: []   # photos: [{type: random_flip}, {type: random_rotation, factor: 0.05}]")

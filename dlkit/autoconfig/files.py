@@ -22,6 +22,7 @@ def sniff_folder(path: Path) -> Draft:
     train, test = path / "train", path / "test"
     if train.is_dir() and any(p.is_dir() for p in train.iterdir()):
         draft = sniff_folder(train)
+        draft.data = path
         if test.is_dir():
             draft.options["test_path"] = test
             draft.notes.append(f"test_path {test}: the folder's own test split, with the same class folders")
@@ -45,8 +46,17 @@ def sniff_folder(path: Path) -> Draft:
     if kind == "text":
         options = {"path": path, "max_tokens": 20_000, "sequence_length": 200}
         notes.append("text: the first 200 words of each file, a vocabulary of up to 20,000 words")
-        return Draft(path, f"a folder of texts ({count:,} files)", "text_folder", options, "text", target,
-                     classes=len(files), examples=count, notes=notes)  # fmt: skip
+        return Draft(
+            path,
+            f"a folder of texts ({count:,} files)",
+            "text_folder",
+            options,
+            "text",
+            target,
+            classes=len(files),
+            examples=count,
+            notes=notes,
+        )
     size, channels, seen = _image_shape([f for fs in files.values() for f in fs])
     options = {"path": path, "image_size": size, "channels": channels}
     notes.append(
@@ -54,8 +64,18 @@ def sniff_folder(path: Path) -> Draft:
         + (f", made smaller so the longer side is {MAX_SIDE} and training is quick" if max(seen) > MAX_SIDE else "")
     )
     notes.append(f"channels {channels}: " + ("every image sampled is grayscale" if channels == 1 else "colour images"))
-    return Draft(path, f"a folder of images ({count:,} files)", "image_folder", options, "cnn", target,
-                 classes=len(files), examples=count, notes=notes, rescale=True)  # fmt: skip
+    return Draft(
+        path,
+        f"a folder of images ({count:,} files)",
+        "image_folder",
+        options,
+        "cnn",
+        target,
+        classes=len(files),
+        examples=count,
+        notes=notes,
+        rescale=True,
+    )
 
 
 def _names(files: dict) -> str:
@@ -111,7 +131,18 @@ def sniff_npz(path: Path) -> Draft:
     options = {"path": path, "kind": "image" if image else "array"}
     what = f"a .npz of arrays x_train {x.shape} and y_train {y.shape}"
     notes = [f"x_train {x.dtype} {x.shape}: {found}"]
-    draft = Draft(path, what, "npz", options, model, NUMBERS, notes=notes, rescale=image and pixels, examples=len(x))
+    draft = Draft(
+        path,
+        what,
+        "npz",
+        options,
+        model,
+        NUMBERS,
+        notes=notes,
+        rescale=image and pixels,
+        normalize=not image,
+        examples=len(x),
+    )
     integral = y.dtype.kind in "iub" or (y.dtype.kind == "f" and bool(np.all(np.mod(y, 1) == 0)))
     distinct = np.unique(y) if y.ndim == 1 else np.array([])
     if y.ndim == 1 and integral and 2 <= len(distinct) <= MAX_CLASSES and distinct.min() >= 0:
@@ -140,8 +171,17 @@ def sniff_npy(path: Path) -> Draft:
         f"window {window}: each example is {window} steps; the target is the next value (of the last column)",
     ]
     options = {"path": path, "target": -1, "window": window}
-    return Draft(path, f"a .npy series {series.shape}", "sequence", options, "lstm", NUMBERS, notes=notes,
-                 split=ORDERED_SPLIT)  # fmt: skip
+    return Draft(
+        path,
+        f"a .npy series {series.shape}",
+        "sequence",
+        options,
+        "lstm",
+        NUMBERS,
+        notes=notes,
+        normalize=True,
+        split=ORDERED_SPLIT,
+    )
 
 
 def series_window(steps: int) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, TWO_CLASSES, Draft, class_target, task_for
 from dlkit.autoconfig.files import series_window
 from dlkit.data.peek import column_values, label_classes
-from dlkit.data.table import read_csv
+from dlkit.data.table import Csv, read_csv
 from dlkit.data.text import TextCsv
 from dlkit.errors import DataError
 
@@ -105,7 +105,11 @@ def _table(path: Path, frame, what: str) -> Draft:
     if frame[features].isna().any().any():
         options["missing"] = "mean"
         notes.append("missing: mean: some cells are empty; rows are kept, cells filled from the training split")
-    notes.append(f"features: the other {len(features)} columns (numeric ones standardised, text ones categories)")
+    kinds = list(Csv.model_validate(options).columns(frame).values())  # as the loader will read them
+    numeric, categorical = kinds.count("numeric"), kinds.count("categorical")
+    encoded = "embedded" if wide else "one-hot"
+    shown = f"{numeric} numeric (standardised), {categorical} of categories ({encoded})"
+    notes.append(f"features: the other {len(features)} columns, {shown}")
     return Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50, examples=len(frame))
 
 
@@ -120,8 +124,13 @@ def _texts(path: Path, frame, text: str, words: float, what: str) -> Draft:
     max_tokens = int(min(20_000, vocabulary + 2))
     # The label column's key as this version's text_csv names it.
     label_key = "target" if "target" in TextCsv.model_fields else "label_column"
-    options = {"path": path, "text_column": text, label_key: target, "max_tokens": max_tokens,
-               "sequence_length": length}  # fmt: skip
+    options = {
+        "path": path,
+        "text_column": text,
+        label_key: target,
+        "max_tokens": max_tokens,
+        "sequence_length": length,
+    }
     notes = [
         f"text {text!r}: free text, {words:.1f} words a row on average",
         why_target.replace("target", "label", 1),
@@ -142,5 +151,4 @@ def _series(path: Path, frame, columns: list[str], times: list[str], what: str) 
         f"target {target!r}: its next value; `--task {task_for(TWO_CLASSES)}` predicts whether it rises",
         f"window {window}: each example is the {window} steps before",
     ]
-    return Draft(path, what, "sequence", options, "lstm", NUMBERS, notes=notes,
-                 split=ORDERED_SPLIT)  # fmt: skip
+    return Draft(path, what, "sequence", options, "lstm", NUMBERS, notes=notes, normalize=True, split=ORDERED_SPLIT)
