@@ -215,6 +215,18 @@ def test_data_it_does_not_know_is_one_line(cli, tmp_path, name, content, message
     assert not (tmp_path / "out.yaml").exists()
 
 
+def test_a_folder_of_text_files_is_a_text_folder(cli, tmp_path):
+    for label, word in (("pos", "good"), ("neg", "bad")):
+        (tmp_path / "reviews" / label).mkdir(parents=True)
+        for i in range(5):
+            (tmp_path / "reviews" / label / f"{i}.txt").write_text(f"a {word} film, number {i}")
+    result = cli("init", tmp_path / "reviews", "-o", tmp_path / "reviews.yaml")
+    assert result.exit_code == 0, result.output
+    config = yaml.safe_load((tmp_path / "reviews.yaml").read_text())
+    assert (config["data"]["dataset"], config["task"]) == ("text_folder", "binary")
+    assert "text classes: the 2 sub-folders (neg, pos), 10 files" in result.stdout
+
+
 def test_train_and_test_folders_are_the_data_and_its_test_split(cli, tmp_path):
     photos = _images(tmp_path)
     (photos / "train").mkdir()
