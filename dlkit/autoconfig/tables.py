@@ -9,7 +9,6 @@ from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, TWO_CLAS
 from dlkit.autoconfig.files import series_window
 from dlkit.data.peek import column_values, label_classes
 from dlkit.data.table import Csv, read_csv
-from dlkit.data.text import TextCsv
 from dlkit.errors import DataError
 
 #: Column names that say "this is what to predict", in the order they are preferred.
@@ -122,12 +121,10 @@ def _texts(path: Path, frame, text: str, words: float, what: str) -> Draft:
     vocabulary = len({w for cell in frame[text].dropna().astype(str) for w in cell.lower().split()})
     length = int(min(200, max(8, lengths.quantile(0.95))))
     max_tokens = int(min(20_000, vocabulary + 2))
-    # The label column's key as this version's text_csv names it.
-    label_key = "target" if "target" in TextCsv.model_fields else "label_column"
     options = {
         "path": path,
         "text_column": text,
-        label_key: target,
+        "target": target,
         "max_tokens": max_tokens,
         "sequence_length": length,
     }
