@@ -123,3 +123,19 @@ def test_main_exits_with_the_commands_code_without_teardown(trained_run, monkeyp
             main()
         assert codes[-1] == code
     assert "dlkit: error:" in capsys.readouterr().err
+
+
+def test_the_model_in_memory_is_scored_when_it_holds_the_best_weights(tmp_path, cli, monkeypatch):
+    from dlkit.training import trainer
+
+    def not_loaded(run_dir):
+        raise AssertionError("model.keras loaded back")
+
+    monkeypatch.setattr(trainer, "load_run_model", not_loaded)
+    data = {**TINY, "train": {**TINY["train"], "checkpoint": {"monitor": None}}}  # every epoch the best: the last
+    result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.stderr
+    run_dir = tmp_path / "runs" / result.stdout.strip().splitlines()[-1].split("/")[-1]
+    trained = json.loads((run_dir / "metrics.json").read_text())["test"]
+    assert cli("eval", run_dir).exit_code == 0  # the saved file scores the same
+    assert json.loads((run_dir / "eval" / "metrics.json").read_text())["test"] == pytest.approx(trained, abs=1e-6)

@@ -27,10 +27,11 @@ TARGETS_FOR = {
 
 
 def task_for(target: str) -> str:
-    """The task `dlkit init` proposes for a kind of target: the tasks say which they suit."""
+    """The task `dlkit init` proposes for a kind of target: the tasks say which they suit (a task
+    that says so itself, not one that inherits it, such as a plug-in's variant of regression)."""
     from dlkit.tasks import TASKS
 
-    return next(name for name in TASKS.names() if getattr(TASKS.get(name), "proposed_for", None) == target)
+    return next(name for name in TASKS.names() if vars(TASKS.get(name)).get("proposed_for") == target)
 
 
 @dataclasses.dataclass

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import StrictBool, model_validator
 
-from dlkit.layers import LAYERS, KerasLayer
+from dlkit.layers.spec import LAYERS, KerasLayer
 from dlkit.strict import raise_at
 
 

@@ -321,10 +321,16 @@ class Session:
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
         atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
-        # The model in memory scores as model.keras would (tests/test_eval_predict.py checks): no need to load it.
-        same = self.strategy is None and checkpoint.best_digest == weights_digest(self.model)
+        # The model in memory scores as model.keras would (tests/test_eval_predict.py checks): no need
+        # to load it, unless a plug-in's layers are inside (loading it back checks that they load).
+        same = self.strategy is None and checkpoint.best_digest == weights_digest(self.model) and own_layers(self.model)
         describe = self.pruning and self.pruning.report
         return finish(run_dir, self.config, self.data, self.timings, describe, self.model if same else None)
+
+
+def own_layers(model) -> bool:
+    """Whether every layer of `model` is Keras's or dlkit's own (which load in safe mode, tested)."""
+    return all(type(layer).__module__.startswith(("keras.", "dlkit.")) for layer in model._flatten_layers())
 
 
 def load_checkpoint(model, path: Path) -> None:
