@@ -1,0 +1,189 @@
+"""`task: segmentation` on `dataset: segmentation_folder`: metrics against a numpy reference, the
+folder's errors, colour masks, nearest-neighbour mask resizing, and a run trained, evaluated and
+predicted end to end on `dlkit make-data shapes-segmentation`."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import write_config
+from dlkit.data.segmentation_folder import nearest
+from dlkit.tasks.segmentation import mask_scores
+
+CLASSES = ["background", "circle", "square", "triangle"]
+
+
+def reference(y_true, y_pred, k):
+    """Per-class IoU and Dice by counting pixels class by class; means over the classes present."""
+    ious, dices, hits = [], [], 0
+    for c in range(k):
+        t, p = y_true == c, y_pred == c
+        inter, union, total = np.sum(t & p), np.sum(t | p), np.sum(t) + np.sum(p)
+        hits += inter
+        if union:
+            ious.append(inter / union)
+            dices.append(2 * inter / total)
+    return {"mean_iou": np.mean(ious), "dice": np.mean(dices), "pixel_accuracy": hits / y_true.size}
+
+
+def seg_config(root, **changes):
+    config = {
+        "name": "seg",
+        "seed": 3,
+        "task": "segmentation",
+        "data": {
+            "dataset": "segmentation_folder",
+            "options": {"path": str(root), "image_size": [24, 24], "classes": CLASSES},
+            "split": {"validation": 0.2, "test": 0.2},
+            "preprocess": [{"type": "rescale", "scale": 1 / 255}],
+            "batch_size": 8,
+        },
+        "model": {
+            "layers": [
+                {"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same", "activation": "relu"},
+                {"type": "conv2d", "filters": 4, "kernel_size": 1, "activation": "softmax"},
+            ]
+        },
+        "train": {"epochs": 1, "metrics": ["accuracy", "mean_iou", "dice"]},
+    }
+    for key, value in changes.items():
+        config[key] = {**config[key], **value} if isinstance(value, dict) else value
+    return config
+
+
+def pair(root, stem, image_size=(20, 30), mask=None, suffix=".png"):
+    """One image and its mask (class ids) under root/images and root/masks."""
+    for sub in ("images", "masks"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    height, width = image_size
+    Image.fromarray(np.full((height, width, 3), 90, "uint8")).save(root / "images" / f"{stem}{suffix}")
+    ids = np.zeros((height, width), "uint8") if mask is None else mask
+    Image.fromarray(ids, "L").save(root / "masks" / f"{stem}.png")
+
+
+@pytest.mark.parametrize("head", ["softmax", "sigmoid"])
+def test_metrics_equal_numpy_reference(head):
+    """The training metrics (`mean_iou`, `dice`, Keras, streamed over batches) and the report's
+    figures (`eval.metrics`) both equal a pixel-counting reference to 1e-6."""
+    from dlkit.training.losses import LOSSES
+    from dlkit.training.metrics import METRICS
+
+    rng = np.random.default_rng(0)
+    k = 4 if head == "softmax" else 2
+    y_true = rng.integers(0, k, (6, 16, 16, 1))
+    y_true[:, :4] = 0  # a skewed class balance, and class k-1 never predicted below
+    if head == "softmax":
+        outputs = rng.dirichlet(np.ones(k), (6, 16, 16)).astype("float32")
+        outputs[..., k - 1] = 0.0
+        y_pred, loss = outputs.argmax(-1), LOSSES.parse("sparse_categorical_crossentropy")
+    else:
+        outputs = rng.uniform(0, 1, (6, 16, 16, 1)).astype("float32")
+        y_pred, loss = (outputs[..., 0] > 0.5).astype(int), LOSSES.parse("binary_crossentropy")
+    expected = reference(y_true[..., 0], y_pred, k)
+    for name in ("mean_iou", "dice"):
+        metric = METRICS.parse(name).build(loss, k)
+        for batch in range(0, 6, 4):  # in two batches, as training streams them
+            metric.update_state(y_true[batch : batch + 4], outputs[batch : batch + 4])
+        assert float(metric.result()) == pytest.approx(expected[name], abs=1e-6)
+    figures = mask_scores(y_true, y_pred, k)
+    for name, value in expected.items():
+        assert figures[name] == pytest.approx(value, abs=1e-6)
+
+
+def test_dice_loss_against_numpy():
+    """`dice` is 1 - the mean soft Dice over the classes; `crossentropy_dice` adds the cross-entropy."""
+    from dlkit.training.losses import LOSSES
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, (2, 8, 8, 1))
+    p = rng.dirichlet(np.ones(3), (2, 8, 8)).astype("float32")
+    onehot = np.eye(3)[y[..., 0]]
+    soft = (2 * (p * onehot).sum((0, 1, 2)) + 1) / (p.sum((0, 1, 2)) + onehot.sum((0, 1, 2)) + 1)
+    dice = 1 - soft.mean()
+    ce = -np.log(np.take_along_axis(p, y, axis=-1)).mean()
+    assert float(LOSSES.parse("dice").build()(y, p)) == pytest.approx(dice, abs=1e-5)
+    assert float(LOSSES.parse("crossentropy_dice").build()(y, p)) == pytest.approx(dice + ce, abs=1e-5)
+
+
+def test_nearest_resize_never_invents_a_class():
+    """Masks of ids {0, 3, 7} resized up and down to odd sizes hold only those ids; a bilinear
+    resize of the same mask would make 1, 2, 4... at the borders."""
+    rng = np.random.default_rng(2)
+    ids = rng.choice(np.array([0, 3, 7], "uint8"), (37, 23))
+    for size in ((5, 9), (64, 41), (37, 23), (100, 7)):
+        resized = nearest(ids, *size)
+        assert resized.shape == size
+        assert set(np.unique(resized)) <= {0, 3, 7}
+    assert (nearest(ids, 37, 23) == ids).all()
+
+
+def test_folder_mistakes_are_one_line_naming_the_file(tmp_path, cli):
+    """An image without a mask, a mask without an image, a mask of another size, a class id of
+    K or more: each exit 1 with one line naming the file, and no run folder left."""
+    cases = {
+        "no_mask": ("a.png", lambda root: (root / "masks" / "a.png").unlink()),
+        "no_image": ("b.png", lambda root: (root / "images" / "b.png").unlink()),
+        "size": ("c.png", lambda root: pair(root, "c", (20, 30), np.zeros((10, 30), "uint8"))),
+        "class_id": ("d.png", lambda root: pair(root, "d", mask=np.full((20, 30), 4, "uint8"))),
+    }
+    for name, (named, spoil) in cases.items():
+        root = tmp_path / name
+        for stem in "abcd":
+            pair(root, stem)
+        spoil(root)
+        config = write_config(tmp_path, seg_config(root), f"{name}.yaml")
+        result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+        assert result.exit_code == 1, (name, result.output)
+        line = result.output.strip()
+        assert "\n" not in line and named in line and len(line) < 300, (name, line)
+        assert not any((tmp_path / "runs").glob("*/*")), name
+
+
+def test_colour_masks_through_the_palette(tmp_path):
+    """With `palette`, each colour is its class in the palette's order; a colour not in it is an error."""
+    from dlkit.data import DATASETS
+    from dlkit.errors import DataError
+
+    root = tmp_path / "colours"
+    pair(root, "a")
+    rgb = np.zeros((20, 30, 3), "uint8")
+    rgb[5:10, 5:10] = (255, 0, 0)
+    rgb[12:15, 20:25] = (0, 0, 255)
+    Image.fromarray(rgb).save(root / "masks" / "a.png")
+    palette = {"background": [0, 0, 0], "road": [255, 0, 0], "water": [0, 0, 255]}
+    loader = DATASETS.parse({"type": "segmentation_folder", "path": root, "image_size": [20, 30], "palette": palette})
+    arrays = loader.load()
+    assert arrays.class_names == ["background", "road", "water"]
+    mask = arrays.y_train[0, ..., 0]
+    assert (mask[5:10, 5:10] == 1).all() and (mask[12:15, 20:25] == 2).all() and mask.sum() == 25 + 2 * 15
+    del palette["water"]
+    loader = DATASETS.parse({"type": "segmentation_folder", "path": root, "image_size": [20, 30], "palette": palette})
+    with pytest.raises(DataError, match=r"a\.png: colour\(s\) \[0, 0, 255\] not in data.options.palette"):
+        loader.load()
+
+
+@pytest.mark.slow
+def test_shapes_train_eval_predict(tmp_path, cli):
+    """make-data -> train 1 epoch -> eval writes per-class IoU/Dice and the best/worst grid; the
+    figures of metrics.json agree with the numpy report."""
+    data = tmp_path / "shapes"
+    result = cli("make-data", "shapes-segmentation", data, "--n", 40, "--size", 32, "--seed", 1)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == str(data)
+    assert len(list((data / "images").iterdir())) == len(list((data / "masks").iterdir())) == 40
+    assert (data / "classes.txt").read_text().split() == CLASSES
+    config = write_config(tmp_path, seg_config(data))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    run = next((tmp_path / "runs").glob("seg-*"))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert {"mean_iou", "dice", "pixel_accuracy", "accuracy"} <= set(metrics["test"])
+    assert metrics["test"]["accuracy"] == pytest.approx(metrics["test"]["pixel_accuracy"], abs=1e-6)
+    result = cli("eval", run)
+    assert result.exit_code == 0, result.output
+    rows = json.loads((run / "eval" / "per_class.json").read_text())
+    assert [row["class"] for row in rows] == CLASSES
+    assert (run / "eval" / "examples.png").stat().st_size > 0
+    assert "per class" in result.output
