@@ -174,7 +174,13 @@ def test_shapes_train_eval_predict(tmp_path, cli):
     assert result.output.strip().splitlines()[-1] == str(data)
     assert len(list((data / "images").iterdir())) == len(list((data / "masks").iterdir())) == 40
     assert (data / "classes.txt").read_text().split() == CLASSES
-    config = write_config(tmp_path, seg_config(data))
+    options = {
+        "path": str(data),
+        "image_size": [24, 24],
+        "classes": CLASSES,
+        "augment": {"flip": ["horizontal"], "zoom": 1.3},
+    }
+    config = write_config(tmp_path, seg_config(data, data={"options": options}))
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
     run = next((tmp_path / "runs").glob("seg-*"))

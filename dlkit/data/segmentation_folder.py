@@ -9,10 +9,11 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, model_validator
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.images import IMAGE_SUFFIXES, decode_file
+from dlkit.data.paired_augment import PairedAugment
 from dlkit.data.peek import OptionError, Peek
 from dlkit.errors import DataError
 from dlkit.strict import listed
@@ -35,6 +36,17 @@ class SegmentationFolder(Dataset):
     """The class names, mask value i being class i; default: from `palette`, else 0..the largest id."""
     palette: dict[str, list[int]] | None = None
     """Colour masks: {class_name: [r, g, b]}, the classes in this order; a colour not listed is an error."""
+    augment: PairedAugment | None = None
+    """Random flips, quarter turns, crops and zooms of each training image and its mask alike, and
+    brightness/contrast of the image (e.g. `{flip: [horizontal], rot90: true, zoom: 1.3}`)."""
+
+    @model_validator(mode="after")
+    def _square_for_rot90(self):
+        if self.augment is not None and self.augment.rot90 and self.image_size[0] != self.image_size[1]:
+            raise ValueError(
+                f"augment.rot90 turns images by 90 degrees: image_size must be square, not {self.image_size}"
+            )
+        return self
 
     def load(self) -> Arrays:
         import numpy as np
@@ -51,6 +63,7 @@ class SegmentationFolder(Dataset):
             kind="image",
             decode=functools.partial(decode_file, height=height, width=width, channels=self.channels),
             example_shape=(height, width, self.channels),
+            augment=None if self.augment is None else self.augment.apply,
         )
 
     def info(self) -> DatasetInfo:
