@@ -164,26 +164,33 @@ def test_colour_masks_through_the_palette(tmp_path):
         loader.load()
 
 
-@pytest.mark.slow
-def test_shapes_train_eval_predict(tmp_path, cli):
-    """make-data -> train 1 epoch -> eval writes per-class IoU/Dice and the best/worst grid; the
-    figures of metrics.json agree with the numpy report."""
-    data = tmp_path / "shapes"
-    result = cli("make-data", "shapes-segmentation", data, "--n", 40, "--size", 32, "--seed", 1)
+@pytest.fixture(scope="module")
+def shapes_run(tmp_path_factory):
+    """`dlkit make-data shapes-segmentation` and a run trained on it for 1 epoch (with paired augmentation)."""
+    from typer.testing import CliRunner
+
+    from dlkit.cli import app
+
+    folder = tmp_path_factory.mktemp("shapes")
+    data, runner = folder / "shapes", CliRunner()
+    result = runner.invoke(app, ["make-data", "shapes-segmentation", str(data), "--n", "40", "--size", "32"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == str(data)
+    options = {"path": str(data), "image_size": [24, 24], "classes": CLASSES}
+    options["augment"] = {"flip": ["horizontal"], "zoom": 1.3}
+    config = write_config(folder, seg_config(data, data={"options": options}))
+    result = runner.invoke(app, ["train", str(config), "--runs-dir", str(folder / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+    return {"data": data, "run": next((folder / "runs").glob("seg-*"))}
+
+
+@pytest.mark.slow
+def test_shapes_train_and_eval(shapes_run, cli):
+    """make-data writes 40 pairs and the class names; training scores IoU/Dice (equal to the numpy
+    report); eval writes per-class IoU/Dice and the best/worst grid."""
+    data, run = shapes_run["data"], shapes_run["run"]
     assert len(list((data / "images").iterdir())) == len(list((data / "masks").iterdir())) == 40
     assert (data / "classes.txt").read_text().split() == CLASSES
-    options = {
-        "path": str(data),
-        "image_size": [24, 24],
-        "classes": CLASSES,
-        "augment": {"flip": ["horizontal"], "zoom": 1.3},
-    }
-    config = write_config(tmp_path, seg_config(data, data={"options": options}))
-    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
-    assert result.exit_code == 0, result.output
-    run = next((tmp_path / "runs").glob("seg-*"))
     metrics = json.loads((run / "metrics.json").read_text())
     assert {"mean_iou", "dice", "pixel_accuracy", "accuracy"} <= set(metrics["test"])
     assert metrics["test"]["accuracy"] == pytest.approx(metrics["test"]["pixel_accuracy"], abs=1e-6)
@@ -191,5 +198,85 @@ def test_shapes_train_eval_predict(tmp_path, cli):
     assert result.exit_code == 0, result.output
     rows = json.loads((run / "eval" / "per_class.json").read_text())
     assert [row["class"] for row in rows] == CLASSES
-    assert (run / "eval" / "examples.png").stat().st_size > 0
+    examples = json.loads((run / "eval" / "examples.json").read_text())
+    assert examples["worst"][0]["mean_iou"] <= examples["best"][0]["mean_iou"]
+    assert Image.open(run / "eval" / "examples.png").size[1] > 300
     assert "per class" in result.output
+
+
+@pytest.mark.slow
+def test_predict_writes_masks_of_each_images_size(shapes_run, cli, tmp_path):
+    """An image of another size than training's gets a mask of its own size (a PNG of class ids);
+    --json gives the same mask run-length encoded; the shares sum to 1; --overlay draws it."""
+    from dlkit.tasks.segmentation import decode_rle
+
+    odd = tmp_path / "odd.png"
+    Image.open(next((shapes_run["data"] / "images").iterdir())).resize((50, 37)).save(odd)
+    result = cli("predict", odd, "--run", shapes_run["run"], "--json", "--overlay")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)["predictions"][0]
+    mask = np.asarray(Image.open(row["mask_file"]))
+    assert mask.shape == (37, 50) and row["mask"]["size"] == [37, 50]
+    assert (decode_rle(row["mask"]) == mask).all()
+    assert set(np.unique(mask)) <= set(range(len(CLASSES)))
+    assert sum(row["shares"].values()) == pytest.approx(1.0) and list(row["shares"]) == CLASSES
+    assert Image.open(row["overlay_file"]).size == (50, 37)
+    assert cli("predict", odd, "--run", shapes_run["run"], "-o", tmp_path / "p.csv").exit_code == 0
+    shown = (tmp_path / "p.csv").read_text().splitlines()[1]  # the table's and CSV's prediction: the shares
+    assert shown.startswith(f"{odd},") and "%" in shown and max(row["shares"], key=row["shares"].get) in shown
+
+
+def test_overlay_is_refused_for_other_tasks(trained_run, cli, tmp_path):
+    from sklearn.datasets import load_digits
+
+    image = tmp_path / "digit.png"
+    Image.fromarray((load_digits().images[0] * 15).astype("uint8")).save(image)
+    result = cli("predict", image, "--run", trained_run[0], "--overlay")
+    assert result.exit_code == 2
+    assert "--overlay draws segmentation masks" in result.output
+
+
+@pytest.mark.slow
+def test_export_and_serve_give_the_mask(shapes_run, cli, tmp_path):
+    """The saved_model export scores as model.keras (same masks); `dlkit serve` answers a PNG
+    with the mask `dlkit predict --json` gives for it (at the model's size, run-length encoded)."""
+    import base64
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from conftest import REPO
+
+    run = shapes_run["run"]
+    result = cli("export", run, "--format", "saved_model")
+    assert result.exit_code == 0, result.output
+    parity = json.loads((run / "export" / "saved_model" / "export.json").read_text())["parity"]
+    assert parity["passed"] and parity["agreement"] == 1.0
+    image = tmp_path / "same.png"
+    Image.open(next((shapes_run["data"] / "images").iterdir())).resize((24, 24)).save(image)
+    expected = json.loads(cli("predict", image, "--run", run, "--json").stdout)["predictions"][0]["mask"]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-m", "dlkit", "serve", str(run), "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        client, deadline = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30), time.monotonic() + 90
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if client.get("/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        body = {"instances": [{"b64": base64.b64encode(image.read_bytes()).decode()}]}
+        served = client.post(f"/v1/models/{run.name.split('-')[0]}:predict", json=body)
+        assert served.status_code == 200, served.text
+        assert served.json()["predictions"][0]["mask"] == expected
+    finally:
+        process.terminate()
+        process.wait(30)

@@ -22,6 +22,12 @@ class SegmentationConfig(SupervisedConfig):
 
     def fill_defaults(self) -> None:
         super().fill_defaults()
+        if self.data.augment:
+            raise_at(
+                ("data", "augment"),
+                "these steps move the image but not its mask; augment images and masks together with "
+                "data.options.augment (flip, rot90, crop, zoom, brightness, contrast)",
+            )
         if self.train.loss.labels == "one_hot":
             fitting = [n for n in ("sparse_categorical_crossentropy", "dice", "crossentropy_dice")]
             raise_at(
@@ -140,15 +146,72 @@ class Segmentation(SupervisedTask):
     # --- predict ---
 
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
-        """The mask (class ids) and each class's share of its pixels."""
-        mask = self.decisions(output[None])[0]
+        """The mask (class ids, run-length encoded) and each class's share of its pixels."""
+        return self._mask_row(self.decisions(output[None])[0], classes)
+
+    def predicted(self, rows: list[dict], run_dir: Path, options: dict[str, Any]) -> None:
+        """Each mask brought to its image's own size (nearest neighbour) and written as a PNG of
+        class ids into RUN/predictions/ (with `overlay`, the image tinted by class beside it)."""
+        from PIL import Image
+
+        from dlkit.data.images import read_image
+        from dlkit.data.segmentation_folder import nearest
+        from dlkit.runs import atomic_write, read_run
+        from dlkit.tasks.segmentation_report import overlay
+
+        classes = read_run(run_dir).get("classes") or []
+        folder = Path(run_dir) / "predictions"
+        folder.mkdir(exist_ok=True)
+        used: set[str] = set()
+        for row in rows:
+            path = Path(row["input"])
+            with Image.open(path) as image:
+                width, height = image.size
+            mask = nearest(decode_rle(row["mask"]), height, width).astype("uint8")
+            row.update(self._mask_row(mask, classes))
+            stem = path.stem if path.stem not in used else f"{path.stem}-{len(used)}"
+            used.add(stem)
+            row["mask_file"] = str(folder / f"{stem}.mask.png")
+            atomic_write(Path(row["mask_file"]), _png(Image.fromarray(mask, "L")))
+            if options.get("overlay"):
+                row["overlay_file"] = str(folder / f"{stem}.overlay.png")
+                tinted = overlay(read_image(path, (height, width, 3)), mask, len(classes))
+                atomic_write(Path(row["overlay_file"]), _png(Image.fromarray(tinted, "RGB")))
+
+    @staticmethod
+    def _mask_row(mask: np.ndarray, classes: list[str]) -> dict[str, Any]:
         counts = np.bincount(mask.reshape(-1), minlength=max(len(classes), 2))
-        names = classes or [str(i) for i in range(len(counts))]
-        return {"mask": mask, "shares": {name: float(c / mask.size) for name, c in zip(names, counts, strict=False)}}
+        names = [classes[i] if i < len(classes) else str(i) for i in range(len(counts))]
+        return {
+            "mask": encode_rle(mask),
+            "shares": {n: float(c / mask.size) for n, c in zip(names, counts, strict=True)},
+        }
 
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         shares = sorted(row["shares"].items(), key=lambda item: -item[1])
-        return ", ".join(f"{name} {share:.1%}" for name, share in shares if share > 0), "", ""
+        shown = ", ".join(f"{name} {share:.1%}" for name, share in shares if share > 0)
+        return shown, "", Path(row.get("mask_file", "")).name
+
+
+def encode_rle(mask: np.ndarray) -> dict[str, Any]:
+    """An (H, W) mask as runs of class ids in row-major order: {size: [H, W], runs: [[id, length], ...]}."""
+    flat = np.asarray(mask).reshape(-1)
+    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+    lengths = np.diff(np.r_[starts, flat.size])
+    return {"size": list(mask.shape), "runs": [[int(flat[s]), int(n)] for s, n in zip(starts, lengths, strict=True)]}
+
+
+def decode_rle(encoded: dict[str, Any]) -> np.ndarray:
+    ids, lengths = zip(*encoded["runs"], strict=True) if encoded["runs"] else ((), ())
+    return np.repeat(np.array(ids, dtype="int64"), lengths).reshape(encoded["size"])
+
+
+def _png(image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def mask_scores(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> dict[str, Any]:
