@@ -280,3 +280,26 @@ def test_export_and_serve_give_the_mask(shapes_run, cli, tmp_path):
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_validate_checks_the_last_convolution_and_the_mask_size(tmp_path, cli):
+    """`dlkit validate` names the last conv2d's filters against the classes (no TensorFlow needed);
+    training refuses a model whose output is not the masks' size; Keras augmentation layers, which
+    would move images but not masks, are refused."""
+    for stem in "abcdefghij":
+        pair(tmp_path / "d", stem)
+    config = seg_config(tmp_path / "d")
+    config["model"]["layers"][-1]["filters"] = 3
+    result = cli("validate", write_config(tmp_path, config))
+    assert (
+        result.exit_code == 2
+        and "model.layers.1.filters: 3 filters" in result.output
+        and "set filters: 4" in result.output
+    )
+    config = seg_config(tmp_path / "d")
+    config["model"]["layers"].insert(1, {"type": "max_pooling2d", "pool_size": 2})
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2 and "gives 12x12 per image but masks are 24x24" in result.output
+    config = seg_config(tmp_path / "d", data={"augment": [{"type": "random_flip"}]})
+    result = cli("validate", write_config(tmp_path, config))
+    assert result.exit_code == 2 and "data.augment" in result.output and "data.options.augment" in result.output

@@ -90,6 +90,16 @@ class Segmentation(SupervisedTask):
 
         return class_units(peek)
 
+    def layer_problems(self, peek) -> list[tuple[tuple, str]]:
+        """Also the filters of a last convolution (a segmentation model ends in one, not in dense units)."""
+        problems, expected = super().layer_problems(peek), self.expected_units(peek)
+        index = len(self.config.model.layers) - 1
+        filters = getattr(self.config.model.layers[index], "filters", None)
+        if expected and isinstance(filters, int) and filters != expected[0]:
+            where = ("model", "layers", index, "filters")
+            problems.append((where, f"{filters} filters, but {expected[1]}; set filters: {expected[0]}"))
+        return problems
+
     def check_units(self, model, class_names, target_dim) -> None:
         super().check_units(model, class_names, target_dim)
         given, wanted = tuple(model.output_shape[1:-1]), tuple(model.input_shape[1:3])
