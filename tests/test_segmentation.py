@@ -3,6 +3,7 @@ folder's errors, colour masks, nearest-neighbour mask resizing, and a run traine
 predicted end to end on `dlkit make-data shapes-segmentation`."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -303,3 +304,27 @@ def test_validate_checks_the_last_convolution_and_the_mask_size(tmp_path, cli):
     config = seg_config(tmp_path / "d", data={"augment": [{"type": "random_flip"}]})
     result = cli("validate", write_config(tmp_path, config))
     assert result.exit_code == 2 and "data.augment" in result.output and "data.options.augment" in result.output
+
+
+def test_one_sigmoid_foreground_class(tmp_path, cli):
+    """A sigmoid loss makes it one foreground channel: masks of 0/1, two classes; predict's mask
+    holds 0 and 1 only. More than two classes with a sigmoid loss is one line naming the loss."""
+    rng = np.random.default_rng(0)
+    for i in range(10):
+        mask = np.zeros((20, 30), "uint8")
+        mask[rng.integers(0, 10) :][:, rng.integers(0, 15) :] = 1
+        pair(tmp_path / "d", f"{i}", mask=mask)
+    options = {"path": str(tmp_path / "d"), "image_size": [16, 16], "classes": ["background", "shape"]}
+    config = seg_config(tmp_path / "d", data={"options": options}, train={"loss": "binary_crossentropy_dice"})
+    config["model"]["layers"][-1] |= {"filters": 1, "activation": "sigmoid"}
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    run = Path(result.stdout.strip().splitlines()[-1])
+    assert {"mean_iou", "dice"} <= set(json.loads((run / "metrics.json").read_text())["test"])
+    predicted = json.loads(cli("predict", tmp_path / "d" / "images" / "0.png", "--run", run, "--json").stdout)
+    row = predicted["predictions"][0]
+    assert list(row["shares"]) == ["background", "shape"]
+    assert set(np.unique(np.asarray(Image.open(row["mask_file"])))) <= {0, 1}
+    config["data"]["options"]["classes"] = CLASSES
+    result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 1 and "4 classes" in result.output and "binary_crossentropy_dice" in result.output
