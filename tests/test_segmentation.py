@@ -328,3 +328,19 @@ def test_one_sigmoid_foreground_class(tmp_path, cli):
     config["data"]["options"]["classes"] = CLASSES
     result = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 1 and "4 classes" in result.output and "binary_crossentropy_dice" in result.output
+
+
+def test_mask_file_modes_read_as_class_ids(tmp_path):
+    """Grey, palette (P: the indices, not the colours) and 1-bit (0/1, not 0/255) masks."""
+    from dlkit.data.segmentation_folder import read_mask
+
+    ids = np.array([[0, 1, 2], [3, 0, 1]], "uint8")
+    Image.fromarray(ids, "L").save(tmp_path / "grey.png")
+    palette = Image.fromarray(ids, "P")
+    palette.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255])
+    palette.save(tmp_path / "palette.png")
+    Image.fromarray(ids > 1).save(tmp_path / "bits.png")
+    assert (read_mask(tmp_path / "grey.png", None) == ids).all()
+    assert (read_mask(tmp_path / "palette.png", None) == ids).all()
+    assert Image.open(tmp_path / "bits.png").mode == "1"
+    assert (read_mask(tmp_path / "bits.png", None) == (ids > 1)).all()

@@ -141,7 +141,8 @@ def read_mask(path: Path, palette: dict[str, list[int]] | None) -> np.ndarray:
                 if not (rgb == rgb[..., :1]).all():
                     raise DataError(f"{path}: a colour mask; give data.options.palette {{class: [r, g, b]}}")
                 return rgb[..., 0].copy()
-            ids = np.asarray(image if image.mode in ("L", "P") else image.convert("I"))
+            # A 1-bit image is 0/1 (as a mask means it), not 0/255 as converting it would make it.
+            ids = np.asarray(image if image.mode in ("1", "L", "P") else image.convert("I")).astype("int64")
             if ids.size and (ids.min() < 0 or ids.max() > 255):
                 raise DataError(f"{path}: class ids must be 0..255. Received: {ids.min()}..{ids.max()}")
             return ids.astype("uint8")
