@@ -38,7 +38,7 @@ class SegmentationFolder(Dataset):
     """Colour masks: {class_name: [r, g, b]}, the classes in this order; a colour not listed is an error."""
     augment: PairedAugment | None = None
     """Random flips, quarter turns, crops and zooms of each training image and its mask alike, and
-    brightness/contrast of the image (e.g. `{flip: [horizontal], rot90: true, zoom: 1.3}`)."""
+    brightness/contrast of the image, as `{flip: [horizontal], rot90: true, zoom: 1.3}`."""
 
     @model_validator(mode="after")
     def _square_for_rot90(self):

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, WithJsonSchema, create_model
 
 from dlkit.layers import keras_table
 from dlkit.registry import KerasSpec, Registry, Spec
@@ -16,7 +16,8 @@ LAYERS = Registry("layer", "layers")
 
 class LayerSpec(Spec):
     """A layer entry of `model.layers`. `name:` labels it; `inputs:` takes named earlier outputs
-    (`input` is the model's input) instead of the previous layer's, which makes the model a graph."""
+    (`input` is the model's input; `columns.NAME` one column of a table, as encoded) instead of
+    the previous layer's, which makes the model a graph."""
 
     # The resolved config shows what the user wrote, not every Keras default.
     dump_defaults: ClassVar[bool] = False
@@ -64,7 +65,11 @@ ARG_TYPES: dict[str, Any] = {
     "fraction": Annotated[Float, Field(ge=0, le=1)],
     "bool": StrictBool,
     "str": StrictStr,
-    "ints": Annotated[Any, BeforeValidator(_int_or_ints)],
+    "ints": Annotated[
+        Any,
+        BeforeValidator(_int_or_ints),
+        WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]}),
+    ],
 }
 
 
@@ -85,3 +90,5 @@ for _name, _entry in keras_table.load().items():
         aliases=_entry["aliases"],
         lazy=True,
     )
+
+from dlkit.layers import wrappers  # noqa: E402, F401  (registers bidirectional, time_distributed)

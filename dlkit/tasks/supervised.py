@@ -176,8 +176,9 @@ class SupervisedTask(Task):
         out = Path(run_dir) / "eval"
         out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)
-        report = self.write_report(data.split(split), outputs[split], data.class_names, out, f"{split} split")
-        report |= self.calibration_report(model, split, data.split(split).y, outputs[split])
+        scored = data.scored(split, self.config.seed)
+        report = self.write_report(scored, outputs[split], data.class_names, out, f"{split} split")
+        report |= self.calibration_report(model, split, scored.y, outputs[split])
         for stem, content in report.items():
             write_json(out / f"{stem}.json", content)
         return Report(metrics, [*tables, *self.report_tables(report)])
