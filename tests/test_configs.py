@@ -39,6 +39,7 @@ PARAMS = {
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
     "prune_mnist": 693_962,  # mnist_cnn's model, pruned while training
     "distill_digits": 1_210,  # the student alone (its teacher, the quickstart CNN, is a run)
+    "unet_shapes": 117_092,  # benchmarks/unet_plain.py's U-Net
     "recommender": 4_033,  # embeddings of 300 users, 200 items (+ 1 unseen id each) x 8; dense 9 + 8
 }
 
@@ -98,6 +99,11 @@ def _data(name: str, folder: Path, cli) -> list[str]:
         assert cli("to-csv", "breast_cancer", path).exit_code == 0
     elif name == "multilabel_csv":
         path = make_tags_csv(folder)
+    elif name == "unet_shapes":
+        from dlkit.data.shapes import shapes_segmentation
+
+        path = folder / "shapes"
+        shapes_segmentation(path, n=30, size=64, seed=0)
     elif name == "recommender":
         path, _ = make_ratings(folder, per_user=20)
     elif name == "transfer_digits":

@@ -37,6 +37,9 @@ class Arrays:
     decode: Callable | None = None
     #: The shape of one example, where `x` does not show it (streamed data, strings).
     example_shape: tuple[int, ...] | None = None
+    #: Training batches only: a TensorFlow function (x, y, seed) -> (x, y) transforming examples and
+    #: labels together (a segmentation mask moved with its image).
+    augment: Callable | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from dlkit.errors import UsageError
+
 if TYPE_CHECKING:
     from dlkit.config.experiment import ExperimentConfig
     from dlkit.data.dataset import Arrays, DatasetInfo
@@ -170,6 +172,12 @@ class Task:
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         """One predict row's fields from the model's output for one example."""
         raise NotImplementedError
+
+    def predicted(self, rows: list[dict], run_dir: Path, options: dict[str, Any]) -> None:
+        """After `describe`: finish the predicted rows (write files they name). `options` are
+        `dlkit predict`'s task-specific options that were given (`overlay`); this task takes none."""
+        if options:
+            raise UsageError(f"--{next(iter(options))} draws segmentation masks; this run is task {self.name!r}")
 
     def score_rows(self, rows: list[dict], targets: list, classes: list[str]) -> tuple[dict[str, float], int] | None:
         """Predict's rows against the target cells a CSV still holds: (figures, rows scored)."""

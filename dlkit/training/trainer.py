@@ -209,7 +209,10 @@ class Session:
 
         def batches(skip=0):
             shuffle, cache = config.data.shuffle, config.data.cache
-            return to_dataset(self.train_split, shuffle=shuffle, cache=cache, epoch=epoch, skip=skip, **self.batches)
+            augment = data.about.augment  # training batches only
+            return to_dataset(
+                self.train_split, shuffle=shuffle, cache=cache, epoch=epoch, skip=skip, augment=augment, **self.batches
+            )
 
         train_ds = batches()
         val_ds = to_dataset(data.splits.val, shuffle=False, **self.batches) if data.splits.val is not None else None
