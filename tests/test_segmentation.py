@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import write_config
 from dlkit.data.segmentation_folder import nearest
-from dlkit.tasks.segmentation import mask_scores
+from dlkit.tasks.segmentation_report import mask_scores
 
 CLASSES = ["background", "circle", "square", "triangle"]
 

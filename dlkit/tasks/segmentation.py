@@ -14,6 +14,7 @@ from dlkit.errors import ConfigError, DataError
 from dlkit.strict import listed, raise_at
 from dlkit.tasks import TASKS
 from dlkit.tasks.base import Table
+from dlkit.tasks.segmentation_report import mask_scores
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
 
 
@@ -222,28 +223,3 @@ def _png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def mask_scores(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> dict[str, Any]:
-    """Pixel figures from the confusion matrix of true and predicted class ids: per-class IoU
-    and Dice (None for a class in neither), their means over the classes present, pixel accuracy."""
-    true = np.asarray(y_true, dtype="int64").reshape(-1)
-    pred = np.asarray(y_pred, dtype="int64").reshape(-1)
-    k = num_classes
-    confusion = np.bincount(true * k + pred, minlength=k * k).reshape(k, k).astype("float64")
-    hits, actual, predicted = np.diag(confusion), confusion.sum(axis=1), confusion.sum(axis=0)
-    present = actual + predicted > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou = np.where(present, hits / (actual + predicted - hits), np.nan)
-        dice = np.where(present, 2 * hits / (actual + predicted), np.nan)
-    mean = lambda values: float(values[present].mean()) if present.any() else 0.0  # noqa: E731
-    listed_ = lambda values: [None if np.isnan(v) else float(v) for v in values]  # noqa: E731
-    return {
-        "pixel_accuracy": float(hits.sum() / max(true.size, 1)),
-        "mean_iou": mean(iou),
-        "dice": mean(dice),
-        "iou": listed_(iou),
-        "dice_per_class": listed_(dice),
-        "pixels": [int(n) for n in actual],
-        "confusion": confusion.astype("int64").tolist(),
-    }

@@ -1,9 +1,11 @@
-"""Pictures of segmentation results: masks in colour (one colour per class), and `dlkit eval`'s grid
-of the best and worst predictions (image / true mask / predicted mask)."""
+"""Segmentation results: the pixel figures of masks (per-class IoU and Dice, from the confusion
+matrix), masks in colour (one colour per class), and `dlkit eval`'s grid of the best and worst
+predictions (image / true mask / predicted mask)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +38,6 @@ def best_and_worst(split, predicted: np.ndarray, num_classes: int, path: Path, t
     """Draw the SHOWN worst and best examples of `split` by their mean IoU into `path`; return
     which they were (file or index) with their mean IoU."""
     from dlkit import plots
-    from dlkit.tasks.segmentation import mask_scores
 
     truth = np.asarray(split.y)[..., 0]
     scores = np.array([mask_scores(t, p, num_classes)["mean_iou"] for t, p in zip(truth, predicted, strict=True)])
@@ -72,3 +73,28 @@ def _image(x, size: tuple[int, int]) -> np.ndarray:
 
         return read_image(Path(str(x)), (*size, 3))
     return np.asarray(x)
+
+
+def mask_scores(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> dict[str, Any]:
+    """Pixel figures from the confusion matrix of true and predicted class ids: per-class IoU
+    and Dice (None for a class in neither), their means over the classes present, pixel accuracy."""
+    true = np.asarray(y_true, dtype="int64").reshape(-1)
+    pred = np.asarray(y_pred, dtype="int64").reshape(-1)
+    k = num_classes
+    confusion = np.bincount(true * k + pred, minlength=k * k).reshape(k, k).astype("float64")
+    hits, actual, predicted = np.diag(confusion), confusion.sum(axis=1), confusion.sum(axis=0)
+    present = actual + predicted > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(present, hits / (actual + predicted - hits), np.nan)
+        dice = np.where(present, 2 * hits / (actual + predicted), np.nan)
+    mean = lambda values: float(values[present].mean()) if present.any() else 0.0  # noqa: E731
+    listed_ = lambda values: [None if np.isnan(v) else float(v) for v in values]  # noqa: E731
+    return {
+        "pixel_accuracy": float(hits.sum() / max(true.size, 1)),
+        "mean_iou": mean(iou),
+        "dice": mean(dice),
+        "iou": listed_(iou),
+        "dice_per_class": listed_(dice),
+        "pixels": [int(n) for n in actual],
+        "confusion": confusion.astype("int64").tolist(),
+    }
