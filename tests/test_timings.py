@@ -126,12 +126,12 @@ def test_main_exits_with_the_commands_code_without_teardown(trained_run, monkeyp
 
 
 def test_the_model_in_memory_is_scored_when_it_holds_the_best_weights(tmp_path, cli, monkeypatch):
-    from dlkit.training import trainer
+    from dlkit.training import finish
 
     def not_loaded(run_dir):
         raise AssertionError("model.keras loaded back")
 
-    monkeypatch.setattr(trainer, "load_run_model", not_loaded)
+    monkeypatch.setattr(finish, "load_run_model", not_loaded)
     data = {**TINY, "train": {**TINY["train"], "checkpoint": {"monitor": None}}}  # every epoch the best: the last
     result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.stderr

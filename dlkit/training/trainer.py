@@ -7,36 +7,30 @@ import contextlib
 import math
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from dlkit import plots
 from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import to_dataset
-from dlkit.data.prepare import PreparedData, prepare_data
+from dlkit.data.prepare import prepare_data
 from dlkit.errors import DataError, Interrupted, UsageError
-from dlkit.evaluation import evaluate
 from dlkit.model import build_model
 from dlkit.plugins import keep_in_run
 from dlkit.runs import (
-    HISTORY,
     MODEL,
     atomic_write,
     create_run_dir,
-    load_run_model,
     now,
     point_latest,
     start_run,
     update_run,
-    write_json,
 )
 from dlkit.tasks import task_of
 from dlkit.timings import Timings
-from dlkit.training.calibrate import calibrate
 from dlkit.training.callbacks import log_learning_rate
 from dlkit.training.checkpoint import BEST, Checkpoint, weights_digest
 from dlkit.training.distribute import scaled, scope, strategy_of
+from dlkit.training.finish import finish, own_layers
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
 from dlkit.training.track import tracked
@@ -331,11 +325,6 @@ class Session:
         return finish(run_dir, self.config, self.data, self.timings, describe, self.model if same else None)
 
 
-def own_layers(model) -> bool:
-    """Whether every layer of `model` is Keras's or dlkit's own (which load in safe mode, tested)."""
-    return all(type(layer).__module__.startswith(("keras.", "dlkit.")) for layer in model._flatten_layers())
-
-
 def load_checkpoint(model, path: Path) -> None:
     """Load a checkpoint's weights and optimizer state (step count, moments) into `model`, its
     optimizers built; a checkpoint of another model is a one-line UsageError."""
@@ -393,34 +382,3 @@ def interrupt_saves(checkpoint: Checkpoint):
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def finish(
-    run_dir: Path, config: ExperimentConfig, data: PreparedData, timings: Timings, describe=None, model=None
-) -> dict:
-    """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
-    curves, and the task's report on the test split, its data as JSON beside). `model` is the
-    model in memory when it holds model.keras's weights (not loaded back then). `describe(model)`
-    adds entries of its own (pruning's sparsity and size). With `eval.calibrate` the model is
-    calibrated first, and scored as calibrated."""
-    if getattr(config.eval, "calibrate", None):
-        calibrate(run_dir, config, data)
-        model = None  # model.keras now ends in the temperature
-    plots_dir = run_dir / "plots"
-    import sklearn.metrics  # noqa: F401  (the scores' import, not at once with matplotlib's in the drawing thread)
-
-    with ThreadPoolExecutor(1) as drawing:
-        # Drawn while the model is scored (TensorFlow's kernels leave the interpreter free).
-        curves = drawing.submit(plots.learning_curves, run_dir / HISTORY, plots_dir / "learning_curves.png")
-        if model is None:
-            model = load_run_model(run_dir)
-        metrics, outputs = evaluate(config, model, data, data.split_names())
-        metrics |= describe(model) if describe else {}
-        write_json(run_dir / "metrics.json", metrics)
-        timings.lap("evaluate")
-        curves.result()
-    report = task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, plots_dir, "test split")
-    for stem, content in report.items():
-        write_json(plots_dir / f"{stem}.json", content)
-    timings.lap("plots")
-    return metrics
