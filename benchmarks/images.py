@@ -16,9 +16,10 @@ What it measures
   Predict: load model.keras, read and resize one PNG, predict, print the class (plain, on the plain
   script's model) against `python -m dlkit predict one.png --run RUN`.
   Each is a fresh process; pairs alternate their order. Printed: seconds of each, the ratio
-  plain/dlkit of each pair (> 1: dlkit faster), the median ratio, and peak RSS of each process
-  (ru_maxrss from os.wait4). The CPU seconds other processes used during each run are printed too:
-  on a shared machine a pair with many is not comparable.
+  plain/dlkit of each pair (> 1: dlkit faster), the median ratio, and each process's CPU seconds
+  and peak RSS (ru_utime + ru_stime, ru_maxrss from os.wait4). The CPU seconds other processes
+  used during each run are printed too: on a shared machine a pair with many is not comparable in
+  wall time (its CPU-seconds ratio still is, roughly).
 
 Run (about 15 minutes on 2 CPU cores):
     .venv/bin/python benchmarks/images.py                     # 20,000 images, 3 pairs each
@@ -184,7 +185,7 @@ def run(argv: list[str]) -> dict:
         sys.exit(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
     own = usage.ru_utime + usage.ru_stime
     other = busy_cpu_seconds() - busy - own
-    return {"seconds": seconds, "rss": usage.ru_maxrss / 1024, "other_cpu": other, "out": stdout}
+    return {"seconds": seconds, "cpu": own, "rss": usage.ru_maxrss / 1024, "other_cpu": other, "out": stdout}
 
 
 def pairs(name: str, plain: list[str], dlkit: list[str], count: int) -> list[tuple[dict, dict]]:
@@ -196,14 +197,17 @@ def pairs(name: str, plain: list[str], dlkit: list[str], count: int) -> list[tup
         results.append((pair["plain"], pair["dlkit"]))
         p, d = pair["plain"], pair["dlkit"]
         print(
-            f"  {name} pair {i + 1}: plain {p['seconds']:.2f} s ({p['rss']:.0f} MB), "
-            f"dlkit {d['seconds']:.2f} s ({d['rss']:.0f} MB): ratio {p['seconds'] / d['seconds']:.3f}; "
+            f"  {name} pair {i + 1}: plain {p['seconds']:.2f} s ({p['cpu']:.1f} CPU s, {p['rss']:.0f} MB), "
+            f"dlkit {d['seconds']:.2f} s ({d['cpu']:.1f} CPU s, {d['rss']:.0f} MB): "
+            f"ratio {p['seconds'] / d['seconds']:.3f}, CPU {p['cpu'] / d['cpu']:.3f}; "
             f"other processes used {p['other_cpu']:.0f} / {d['other_cpu']:.0f} CPU s meanwhile",
             flush=True,
         )
     ratios = [p["seconds"] / d["seconds"] for p, d in results]
+    cpu = [p["cpu"] / d["cpu"] for p, d in results]
     print(
-        f"{name}: median ratio plain/dlkit {statistics.median(ratios):.3f} ({count} pairs); median peak RSS "
+        f"{name}: median ratio plain/dlkit {statistics.median(ratios):.3f} (CPU seconds "
+        f"{statistics.median(cpu):.3f}; {count} pairs); median peak RSS "
         f"plain {statistics.median(p['rss'] for p, _ in results):.0f} MB, "
         f"dlkit {statistics.median(d['rss'] for _, d in results):.0f} MB",
         flush=True,
