@@ -30,10 +30,11 @@ def predict(model, split: Split, config: ExperimentConfig, data: PreparedData) -
 
 
 def evaluate(config: ExperimentConfig, model, data: PreparedData, names: list[str]):
-    """The figures of each named split, and the model's outputs on it."""
+    """The figures of each named split, and the model's outputs on it (a large training split:
+    on a sample, `PreparedData.scored`)."""
     metrics, outputs = {}, {}
     for name in names:
-        split = data.split(name)
+        split = data.scored(name, config.seed)
         outputs[name] = predict(model, split, config, data)
         metrics[name] = score(config, split, outputs[name])
     return metrics, outputs

@@ -10,6 +10,7 @@ from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import INPUT_NAME
 from dlkit.errors import ConfigError
 from dlkit.model_size import check_model_size, itemsize, no_trace
+from dlkit.strict import did_you_mean
 from dlkit.tasks import task_of
 
 
@@ -36,10 +37,11 @@ def build_model(config: ExperimentConfig, model_input, kind: str, train_batches=
 def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None):
     """A functional model from `model_input` = (the raw inputs, the tensor they give after the
     dataset's own encoders) for data of `kind`; a layer Keras rejects is a ConfigError naming it."""
+    columns = getattr(model_input, "columns", {})
     inputs, x = preprocess(config, model_input, kind, train_batches)
     x = backbone.attach(getattr(config.model, "backbone", None), x)
-    check_size(config, [("model", config.model, x)])
-    return keras().Model(inputs, apply_layers(config.model, x, "model"), name=config.name)
+    check_size(config, [("model", config.model, x, columns)])
+    return keras().Model(inputs, apply_layers(config.model, x, "model", columns=columns), name=config.name)
 
 
 def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=None):
@@ -63,12 +65,16 @@ def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=N
     return inputs, x
 
 
-def apply_layers(model_config, x, where: str, built: dict | None = None):
+def apply_layers(model_config, x, where: str, built: dict | None = None, columns: dict | None = None):
     """Call `model_config.layers` on `x` in order (or as `inputs:` wire them); `where` (`model`,
     `model.generator`) prefixes the key path of a layer Keras rejects. `built` collects
-    {key path: (spec, layer)}."""
-    outputs = {INPUT_NAME: x}
+    {key path: (spec, layer)}; `columns` are a table's encoded columns (`columns.NAME`)."""
+    outputs = {INPUT_NAME: x, **(columns or {})}
     for i, spec in enumerate(model_config.layers):
+        for j, name in enumerate(spec.inputs or []):
+            if name not in outputs:  # only a column escapes the config's own check
+                hint = did_you_mean(name, columns) if columns else "the data is not a table (dataset: csv)"
+                raise ConfigError(f"{where}.layers.{i}.inputs.{j}: no column {name!r}; {hint}")
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
         args = sources if len(sources) > 1 else sources[0]
         x = _apply(f"{where}.layers.{i}", spec, args, built=built)
@@ -92,7 +98,7 @@ def _apply(where: str, spec, inputs, layer=None, built: dict | None = None):
 def check_size(config: ExperimentConfig, networks: list[tuple[str, object, object]]) -> None:
     """Refuse the model if it is over `train.max_params` or would not train in the memory
     available (`dlkit.model_size`). `networks` are (key path, model config with `layers:`, the
-    symbolic input they take)."""
+    symbolic input they take[, a table's encoded columns])."""
     check_model_size(config, layer_sizes(networks))
 
 
@@ -103,8 +109,8 @@ def layer_sizes(networks) -> dict[str, tuple[str, int, int]]:
     k = keras()
     built: dict = {}
     with no_trace(), k.StatelessScope(initialize_variables=False):
-        for where, model_config, inputs in networks:
-            apply_layers(model_config, inputs, where, built)
+        for where, model_config, inputs, *columns in networks:
+            apply_layers(model_config, inputs, where, built, *columns)
     return {
         where: (
             spec.type_name,

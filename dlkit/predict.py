@@ -67,20 +67,22 @@ def describe_run(run_dir: Path, info: dict) -> str:
     return f"{run_dir} ({'an' if kind[0] in 'aeiou' else 'a'} {kind} run)" if kind else str(run_dir)
 
 
-def predict(run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3, overrides=()) -> Predictions:
+def predict(
+    run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3, overrides=(), options=None
+) -> Predictions:
     """One row per example, as the run's task describes its output (the class, its probability and
     the top-k; the value; ...), or the reason the example could not be read. Every error raised
     names the run. `overrides` (`--set`) change the run's config for this prediction, e.g. a
-    multilabel run's `eval.threshold`."""
+    multilabel run's `eval.threshold`. `options` are task-specific ones (`Task.predicted`)."""
     info = read_run(run_dir)
     about = describe_run(run_dir, info)
     try:
-        return _predict(Path(run_dir), info, about, inputs, texts, top_k, overrides)
+        return _predict(Path(run_dir), info, about, inputs, texts, top_k, overrides, options or {})
     except DlkitError as e:
         raise type(e)(f"{about}: {str(e).removeprefix(f'{run_dir}: ')}") from None
 
 
-def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, overrides) -> Predictions:
+def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, overrides, asked) -> Predictions:
     config = load_run_config(run_dir, overrides)  # first: it loads the run's plug-ins, which the model may need
     task = task_of(config)
     task.check_predict(run_dir)
@@ -105,6 +107,7 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
         outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
         for row, output in zip(good, outputs, strict=True):
             row.update(task.describe(output, info.get("classes") or [], top_k))
+    task.predicted(good, run_dir, asked)
     score = None
     if read.targets is not None:
         targets = [t for t, kept in zip(read.targets, keep, strict=True) if kept]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("DLKIT_CACHE_DIR", tempfile.mkdtemp(prefix="dlkit-test-cache-"))  # not the user's
 
 from dlkit.cli import app  # noqa: E402
 

@@ -47,7 +47,7 @@ def error_of(tmp_path, cli, data) -> str:
         (
             {"train__loss": "mse"},
             "train.loss.type: 'mean_squared_error' does not fit task 'classification'; use one of "
-            "categorical_crossentropy, sparse_categorical_crossentropy",
+            "categorical_crossentropy, crossentropy_dice, dice, sparse_categorical_crossentropy",
         ),
         ({"train__metrics": ["mae"]}, "train.metrics.0: 'mae' does not fit task 'classification'"),
         (
@@ -60,11 +60,11 @@ def error_of(tmp_path, cli, data) -> str:
             "data.preprocess.0.type: 'random_flip' is an augmentation step; put it under data.augment",
         ),
         ({"task": "regresion"}, "task: unknown task 'regresion'; did you mean 'regression'?"),
-        ({"task": 3}, "task: unknown task 3; valid: binary, classification, gan, multilabel, regression"),
+        ({"task": 3}, "task: unknown task 3; valid: binary, classification, gan, multilabel, regression, segmentation"),
         (
             {"train__metrics": ["auc"]},
             "train.metrics.0: 'auc' does not fit task 'classification'; metrics for task 'classification': "
-            "accuracy, f1, precision, recall, top_k_accuracy",
+            "accuracy, dice, f1, mean_iou, precision, recall, top_k_accuracy",
         ),
         (
             {"eval": {"metrics": ["mae"]}},

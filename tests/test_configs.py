@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from test_keras_datasets import _cifar10, _imdb, _mnist, no_network  # noqa: F401  (the fixture too)
 from test_multilabel import make_tags_csv
+from test_recommender import make_ratings
 from test_regression_targets import yearly_series
 
 from conftest import REPO
@@ -28,6 +29,7 @@ PARAMS = {
     "cifar10_cnn": 122_570,
     "cifar10_resnet": 309_994,
     "imdb_conv1d": 661_601,
+    "imdb_bilstm": 2_757_761,  # keras-io's "Bidirectional LSTM on IMDB"
     "lstm_sequence": 11_851,
     "series_regression": 4_385,  # LSTM(32) on one feature + dense(1); scale_target has no weights
     "tabular_csv": 1_537,
@@ -37,6 +39,8 @@ PARAMS = {
     "mnist_dcgan": 923_714,  # generator 784,641 + discriminator 139,073 (the Keras DCGAN example's)
     "prune_mnist": 693_962,  # mnist_cnn's model, pruned while training
     "distill_digits": 1_210,  # the student alone (its teacher, the quickstart CNN, is a run)
+    "unet_shapes": 117_092,  # benchmarks/unet_plain.py's U-Net
+    "recommender": 4_033,  # embeddings of 300 users, 200 items (+ 1 unseen id each) x 8; dense 9 + 8
 }
 
 
@@ -84,7 +88,7 @@ def _data(name: str, folder: Path, cli) -> list[str]:
         path, _ = _mnist(folder, n_train=100, n_test=20)
     elif name.startswith("cifar10"):
         path = _cifar10(folder / "cifar-10-batches-py", per_batch=20)
-    elif name == "imdb_conv1d":
+    elif name.startswith("imdb"):
         path = _imdb(folder)
     elif name == "lstm_sequence":
         path = _series_csv(folder / "series.csv")
@@ -95,6 +99,13 @@ def _data(name: str, folder: Path, cli) -> list[str]:
         assert cli("to-csv", "breast_cancer", path).exit_code == 0
     elif name == "multilabel_csv":
         path = make_tags_csv(folder)
+    elif name == "unet_shapes":
+        from dlkit.data.shapes import shapes_segmentation
+
+        path = folder / "shapes"
+        shapes_segmentation(path, n=30, size=64, seed=0)
+    elif name == "recommender":
+        path, _ = make_ratings(folder, per_user=20)
     elif name == "transfer_digits":
         return [f"data.options.path={_digits_npz(folder)}", f"model.backbone.run={_quickstart_run(cli)}"]
     else:
@@ -109,7 +120,8 @@ def test_every_config_is_covered():
 @pytest.mark.parametrize("name", sorted(PARAMS))
 def test_config_builds_the_model_of_its_script(name, tmp_path, cli):
     # Only the CSVs' columns (and the multilabel config's labels) need the file; transfer its backbone run.
-    sets = _data(name, tmp_path, cli) if name in ("tabular_csv", "multilabel_csv", "transfer_digits") else []
+    needs_data = ("tabular_csv", "multilabel_csv", "recommender", "transfer_digits")
+    sets = _data(name, tmp_path, cli) if name in needs_data else []
     result = cli("validate", CONFIGS / f"{name}.yaml", "--dry-run", "--json", *[a for s in sets for a in ("--set", s)])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["params"] == PARAMS[name]

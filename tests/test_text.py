@@ -73,7 +73,7 @@ def test_text_csv(tmp_path, cli):
     texts, labels = reviews(100, seed=2)
     lines = ["Review,Sentiment"] + [f'"{t}",{label}' for t, label in zip(texts, labels, strict=True)]
     (tmp_path / "reviews.csv").write_text("\n".join(lines) + "\n")
-    options = {"path": str(tmp_path / "reviews.csv"), "text_column": "review", "label_column": "sentiment"}
+    options = {"path": str(tmp_path / "reviews.csv"), "text_column": "review", "target": "sentiment"}
     result = cli(
         "train", write_config(tmp_path, text_config("text_csv", options)), "--runs-dir", tmp_path / "runs", "-q"
     )

@@ -250,7 +250,7 @@ def test_text_csv_columns_and_classes(tmp_path, cli):
         **TINY,
         "data": {
             "dataset": "text_csv",
-            "options": {"path": str(path), "text_column": "review", "label_column": "star"},
+            "options": {"path": str(path), "text_column": "review", "target": "star"},
         },
         "model": {
             "layers": [
@@ -261,8 +261,8 @@ def test_text_csv_columns_and_classes(tmp_path, cli):
         },
     }
     result = validate(cli, tmp_path, config)
-    assert result.exit_code == 2 and "data.options.label_column: no column 'star' in" in result.stderr
-    config["data"]["options"]["label_column"] = "stars"
+    assert result.exit_code == 2 and "data.options.target: no column 'star' in" in result.stderr
+    config["data"]["options"]["target"] = "stars"
     assert validate(cli, tmp_path, config).exit_code == 0
     config["model"]["layers"][-1]["units"] = 5
     result = validate(cli, tmp_path, config)

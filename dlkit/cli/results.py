@@ -77,6 +77,7 @@ def predict(
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
+    overlay: bool = typer.Option(False, "--overlay", help="Segmentation: also write each mask over its image."),
     set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
     plugin: list[Path] | None = PluginOption,
@@ -90,7 +91,7 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict import predict as run_predict
 
-    result = run_predict(run_dir, inputs or [], text or [], top_k, set_ or [])
+    result = run_predict(run_dir, inputs or [], text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
     rows, shown = result.rows, result.shown
     if output is not None:
         _write_predictions(rows, shown, output)

@@ -61,6 +61,9 @@ def list_(
         "distributions, samplers, pruners, inputs or formats",
     ),
     plugin: list[Path] | None = PluginOption,
+    options: str | None = typer.Option(
+        None, "--options", metavar="DATASET", help="With datasets: the options one dataset takes (data.options)."
+    ),
 ):
     """Show what a registry holds."""
     from dlkit.errors import UsageError
@@ -69,10 +72,30 @@ def list_(
 
     if what not in REGISTRIES:
         raise UsageError(f"dlkit list {what}: no such registry; {did_you_mean(what, REGISTRIES)}")
+    if options is not None:
+        return _dataset_options(what, options)
     registry = REGISTRIES[what]
     table = Table("name", "aliases", "what it is", title=f"{what} ({len(registry.names())})")
     for name, summary, aliases in registry.describe():
         table.add_row(name, ", ".join(aliases), escape(summary))
+    out.print(table)
+
+
+def _dataset_options(what: str, name: str) -> None:
+    from dlkit.data.dataset import DATASETS
+    from dlkit.data.options import options
+    from dlkit.errors import UsageError
+    from dlkit.registry import UnknownNameError
+
+    if what != DATASETS.listing:
+        raise UsageError(f"dlkit list {what}: --options is for datasets (dlkit list datasets --options NAME)")
+    try:
+        name = DATASETS.canonical(name)
+    except UnknownNameError as e:
+        raise UsageError(f"dlkit list datasets --options: {e}") from None
+    table = Table("option", "type", "default", "what it is", title=f"data.options of {name}")
+    for option in options(name):
+        table.add_row(option.key, escape(option.type), escape(option.default), escape(option.about))
     out.print(table)
 
 

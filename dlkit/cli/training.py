@@ -18,6 +18,7 @@ def train(
     set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print where the time went (phase timings)."),
     resume: Path | None = typer.Option(
         None, "--resume", help="Continue this interrupted run, in its folder, from its last checkpoint."
     ),
@@ -81,7 +82,8 @@ def train(
     from dlkit.tasks import Table as TaskTable
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    monitor = json.loads((run_dir / "run.json").read_text()).get("best", {})
+    info = json.loads((run_dir / "run.json").read_text())
+    monitor = info.get("best", {})
     chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
     out.print(rich_table(TaskTable.of_metrics(metrics, f"{run_dir.name}: {chosen}")))
     if "sparsity" in metrics:
@@ -92,6 +94,8 @@ def train(
         splits = {name: figures[name] for name in ("val", "test") if name in figures}
         title = f"{run_dir.name}: temperature scaling"
         out.print(rich_table(TaskTable.of_calibration(splits, figures["temperature"], title)))
+    if verbose and info.get("timings"):
+        out.print("time: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in info["timings"].items()))
     typer.echo(str(run_dir))
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.loader import read_config
 from dlkit.config.paths import where_written
+from dlkit.data.dataset import COLUMNS
 from dlkit.data.peek import OptionError
 from dlkit.errors import ConfigError
+from dlkit.strict import did_you_mean
 from dlkit.tasks import task_of
 
 
@@ -27,7 +29,7 @@ def check_data(config: ExperimentConfig, path: str | Path, overrides=(), dry_run
             return
         problems = [(("data", "options", *e.key), e.message)]
     else:
-        problems = task.layer_problems(peek)
+        problems = task.layer_problems(peek) + column_problems(config, peek)
     if problems:
         lines = read_config(path, overrides)[1]
         raise ConfigError(
@@ -36,3 +38,17 @@ def check_data(config: ExperimentConfig, path: str | Path, overrides=(), dry_run
                 for loc, message in problems
             )
         )
+
+
+def column_problems(config: ExperimentConfig, peek) -> list[tuple[tuple, str]]:
+    """Graph inputs `columns.NAME` that are not input columns of the data (the build checks them
+    again against the encoded columns, with a dry run)."""
+    if peek.columns is None:
+        return []
+    known = [f"{COLUMNS}{name}" for name in peek.columns]
+    return [
+        (("model", "layers", i, "inputs", j), f"no column {source!r}; {did_you_mean(source, known)}")
+        for i, layer in enumerate(getattr(config.model, "layers", []))
+        for j, source in enumerate(layer.inputs or [])
+        if source.startswith(COLUMNS) and source not in known
+    ]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.paths import apply_override, key_lines, set_lines, where_written
 from dlkit.config.yaml_safe import read_yaml
+from dlkit.data.options import upgrade as upgrade_options
 from dlkit.errors import ConfigError
 from dlkit.plugins import check_kept, load_plugin
 from dlkit.strict import clipped, did_you_mean
@@ -166,6 +167,7 @@ def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
     path = Path(run_dir) / "config.yaml"
     data, lines = read_config(path, overrides)
     check_kept(run_dir)
+    upgrade_options(data)
     name = data.get("task", DEFAULT_TASK)
     if name in TASKS:  # else parse_config names the task (a plug-in's, loaded there, or a mistake)
         _drop_unused(data, TASKS.get(name).config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from dlkit.config.transfer import BackboneConfig
+from dlkit.data.dataset import COLUMNS
 from dlkit.layers import LAYERS
 from dlkit.strict import Strict, clipped, did_you_mean, raise_at
 
@@ -14,7 +15,8 @@ INPUT_NAME = "input"
 
 class ModelConfig(Strict):
     layers: list[LAYERS.field] = Field(min_length=1)
-    """Applied in order; each takes the previous layer's output unless it names `inputs:`."""
+    """Applied in order; each takes the previous layer's output unless it names `inputs:`
+    (earlier layers' names, `input`, or a table's `columns.NAME`)."""
     backbone: BackboneConfig | None = None
     """A trained network (`run:` a dlkit run, `application:` a keras.applications model) between
     the preprocessing and `layers`, which are then its head (dlkit/config/transfer.py)."""
@@ -24,13 +26,16 @@ class ModelConfig(Strict):
         seen = {INPUT_NAME}
         for i, layer in enumerate(self.layers):
             for j, source in enumerate(layer.inputs or []):
-                if source not in seen:
+                # A table's columns are known once its file is read: the model's build checks them.
+                if source not in seen and not source.startswith(COLUMNS):
                     raise_at(
                         ("layers", i, "inputs", j),
                         f"no earlier layer is named {clipped(source)}; {did_you_mean(source, seen)}",
                         source,
                     )
             if layer.name is not None:
+                if layer.name.startswith(COLUMNS):
+                    raise_at(("layers", i, "name"), f"{COLUMNS}NAME stands for a table's column", layer.name)
                 if layer.name in seen:
                     raise_at(("layers", i, "name"), f"the name {clipped(layer.name)} is used twice", layer.name)
                 seen.add(layer.name)

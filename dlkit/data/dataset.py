@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -39,6 +37,9 @@ class Arrays:
     decode: Callable | None = None
     #: The shape of one example, where `x` does not show it (streamed data, strings).
     example_shape: tuple[int, ...] | None = None
+    #: Training batches only: a TensorFlow function (x, y, seed) -> (x, y) transforming examples and
+    #: labels together (a segmentation mask moved with its image).
+    augment: Callable | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -47,37 +48,10 @@ class Arrays:
     def fingerprint(self) -> str:
         """A content hash, so a run records exactly which data it saw (file contents, for
         streamed data)."""
-        digest = hashlib.sha256()
-        for part, holds_paths in (
-            (self.x_train, True),
-            (self.y_train, False),
-            (self.x_test, True),
-            (self.y_test, False),
-        ):
-            _digest(digest, part, files=holds_paths and self.decode is not None)
-        return "sha256:" + digest.hexdigest()
+        from dlkit.data.fingerprint import fingerprint
 
-
-def _digest(digest, part, *, files: bool) -> None:
-    import numpy as np
-
-    if part is None:
-        return
-    if isinstance(part, dict):
-        for name in sorted(part):
-            digest.update(name.encode())
-            _digest(digest, part[name], files=files)
-        return
-    array = np.asarray(part)
-    digest.update(f"{array.dtype}{array.shape}".encode())
-    if files:
-        for path in array:
-            digest.update(Path(str(path)).read_bytes())
-    elif array.dtype.kind in "OUS":
-        for item in array.reshape(-1):
-            digest.update(str(item).encode() + b"\0")
-    else:
-        digest.update(np.ascontiguousarray(array).data)
+        files = self.decode is not None
+        return fingerprint([(self.x_train, files), (self.y_train, False), (self.x_test, files), (self.y_test, False)])
 
 
 @dataclasses.dataclass
@@ -87,6 +61,21 @@ class DatasetInfo:
     shape: tuple[int, ...]
     class_names: list[str] | None
     kind: str = "image"
+
+
+#: How graph layers name one table column's encoded tensor: `inputs: [columns.user_id]`.
+COLUMNS = "columns."
+
+
+class ModelInput(tuple):
+    """What `Dataset.model_input` gives: the pair (the model's inputs, the tensor the preprocessing
+    steps start from), plus `columns`: a table's encoded tensor of each column by name, which
+    graph layers take as `inputs: [columns.NAME]` (empty for other data)."""
+
+    def __new__(cls, inputs, x, columns: dict | None = None):
+        pair = super().__new__(cls, (inputs, x))
+        pair.columns = dict(columns or {})
+        return pair
 
 
 class Dataset(Spec):

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def _keras_cache() -> Path:
+def keras_cache() -> Path:
     """Where Keras downloads datasets: `$KERAS_HOME/datasets`, by default `~/.keras/datasets`."""
     home = os.environ["KERAS_HOME"] if "KERAS_HOME" in os.environ else Path.home() / ".keras"
     return Path(home).expanduser() / "datasets"
@@ -65,7 +65,7 @@ class KerasDataset(Dataset):
         return {}
 
     def load(self) -> Arrays:
-        source = self.path or self._in_cache()
+        source = self.path or self.in_cache()
         if source is None:
             arrays = self.arrays(*self._download())
         else:
@@ -80,8 +80,8 @@ class KerasDataset(Dataset):
             self._check_source(self.path)
         return Peek(self.type_name, self.info().class_names, target_width=1)
 
-    def _in_cache(self) -> Path | None:
-        for candidate in (_keras_cache() / p for p in self.cached):
+    def in_cache(self) -> Path | None:
+        for candidate in (keras_cache() / p for p in self.cached):
             complete = all((candidate / f).is_file() for f in self.required) if self.required else candidate.is_file()
             if complete:
                 return candidate
@@ -110,7 +110,7 @@ class KerasDataset(Dataset):
             reason = str(e) if isinstance(failed, urllib.error.HTTPError) else "no network"
             raise DataError(
                 f"cannot download {self.type_name} ({reason}). Put {self.local_copy} at "
-                f"{_keras_cache() / self.cached[0]} or set data.options.path"
+                f"{keras_cache() / self.cached[0]} or set data.options.path"
             ) from None
 
     def _check(self, arrays: Arrays, source: Path | str) -> None:

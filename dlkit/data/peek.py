@@ -33,6 +33,8 @@ class Peek:
     """The classes as training numbers them."""
     target_width: int | None = None
     """Numbers per example in a regression target."""
+    columns: list[str] | None = None
+    """A table's input columns, which graph layers take as `columns.NAME`."""
 
 
 class OptionError(DataError):

@@ -26,9 +26,11 @@ def to_dataset(
     decode: Callable | None = None,
     epoch=None,
     skip: int = 0,
+    augment: Callable | None = None,
 ):
     """Batches of (x, y); `one_hot` encodes integer labels with that depth; `skip` leaves out the
-    first batches of each pass (the rest of an epoch a resumed run stopped inside).
+    first batches of each pass (the rest of an epoch a resumed run stopped inside); `augment`
+    (x, y, seed) -> (x, y) transforms each batch, seeded by the seed, the epoch and the batch.
 
     Shuffled, each pass is ordered by the seed and `epoch` (a tf.Variable the trainer sets at each
     epoch's start; without it, the pass count), so a resumed run sees the order an uninterrupted
@@ -54,6 +56,7 @@ def to_dataset(
         )
         count = math.ceil(len(split) / batch_size) - skip
         ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(count))
+        ds = _augmented(ds, augment, seed, epoch, skip)
         ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 
@@ -69,6 +72,7 @@ def to_dataset(
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
     ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = _augmented(ds, augment, seed, epoch, skip)
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
@@ -94,6 +98,20 @@ def decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
     spec = examples.element_spec
     batches = list(examples.batch(1024).prefetch(1).as_numpy_iterator())
     return np.concatenate(batches) if batches else np.zeros((0, *spec.shape), spec.dtype.as_numpy_dtype)
+
+
+def _augmented(ds, augment, seed: int, epoch, skip: int):
+    """Batches through `augment`, batch i of epoch e drawing from the seed and (e, i): a resumed run
+    draws what an uninterrupted one would have."""
+    if augment is None:
+        return ds
+    import tensorflow as tf
+
+    def apply(i, batch):
+        key = (epoch.read_value() if epoch is not None else tf.constant(0, tf.int64)) * 1_000_003 + i + skip
+        return augment(*batch, tf.stack([tf.constant(seed, tf.int64), key]))
+
+    return ds.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _order(n: int, batch_size: int, seed: int, epoch):

@@ -16,6 +16,11 @@ from dlkit.tasks import task_of
 if TYPE_CHECKING:
     from dlkit.config.experiment import ExperimentConfig
 
+#: The most training examples `metrics.json` (and `dlkit eval --split train`) are scored on: a
+#: larger training split is scored on a seeded sample of this many, which tells over-fitting as
+#: well as all of them would, at a fraction of the time.
+SCORED_TRAIN = 10_000
+
 
 @dataclasses.dataclass
 class PreparedData:
@@ -52,6 +57,15 @@ class PreparedData:
         if found is None:
             raise DataError(f"this run has no {name} split (data.split.validation is 0)")
         return found
+
+    def scored(self, name: str, seed: int) -> Split:
+        """The examples of split `name` its figures are computed on: all, but for a training split
+        of more than `SCORED_TRAIN` a sample of that many (the same for a given seed, in order)."""
+        split = self.split(name)
+        if name != "train" or len(split) <= SCORED_TRAIN:
+            return split
+        chosen = np.random.default_rng([seed, SCORED_TRAIN]).choice(len(split), SCORED_TRAIN, replace=False)
+        return split.take(np.sort(chosen))
 
 
 def prepare_data(config: ExperimentConfig) -> PreparedData:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import PositiveInt
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.dataset import COLUMNS, DATASETS, Arrays, Dataset, DatasetInfo, ModelInput
 from dlkit.data.peek import OptionError, Peek, column_values, csv_header, label_classes, require_column
 from dlkit.errors import DataError, UsageError
 from dlkit.strict import did_you_mean
@@ -141,6 +141,7 @@ class Csv(Dataset):
     """A CSV table: options.target is the label; numeric columns standardised, categories one-hot or embedded."""
 
     path: Path
+    """The CSV file, with a header row."""
     target: str
     """The column to predict (names are normalised: `Petal Length` is `petal_length`)."""
     features: list[str] | None = None
@@ -153,6 +154,7 @@ class Csv(Dataset):
     """Rows with an empty cell are dropped, or the cell is filled with a training-split statistic
     (numeric columns; categorical columns get their most frequent value)."""
     categorical_encoding: Literal["one_hot", "embedding"] = "one_hot"
+    """How categorical columns enter the model: one-hot vectors, or a trained embedding each."""
     embedding_dim: PositiveInt = 8
     """Width of each categorical column's embedding (with categorical_encoding: embedding)."""
     test_path: Path | None = None
@@ -196,14 +198,15 @@ class Csv(Dataset):
         for key in ("features", "categorical", "drop"):
             for i, name in enumerate(getattr(self, key) or []):
                 require_column(column_name(name), header, self.path, (key, i))
+        dropped = {target, *(column_name(c) for c in self.drop)}
+        used = [column_name(c) for c in self.features] if self.features else [c for c in header if c not in dropped]
         if self.test_path is not None:
-            dropped = {target, *(column_name(c) for c in self.drop)}
-            used = [column_name(c) for c in self.features] if self.features else [c for c in header if c not in dropped]
             test_header = [column_name(c) for c in csv_header(self.test_path, ("test_path",))]
             for name in [target, *used]:
                 require_column(name, test_header, self.test_path, ("test_path",))
         read = column_values(self.path, header.index(target)) if classes else None
-        return Peek(f"{self.path} column {target!r}", label_classes(*read) if read else None, target_width=1)
+        classes = label_classes(*read) if read else None
+        return Peek(f"{self.path} column {target!r}", classes, target_width=1, columns=used)
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""
@@ -236,7 +239,8 @@ class Csv(Dataset):
         return x, frame[column_name(self.target)].to_numpy()
 
     def model_input(self, shape, x_train: Any = None):
-        """One input per column; numeric: fill, standardise; categorical: fill, look up, encode."""
+        """One input per column; numeric: fill, standardise; categorical: fill, look up, encode.
+        Each column's encoded tensor is also a graph source of its own (`columns.NAME`)."""
         import numpy as np
 
         from dlkit.backend import keras
@@ -245,7 +249,7 @@ class Csv(Dataset):
         k = keras()
         if x_train is None:  # a dry run: the table is local, read it
             x_train = self.load().x_train
-        inputs, encoded = {}, []
+        inputs, encoded = {}, {}
         for name, values in x_train.items():
             if values.dtype.kind == "f":
                 inputs[name] = k.Input(shape=(1,), name=name, dtype="float32")
@@ -264,9 +268,10 @@ class Csv(Dataset):
                     x = k.layers.StringLookup(vocabulary=vocabulary, name=f"{name}_lookup")(x)
                     x = k.layers.Embedding(len(vocabulary) + 1, self.embedding_dim, name=f"{name}_embed")(x)
                     x = k.layers.Flatten(name=f"{name}_flat")(x)
-            encoded.append(x)
-        features = k.layers.Concatenate(name="features")(encoded) if len(encoded) > 1 else encoded[0]
-        return inputs, features
+            encoded[name] = x
+        parts = list(encoded.values())
+        features = k.layers.Concatenate(name="features")(parts) if len(parts) > 1 else parts[0]
+        return ModelInput(inputs, features, {f"{COLUMNS}{name}": x for name, x in encoded.items()})
 
 
 def _mostly_numbers(column) -> bool:

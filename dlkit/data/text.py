@@ -23,6 +23,7 @@ class TextDataset(Dataset):
     standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] = (
         "lower_and_strip_punctuation"
     )
+    """How texts are normalised before splitting into words (TextVectorization's standardize)."""
     unseen: UnseenPolicy = "warn"
     """At predict time, a text with most of its words out of the vocabulary is predicted and
     reported (warn), an error, not predicted (error), or predicted silently (ignore)."""
@@ -66,9 +67,11 @@ class TextFolder(TextDataset):
     """Texts in path/<class_name>/*.txt, one example per file (the aclImdb layout)."""
 
     path: Path
+    """The folder of class sub-folders of .txt files."""
     test_path: Path | None = None
     """An optional test folder with the same class sub-folders; otherwise data.split.test is held out."""
     encoding: str = "utf-8"
+    """The text files' character encoding."""
 
     def load(self) -> Arrays:
         train = self._read(self.path, "path")
@@ -100,10 +103,17 @@ class TextFolder(TextDataset):
 class TextCsv(TextDataset):
     """Texts and labels from two columns of a CSV file."""
 
+    # The label column is `target`, as in the csv and sequence loaders.
+    refused = {"label_column": "renamed; did you mean 'target'? (the label column, as in the csv and sequence loaders)"}
+
     path: Path
+    """The CSV file, with a header row."""
     text_column: str = "text"
-    label_column: str = "label"
+    """The column of free text the model reads (the one input; other loaders' `features` are lists)."""
+    target: str = "label"
+    """The column of labels (class names or ids)."""
     test_path: Path | None = None
+    """An optional CSV of the same columns for testing; otherwise data.split.test is held out."""
 
     def load(self) -> Arrays:
         train = self._read(self.path)
@@ -112,10 +122,10 @@ class TextCsv(TextDataset):
 
     def peek(self, classes: bool = True) -> Peek:
         """Both columns checked against the header; the classes (names) from the label column alone."""
-        text, label = column_name(self.text_column), column_name(self.label_column)
+        text, label = column_name(self.text_column), column_name(self.target)
         header = [column_name(c) for c in csv_header(self.path)]
         require_column(text, header, self.path, ("text_column",))
-        require_column(label, header, self.path, ("label_column",))
+        require_column(label, header, self.path, ("target",))
         if self.test_path is not None:
             test_header = [column_name(c) for c in csv_header(self.test_path, ("test_path",))]
             for name in (text, label):
@@ -125,8 +135,8 @@ class TextCsv(TextDataset):
 
     def _read(self, path: Path) -> tuple[list[str], list[str]]:
         frame = read_csv(path)
-        text, label = column_name(self.text_column), column_name(self.label_column)
+        text, label = column_name(self.text_column), column_name(self.target)
         require_columns(frame, [text], path, "text")
-        require_columns(frame, [label], path, "label")
+        require_columns(frame, [label], path, "target")
         frame = frame.dropna(subset=[text, label])
         return frame[text].astype(str).tolist(), frame[label].astype(str).tolist()

@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, create_model
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, WithJsonSchema, create_model
 
 from dlkit.layers import keras_table
-from dlkit.registry import KerasSpec, Registry, Spec
-
-LAYERS = Registry("layer", "layers")
-
-
-class LayerSpec(Spec):
-    """A layer entry of `model.layers`. `name:` labels it; `inputs:` takes named earlier outputs
-    (`input` is the model's input) instead of the previous layer's, which makes the model a graph."""
-
-    # The resolved config shows what the user wrote, not every Keras default.
-    dump_defaults: ClassVar[bool] = False
-
-    name: str | None = None
-    inputs: list[str] | None = None
-
-    def layer_args(self) -> dict[str, Any]:
-        """The arguments for the Keras layer: what the user set, minus the graph keys."""
-        return {k: v for k, v in self.args().items() if k not in ("name", "inputs")}
-
-
-class KerasLayer(LayerSpec, KerasSpec):
-    """A built-in Keras layer; its fields mirror the layer's constructor."""
-
-    keras_module = "layers"
-
-    def build(self):
-        return self.keras_type()(name=self.name, **self.layer_args())
+from dlkit.layers.spec import LAYERS, KerasLayer, LayerSpec
 
 
 def _yaml_float(value: Any) -> Any:
@@ -64,7 +38,11 @@ ARG_TYPES: dict[str, Any] = {
     "fraction": Annotated[Float, Field(ge=0, le=1)],
     "bool": StrictBool,
     "str": StrictStr,
-    "ints": Annotated[Any, BeforeValidator(_int_or_ints)],
+    "ints": Annotated[
+        Any,
+        BeforeValidator(_int_or_ints),
+        WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]}),
+    ],
 }
 
 
@@ -85,3 +63,5 @@ for _name, _entry in keras_table.load().items():
         aliases=_entry["aliases"],
         lazy=True,
     )
+
+from dlkit.layers import wrappers  # noqa: E402, F401  (registers bidirectional, time_distributed)

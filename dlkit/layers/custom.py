@@ -130,7 +130,9 @@ class ClassScore(k.metrics.Metric):
         ops = k.ops
         precision = ops.divide_no_nan(self.hits, self.predicted)
         recall = ops.divide_no_nan(self.hits, self.actual)
-        per_class = {"precision": precision, "recall": recall}.get(self.score)
+        # Intersection over union: hits over (predicted + actual - hits), the Jaccard index.
+        iou = ops.divide_no_nan(self.hits, self.predicted + self.actual - self.hits)
+        per_class = {"precision": precision, "recall": recall, "iou": iou}.get(self.score)
         if per_class is None:
             per_class = ops.divide_no_nan(2 * precision * recall, precision + recall)
         if self.positive_only:
@@ -149,4 +151,46 @@ class ClassScore(k.metrics.Metric):
             "score": self.score,
             "threshold": self.threshold,
             "positive_only": self.positive_only,
+        }
+
+
+@k.saving.register_keras_serializable(package="dlkit")
+class SoftDice(k.losses.Loss):
+    """Soft Dice loss of per-pixel class scores against integer masks: 1 - the mean over the classes
+    of 2 |P.Y| / (|P| + |Y|), sums over the batch's pixels. A softmax (K channels: every class) or
+    one sigmoid channel (the foreground); with `crossentropy` the matching cross-entropy is added."""
+
+    def __init__(self, from_logits=False, crossentropy=False, smooth=1.0, name="dice", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.from_logits, self.crossentropy, self.smooth = from_logits, crossentropy, smooth
+
+    def call(self, y_true, y_pred):
+        ops = k.ops
+        channels = y_pred.shape[-1]
+        labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        scores = ops.reshape(y_pred, (-1, channels))
+        if channels == 1:
+            probs = ops.sigmoid(scores) if self.from_logits else scores
+            truth = ops.cast(ops.expand_dims(labels, -1), probs.dtype)
+        else:
+            probs = ops.softmax(scores, axis=-1) if self.from_logits else scores
+            truth = ops.one_hot(labels, channels, dtype=probs.dtype)
+        overlap = ops.sum(probs * truth, axis=0)
+        total = ops.sum(probs, axis=0) + ops.sum(truth, axis=0)
+        loss = 1.0 - ops.mean((2.0 * overlap + self.smooth) / (total + self.smooth))
+        if self.crossentropy:
+            if channels == 1:
+                cross = k.losses.binary_crossentropy(truth, scores, from_logits=self.from_logits)
+            else:
+                cross = k.losses.sparse_categorical_crossentropy(labels, scores, from_logits=self.from_logits)
+            loss = loss + ops.mean(cross)
+        # One figure per batch: Keras's mean reduction over a scalar keeps it as it is.
+        return ops.broadcast_to(loss, ops.shape(y_pred)[:1])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "crossentropy": self.crossentropy,
+            "smooth": self.smooth,
         }

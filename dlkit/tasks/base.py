@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from dlkit.errors import UsageError
+
 if TYPE_CHECKING:
     from dlkit.config.experiment import ExperimentConfig
     from dlkit.data.dataset import Arrays, DatasetInfo
@@ -90,6 +92,9 @@ class Task:
     generates: ClassVar[bool] = False
     #: `dlkit attack` can score its runs: `decisions` are classes, compared with the labels.
     attackable: ClassVar[bool] = False
+    #: The target `dlkit init` proposes this task for: `classes` (three or more), `two_classes`
+    #: or `numbers`; None: never proposed.
+    proposed_for: ClassVar[str | None] = None
 
     def __init__(self, config: ExperimentConfig):
         self.config = config
@@ -167,6 +172,12 @@ class Task:
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         """One predict row's fields from the model's output for one example."""
         raise NotImplementedError
+
+    def predicted(self, rows: list[dict], run_dir: Path, options: dict[str, Any]) -> None:
+        """After `describe`: finish the predicted rows (write files they name). `options` are
+        `dlkit predict`'s task-specific options that were given (`overlay`); this task takes none."""
+        if options:
+            raise UsageError(f"--{next(iter(options))} draws segmentation masks; this run is task {self.name!r}")
 
     def score_rows(self, rows: list[dict], targets: list, classes: list[str]) -> tuple[dict[str, float], int] | None:
         """Predict's rows against the target cells a CSV still holds: (figures, rows scored)."""

@@ -16,6 +16,7 @@ class Binary(ClassTask):
     """Two classes: one sigmoid unit, binary cross-entropy; ROC curve and AUC."""
 
     head = "sigmoid"
+    proposed_for = "two_classes"
     default_loss = "binary_crossentropy"
     default_metrics = ("accuracy", "auc")
     report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "roc_auc", "ece", "confusion_matrix"})

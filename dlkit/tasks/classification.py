@@ -11,6 +11,7 @@ class Classification(ClassTask):
     """One class of several per example: K softmax units, cross-entropy (the default task)."""
 
     head = "softmax"
+    proposed_for = "classes"
     default_loss = "sparse_categorical_crossentropy"
     default_metrics = ("accuracy",)
     report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "ece", "confusion_matrix"})

@@ -16,6 +16,7 @@ class Regression(SupervisedTask):
     """Numbers: one linear unit per target column, mean squared error; residual plot."""
 
     head = "linear"
+    proposed_for = "numbers"
     default_loss = "mean_squared_error"
     default_metrics = ("mae",)
     report_metrics = frozenset({"mae", "mse", "rmse", "r2"})

@@ -30,13 +30,13 @@ class SupervisedConfig(ExperimentConfig):
 
     def fill_defaults(self) -> None:
         task: type[SupervisedTask] = TASKS.get(self.task)
-        train = self.train
+        train, head = self.train, task.head_of(self)
         if train.optimizer is None:
             train.optimizer = OPTIMIZERS.parse("adam")
         if train.loss is None:
             train.loss = LOSSES.parse(task.default_loss)
-        elif train.loss.head != task.head:
-            fitting = [n for n in LOSSES.names() if LOSSES.get(n).head == task.head]
+        elif train.loss.head != head:
+            fitting = [n for n in LOSSES.names() if LOSSES.get(n).head == head]
             raise_at(
                 ("train", "loss", "type"),
                 f"{train.loss.type_name!r} does not fit task {self.task!r}; use one of {listed(fitting)}",
@@ -45,8 +45,8 @@ class SupervisedConfig(ExperimentConfig):
         if train.metrics is None:
             train.metrics = [METRICS.parse(m) for m in task.default_metrics]
         for i, metric in enumerate(train.metrics):
-            if task.head not in metric.heads:
-                fitting = [n for n in METRICS.names() if task.head in METRICS.get(n).heads]
+            if head not in metric.heads:
+                fitting = [n for n in METRICS.names() if head in METRICS.get(n).heads]
                 raise_at(
                     ("train", "metrics", i),
                     f"{metric.type_name!r} does not fit task {self.task!r}; metrics for task {self.task!r}: "
@@ -63,7 +63,7 @@ class SupervisedConfig(ExperimentConfig):
                     f"{listed(sorted(task.report_metrics))}",
                     name,
                 )
-        if train.distill is not None and task.head != "softmax":
+        if train.distill is not None and head != "softmax":
             softmax = [name for name in TASKS.names() if getattr(TASKS.get(name), "head", None) == "softmax"]
             raise_at(
                 ("train", "distill"),
@@ -98,6 +98,11 @@ class SupervisedTask(Task):
     report_metrics: ClassVar[frozenset[str]] = frozenset()
     #: The test figures `dlkit runs` shows, the first one present.
     headlines: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def head_of(cls, config: SupervisedConfig) -> Head:
+        """The head of this task in `config` (a task whose head depends on its loss overrides this)."""
+        return cls.head
 
     # --- the last layer ---
 
@@ -171,8 +176,9 @@ class SupervisedTask(Task):
         out = Path(run_dir) / "eval"
         out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)
-        report = self.write_report(data.split(split), outputs[split], data.class_names, out, f"{split} split")
-        report |= self.calibration_report(model, split, data.split(split).y, outputs[split])
+        scored = data.scored(split, self.config.seed)
+        report = self.write_report(scored, outputs[split], data.class_names, out, f"{split} split")
+        report |= self.calibration_report(model, split, scored.y, outputs[split])
         for stem, content in report.items():
             write_json(out / f"{stem}.json", content)
         return Report(metrics, [*tables, *self.report_tables(report)])

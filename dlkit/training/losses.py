@@ -77,3 +77,47 @@ class Huber(Loss):
     keras_class = "Huber"
     head = "linear"
     delta: PositiveFloat = 1.0
+
+
+class _Dice(Loss):
+    """Soft Dice of per-pixel scores against integer masks (`dlkit.layers.custom.SoftDice`)."""
+
+    from_logits: bool = False
+    """True when the last layer has no activation."""
+    #: Adds the matching cross-entropy (the sum of the two losses).
+    crossentropy: ClassVar[bool] = False
+
+    def build(self):
+        from dlkit.layers.custom import SoftDice
+
+        return SoftDice(from_logits=self.from_logits, crossentropy=self.crossentropy)
+
+
+@LOSSES.register()
+class Dice(_Dice):
+    """Soft Dice loss over K softmax classes per pixel (segmentation), against integer masks."""
+
+    head = "softmax"
+
+
+@LOSSES.register()
+class CrossentropyDice(_Dice):
+    """Sparse categorical cross-entropy plus soft Dice, per pixel over K softmax classes (segmentation)."""
+
+    head = "softmax"
+    crossentropy = True
+
+
+@LOSSES.register()
+class BinaryDice(_Dice):
+    """Soft Dice loss of one sigmoid foreground channel per pixel (segmentation), against 0/1 masks."""
+
+    head = "sigmoid"
+
+
+@LOSSES.register()
+class BinaryCrossentropyDice(_Dice):
+    """Binary cross-entropy plus soft Dice of one sigmoid foreground channel per pixel (segmentation)."""
+
+    head = "sigmoid"
+    crossentropy = True

@@ -107,6 +107,28 @@ class F1(_ClassScore):
     """Harmonic mean of precision and recall (sigmoid: of the positive units; softmax: macro-averaged)."""
 
 
+class _MaskScore(_ClassScore):
+    """Per pixel for segmentation: the mean over the classes present in the labels or predictions
+    (a sigmoid output's two classes: background and foreground)."""
+
+    def build(self, loss, num_classes):
+        from dlkit.layers.custom import ClassScore
+
+        threshold = (0.0 if _from_logits(loss) else 0.5) if loss.head == "sigmoid" else None
+        score = "f1" if self.type_name == "dice" else "iou"
+        return ClassScore(max(num_classes, 2), score, threshold=threshold, name=self.type_name)
+
+
+@METRICS.register()
+class MeanIou(_MaskScore):
+    """Intersection over union of each class, averaged over the classes (segmentation: per pixel)."""
+
+
+@METRICS.register()
+class Dice(_MaskScore):
+    """Dice coefficient 2|P∩Y|/(|P|+|Y|) of each class, averaged over the classes (segmentation: per pixel)."""
+
+
 class _Regression(Metric, KerasSpec):
     heads = ("linear",)
     direction = "down"

@@ -7,6 +7,7 @@ import contextlib
 import math
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dlkit import plots
@@ -31,9 +32,10 @@ from dlkit.runs import (
     write_json,
 )
 from dlkit.tasks import task_of
+from dlkit.timings import Timings
 from dlkit.training.calibrate import calibrate
 from dlkit.training.callbacks import log_learning_rate
-from dlkit.training.checkpoint import BEST, Checkpoint
+from dlkit.training.checkpoint import BEST, Checkpoint, weights_digest
 from dlkit.training.distribute import scaled, scope, strategy_of
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
@@ -95,6 +97,7 @@ class Session:
     strategy = None
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
+        self.timings = Timings()
         # First of all: logical CPU devices for `train.distribute` can only be made before TF starts.
         self.strategy = strategy_of(getattr(config.train, "distribute", None))
         seed_everything(config.seed, config.train.deterministic)
@@ -102,6 +105,7 @@ class Session:
         task = task_of(config)
         prepared = prepare_data(config)
         self.data = data = in_memory(prepared) if config.data.cache else prepared
+        self.timings.lap("data")
         loss = config.train.loss
         one_hot = len(data.class_names) if loss.labels == "one_hot" else None
         self.batches = dict(
@@ -137,6 +141,7 @@ class Session:
             with scope(self.strategy):
                 model.optimizer.build(model.trainable_variables)
                 load_checkpoint(model, resumed[0])
+        self.timings.lap("build")
 
     def compile(self, epoch: int = 0) -> None:
         """Compile the model for epoch `epoch`: with `train.phases`, its phase's trainable layers and
@@ -180,6 +185,7 @@ class Session:
         """Fit into `run_dir` (from the resumed epoch, or the batch inside it), then score the best
         model and finish the folder."""
         config, data, model = self.config, self.data, self.model
+        self.timings.lap("build")  # and opening the run folder
         state = self.resumed[1] if self.resumed else {}
         start, step = state.get("epochs_done", 0), state.get("step") or 0
         # Epoch e's order depends only on the seed and e, so a resumed run sees what it would have.
@@ -188,8 +194,10 @@ class Session:
         epoch = tf.Variable(start, dtype=tf.int64, trainable=False)
 
         def batches(skip=0):
-            shuffle = config.data.shuffle
-            return to_dataset(self.train_split, shuffle=shuffle, epoch=epoch, skip=skip, **self.batches)
+            augment = data.about.augment  # training batches only
+            return to_dataset(
+                self.train_split, shuffle=config.data.shuffle, epoch=epoch, skip=skip, augment=augment, **self.batches
+            )
 
         train_ds = batches()
         val_ds = to_dataset(data.splits.val, shuffle=False, **self.batches) if data.splits.val is not None else None
@@ -241,6 +249,7 @@ class Session:
                         break
                     run(train_ds, first, last)
                 training.end()
+            self.timings.lap("fit")
             if checkpoint.nan_at:
                 epoch, batch = checkpoint.nan_at
                 raise DataError(
@@ -269,6 +278,7 @@ class Session:
             best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
             test=metrics.get("test"),
             headline=task_of(config).headline(metrics.get("test") or {}),
+            timings=self.timings.done(),
         )
         point_latest(run_dir)
         return run_dir
@@ -299,7 +309,16 @@ class Session:
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
         atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
-        return finish(run_dir, self.config, self.data, self.pruning and self.pruning.report)
+        # The model in memory scores as model.keras would (tests/test_eval_predict.py checks): no need
+        # to load it, unless a plug-in's layers are inside (loading it back checks that they load).
+        same = self.strategy is None and checkpoint.best_digest == weights_digest(self.model) and own_layers(self.model)
+        describe = self.pruning and self.pruning.report
+        return finish(run_dir, self.config, self.data, self.timings, describe, self.model if same else None)
+
+
+def own_layers(model) -> bool:
+    """Whether every layer of `model` is Keras's or dlkit's own (which load in safe mode, tested)."""
+    return all(type(layer).__module__.startswith(("keras.", "dlkit.")) for layer in model._flatten_layers())
 
 
 def load_checkpoint(model, path: Path) -> None:
@@ -361,20 +380,32 @@ def interrupt_saves(checkpoint: Checkpoint):
         signal.signal(signal.SIGINT, previous)
 
 
-def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, describe=None) -> dict:
+def finish(
+    run_dir: Path, config: ExperimentConfig, data: PreparedData, timings: Timings, describe=None, model=None
+) -> dict:
     """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
-    curves, and the task's report on the test split, its data as JSON beside). `describe(model)`
+    curves, and the task's report on the test split, its data as JSON beside). `model` is the
+    model in memory when it holds model.keras's weights (not loaded back then). `describe(model)`
     adds entries of its own (pruning's sparsity and size). With `eval.calibrate` the model is
     calibrated first, and scored as calibrated."""
     if getattr(config.eval, "calibrate", None):
         calibrate(run_dir, config, data)
-    model = load_run_model(run_dir)
-    metrics, outputs = evaluate(config, model, data, data.split_names())
-    metrics |= describe(model) if describe else {}
-    write_json(run_dir / "metrics.json", metrics)
+        model = None  # model.keras now ends in the temperature
     plots_dir = run_dir / "plots"
-    plots.learning_curves(run_dir / HISTORY, plots_dir / "learning_curves.png")
+    import sklearn.metrics  # noqa: F401  (the scores' import, not at once with matplotlib's in the drawing thread)
+
+    with ThreadPoolExecutor(1) as drawing:
+        # Drawn while the model is scored (TensorFlow's kernels leave the interpreter free).
+        curves = drawing.submit(plots.learning_curves, run_dir / HISTORY, plots_dir / "learning_curves.png")
+        if model is None:
+            model = load_run_model(run_dir)
+        metrics, outputs = evaluate(config, model, data, data.split_names())
+        metrics |= describe(model) if describe else {}
+        write_json(run_dir / "metrics.json", metrics)
+        timings.lap("evaluate")
+        curves.result()
     report = task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, plots_dir, "test split")
     for stem, content in report.items():
         write_json(plots_dir / f"{stem}.json", content)
+    timings.lap("plots")
     return metrics

@@ -18,6 +18,7 @@ from dlkit.runs import HISTORY, MODEL, atomic_write, save_model, write_json
 from dlkit.tasks.gan.build import build_networks
 from dlkit.tasks.gan.network import GAN
 from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
+from dlkit.timings import Timings
 from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.trainer import Session, load_checkpoint
 
@@ -34,9 +35,11 @@ class GanSession(Session):
     losses = ("d_loss", "g_loss")
 
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
+        self.timings = Timings()
         seed_everything(config.seed, config.train.deterministic)
         self.config, self.resumed = config, resumed
         self.data = data = prepare_data(config)
+        self.timings.lap("data")
         pixels, generator, discriminator = build_networks(config, data.input_shape, data.kind)
         train = data.splits.train
         examples = train.x
@@ -56,6 +59,7 @@ class GanSession(Session):
         if resumed:
             model.build_optimizers()
             load_checkpoint(model, resumed[0])  # both networks and both optimizers' state
+        self.timings.lap("build")
 
     def callbacks(self, run_dir: Path) -> list:
         (run_dir / "samples").mkdir(exist_ok=True)
@@ -71,7 +75,9 @@ class GanSession(Session):
         row = next(r for r in checkpoint.rows if r["epoch"] == checkpoint.best_epoch)
         metrics = {"train": {k: v for k, v in row.items() if k != "epoch"}}
         write_json(run_dir / "metrics.json", metrics)
+        self.timings.lap("evaluate")
         plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
+        self.timings.lap("plots")
         return metrics
 
 

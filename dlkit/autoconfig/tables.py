@@ -1,0 +1,151 @@
+"""What `dlkit init` finds in a CSV file: a table with a target column, texts with labels, or a
+time series (one numeric column, or numeric columns beside a date, in time order)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, TWO_CLASSES, Draft, class_target, task_for
+from dlkit.autoconfig.files import series_window
+from dlkit.data.peek import column_values, label_classes
+from dlkit.data.table import Csv, read_csv
+from dlkit.errors import DataError
+
+#: Column names that say "this is what to predict", in the order they are preferred.
+TARGET_NAMES = ("label", "target", "class", "y")
+#: Column names that say "this is the time of the row".
+TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "day")
+#: A text column holds at least this many words per cell on average.
+TEXT_WORDS = 4
+#: A categorical column with more distinct values than this gets an embedding rather than one-hot.
+EMBED_ABOVE = 50
+
+
+def sniff_csv(path: Path) -> Draft:
+    frame = read_csv(path)
+    if frame.empty or not len(frame.columns):
+        raise DataError(f"{path}: no rows; dlkit init needs a header line and data rows")
+    columns = len(frame.columns)
+    what = f"a CSV file ({len(frame):,} rows, {columns} column{'s' if columns > 1 else ''})"
+    times = [c for c in frame.columns if _is_time(frame[c], c)]
+    numeric = [c for c in frame.columns if c not in times and frame[c].dtype.kind in "iuf"]
+    rest = [c for c in frame.columns if c not in times]
+    if rest and len(rest) == len(numeric) and (times or len(rest) == 1):
+        return _series(path, frame, rest, times, what)
+    words = {c: _mean_words(frame[c]) for c in rest if frame[c].dtype == object}
+    text = max(words, key=words.get, default=None)
+    if text is not None and words[text] >= TEXT_WORDS and len(frame.columns) > 1:
+        return _texts(path, frame, text, words[text], what)
+    return _table(path, frame, what)
+
+
+def _is_time(column, name: str) -> bool:
+    """A column of times in order: whole numbers named like a time (`year`), or dates. A column of
+    times out of order (a table's `signup_date`, `year` of a car) is a feature."""
+    import pandas as pd
+
+    if column.dtype.kind in "iu":
+        return name in TIME_NAMES and column.is_monotonic_increasing
+    if column.dtype != object or name not in TIME_NAMES and not column.astype(str).str.contains(r"\d[-/:]\d").all():
+        return False
+    parsed = pd.to_datetime(column, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() > 0.9) and parsed.dropna().is_monotonic_increasing
+
+
+def _mean_words(column) -> float:
+    present = column.dropna().astype(str)
+    return float(present.str.split().str.len().mean()) if len(present) else 0.0
+
+
+def pick_target(columns: list[str]) -> tuple[str, str]:
+    """(the column to predict, why): the first named like a target, else the last."""
+    for name in TARGET_NAMES:
+        if name in columns:
+            return name, f"target {name!r}: its name says so (label, target, class or y)"
+    return columns[-1], f"target {columns[-1]!r}: the last column (no column is named label, target, class or y)"
+
+
+def _target_kind(path: Path, frame, target: str, names: bool = False) -> tuple[str, int, str]:
+    """(target kind, classes, why), the classes counted the way training will count them: whole
+    numbers 0..max are class indices, unless the loader reads every label as a name (`names`)."""
+    values = frame[target].dropna()
+    distinct = values.nunique()
+    if distinct < 2:
+        raise DataError(f"{path}: target column {target!r} holds {distinct} distinct value(s); nothing to learn")
+    if values.dtype.kind in "iuf":
+        if values.dtype.kind == "f" and not (values % 1 == 0).all():
+            return NUMBERS, 0, f"task {task_for(NUMBERS)}: {target!r} holds numbers with fractions"
+        if distinct > MAX_CLASSES:
+            many = f"{distinct} distinct numbers (over {MAX_CLASSES})"
+            return NUMBERS, 0, f"task {task_for(NUMBERS)}: {target!r} holds {many}"
+    read = None if names else column_values(path, list(frame.columns).index(target))
+    classes = len(label_classes(*read) or []) if read else distinct
+    kind, why = class_target(max(classes, distinct), repr(target))
+    return kind, max(classes, distinct), why
+
+
+def _table(path: Path, frame, what: str) -> Draft:
+    target, why_target = pick_target(list(frame.columns))
+    kind, classes, why_task = _target_kind(path, frame, target)
+    options = {"path": path, "target": target}
+    notes = [why_target, why_task]
+    features = [c for c in frame.columns if c != target]
+    ids = [c for c in features if frame[c].dtype.kind in "iuO" and frame[c].nunique() == len(frame) > 20]
+    if ids:
+        options["drop"] = ids
+        notes.append(f"drop {ids}: a different value in every row, an identifier rather than a feature")
+    features = [c for c in features if c not in ids]
+    if not features:
+        raise DataError(f"{path}: no column to learn from besides the target {target!r}")
+    wide = [c for c in features if frame[c].dtype == object and frame[c].nunique() > EMBED_ABOVE]
+    if wide:
+        options["categorical_encoding"] = "embedding"
+        notes.append(f"categorical_encoding embedding: {wide} hold over {EMBED_ABOVE} categories each")
+    if frame[features].isna().any().any():
+        options["missing"] = "mean"
+        notes.append("missing: mean: some cells are empty; rows are kept, cells filled from the training split")
+    kinds = list(Csv.model_validate(options).columns(frame).values())  # as the loader will read them
+    numeric, categorical = kinds.count("numeric"), kinds.count("categorical")
+    encoded = "embedded" if wide else "one-hot"
+    shown = f"{numeric} numeric (standardised), {categorical} of categories ({encoded})"
+    notes.append(f"features: the other {len(features)} columns, {shown}")
+    return Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50, examples=len(frame))
+
+
+def _texts(path: Path, frame, text: str, words: float, what: str) -> Draft:
+    target, why_target = pick_target([c for c in frame.columns if c != text])
+    kind, classes, why_task = _target_kind(path, frame, target, names=True)
+    if kind == NUMBERS:
+        raise DataError(f"{path}: text column {text!r} with a numeric target {target!r}: dlkit learns classes of texts")
+    lengths = frame[text].dropna().astype(str).str.split().str.len()
+    vocabulary = len({w for cell in frame[text].dropna().astype(str) for w in cell.lower().split()})
+    length = int(min(200, max(8, lengths.quantile(0.95))))
+    max_tokens = int(min(20_000, vocabulary + 2))
+    options = {
+        "path": path,
+        "text_column": text,
+        "target": target,
+        "max_tokens": max_tokens,
+        "sequence_length": length,
+    }
+    notes = [
+        f"text {text!r}: free text, {words:.1f} words a row on average",
+        why_target.replace("target", "label", 1),
+        why_task,
+        f"sequence_length {length}: 95% of the texts are this long or shorter",
+        f"max_tokens {max_tokens:,}: the distinct words seen, and 2 for padding and unknown words",
+    ]
+    return Draft(path, what, "text_csv", options, "text", kind, classes=classes, notes=notes, examples=len(frame))
+
+
+def _series(path: Path, frame, columns: list[str], times: list[str], what: str) -> Draft:
+    target = next((n for n in TARGET_NAMES if n in columns), columns[-1])
+    window = series_window(len(frame))
+    options = {"path": path, "features": columns, "target": target, "window": window}
+    order = f"in the order of {times[0]!r}" if times else "one numeric column"
+    notes = [
+        f"a time series: {len(frame):,} steps, {order}; the rows must be in time order",
+        f"target {target!r}: its next value; `--task {task_for(TWO_CLASSES)}` predicts whether it rises",
+        f"window {window}: each example is the {window} steps before",
+    ]
+    return Draft(path, what, "sequence", options, "lstm", NUMBERS, notes=notes, normalize=True, split=ORDERED_SPLIT)

@@ -1,0 +1,76 @@
+"""The content hash a run records of its data (`dataset_fingerprint`), so that a resumed or
+reproduced run can tell the data changed.
+
+Data streamed from disk is hashed by its files' contents: reading 20,000 images takes seconds, so
+the hash is kept in a small cache (`$DLKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/dlkit` or
+`~/.cache/dlkit`), found again by each file's path, size and modification time, as `make` and
+`rsync` tell a changed file. The cached value is the same hash, not another kind of one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def fingerprint(parts: list[tuple[object, bool]]) -> str:
+    """The hash of `parts`: (array, or dict of column arrays, or None; whether it holds file paths)."""
+    if not any(files and part is not None for part, files in parts):
+        return _hash(parts, contents=True)
+    key = _hash(parts, contents=False)
+    cached = cache_dir() / "fingerprints" / key[len("sha256:") :]
+    try:
+        return cached.read_text()
+    except OSError:
+        pass
+    value = _hash(parts, contents=True)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        scratch = cached.with_name(f"{cached.name}.{os.getpid()}")
+        scratch.write_text(value)
+        os.replace(scratch, cached)
+    except OSError:
+        pass  # no cache (a read-only home): hashed again next time
+    return value
+
+
+def cache_dir() -> Path:
+    """Where dlkit keeps what it can compute again."""
+    if os.environ.get("DLKIT_CACHE_DIR"):
+        return Path(os.environ["DLKIT_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlkit"
+
+
+def _hash(parts: list[tuple[object, bool]], *, contents: bool) -> str:
+    """sha256 of the parts; file paths stand for their contents, or (not `contents`) for their
+    path, size and modification time."""
+    digest = hashlib.sha256()
+    for part, files in parts:
+        _digest(digest, part, files=files, contents=contents)
+    return "sha256:" + digest.hexdigest()
+
+
+def _digest(digest, part, *, files: bool, contents: bool) -> None:
+    if part is None:
+        return
+    if isinstance(part, dict):
+        for name in sorted(part):
+            digest.update(name.encode())
+            _digest(digest, part[name], files=files, contents=contents)
+        return
+    array = np.asarray(part)
+    digest.update(f"{array.dtype}{array.shape}".encode())
+    if files:
+        for path in array:
+            if contents:
+                digest.update(Path(str(path)).read_bytes())
+            else:
+                stat = os.stat(str(path))
+                digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    elif array.dtype.kind in "OUS":
+        for item in array.reshape(-1):
+            digest.update(str(item).encode() + b"\0")
+    else:
+        digest.update(np.ascontiguousarray(array).data)
