@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from dlkit.data.images import IMAGE_SUFFIXES, read_image
+from dlkit.data.images import IMAGE_SUFFIXES, antialiased, read_image
 from dlkit.errors import UsageError
 from dlkit.registry import Registry
 from dlkit.strict import listed
@@ -48,7 +48,7 @@ def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
     return paths
 
 
-def read_images(inputs, shape) -> Inputs:
+def read_images(inputs, shape, antialias: bool) -> Inputs:
     from PIL import Image
 
     if len(shape) != 3 or shape[-1] not in (1, 3):
@@ -59,7 +59,7 @@ def read_images(inputs, shape) -> Inputs:
     rows, images = [], []
     for path in paths:
         try:
-            images.append(read_image(path, shape))
+            images.append(read_image(path, shape, antialias))
             rows.append({"input": str(path)})
         except (OSError, ValueError, Image.DecompressionBombError) as e:
             if path.is_file() and path.suffix.lower() not in IMAGE_SUFFIXES:
@@ -280,7 +280,7 @@ class ImageFiles(InputKind):
     """Image files or folders of them, any size and colour mode, resized as training did."""
 
     def read(self, inputs, texts, model, info, options):
-        return read_images(inputs, tuple(info["input"]["shape"]))
+        return read_images(inputs, tuple(info["input"]["shape"]), antialiased(options))
 
 
 @INPUTS.register("table")

@@ -76,14 +76,17 @@ def test_train_eval_predict_on_a_folder(tmp_path, cli):
     assert json.loads(out.stdout)["predictions"][0]["label"] == "green"
 
 
-def test_predict_uses_the_pixels_training_saw(tmp_path):
+@pytest.mark.parametrize("antialias", [False, True])
+def test_predict_uses_the_pixels_training_saw(tmp_path, antialias):
     """For a file in the training folder, predict's reader and training's decoder agree exactly."""
-    from dlkit.data.images import read_image
+    from dlkit.data.images import antialiased, read_image
 
-    arrays = DATASETS.get("image_folder")(path=make_folder(tmp_path / "imgs", 2), image_size=[16, 16]).load()
+    options = {"path": make_folder(tmp_path / "imgs", 2), "image_size": [16, 16], "antialias": antialias}
+    arrays = DATASETS.get("image_folder")(**options).load()
     for path in arrays.x_train:
         if path.endswith(".png"):
-            np.testing.assert_array_equal(read_image(path, (16, 16, 3)), arrays.decode(path).numpy())
+            pixels = read_image(path, (16, 16, 3), antialiased(options))
+            np.testing.assert_array_equal(pixels, arrays.decode(path).numpy())
 
 
 def test_grayscale_channels(tmp_path, cli):

@@ -75,7 +75,8 @@ class DataConfig(Strict):
     shuffle: bool = True
     """Reshuffle the training data every epoch (seeded)."""
     cache: bool = False
-    """Decode examples streamed from disk (image_folder) once, up front, and keep them in memory."""
+    """Decode every split streamed from disk (image_folder) once, up front, and keep it in memory
+    (uint8: height x width x channels bytes per image)."""
 
     @field_validator("dataset")
     @classmethod

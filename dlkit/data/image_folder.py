@@ -28,6 +28,9 @@ class ImageFolder(Dataset):
     """1 for grayscale, 3 for RGB; images in other modes are converted."""
     test_path: Path | None = None
     """An optional test folder with the same class sub-folders; otherwise data.split.test is held out."""
+    antialias: bool = False
+    """Smooth before resizing (true: better for large downscales, at twice the decoding cost); false
+    resizes as keras.utils.image_dataset_from_directory does. Predict resizes the same way."""
 
     def load(self) -> Arrays:
         import numpy as np
@@ -45,7 +48,9 @@ class ImageFolder(Dataset):
             y_test=None if y_test is None else np.array(y_test, dtype="int64"),
             class_names=classes,
             kind="image",
-            decode=functools.partial(decode_file, height=height, width=width, channels=self.channels),
+            decode=functools.partial(
+                decode_file, height=height, width=width, channels=self.channels, antialias=self.antialias
+            ),
             example_shape=(height, width, self.channels),
         )
 

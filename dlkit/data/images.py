@@ -13,26 +13,33 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 _MODES = {1: "L", 3: "RGB"}
 
 
-def resize(image, height: int, width: int):
-    """Antialiased bilinear resize of an (H, W, C) image tensor, back to uint8 pixels."""
+def antialiased(options: dict) -> bool:
+    """Whether a run's images are resized with antialiasing (`data.options.antialias`): runs from
+    before the option existed were, and must predict on the pixels they trained on."""
+    return options.get("antialias", True)
+
+
+def resize(image, height: int, width: int, antialias: bool = True):
+    """Bilinear resize of an (H, W, C) image tensor (`antialias`: smoothed first, as a large
+    downscale needs, at twice the cost), back to uint8 pixels."""
     import tensorflow as tf
 
     if tuple(image.shape[:2]) == (height, width):
         return tf.cast(image, tf.uint8)
-    resized = tf.image.resize(image, (height, width), method="bilinear", antialias=True)
+    resized = tf.image.resize(image, (height, width), method="bilinear", antialias=antialias)
     return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
 
 
-def decode_file(path, *, height: int, width: int, channels: int):
+def decode_file(path, *, height: int, width: int, channels: int, antialias: bool = True):
     """A TensorFlow function: an image file's path to uint8 (height, width, channels)."""
     import tensorflow as tf
 
     image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
     image.set_shape([None, None, channels])
-    return resize(image, height, width)
+    return resize(image, height, width, antialias)
 
 
-def read_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
+def read_image(path: Path, shape: tuple[int, int, int], antialias: bool = True) -> np.ndarray:
     """Any size and colour mode (EXIF rotation applied), as uint8 pixels of `shape`. Raises
     OSError/ValueError (and Pillow's DecompressionBombError) for files that are not images."""
     import numpy as np
@@ -43,7 +50,7 @@ def read_image(path: Path, shape: tuple[int, int, int]) -> np.ndarray:
         raise ValueError(f"cannot make {channels}-channel images from files")
     with Image.open(path) as image:
         pixels = np.asarray(ImageOps.exif_transpose(image).convert(_MODES[channels]), dtype="uint8")
-    return resize(pixels.reshape(*pixels.shape[:2], channels), height, width).numpy()
+    return resize(pixels.reshape(*pixels.shape[:2], channels), height, width, antialias).numpy()
 
 
 def check_image(path: Path) -> None:

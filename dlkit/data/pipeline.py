@@ -3,12 +3,17 @@ parallel decoding for data streamed from disk, prefetch."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dlkit.data.splits import Split
+from dlkit.data.splits import Split, Splits
+
+if TYPE_CHECKING:
+    from dlkit.data.prepare import PreparedData
 
 
 def to_dataset(
@@ -19,7 +24,6 @@ def to_dataset(
     seed: int,
     one_hot: int | None = None,
     decode: Callable | None = None,
-    cache: bool = False,
     epoch=None,
     skip: int = 0,
     augment: Callable | None = None,
@@ -33,16 +37,12 @@ def to_dataset(
     one would.
 
     In memory, shuffling permutes indices and gathers whole batches, much cheaper than shuffling
-    single examples. Streamed data (`decode`: path -> example) is decoded in parallel each epoch,
-    or with `cache` once, up front, and then kept in memory."""
+    single examples. Streamed data (`decode`: path -> example) is decoded in parallel each pass
+    (`in_memory` decodes it once instead)."""
     import tensorflow as tf
 
     def labels(y):
         return tf.one_hot(y, one_hot) if one_hot is not None else y
-
-    if decode is not None and cache:
-        examples = tf.data.Dataset.from_tensor_slices(split.x).map(decode, num_parallel_calls=tf.data.AUTOTUNE)
-        split, decode = Split(np.stack(list(examples.as_numpy_iterator())), split.y), None
 
     if shuffle:
         batches = _order(len(split), batch_size, seed, epoch)
@@ -74,6 +74,30 @@ def to_dataset(
     ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     ds = _augmented(ds, augment, seed, epoch, skip)
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def in_memory(data: PreparedData) -> PreparedData:
+    """`data.cache`: every split of streamed data decoded once, up front, into uint8 arrays kept in
+    memory; training, validation and the scoring after it then never read the files again."""
+    decode = data.about.decode
+    if decode is None:
+        return data
+
+    def split(part: Split | None) -> Split | None:
+        return None if part is None else dataclasses.replace(part, x=decoded(part.x, decode))
+
+    splits = Splits(split(data.splits.train), split(data.splits.val), split(data.splits.test))
+    return dataclasses.replace(data, splits=splits, about=dataclasses.replace(data.about, decode=None))
+
+
+def decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
+    """Files decoded in parallel into one array, in order (batched: one Python step per batch)."""
+    import tensorflow as tf
+
+    examples = tf.data.Dataset.from_tensor_slices(paths).map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+    spec = examples.element_spec
+    batches = list(examples.batch(1024).prefetch(1).as_numpy_iterator())
+    return np.concatenate(batches) if batches else np.zeros((0, *spec.shape), spec.dtype.as_numpy_dtype)
 
 
 def _augmented(ds, augment, seed: int, epoch, skip: int):

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.data.images import antialiased
 from dlkit.predict_inputs import SHOWN, read_texts, table_examples, wanted_columns
 from dlkit.strict import listed
 
@@ -114,7 +115,7 @@ class Decoder:
         if isinstance(item, dict):
             if set(item) != {"b64"} or not isinstance(item["b64"], str):
                 raise ValueError('an image file is {"b64": "<base64 of the file>"}')
-            return _image_file(item["b64"], self.shape)
+            return _image_file(item["b64"], self.shape, antialiased(self.options))
         shapes = [self.shape, self.shape[:2]] if self.shape[2] == 1 else [self.shape]
         return _array(item, shapes, self.dtype, 'pixels, or {"b64": ...} of an image file').reshape(self.shape)
 
@@ -159,7 +160,7 @@ class Decoder:
         return Decoded(table_examples(values, self.kind), len(instances), [row.get("unseen") for row in read])
 
 
-def _image_file(text: str, shape) -> np.ndarray:
+def _image_file(text: str, shape, antialias: bool) -> np.ndarray:
     from PIL import Image
 
     from dlkit.data.images import read_image
@@ -169,7 +170,7 @@ def _image_file(text: str, shape) -> np.ndarray:
     except (binascii.Error, ValueError):
         raise ValueError("b64 is not valid base64") from None
     try:
-        return read_image(io.BytesIO(data), shape)
+        return read_image(io.BytesIO(data), shape, antialias)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         raise ValueError(f"cannot decode the b64 image ({type(e).__name__}: {str(e)[:100]})") from None
 

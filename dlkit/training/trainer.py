@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
-from dlkit.data.pipeline import to_dataset
+from dlkit.data.pipeline import in_memory, to_dataset
 from dlkit.data.prepare import prepare_data
 from dlkit.errors import DataError, Interrupted, UsageError
 from dlkit.model import build_model
@@ -108,7 +108,8 @@ class Session:
         seed_everything(config.seed, config.train.deterministic)
         self.config, self.resumed = config, resumed
         task = task_of(config)
-        self.data = data = prepare_data(config)
+        prepared = prepare_data(config)
+        self.data = data = in_memory(prepared) if config.data.cache else prepared
         self.timings.lap("data")
         loss = config.train.loss
         one_hot = len(data.class_names) if loss.labels == "one_hot" else None
@@ -131,11 +132,11 @@ class Session:
         if getattr(config.train, "distill", None) is not None:
             from dlkit.training.distill import learn_from_teacher
 
-            learn_from_teacher(model, config, data)  # on the model object: it outlasts recompiling
+            learn_from_teacher(model, config, prepared)  # on the model object: it outlasts recompiling
         if getattr(config.train, "adversarial", None) is not None:
             from dlkit.attack.training import train_on_attacks
 
-            train_on_attacks(model, config, data)  # on the model object too
+            train_on_attacks(model, config, prepared)  # on the model object too
         self.class_weight = task.class_weight(data)
         prune = getattr(config.train, "prune", None)
         steps_done = done * self.steps_per_epoch + (state.get("step") or 0)
@@ -202,10 +203,9 @@ class Session:
         epoch = tf.Variable(start, dtype=tf.int64, trainable=False)
 
         def batches(skip=0):
-            shuffle, cache = config.data.shuffle, config.data.cache
             augment = data.about.augment  # training batches only
             return to_dataset(
-                self.train_split, shuffle=shuffle, cache=cache, epoch=epoch, skip=skip, augment=augment, **self.batches
+                self.train_split, shuffle=config.data.shuffle, epoch=epoch, skip=skip, augment=augment, **self.batches
             )
 
         train_ds = batches()

@@ -11,6 +11,7 @@ import numpy as np
 from dlkit import plots
 from dlkit.backend import keras, seed_everything
 from dlkit.config.experiment import ExperimentConfig
+from dlkit.data.pipeline import decoded
 from dlkit.data.prepare import prepare_data
 from dlkit.data.splits import Split
 from dlkit.runs import HISTORY, MODEL, atomic_write, save_model, write_json
@@ -47,12 +48,7 @@ class GanSession(Session):
         train = data.splits.train
         examples = train.x
         if data.about.decode is not None:  # streamed from disk (image_folder): decoded once, kept in memory
-            import tensorflow as tf
-
-            decoded = tf.data.Dataset.from_tensor_slices(examples).map(
-                data.about.decode, num_parallel_calls=tf.data.AUTOTUNE
-            )
-            examples = np.stack(list(decoded.as_numpy_iterator()))
+            examples = decoded(examples, data.about.decode)
         images = pixels.predict(np.asarray(examples), batch_size=512, verbose=0).astype("float32")
         self.train_split = Split(images, train.y)
         self.batches = dict(batch_size=config.data.batch_size, seed=config.seed)
