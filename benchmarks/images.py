@@ -29,7 +29,6 @@ Run (about 15 minutes on 2 CPU cores):
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import subprocess
@@ -37,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from throughput import busy_cpu_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 SEED, BATCH, VALIDATION, SIZE = 42, 128, 0.1, 32
@@ -159,15 +160,6 @@ def plain_predict(model_path: Path, image: Path) -> None:
 
 
 # --- the driver -----------------------------------------------------------------------------------
-
-
-def busy_cpu_seconds() -> float:
-    """CPU seconds the whole machine has been busy (Linux), to spot other work during a run."""
-    try:
-        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return math.nan
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
 
 
 def run(argv: list[str]) -> dict:
