@@ -175,7 +175,10 @@ def run_cluster_worker(args, tf_config: str, chief: bool, cluster: list[str]) ->
         deadline = time.monotonic() + JOIN_TIMEOUT
         while worker.poll() is None and not joined.exists():
             if time.monotonic() > deadline:
-                silent = [a for a in cluster if not _answers(a)] or cluster
+                # This machine's own worker may still be starting (a loaded machine): name the others.
+                own = cluster[json.loads(tf_config)["task"]["index"]]
+                others = [a for a in cluster if a != own] or cluster
+                silent = [a for a in others if not _answers(a)] or others
                 shown = ", ".join(silent[:3]) + (f" and {len(silent) - 3} more" if len(silent) > 3 else "")
                 raise UsageError(
                     f"--cluster: the workers did not all join within {JOIN_TIMEOUT:g} s (DLKIT_JOIN_TIMEOUT); no "
