@@ -62,10 +62,10 @@ print(f"test accuracy {{accuracy:.4f}}")
 """
 
 
-def run(argv: list[str], env: dict) -> dict:
+def run(argv: list[str], env: dict, cwd: Path) -> dict:
     """Run one whole process; its wall time, peak RSS (MiB) and the CPU seconds others used meanwhile."""
     busy, start = busy_cpu_seconds(), time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     stdout, stderr = proc.stdout.read(), proc.stderr.read()
@@ -103,15 +103,19 @@ def main() -> None:
         make_data(npz, args.samples)
         write_config(config, npz, args.epochs)
         script.write_text(PLAIN)
-        commands = {"plain": ([sys.executable, str(script), str(npz), str(tmp / "plain.keras"), str(args.epochs)], ENV)}
+        plain = [sys.executable, str(script), str(npz), str(tmp / "plain.keras"), str(args.epochs)]
+        commands = {"plain": (plain, ENV, tmp)}
         for name, checkout in sides.items():
             argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
-            commands[name] = (argv, {**ENV, "PYTHONPATH": str(checkout)})
+            # `python -m` puts the working folder first on the path: the checkout's own, to run its code.
+            commands[name] = (argv, {**ENV, "PYTHONPATH": str(checkout)}, checkout)
         for i in range(args.pairs):
             order = list(commands) if i % 2 == 0 else list(reversed(commands))
             for name in order:
                 r = run(*commands[name])
                 r["timings"] = timings(r["stdout"]) if name != "plain" else {}
+                if r["timings"]:  # what the process spent after run.json said completed: the table, exit
+                    r["timings"]["after"] = round(r["seconds"] - r["timings"]["total"], 3)
                 results[name].append(r)
                 phases = ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items())
                 print(

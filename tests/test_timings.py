@@ -1,6 +1,6 @@
 """Where a run's time goes (`run.json`'s timings, `dlkit train -v`), and what was cut to spend less
 of it outside `fit`: the training split scored on a sample, the fingerprint of streamed files
-cached, the model in memory scored, the exit without TensorFlow's teardown."""
+cached, the exit without TensorFlow's teardown."""
 
 import json
 import os
@@ -93,18 +93,6 @@ def test_the_fingerprint_is_the_content_hash_with_or_without_the_cache(tmp_path,
     assert arrays.fingerprint() == arrays.fingerprint() == "sha256:" + digest.hexdigest()
 
 
-def test_weights_digest_tells_other_weights():
-    import keras
-
-    from dlkit.training.checkpoint import weights_digest
-
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    before = weights_digest(model)
-    assert weights_digest(model) == before
-    model.layers[0].kernel.assign(model.layers[0].kernel + 1e-7)
-    assert weights_digest(model) != before
-
-
 def test_main_exits_with_the_commands_code_without_teardown(trained_run, monkeypatch, capsys):
     from dlkit.cli import main
 
@@ -123,19 +111,3 @@ def test_main_exits_with_the_commands_code_without_teardown(trained_run, monkeyp
             main()
         assert codes[-1] == code
     assert "dlkit: error:" in capsys.readouterr().err
-
-
-def test_the_model_in_memory_is_scored_when_it_holds_the_best_weights(tmp_path, cli, monkeypatch):
-    from dlkit.training import finish
-
-    def not_loaded(run_dir):
-        raise AssertionError("model.keras loaded back")
-
-    monkeypatch.setattr(finish, "load_run_model", not_loaded)
-    data = {**TINY, "train": {**TINY["train"], "checkpoint": {"monitor": None}}}  # every epoch the best: the last
-    result = cli("train", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs", "-q")
-    assert result.exit_code == 0, result.stderr
-    run_dir = tmp_path / "runs" / result.stdout.strip().splitlines()[-1].split("/")[-1]
-    trained = json.loads((run_dir / "metrics.json").read_text())["test"]
-    assert cli("eval", run_dir).exit_code == 0  # the saved file scores the same
-    assert json.loads((run_dir / "eval" / "metrics.json").read_text())["test"] == pytest.approx(trained, abs=1e-6)

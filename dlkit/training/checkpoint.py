@@ -5,13 +5,10 @@ load it lazily."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import os
 from pathlib import Path
-
-import numpy as np
 
 from dlkit.backend import keras
 from dlkit.runs import HISTORY, atomic_write, now, update_run
@@ -57,7 +54,6 @@ class Checkpoint(keras().callbacks.Callback):
         self.stateful = [*stateful, self]
         self.best = math.inf if direction == "min" else -math.inf
         self.best_epoch: int | None = None
-        self.best_digest: str | None = None  # of the best epoch's weights
         self.rows: list[dict] = []
         self.resumed = resumed  # (path, state) of the checkpoint a resumed run starts from
         #: What the run trains on (config, data fingerprint), stored so resume can tell a change.
@@ -136,7 +132,6 @@ class Checkpoint(keras().callbacks.Callback):
         if improved:
             self.best_epoch = epoch
             self.best = float(value) if value is not None else self.best
-            self.best_digest = weights_digest(self.model)
         self.rows.append({"epoch": epoch, **{k: float(v) for k, v in logs.items()}})
         self._save(epoch + 1)
         self._write_history()
@@ -152,12 +147,3 @@ class Checkpoint(keras().callbacks.Callback):
     def interrupt(self) -> None:
         """Ctrl-C: finish the current batch, save, stop."""
         self.interrupted = True
-
-
-def weights_digest(model) -> str:
-    """A hash of the model's weights: tells whether the model in memory still holds the best
-    epoch's (a callback such as early stopping may have restored others since)."""
-    digest = hashlib.sha256()
-    for weight in model.weights:
-        digest.update(np.ascontiguousarray(weight.numpy()).data)
-    return digest.hexdigest()

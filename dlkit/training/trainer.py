@@ -28,9 +28,9 @@ from dlkit.runs import (
 from dlkit.tasks import task_of
 from dlkit.timings import Timings
 from dlkit.training.callbacks import log_learning_rate
-from dlkit.training.checkpoint import BEST, Checkpoint, weights_digest
+from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.distribute import scaled, scope, strategy_of
-from dlkit.training.finish import finish, own_layers
+from dlkit.training.finish import finish
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
 from dlkit.training.track import tracked
@@ -318,11 +318,7 @@ class Session:
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
         atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
-        # The model in memory scores as model.keras would (tests/test_eval_predict.py checks): no need
-        # to load it, unless a plug-in's layers are inside (loading it back checks that they load).
-        same = self.strategy is None and checkpoint.best_digest == weights_digest(self.model) and own_layers(self.model)
-        describe = self.pruning and self.pruning.report
-        return finish(run_dir, self.config, self.data, self.timings, describe, self.model if same else None)
+        return finish(run_dir, self.config, self.data, self.timings, self.pruning and self.pruning.report)
 
 
 def load_checkpoint(model, path: Path) -> None:
