@@ -111,3 +111,21 @@ def test_main_exits_with_the_commands_code_without_teardown(trained_run, monkeyp
             main()
         assert codes[-1] == code
     assert "dlkit: error:" in capsys.readouterr().err
+
+
+def test_image_files_checked_once_are_not_checked_again_until_they_change(tmp_path, monkeypatch):
+    from dlkit.data import image_folder
+
+    monkeypatch.setenv("DLKIT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = make_folder(tmp_path / "imgs", 2)
+    loader = DATASETS.get("image_folder")(path=folder, image_size=[16, 16])
+    loader.load()
+    checked = []
+    monkeypatch.setattr(image_folder, "check_image", checked.append)
+    loader.load()
+    assert checked == []  # the same files: not opened again
+    (folder / "red" / "new.png").write_bytes(b"not an image")
+    monkeypatch.undo()
+    monkeypatch.setenv("DLKIT_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(Exception, match="new.png: not a readable image"):
+        loader.load()

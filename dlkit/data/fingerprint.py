@@ -4,7 +4,9 @@ reproduced run can tell the data changed.
 Data streamed from disk is hashed by its files' contents: reading 20,000 images takes seconds, so
 the hash is kept in a small cache (`$DLKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/dlkit` or
 `~/.cache/dlkit`), found again by each file's path, size and modification time, as `make` and
-`rsync` tell a changed file. The cached value is the same hash, not another kind of one."""
+`rsync` tell a changed file. The cached value is the same hash, not another kind of one. The same
+cache remembers other work done on exactly those files (`seen`, `remember`): a loader's check that
+each is a readable image."""
 
 from __future__ import annotations
 
@@ -26,14 +28,28 @@ def fingerprint(parts: list[tuple[object, bool]]) -> str:
     except OSError:
         pass
     value = _hash(parts, contents=True)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        scratch = cached.with_name(f"{cached.name}.{os.getpid()}")
-        scratch.write_text(value)
-        os.replace(scratch, cached)
-    except OSError:
-        pass  # no cache (a read-only home): hashed again next time
+    _store(cached, value)
     return value
+
+
+def seen(what: str, paths: list[str]) -> bool:
+    """Whether `what` was done to exactly these files (paths, sizes, modification times) before."""
+    return (cache_dir() / what / _hash([(paths, True)], contents=False)[len("sha256:") :]).is_file()
+
+
+def remember(what: str, paths: list[str]) -> None:
+    """Note that `what` was done to these files (nothing if the cache cannot be written)."""
+    _store(cache_dir() / what / _hash([(paths, True)], contents=False)[len("sha256:") :], "")
+
+
+def _store(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f"{path.name}.{os.getpid()}")
+        scratch.write_text(text)
+        os.replace(scratch, path)
+    except OSError:
+        pass  # no cache (a read-only home): done again next time
 
 
 def cache_dir() -> Path:

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.data.fingerprint import remember, seen
 from dlkit.data.images import IMAGE_SUFFIXES, check_image, decode_file
 from dlkit.data.peek import OptionError, Peek, class_folders
 from dlkit.errors import DataError
@@ -73,17 +74,20 @@ class ImageFolder(Dataset):
 
     @staticmethod
     def _files(folder: Path, classes: list[str], require_all: bool = True) -> tuple[list[str], list[int]]:
-        """Every image file with its class index, each checked to be a readable image."""
+        """Every image file with its class index, each checked to be a readable image (unless these
+        very files were checked before: `dlkit.data.fingerprint.seen`)."""
         paths, labels = [], []
         for index, name in enumerate(classes):
             files = sorted(p for p in (folder / name).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
             if not files and require_all:
                 raise DataError(f"{folder / name}: empty class folder (no {', '.join(sorted(IMAGE_SUFFIXES))} files)")
-            for path in files:
+            paths += map(str, files)
+            labels += [index] * len(files)
+        if not seen("checked", paths):
+            for path in paths:
                 try:
-                    check_image(path)
+                    check_image(Path(path))
                 except Exception as e:  # Pillow raises many types for a bad file; all mean the same here
                     raise DataError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
-                paths.append(str(path))
-                labels.append(index)
+            remember("checked", paths)
         return paths, labels
