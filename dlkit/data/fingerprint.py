@@ -14,8 +14,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import numpy as np
-
 
 def fingerprint(parts: list[tuple[object, bool]]) -> str:
     """The hash of `parts`: (array, or dict of column arrays, or None; whether it holds file paths)."""
@@ -69,6 +67,8 @@ def _hash(parts: list[tuple[object, bool]], *, contents: bool) -> str:
 
 
 def _digest(digest, part, *, files: bool, contents: bool) -> None:
+    import numpy as np  # here: `dlkit validate` imports the loaders, and no numpy
+
     if part is None:
         return
     if isinstance(part, dict):
