@@ -115,7 +115,7 @@ def test_phases_unfreeze_recompile_and_a_run_stopped_in_phase_2_resumes_in_phase
     rows = (alone / "history.csv").read_text().splitlines()
     header = rows[0].split(",")
     rates = [float(row.split(",")[header.index("learning_rate")]) for row in rows[1:]]
-    assert [int(row.split(",")[0]) for row in rows[1:]] == [0, 1, 2, 3]  # one continuous history
+    assert [int(row.split(",")[0]) for row in rows[1:]] == [1, 2, 3, 4]  # one continuous history, epochs from 1
     assert rates == pytest.approx([0.01, 0.01, 0.001, 0.001])
     conv_name = _named(trained_run, "Conv2D")
     conv = keras.saving.load_model(alone / "model.keras").get_layer("backbone").get_layer(conv_name).get_weights()
