@@ -10,6 +10,7 @@ each is a readable image."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -19,8 +20,7 @@ def fingerprint(parts: list[tuple[object, bool]]) -> str:
     """The hash of `parts`: (array, or dict of column arrays, or None; whether it holds file paths)."""
     if not any(files and part is not None for part, files in parts):
         return _hash(parts, contents=True)
-    key = _hash(parts, contents=False)
-    cached = cache_dir() / "fingerprints" / key[len("sha256:") :]
+    cached = _entry("fingerprints", parts)
     try:
         return cached.read_text()
     except OSError:
@@ -32,22 +32,25 @@ def fingerprint(parts: list[tuple[object, bool]]) -> str:
 
 def seen(what: str, paths: list[str]) -> bool:
     """Whether `what` was done to exactly these files (paths, sizes, modification times) before."""
-    return (cache_dir() / what / _hash([(paths, True)], contents=False)[len("sha256:") :]).is_file()
+    return _entry(what, [(paths, True)]).is_file()
 
 
 def remember(what: str, paths: list[str]) -> None:
     """Note that `what` was done to these files (nothing if the cache cannot be written)."""
-    _store(cache_dir() / what / _hash([(paths, True)], contents=False)[len("sha256:") :], "")
+    _store(_entry(what, [(paths, True)]), "")
+
+
+def _entry(what: str, parts: list[tuple[object, bool]]) -> Path:
+    """The cache file of `what` for these parts, named by their files' paths, sizes and times."""
+    return cache_dir() / what / _hash(parts, contents=False)[len("sha256:") :]
 
 
 def _store(path: Path, text: str) -> None:
-    try:
+    from dlkit.runs import atomic_write
+
+    with contextlib.suppress(OSError):  # no cache (a read-only home): done again next time
         path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f"{path.name}.{os.getpid()}")
-        scratch.write_text(text)
-        os.replace(scratch, path)
-    except OSError:
-        pass  # no cache (a read-only home): done again next time
+        atomic_write(path, text)
 
 
 def cache_dir() -> Path:
