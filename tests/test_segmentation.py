@@ -243,12 +243,11 @@ def test_export_and_serve_give_the_mask(shapes_run, cli, tmp_path):
     with the mask `dlkit predict --json` gives for it (at the model's size, run-length encoded)."""
     import base64
     import os
-    import socket
     import subprocess
     import sys
-    import time
 
     import httpx
+    from test_serve import free_port, wait_until_serving
 
     from conftest import REPO
 
@@ -260,20 +259,13 @@ def test_export_and_serve_give_the_mask(shapes_run, cli, tmp_path):
     image = tmp_path / "same.png"
     Image.open(next((shapes_run["data"] / "images").iterdir())).resize((24, 24)).save(image)
     expected = json.loads(cli("predict", image, "--run", run, "--json").stdout)["predictions"][0]["mask"]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, "-m", "dlkit", "serve", str(run), "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        client, deadline = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30), time.monotonic() + 90
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if client.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        wait_until_serving(client, process)
         body = {"instances": [{"b64": base64.b64encode(image.read_bytes()).decode()}]}
         served = client.post(f"/v1/models/{run.name.split('-')[0]}:predict", json=body)
         assert served.status_code == 200, served.text

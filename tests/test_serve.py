@@ -64,16 +64,29 @@ def runs(tmp_path_factory):
     return {"folder": folder, "tiny": tiny, "latest": images / "latest", "broken": broken, "table": table, "text": text}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def wait_until_serving(client, process, seconds: float = 90) -> None:
+    """Until `dlkit serve` (`process`) answers /healthz; its failing or not answering in time fails the test."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if client.get("/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"dlkit serve did not start: {process.stderr.read().decode()[-2000:]}")
+
+
 @pytest.fixture(scope="module")
 def server(runs):
     """`dlkit serve runs/latest RATINGS_RUN` in a subprocess; stopped by SIGTERM, which must exit 0."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "dlkit", "serve", str(runs["latest"]), str(runs["table"]), str(runs["text"])]
     command += ["--port", str(port)]
     command += ["--poll", "0.3", "--max-body", "64KB", "--top-k", "3"]
@@ -81,16 +94,7 @@ def server(runs):
     process = subprocess.Popen(command, env=env, cwd=runs["folder"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     client = httpx.Client(base_url=url, timeout=30)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if client.get("/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"dlkit serve did not start: {process.stderr.read().decode()[-2000:]}")
+    wait_until_serving(client, process)
     yield {"url": url, "client": client, "process": process}
     client.close()
     process.send_signal(signal.SIGTERM)
