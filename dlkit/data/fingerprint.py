@@ -15,6 +15,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from dlkit.cache import cache_dir
+
 
 def fingerprint(parts: list[tuple[object, bool]]) -> str:
     """The hash of `parts`: (array, or dict of column arrays, or None; whether it holds file paths)."""
@@ -51,13 +53,6 @@ def _store(path: Path, text: str) -> None:
     with contextlib.suppress(OSError):  # no cache (a read-only home): done again next time
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text)
-
-
-def cache_dir() -> Path:
-    """Where dlkit keeps what it can compute again."""
-    if os.environ.get("DLKIT_CACHE_DIR"):
-        return Path(os.environ["DLKIT_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dlkit"
 
 
 def _hash(parts: list[tuple[object, bool]], *, contents: bool) -> str:
