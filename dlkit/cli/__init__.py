@@ -2,7 +2,8 @@
 commands that need it, so `--help`, `validate` and config errors stay fast. Each module of this
 package registers its commands on `app`, in the order `--help` lists them."""
 
-from dlkit.cli import starter, training, cv, results, attack, tools, compare, deploy, serve, schema, doctor, make_data  # noqa: F401, I001  (registers the commands, in this order)
+from dlkit.cli import starter, training, cv, results, attack, tools, compare, deploy, serve  # noqa: F401, I001  (registers the commands, in this order)
+from dlkit.cli import trust, schema, doctor, make_data  # noqa: F401, I001
 from dlkit.cli.common import app
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, app, out, rich_table, user_errors
+from dlkit.cli.common import PluginOption, TrustOption, app, out, rich_table, user_errors
 
 
 @app.command()
@@ -27,6 +27,7 @@ def attack(
     split: str = typer.Option("test", "--split", help="train, val or test."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample of examples and of PGD's random start."),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Attack a run's model.keras through its preprocessing (FGSM, or PGD with a random start) and
     report accuracy at each eps; writes RUN/eval/attack.json, attack.png (and for images

@@ -38,11 +38,18 @@ RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders
 PluginOption = typer.Option(
     None, "--plugin", help="A Python file registering your own components (repeatable; docs/extending.md)."
 )
+TrustOption = typer.Option(
+    False,
+    "--trust-plugins",
+    help="Import the plug-ins of the run folders this command opens even though they are not trusted on this "
+    "machine (importing runs their code; read them first). `dlkit trust RUN` trusts a run's for good.",
+)
 
 
 def user_errors(command):
     """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback.
-    The command's `--plugin` files are imported first."""
+    The command's `--plugin` files are imported first; with `--trust-plugins`, the run folders it
+    opens may import theirs."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -51,6 +58,11 @@ def user_errors(command):
                 from dlkit.plugins import load_plugins
 
                 load_plugins(kwargs["plugin"])
+            if kwargs.get("trust_plugins"):
+                from dlkit.plugins import trusting_runs
+
+                with trusting_runs():
+                    return command(*args, **kwargs)
             return command(*args, **kwargs)
         except DlkitError as e:
             if os.environ.get("DLKIT_DEBUG") == "1":

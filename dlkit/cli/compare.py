@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import app, err, out, rich_table, user_errors
+from dlkit.cli.common import TrustOption, app, err, out, rich_table, user_errors
 
 
 @app.command()
@@ -81,6 +81,7 @@ def reproduce(
     run: Path = typer.Argument(..., help="A finished run folder (or runs/latest)."),
     runs_dir: Path | None = typer.Option(None, "--runs-dir", help="Where the new run goes; default beside RUN."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    trust_plugins: bool = TrustOption,
 ):
     """Train RUN again from its config.yaml into a new run folder and compare metrics.json key by key
     (RUN2/reproduce.json). Exit 1 if a deterministic run's figures differ. Prints the new folder last."""

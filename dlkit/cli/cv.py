@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, app, err, out, rich_table, user_errors
+from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
 
 
 @app.command()
@@ -23,6 +23,7 @@ def cv(
     folder: str | None = typer.Option(None, "--folder", hidden=True, help="Set on the extra worker processes."),
     worker: int = typer.Option(0, "--worker", hidden=True, help="Set on the extra worker processes."),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Cross-validate: each fold a run folder in runs/<name>-cv-<stamp>/ validating on its part and
     testing on the held-out test split; cv.json and a table give each figure's mean, standard

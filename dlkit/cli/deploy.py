@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from dlkit.cli.common import PluginOption, app, err, out, user_errors
+from dlkit.cli.common import PluginOption, TrustOption, app, err, out, user_errors
 
 
 @app.command()
@@ -23,6 +23,7 @@ def export(
         0.01, "--max-drop", min=0, help="How much worse than model.keras the export may score on the test split."
     ),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Export a run's model (preprocessing inside) and check it against model.keras on the test
     split: outputs, predictions, test figures, size and latency (RUN/export/.../export.json).

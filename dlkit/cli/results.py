@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, app, err, out, rich_table, user_errors
+from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
 
 
 @app.command("eval")
@@ -26,6 +26,7 @@ def eval_(
     ),
     seed: int | None = typer.Option(None, "--seed", help="GAN runs: the seed of the latent vectors (default 0)."),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
     from dlkit.errors import UsageError
@@ -54,6 +55,7 @@ def generate(
         None, "--npz", help="Also write the arrays: samples (raw generator output), images (uint8), latent."
     ),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
     from dlkit.generate import generate as run_generate
@@ -81,6 +83,7 @@ def predict(
     set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Predict with a run's model; one row per example. Exit 1 if any input could not be read."""
     from dlkit.errors import UsageError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, RunsDirOption, app, user_errors
+from dlkit.cli.common import PluginOption, RunsDirOption, TrustOption, app, user_errors
 
 _UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
 
@@ -32,6 +32,7 @@ def serve(
     ),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes each prediction lists."),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Serve runs over HTTP with TF Serving's REST API (POST /v1/models/NAME:predict), dynamic
     batching, /metrics and hot reload. Stop with Ctrl-C."""

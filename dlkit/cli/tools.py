@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from dlkit.cli.common import PluginOption, SetOption, app, err, out, user_errors
+from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, err, out, user_errors
 
 
 @app.command()
@@ -24,6 +24,7 @@ def validate(
         False, "--explain", help="Print every resolved value and where it came from (file:line, --set, default)."
     ),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:

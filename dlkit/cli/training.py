@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, app, err, out, rich_table, user_errors
+from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
 
 
 @app.command()
@@ -38,6 +38,7 @@ def train(
         None, "--cluster", help="multi_worker: every worker's host:port, comma-separated (the first is the chief)."
     ),
     task_index: int | None = typer.Option(None, "--task-index", help="With --cluster: this worker's place, from 0."),
+    trust_plugins: bool = TrustOption,
 ):
     """Train the experiment (or --resume a run); prints the run folder as the last line."""
     from dlkit.errors import UsageError
@@ -121,6 +122,7 @@ def tune(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per trial."),
     worker: int = typer.Option(0, "--worker", hidden=True, help="Set on the extra worker processes."),
     plugin: list[Path] | None = PluginOption,
+    trust_plugins: bool = TrustOption,
 ):
     """Search the config's tune: space with Optuna; prints the leaderboard and the study folder as the last line."""
     from dlkit.tuning.search import search

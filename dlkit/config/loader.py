@@ -17,7 +17,8 @@ from dlkit.config.paths import apply_override, key_lines, set_lines, where_writt
 from dlkit.config.yaml_safe import read_yaml
 from dlkit.data.options import upgrade as upgrade_options
 from dlkit.errors import ConfigError
-from dlkit.plugins import check_kept, load_plugin
+from dlkit.plugins import RunPlugin, check_run_plugins, load_plugin, run_plugins
+from dlkit.runs import RUN_FILE
 from dlkit.strict import clipped, did_you_mean
 from dlkit.tasks import DEFAULT_TASK, TASKS
 
@@ -160,6 +161,9 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = (), p
 def load_config_and_data(path: str | Path, overrides=(), plugins=()) -> tuple[ExperimentConfig, dict]:
     """`load_config`, and the raw mapping it validated (a search sets each trial's values in it)."""
     data, lines = read_config(path, overrides)
+    path = Path(path)
+    if path.name == "config.yaml" and (path.parent / RUN_FILE).is_file():  # a run folder's: not the user's own code
+        _check_run_plugins(path.parent, data, lines, str(path))
     if plugins:
         given = data.get("plugins") if isinstance(data.get("plugins"), list) else []
         data["plugins"] = [*given, *(str(Path(p).absolute()) for p in plugins)]
@@ -176,12 +180,31 @@ def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
     where unused: keys the task's config does not take are dropped when they are null or empty."""
     path = Path(run_dir) / "config.yaml"
     data, lines = read_config(path, overrides)
-    check_kept(run_dir)
+    _check_run_plugins(run_dir, data, lines, str(path))
     upgrade_options(data)
     name = data.get("task", DEFAULT_TASK)
     if name in TASKS:  # else parse_config names the task (a plug-in's, loaded there, or a mistake)
         _drop_unused(data, TASKS.get(name).config)
     return parse_config(data, str(path), lines)
+
+
+def _check_run_plugins(run_dir: Path, data: dict, lines: dict[tuple, str], source: str) -> None:
+    """A run folder's config imports only the folder's own kept plug-ins, and those only when
+    trusted (`dlkit.plugins.check_run_plugins`), checked before `parse_config` imports them."""
+    check_run_plugins(run_dir, data.get("plugins"), _plugin_place(lines, source))
+
+
+def run_config_plugins(run_dir: Path) -> list[RunPlugin]:
+    """The plug-ins a run folder's `config.yaml` names, checked to be its own kept copies (trusted
+    or not): what `dlkit trust` shows."""
+    path = Path(run_dir) / "config.yaml"
+    data, lines = read_config(path)
+    return run_plugins(run_dir, data.get("plugins"), _plugin_place(lines, str(path)))
+
+
+def _plugin_place(lines: dict[tuple, str], source: str):
+    """Where item i of `plugins:` is written, for an error about it."""
+    return lambda i: f"{where_written(('plugins', i), lines, source)}: plugins.{i}"
 
 
 def _drop_unused(data: dict, model: type[BaseModel]) -> None:
