@@ -2,8 +2,11 @@
 clock, recorded as `run.json`'s `timings` and printed by `dlkit train -v`.
 
 `startup` is the time from the process's start (Linux: from /proc; elsewhere from dlkit's import)
-to the run's first step: Python, imports, reading the config. In a process that trains more than
-once (`dlkit tune`, `dlkit cv`, tests), a later run's startup counts from the end of the one before."""
+to the run's first step: Python, imports, reading the config. A process that ran other programs
+before it became dlkit (`bash -c "pip install ... && dlkit train ..."`, whose shell execs its last
+command) counts from dlkit's import instead: its start is the shell's, and the install is not
+dlkit's. In a process that trains more than once (`dlkit tune`, `dlkit cv`, tests), a later run's
+startup counts from the end of the one before."""
 
 from __future__ import annotations
 
@@ -16,7 +19,11 @@ PHASES = ("startup", "data", "build", "fit", "evaluate", "plots")
 
 
 def _process_age() -> float:
-    """Seconds since this process started, or 0 where the system does not say."""
+    """Seconds since this process started, or 0 where the system does not say or where the process
+    waited for programs of its own before it exec'd Python (their CPU time is its children's)."""
+    times = os.times()
+    if times.children_user + times.children_system > 0:
+        return 0.0
     try:
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
         uptime = float(Path("/proc/uptime").read_text().split()[0])

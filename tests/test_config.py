@@ -64,7 +64,7 @@ def error_of(tmp_path, cli, data) -> str:
         (
             {"train__metrics": ["auc"]},
             "train.metrics.0: 'auc' does not fit task 'classification'; metrics for task 'classification': "
-            "accuracy, dice, f1, mean_iou, precision, recall, top_k_accuracy",
+            "accuracy, f1, precision, recall, top_k_accuracy",
         ),
         (
             {"eval": {"metrics": ["mae"]}},

@@ -31,3 +31,37 @@ def test_an_epoch_resumed_inside_counts_its_batches_from_its_start():
     assert bar.progress.tasks[0].total == 23 and bar.progress.tasks[0].completed == 20
     training.on_epoch_end(1, {"loss": 0.5})
     training.end()
+
+
+def test_an_epoch_cut_short_shows_no_figures_history_will_not_keep():
+    from dlkit.ui.progress import PlainProgress
+
+    stream = io.StringIO()
+    line = PlainProgress(Console(file=stream, width=200))
+    line.set_params({"epochs": 5, "steps": 23})
+    line.on_epoch_begin(1)
+    line.on_train_batch_end(9, {"loss": 0.5})  # Ctrl-C after batch 10: Keras still validates that part
+    line.on_epoch_end(1, {"loss": 0.5, "val_loss": 0.4})
+    assert "epoch 2/5  stopped after batch 10/23, not kept" in stream.getvalue()
+    assert "val_loss" not in stream.getvalue()
+
+    bar = RichProgress(Console(file=io.StringIO(), width=200))
+    bar.set_params({"epochs": 5, "steps": 23})
+    bar.on_train_begin()
+    bar.on_epoch_begin(1)
+    bar.on_train_batch_end(9, {"loss": 0.5})
+    bar.on_epoch_end(1, {"loss": 0.5, "val_loss": 0.4})
+    assert bar.progress.tasks[0].fields["figures"] == "stopped after batch 10/23, not kept"
+    bar.on_train_end()
+
+
+def test_a_whole_epoch_shows_its_figures():
+    from dlkit.ui.progress import PlainProgress
+
+    stream = io.StringIO()
+    line = PlainProgress(Console(file=stream, width=200))
+    line.set_params({"epochs": 5, "steps": 23})
+    line.on_epoch_begin(0)
+    line.on_train_batch_end(22, {"loss": 0.5})
+    line.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.4})
+    assert "epoch 1/5  loss 0.5000  val_loss 0.4000" in stream.getvalue()

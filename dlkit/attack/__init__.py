@@ -27,6 +27,19 @@ class Attack(Spec):
         """What attack.json records of the method's arguments."""
         return self.args()
 
+    def header(self) -> str:
+        """The arguments as the report's title gives them (`steps 20, step_size 0.125 x eps`)."""
+        units = self.units()
+        return ", ".join(f"{k} {_shown(v)}{units.get(k, '')}" for k, v in self.described().items())
+
+    def units(self) -> dict[str, str]:
+        """What an argument's number is a multiple of, where that is not plain (` x eps`)."""
+        return {}
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 
 @ATTACKS.register()
 class Fgsm(Attack):
@@ -54,6 +67,9 @@ class Pgd(Attack):
 
     def described(self) -> dict:
         return {**self.args(), "step_size": self.step_fraction}
+
+    def units(self) -> dict[str, str]:
+        return {"step_size": " x eps"}
 
     def perturb(self, sign, x, space, eps, seed):
         import tensorflow as tf

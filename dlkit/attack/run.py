@@ -58,9 +58,12 @@ class AttackResult:
     predicted: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # "clean" or eps -> class
 
 
-def attack_run(run_dir: Path, spec: Attack, eps: list[float], *, n: int, split: str, seed: int) -> AttackResult:
+def attack_run(
+    run_dir: Path, spec: Attack, eps: list[float], *, n: int, split: str, seed: int, overrides=()
+) -> AttackResult:
     """Attack `model.keras` on `n` examples of the split (a seeded sample; all if fewer) at each
-    eps, and write RUN/eval/attack.json, attack.png and (images) attack_examples.png."""
+    eps, and write RUN/eval/attack.json, attack.png and (images) attack_examples.png. `overrides`
+    (`--set`) change the run's config for this attack (where its data is)."""
     from dlkit.backend import keras
 
     keras()  # TensorFlow loads quietly
@@ -68,13 +71,13 @@ def attack_run(run_dir: Path, spec: Attack, eps: list[float], *, n: int, split: 
 
     from dlkit.config.loader import load_run_config
     from dlkit.data.pipeline import to_dataset
-    from dlkit.data.prepare import prepare_data
+    from dlkit.data.prepare import prepare_run_data
     from dlkit.runs import load_run_model, write_json
     from dlkit.tasks import task_of
 
-    config = load_run_config(run_dir)
+    config = load_run_config(run_dir, overrides)
     task = task_of(config)
-    data = prepare_data(config)
+    data = prepare_run_data(config)
     model = load_run_model(run_dir)
     reason = refusal(data.kind, model, data.splits.train.x)
     if reason:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, TrustOption, app, out, rich_table, user_errors
+from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, out, rich_table, user_errors
 
 
 @app.command()
@@ -26,6 +26,7 @@ def attack(
     n: int = typer.Option(1000, "-n", help="How many examples of the split (a seeded sample; all if fewer)."),
     split: str = typer.Option("test", "--split", help="train, val or test."),
     seed: int = typer.Option(0, "--seed", help="Seed of the sample of examples and of PGD's random start."),
+    set_: list[str] | None = SetOption,
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
 ):
@@ -41,12 +42,12 @@ def attack(
     from dlkit.attack.run import attack_run
     from dlkit.tasks import Table
 
-    report = attack_run(run_dir, spec, eps_values, n=n, split=split, seed=seed).report
+    report = attack_run(run_dir, spec, eps_values, n=n, split=split, seed=seed, overrides=set_ or []).report
     rows = [
         [eps, f"{row['accuracy']:.4f}", f"{row['correct']}/{report['n']}"]
         for eps, row in [("0 (clean)", report["clean"]), *((f"{row['eps']:g}", row) for row in report["attacks"])]
     ]
-    arguments = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in spec.described().items())
+    arguments = spec.header()
     title = f"{run_dir.name}: {report['method']}{f' ({arguments})' if arguments else ''}, {split} split"
     out.print(rich_table(Table(title, ["eps", "accuracy", "correct"], rows)))
     typer.echo(str(run_dir / "eval"))

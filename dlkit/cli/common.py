@@ -33,7 +33,18 @@ def console(stream) -> Console:
 
 out, err = console(sys.stdout), console(sys.stderr)
 
-SetOption = typer.Option(None, "--set", "-s", help="Override a config value: KEY.PATH=VALUE (repeatable).")
+
+def _assignments(values: list[str] | None) -> list[str] | None:
+    """`--set KEY VALUE` would leave VALUE as a stray argument: name the form that works instead."""
+    for value in values or []:
+        if "=" not in value:
+            raise typer.BadParameter(f"{value}: expected KEY=VALUE, e.g. --set {value or 'train.epochs'}=3")
+    return values
+
+
+SetOption = typer.Option(
+    None, "--set", "-s", callback=_assignments, help="Override a config value: KEY.PATH=VALUE (repeatable)."
+)
 RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders live.")
 PluginOption = typer.Option(
     None, "--plugin", help="A Python file registering your own components (repeatable; docs/extending.md)."

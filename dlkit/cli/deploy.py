@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from dlkit.cli.common import PluginOption, TrustOption, app, err, out, user_errors
+from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, err, out, user_errors
 
 
 @app.command()
@@ -22,6 +22,7 @@ def export(
     max_drop: float = typer.Option(
         0.01, "--max-drop", min=0, help="How much worse than model.keras the export may score on the test split."
     ),
+    set_: list[str] | None = SetOption,
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
 ):
@@ -35,7 +36,7 @@ def export(
     check_format(format, quantize)  # before TensorFlow loads
     from dlkit.export.exporter import export_run
 
-    exported = export_run(run_dir, format, quantize, out_dir, max_drop)
+    exported = export_run(run_dir, format, quantize, out_dir, max_drop, set_ or [])
     parity = exported.parity
     title = f"{exported.format}{f' ({exported.quantize})' if exported.quantize else ''}: {parity.runtime}, "
     table = Table("", "model.keras", "export", title=f"{title}{parity.examples} test examples")

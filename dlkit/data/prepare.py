@@ -97,6 +97,24 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     return PreparedData(splits, class_names, fingerprint, loader, about)
 
 
+def prepare_run_data(config: ExperimentConfig) -> PreparedData:
+    """`prepare_data` for a run folder's config (eval, attack, export): a run folder copied from
+    elsewhere names its data where it was trained, so a data file missing here gets the way to say
+    where it is."""
+    from dlkit.data.peek import OptionError
+
+    try:
+        return prepare_data(config)
+    except OptionError as e:
+        if not e.message.startswith("no such"):
+            raise
+        key = ".".join(map(str, e.key))
+        raise OptionError(
+            e.key, f"{e.message}; the run folder names its data where it was trained: give its place here "
+            f"with --set data.options.{key}=PATH"
+        ) from None  # fmt: skip
+
+
 def _without_group(arrays: Arrays, column: str | None) -> tuple[Arrays, np.ndarray | None]:
     """The table less its `data.split.group` column (no model input), and that column's values."""
     if column is None:

@@ -13,7 +13,15 @@ from typing import Any, Literal
 from pydantic import PositiveInt
 
 from dlkit.data.dataset import COLUMNS, DATASETS, Arrays, Dataset, DatasetInfo, ModelInput
-from dlkit.data.peek import OptionError, Peek, column_values, csv_header, label_classes, require_column
+from dlkit.data.peek import (
+    OptionError,
+    Peek,
+    column_values,
+    csv_header,
+    existing_file,
+    label_classes,
+    require_column,
+)
 from dlkit.errors import DataError, UsageError
 from dlkit.strict import did_you_mean
 
@@ -164,6 +172,9 @@ class Csv(Dataset):
     (warn), an error for that row, not predicted (error), or predicted silently (ignore)."""
 
     def load(self) -> Arrays:
+        existing_file(self.path)
+        if self.test_path is not None:
+            existing_file(self.test_path, ("test_path",))
         text = [column_name(c) for c in self.categorical or []]
         frame = self._clean(read_csv(self.path, text), self.path)
         columns = self.columns(frame)

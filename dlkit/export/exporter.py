@@ -46,16 +46,18 @@ def check_format(format: str, quantize: str | None):
 
 
 def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Path | None = None,
-               max_drop: float = 0.01) -> Exported:  # fmt: skip
+               max_drop: float = 0.01, overrides=()) -> Exported:  # fmt: skip
+    """Export the run's model and check it on the test split; `overrides` (`--set`) change the
+    run's config for this export (where its data is)."""
     from dlkit.config import load_run_config
-    from dlkit.data.prepare import prepare_data
+    from dlkit.data.prepare import prepare_run_data
     from dlkit.evaluation import predict
     from dlkit.runs import load_run_model
     from dlkit.tasks import task_of
 
     chosen = check_format(format, quantize)
     run_dir = Path(run_dir)
-    config = load_run_config(run_dir)  # first: it loads the run's plug-ins, which the model may need
+    config = load_run_config(run_dir, overrides)  # first: it loads the run's plug-ins, which the model may need
     task = task_of(config)
     if task.generates:
         raise UsageError(f"{run_dir}: a {task.name} run generates images; export takes a run that predicts")
@@ -64,7 +66,7 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     _check_out(out)
     model = load_run_model(run_dir)
     chosen.refuse(model)
-    data = prepare_data(config)
+    data = prepare_run_data(config)
     test = data.split("test")
     examples = _inputs(test, config, data, model)
     keras_outputs = predict(model, test, config, data)

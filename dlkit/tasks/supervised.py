@@ -45,8 +45,8 @@ class SupervisedConfig(ExperimentConfig):
         if train.metrics is None:
             train.metrics = [METRICS.parse(m) for m in task.default_metrics]
         for i, metric in enumerate(train.metrics):
-            if head not in metric.heads:
-                fitting = [n for n in METRICS.names() if head in METRICS.get(n).heads]
+            if not task.takes_metric(metric, head):
+                fitting = [n for n in METRICS.names() if task.takes_metric(METRICS.get(n), head)]
                 raise_at(
                     ("train", "metrics", i),
                     f"{metric.type_name!r} does not fit task {self.task!r}; metrics for task {self.task!r}: "
@@ -98,6 +98,14 @@ class SupervisedTask(Task):
     report_metrics: ClassVar[frozenset[str]] = frozenset()
     #: The test figures `dlkit runs` shows, the first one present.
     headlines: ClassVar[tuple[str, ...]] = ()
+
+    #: Whether it predicts a mask per example, so that per-pixel metrics (`dice`, `mean_iou`) fit it.
+    predicts_masks: ClassVar[bool] = False
+
+    @classmethod
+    def takes_metric(cls, metric, head: Head) -> bool:
+        """Whether `metric` (a metric config or its class) scores what this task predicts with `head`."""
+        return head in metric.heads and metric.masks <= cls.predicts_masks
 
     @classmethod
     def head_of(cls, config: SupervisedConfig) -> Head:
@@ -160,11 +168,11 @@ class SupervisedTask(Task):
     def evaluate_run(self, run_dir: Path, split: str, options: dict[str, Any]) -> Report:
         """Score `model.keras` on the split into RUN/eval/ (the figures training's metrics.json
         holds for it) with the task's plots and their data as JSON."""
-        from dlkit.data.prepare import prepare_data
+        from dlkit.data.prepare import prepare_run_data
         from dlkit.evaluation import evaluate
         from dlkit.runs import load_run_model, write_json
 
-        data = prepare_data(self.config)
+        data = prepare_run_data(self.config)
         model = load_run_model(run_dir)
         metrics, outputs = evaluate(self.config, model, data, [split])
         tables = [Table.of_metrics(metrics, f"{run_dir.name}: {split}")]

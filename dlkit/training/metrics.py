@@ -16,6 +16,8 @@ METRICS = Registry("metric", "metrics")
 
 class Metric(Spec):
     heads: ClassVar[tuple[Head, ...]] = ()
+    #: Whether it scores a mask per example (per pixel), so only tasks that predict masks take it.
+    masks: ClassVar[bool] = False
     #: `up`: higher is better (checkpoint mode `auto`, `tune.direction` and `dlkit runs` read it).
     direction: ClassVar[Literal["up", "down"]] = "up"
 
@@ -111,6 +113,8 @@ class _MaskScore(_ClassScore):
     """Per pixel for segmentation: the mean over the classes present in the labels or predictions
     (a sigmoid output's two classes: background and foreground)."""
 
+    masks = True
+
     def build(self, loss, num_classes):
         from dlkit.layers.custom import ClassScore
 
@@ -157,3 +161,12 @@ class Rmse(_Regression):
     """Root mean squared error."""
 
     keras_class = "RootMeanSquaredError"
+
+
+@METRICS.register()
+class R2(_Regression):
+    """Coefficient of determination: 1 - squared error / the targets' variance (1 is perfect, 0 the
+    mean's figure); averaged over target columns."""
+
+    keras_class = "R2Score"
+    direction = "up"

@@ -16,6 +16,14 @@ def _format(logs: dict, keys=None) -> str:
     return "  ".join(f"{k} {v:.4f}" for k, v in items)
 
 
+def _cut_short(done: int, steps: int | None) -> str | None:
+    """What to show instead of an epoch's figures when it stopped before its last batch (Ctrl-C, a
+    NaN loss): Keras still reports that part and its validation, which history.csv never keeps."""
+    if steps is None or done >= steps:
+        return None
+    return f"stopped after batch {done}/{steps}, not kept"
+
+
 class RichProgress(keras().callbacks.Callback):
     """One bar per epoch with the running loss; the finished bar keeps the epoch's figures."""
 
@@ -24,6 +32,7 @@ class RichProgress(keras().callbacks.Callback):
         self.console = console
         self.progress = None
         self.task = None
+        self.done = 0
 
     def on_train_begin(self, logs=None):
         self.progress = Progress(
@@ -38,6 +47,7 @@ class RichProgress(keras().callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs")
+        self.done = 0
         self.task = self.progress.add_task(
             f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}", total=self.params.get("steps"), figures=""
         )
@@ -46,10 +56,12 @@ class RichProgress(keras().callbacks.Callback):
         # With steps_per_execution > 1 Keras reports every few batches, giving the last one's index,
         # which for the epoch's last, shorter group runs past the epoch's end.
         done = batch + 1 if self.params.get("steps") is None else min(batch + 1, self.params["steps"])
+        self.done = done
         self.progress.update(self.task, completed=done, figures=_format(logs or {}, ("loss",)))
 
     def on_epoch_end(self, epoch, logs=None):
-        self.progress.update(self.task, figures=_format(logs or {}))
+        figures = _cut_short(self.done, self.params.get("steps")) or _format(logs or {})
+        self.progress.update(self.task, figures=figures)
 
     def on_train_end(self, logs=None):
         self.progress.stop()
@@ -63,14 +75,19 @@ class PlainProgress(keras().callbacks.Callback):
         super().__init__()
         self.console = console
         self.started = 0.0
+        self.done = 0
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        self.started, self.done = time.perf_counter(), 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.done = batch + 1
 
     def on_epoch_end(self, epoch, logs=None):
         epochs = self.params.get("epochs")
         seconds = time.perf_counter() - self.started
-        line = f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {_format(logs or {})}  ({seconds:.1f} s)"
+        figures = _cut_short(self.done, self.params.get("steps")) or _format(logs or {})
+        line = f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {figures}  ({seconds:.1f} s)"
         self.console.print(line, markup=False, highlight=False)
 
 
