@@ -48,6 +48,7 @@ class Segmentation(SupervisedTask):
     report_metrics = frozenset({"pixel_accuracy", "mean_iou", "dice"})
     headlines = ("mean_iou", "accuracy")
     counts_classes = True
+    proposed_for = "masks"
 
     @classmethod
     def head_of(cls, config) -> str:
