@@ -204,3 +204,16 @@ def test_too_few_rows_for_the_holdouts_is_one_line_and_no_file(cli, tmp_path):
         f"dlkit: error: {data}: 4 examples are too few to hold out validation and test examples of each of the "
         "2 classes and train on the rest"
     ]
+
+
+def test_target_picks_the_column_of_a_series(cli, tmp_path):
+    days = np.datetime64("2020-01-01") + np.arange(120)
+    rows = [f"{d},{np.sin(i / 5):.3f},{i % 7}" for i, d in enumerate(days)]
+    data = _write(tmp_path / "sales.csv", "date,temp,sales", rows)
+    result, _, config = _init(cli, data, "--target", "temp")
+    assert result.exit_code == 0, result.output
+    assert (config["data"]["dataset"], config["data"]["options"]["target"]) == ("sequence", "temp")
+    assert "target 'temp' (as --target says): its next value" in result.stderr
+    refused = cli("init", data, "-o", tmp_path / "by_date.yaml", "--target", "date")
+    assert refused.exit_code == 2
+    assert "--target date: a series predicts one of its numeric columns: temp, sales" in refused.stderr

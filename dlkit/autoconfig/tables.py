@@ -155,14 +155,16 @@ def _texts(path: Path, frame, text: str, words: float, what: str, given: str | N
 def _series(path: Path, frame, columns: list[str], times: list[str], what: str, given: str | None) -> Draft:
     if given is not None and given_column(given, list(frame.columns), path) not in columns:
         raise UsageError(f"--target {given}: a series predicts one of its numeric columns: {', '.join(columns)}")
-    named = next((n for n in (*TARGET_NAMES, WEAK_NAME) if n in columns), columns[-1])
-    target = given_column(given, columns, path) if given is not None else named
+    named = next((n for n in (*TARGET_NAMES, WEAK_NAME) if n in columns), None)
+    target = given_column(given, columns, path) if given is not None else named or columns[-1]
+    why = "its name says so" if named else "the last column"
+    why = "as --target says" if given is not None else f"{why}; --target COLUMN picks another"
     window = series_window(len(frame))
     options = {"path": path, "features": columns, "target": target, "window": window}
     order = f"in the order of {times[0]!r}" if times else "one numeric column"
     notes = [
         f"a time series: {len(frame):,} steps, {order}; the rows must be in time order",
-        f"target {target!r}: its next value; `--task {task_for(TWO_CLASSES)}` predicts whether it rises",
+        f"target {target!r} ({why}): its next value; `--task {task_for(TWO_CLASSES)}` predicts whether it rises",
         f"window {window}: each example is the {window} steps before",
     ]
     return Draft(path, what, "sequence", options, "lstm", NUMBERS, notes=notes, normalize=True, split=ORDERED_SPLIT)
