@@ -38,15 +38,19 @@ class Unseen:
 
 @dataclasses.dataclass
 class Score:
-    """The predictions against the target column, when the CSV still holds it."""
+    """The predictions against the known answers the inputs hold: a CSV's target column, or the
+    class sub-folders images are in."""
 
-    column: str
+    #: Where the answers are: `target column 'price'`.
+    source: str
     rows: int
     metrics: dict[str, float]
+    #: What was scored: `row`, `image`.
+    noun: str = "row"
 
     def __str__(self) -> str:
         figures = ", ".join(f"{name} {value:.4g}" for name, value in self.metrics.items())
-        return f"target column {self.column!r} present: {figures} on {_count(self.rows, 'row')}"
+        return f"{self.source} present: {figures} on {_count(self.rows, self.noun)}"
 
 
 @dataclasses.dataclass
@@ -59,6 +63,8 @@ class Predictions:
     score: Score | None = None
     #: Each row as (prediction, probability, more) for a table or a CSV file, as its task shows it.
     shown: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    #: What the reader has to say about the inputs (sub-folders that are no class of the run).
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def describe_run(run_dir: Path, info: dict) -> str:
@@ -111,9 +117,9 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
     score = None
     if read.targets is not None:
         targets = [t for t, kept in zip(read.targets, keep, strict=True) if kept]
-        score = _score(task, info.get("classes") or [], good, targets, options.get("target"))
+        score = _score(task, info.get("classes") or [], good, targets, read)
     shown = [("", "", "") if "error" in row else task.shown(row) for row in read.rows]
-    return Predictions(about, read.rows, _unseen_report(good), score, shown)
+    return Predictions(about, read.rows, _unseen_report(good), score, shown, read.warnings)
 
 
 def apply_policy(rows: list[dict], policy: str) -> None:
@@ -147,13 +153,14 @@ def _unseen_report(rows: list[dict]) -> list[Unseen]:
     return list(report.values())
 
 
-def _score(task, classes: list[str], rows: list[dict], targets: list, target: str) -> Score | None:
-    """The task's figures of the predictions against the target cells that are filled."""
-    from dlkit.data.table import category_text, column_name
+def _score(task, classes: list[str], rows: list[dict], targets: list, read) -> Score | None:
+    """The task's figures of the predictions against the known answers (target cells that are
+    filled, class sub-folders that are the run's classes)."""
+    from dlkit.data.table import category_text
 
     pairs = [(row, t) for row, t in zip(rows, targets, strict=True) if category_text(t, False)]
     figures = task.score_rows([row for row, _ in pairs], [t for _, t in pairs], classes) if pairs else None
-    return Score(column_name(target), figures[1], figures[0]) if figures else None
+    return Score(read.scored, figures[1], figures[0], read.noun) if figures else None
 
 
 def _short(text: str) -> str:

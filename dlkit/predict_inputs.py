@@ -12,6 +12,7 @@ import numpy as np
 
 from dlkit.data.images import IMAGE_SUFFIXES, antialiased, read_image
 from dlkit.errors import UsageError
+from dlkit.predict_tables import frame_rows, table_examples, wanted_columns
 from dlkit.registry import Registry
 from dlkit.strict import listed
 
@@ -25,6 +26,10 @@ OOV_SHARE = 0.5
 #: How many names, values or inputs a message lists before "and N more".
 SHOWN = 5
 
+#: The columns of a text CSV given to a text run: `data.options` key, and the name when the run's
+#: config has none (`text_csv`'s defaults; a text folder's run reads the same).
+TEXT_CSV_COLUMNS = (("text_column", "text"), ("target", "label"))
+
 
 @dataclasses.dataclass
 class Inputs:
@@ -33,8 +38,15 @@ class Inputs:
     rows: list[dict]
     #: The examples of the rows without an error, in order (None when there are none).
     examples: Any
-    #: Table runs: the target column's cell for each row without an error (None where absent).
+    #: The known answer for each row without an error (None where absent): a table's or text CSV's
+    #: target cell, an image's class sub-folder; None when no row has one.
     targets: list | None = None
+    #: Where the answers come from, as the score line says it: `target column 'price'`.
+    scored: str = ""
+    #: What a row is, as the score line counts them.
+    noun: str = "row"
+    #: What the reader has to say about the inputs, a line each.
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
@@ -48,45 +60,58 @@ def expand_inputs(inputs: list[Path], suffixes: set[str]) -> list[Path]:
     return paths
 
 
-def read_images(inputs, shape, antialias: bool) -> Inputs:
+def class_images(inputs) -> tuple[list[Path], list[str | None]]:
+    """Image files as given; a folder gives its image files or, when it holds none itself, those
+    under each of its sub-folders (at any depth), labelled with the sub-folder's name: a test set
+    laid out in class sub-folders. Of `images/` and `masks/` (a segmentation folder), the images."""
+    paths, labels = [], []
+    for item in map(Path, inputs):
+        found = expand_inputs([item], IMAGE_SUFFIXES)
+        if item.is_dir() and not found:
+            subs = sorted(p for p in item.iterdir() if p.is_dir() and not p.name.startswith("."))
+            paired = {"images", "masks"} <= {p.name for p in subs}
+            for sub in [item / "images"] if paired else subs:
+                inside = sorted(p for p in sub.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+                paths += inside
+                labels += [None if paired else sub.name] * len(inside)
+            continue
+        paths += found
+        labels += [None] * len(found)
+    return paths, labels
+
+
+def read_images(inputs, shape, antialias: bool, classes: list[str]) -> Inputs:
+    """Image files, folders of them, or folders of class sub-folders; those of sub-folders named
+    as the run's `classes` are scored against them."""
     from PIL import Image
 
     if len(shape) != 3 or shape[-1] not in (1, 3):
         raise UsageError(f"cannot make images of shape {shape} from files")
-    paths = expand_inputs(inputs, IMAGE_SUFFIXES)
+    paths, labels = class_images(inputs)
     if not paths:
         raise UsageError("no image files to predict (looked for " + ", ".join(sorted(IMAGE_SUFFIXES)) + ")")
-    rows, images = [], []
-    for path in paths:
+    rows, images, targets = [], [], []
+    for path, label in zip(paths, labels, strict=True):
         try:
             images.append(read_image(path, shape, antialias))
             rows.append({"input": str(path)})
+            targets.append(label if label in classes else None)
         except (OSError, ValueError, Image.DecompressionBombError) as e:
             if path.is_file() and path.suffix.lower() not in IMAGE_SUFFIXES:
                 reason = f"not an image (this run takes {', '.join(sorted(IMAGE_SUFFIXES))} files)"
             else:
                 reason = _reason(e)
             rows.append({"input": str(path), "error": reason})
-    return Inputs(rows, np.stack(images) if images else None)
-
-
-@dataclasses.dataclass
-class Category:
-    """A categorical column as training left it in the model: its vocabulary (None when the model
-    has no `<column>_lookup` layer) and, for integer ids, how the vocabulary writes them."""
-
-    vocabulary: frozenset[str] | None
-    id_suffix: str | None
-
-    def read(self, value) -> tuple[str, str | None]:
-        """The cell as the vocabulary holds it, and its own text if training never saw it."""
-        from dlkit.data.table import category_text
-
-        text = category_text(value, self.id_suffix is not None)
-        if text and self.id_suffix:
-            text += self.id_suffix
-        unseen = bool(text) and self.vocabulary is not None and text not in self.vocabulary
-        return text, category_text(value, False) if unseen else None
+    read = Inputs(rows, np.stack(images) if images else None, noun="image")
+    unknown = sorted({label for label in labels if label is not None and label not in classes})
+    if unknown:
+        read.warnings.append(
+            f"sub-folders {listed(unknown, SHOWN)} are not classes of this run ({listed(classes, SHOWN)}): "
+            "their images are predicted, not scored"
+        )
+    if any(t is not None for t in targets):
+        read.targets, read.scored = targets, "class sub-folders"
+    return read
 
 
 def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs:
@@ -127,76 +152,7 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
     if not targets:  # no row without an error
         return Inputs(rows, None)
     columns = {name: np.concatenate([p[name] for p in parts]) for name in wanted}
-    return Inputs(rows, table_examples(columns, kind), targets if target else None)
-
-
-def wanted_columns(model, kind: str, features) -> dict[str, Category | None]:
-    """The columns a table or array run's model takes ({} for an array run with unnamed features)."""
-    return table_columns(model) if kind == "table" else dict.fromkeys(features or [])
-
-
-def table_examples(columns: dict[str, np.ndarray], kind: str):
-    """Columns of values as the model takes them: a table run's one input per column, an array
-    run's one matrix."""
-    if kind == "table":
-        return {name: column[:, None] for name, column in columns.items()}
-    return np.stack(list(columns.values()), axis=1)
-
-
-def table_columns(model) -> dict[str, Category | None]:
-    """The model's input columns: None for a numeric one, the `Category` of a categorical one."""
-    from dlkit.data.table import id_suffix
-
-    columns = {}
-    for tensor in model.inputs:
-        if tensor.dtype != "string":
-            columns[tensor.name] = None
-            continue
-        try:
-            vocabulary = model.get_layer(f"{tensor.name}_lookup").get_vocabulary(include_special_tokens=False)
-        except ValueError:
-            columns[tensor.name] = Category(None, None)
-            continue
-        vocabulary = [str(v) for v in vocabulary]
-        columns[tensor.name] = Category(frozenset(vocabulary), id_suffix(vocabulary))
-    return columns
-
-
-def frame_rows(frame, wanted: dict[str, Category | None], path) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """One row per line of the file (`dlkit serve`: per instance of a request); a row's error
-    names its first bad column."""
-    import pandas as pd
-
-    rows = [{"input": f"{path}:{i + 2}"} for i in range(len(frame))]
-    values = {}
-    for name, category in wanted.items():
-        cells = frame[name]
-        if category is None:
-            numbers = pd.to_numeric(cells, errors="coerce")
-            for i in np.flatnonzero(numbers.isna().to_numpy() & cells.notna().to_numpy()):
-                rows[i].setdefault("error", f"column {name!r}: {cells.iloc[i]!r} is not a number")
-            values[name] = numbers.to_numpy("float32")
-            continue
-        codes, distinct = pd.factorize(cells)  # each distinct cell read once; -1 is a blank one
-        read = [_read_cell(category, name, value) for value in distinct] + [("", None, None)]
-        texts = []
-        for row, code in zip(rows, codes, strict=True):
-            text, unseen, error = read[code]
-            if error is not None:
-                row.setdefault("error", error)
-            if unseen is not None:
-                row.setdefault("unseen", {})[name] = unseen
-            texts.append(text)
-        values[name] = np.array(texts, dtype=object)
-    return rows, values
-
-
-def _read_cell(category: Category, name: str, value) -> tuple[str, str | None, str | None]:
-    """(text, unseen value, error) of one cell."""
-    try:
-        return (*category.read(value), None)
-    except ValueError as e:
-        return "", None, f"column {name!r}: {e}"
+    return Inputs(rows, table_examples(columns, kind), targets if target else None, f"target column {target!r}")
 
 
 def read_windows(inputs, features, window: int) -> Inputs:
@@ -218,11 +174,18 @@ def read_windows(inputs, features, window: int) -> Inputs:
     return Inputs(rows, np.concatenate(examples).astype("float32"))
 
 
-def read_texts(inputs, texts, model) -> Inputs:
-    """`--text` strings, and `.txt` files with one example per line. A text most of whose words
-    are not in the model's vocabulary is marked unseen."""
+def read_texts(inputs, texts, model, text_column: str = "text", target: str = "label") -> Inputs:
+    """`--text` strings, `.txt` files with one example per line, and `.csv` files of a header and
+    rows, whose `text_column` is read (the column the run was trained on) and whose `target`
+    column, where present, is scored. A text most of whose words are not in the model's
+    vocabulary is marked unseen."""
     rows, examples = [{"input": text} for text in texts], list(texts)
-    for path in expand_inputs(inputs, {".txt"}):
+    targets = [None] * len(texts)
+    for path in expand_inputs(inputs, {".txt", ".csv"}):
+        if path.suffix.lower() == ".csv":
+            file_rows, file_texts, cells = read_text_csv(path, text_column, target)
+            rows, examples, targets = rows + file_rows, examples + file_texts, targets + cells
+            continue
         try:
             lines = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
         except (OSError, UnicodeDecodeError) as e:
@@ -230,8 +193,9 @@ def read_texts(inputs, texts, model) -> Inputs:
             continue
         rows += [{"input": f"{path}:{i + 1}"} for i in range(len(lines))]
         examples += lines
+        targets += [None] * len(lines)
     if not rows:
-        raise UsageError("nothing to predict: give --text or .txt files (one example per line)")
+        raise UsageError("nothing to predict: give --text, .txt files (one example per line) or .csv files")
     if not examples:
         return Inputs(rows, None)
     examples = np.array(examples, dtype=object)[:, None]
@@ -239,7 +203,35 @@ def read_texts(inputs, texts, model) -> Inputs:
     for row, (unknown, words) in zip(readable, _unknown_words(model, examples), strict=True):
         if words and unknown > OOV_SHARE * words:
             row["unseen"] = {"words": f"{unknown} of {words}"}
-    return Inputs(rows, examples)
+    scored = any(t is not None for t in targets)
+    return Inputs(rows, examples, targets if scored else None, f"label column {target!r}")
+
+
+def read_text_csv(path: Path, text: str, target: str) -> tuple[list[dict], list[str], list]:
+    """A CSV file's rows (named by their line), the texts of the readable ones from column `text`,
+    and their `target` cells (None where the file has no such column)."""
+    import pandas as pd
+
+    from dlkit.data.table import read_csv
+    from dlkit.errors import DataError
+
+    try:
+        frame = read_csv(path, {text, target})  # as written: a label `1` stays `1`, a text `42` a text
+    except DataError as e:
+        return [{"input": str(path), "error": str(e).removeprefix(f"{path}: ")}], [], []
+    if text not in frame.columns:
+        error = f"no column {text!r}, which this run reads its texts from; the file has {listed(frame.columns, SHOWN)}"
+        return [{"input": str(path), "error": error}], [], []
+    rows, texts, cells = [], [], []
+    labels = frame[target] if target in frame.columns else pd.Series([None] * len(frame), dtype=object)
+    for i, (cell, label) in enumerate(zip(frame[text], labels, strict=True)):
+        rows.append({"input": f"{path}:{i + 2}"})
+        if pd.isna(cell) or not str(cell).strip():
+            rows[-1]["error"] = f"column {text!r} is empty"
+            continue
+        texts.append(str(cell))
+        cells.append(None if pd.isna(label) else label)
+    return rows, texts, cells
 
 
 def _unknown_words(model, examples) -> list[tuple[int, int]]:
@@ -277,10 +269,10 @@ class InputKind:
 
 @INPUTS.register("image")
 class ImageFiles(InputKind):
-    """Image files or folders of them, any size and colour mode, resized as training did."""
+    """Image files, folders of them or of class sub-folders (scored), any size and mode, resized as training did."""
 
     def read(self, inputs, texts, model, info, options):
-        return read_images(inputs, tuple(info["input"]["shape"]), antialiased(options))
+        return read_images(inputs, tuple(info["input"]["shape"]), antialiased(options), info.get("classes") or [])
 
 
 @INPUTS.register("table")
@@ -301,12 +293,16 @@ class FeatureRows(InputKind):
 
 @INPUTS.register("text")
 class Texts(InputKind):
-    """`--text` strings and .txt files, a line each; mostly unknown words marked."""
+    """`--text` strings, .txt files a line each, .csv files by the column trained on (its label
+    column scored); mostly unknown words marked."""
 
     takes_text = True
 
     def read(self, inputs, texts, model, info, options):
-        return read_texts(inputs, texts, model)
+        from dlkit.data.table import column_name
+
+        text, target = (column_name(options.get(key, default)) for key, default in TEXT_CSV_COLUMNS)
+        return read_texts(inputs, texts, model, text, target)
 
 
 @INPUTS.register("sequence")

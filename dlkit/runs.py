@@ -161,6 +161,22 @@ def pid_alive(pid) -> bool:
     return True
 
 
+def run_argument(path: Path) -> Path | None:
+    """The run a command's first argument names (`dlkit predict RUN INPUT...`), or None when it is
+    not a run folder. A folder holding what runs hold (a model, a history, checkpoints) but not a
+    finished run is refused: its files are no inputs."""
+    path = Path(path)
+    held = [name for name in (RUN_FILE, MODEL, HISTORY, "checkpoints") if (path / name).exists()]
+    if not path.is_dir() or not held:
+        return None
+    if RUN_FILE not in held:
+        raise UsageError(f"{path}: a run folder's files ({', '.join(held)}) but no {RUN_FILE}; give a finished run")
+    status = run_status(read_run(path))
+    if status != "completed":
+        raise UsageError(f"{path}: a run folder whose run is {status}, not completed; give a finished run")
+    return resolve_run(path)
+
+
 def resolve_run(run: str | Path | None, runs_dir: Path = Path("runs")) -> Path:
     """The run folder a command names, or the newest completed run under `runs_dir`."""
     if run is None:

@@ -1,5 +1,5 @@
 """`dlkit init DATA`: each kind of data gets a config that validates and trains, with what was
-inferred printed; an existing file is never overwritten; data it does not know is one line."""
+inferred printed on stderr; an existing file is never overwritten; data it does not know is one line."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _images(folder: Path) -> Path:
 #: Each kind of data, the dataset and task its config gets, and a line `dlkit init` prints about it.
 KINDS = {
     "table": (_table, "csv", "binary", "target 'label': its name says so"),
-    "regression": (_regression, "csv", "regression", "target 'price': the last column"),
+    "regression": (_regression, "csv", "regression", "target 'price': its name says so"),
     "text": (_texts, "text_csv", "binary", "text 'review': free text"),
     "series": (_series, "sequence", "regression", "in the order of 'date'"),
     "npz": (_npz, "npz", "classification", "images, for a CNN (uint8 pixels: rescaled to 0-1)"),
@@ -99,8 +99,8 @@ def test_each_kind_of_data_gets_a_config_that_validates(cli, tmp_path, kind):
     result, out = _init(cli, tmp_path, kind)
     _, dataset, task, said = KINDS[kind]
     assert result.exit_code == 0, result.output
-    assert said in result.stdout
-    assert result.stdout.strip().splitlines()[-1] == str(out)
+    assert said in result.stderr  # what was inferred, and why
+    assert result.stdout.strip() == str(out)
     config = yaml.safe_load(out.read_text())
     assert (config["data"]["dataset"], config["task"]) == (dataset, task)
     assert out.read_text().startswith("# Written by `dlkit init")
@@ -120,9 +120,9 @@ def test_each_config_trains_an_epoch(cli, tmp_path, kind):
 def test_an_identifier_column_is_dropped_and_a_numeric_target_with_fractions_is_regression(cli, tmp_path):
     result, out = _init(cli, tmp_path, "table")
     assert yaml.safe_load(out.read_text())["data"]["options"]["drop"] == ["id"]
-    assert "drop ['id']: a different value in every row" in result.stdout
+    assert "drop ['id']: a different value in every row" in result.stderr
     result, out = _init(cli, tmp_path, "regression")
-    assert "task regression: 'price' holds numbers with fractions" in result.stdout
+    assert "task regression: 'price' holds numbers with fractions" in result.stderr
     assert "{type: dense, units: 1}" in out.read_text()
 
 
@@ -138,7 +138,7 @@ def test_npz_features_get_the_model_of_their_shape(cli, tmp_path, x, model, said
     np.savez(tmp_path / "a.npz", x_train=x, y_train=np.arange(60) * 0.5)
     result = cli("init", tmp_path / "a.npz", "-o", tmp_path / "a.yaml")
     assert result.exit_code == 0, result.output
-    assert said in result.stdout and "task regression: y_train holds numbers" in result.stdout
+    assert said in result.stderr and "task regression: y_train holds numbers" in result.stderr
     written = (tmp_path / "a.yaml").read_text()
     assert model in written and ("rescale" in written) is False
 
@@ -171,7 +171,7 @@ def test_task_option_replaces_the_inferred_task(cli, tmp_path):
     assert result.exit_code == 0, result.output
     config = yaml.safe_load(out.read_text())
     assert (config["task"], config["data"]["options"]["label"]) == ("binary", "rises")
-    assert "task binary, as --task says (the data suggested regression)" in result.stdout
+    assert "task binary, as --task says (the data suggested regression)" in result.stderr
 
 
 def test_a_task_the_data_cannot_have_is_refused_with_nothing_written(cli, tmp_path):
@@ -224,7 +224,7 @@ def test_a_folder_of_text_files_is_a_text_folder(cli, tmp_path):
     assert result.exit_code == 0, result.output
     config = yaml.safe_load((tmp_path / "reviews.yaml").read_text())
     assert (config["data"]["dataset"], config["task"]) == ("text_folder", "binary")
-    assert "text classes: the 2 sub-folders (neg, pos), 10 files" in result.stdout
+    assert "text classes: the 2 sub-folders (neg, pos), 10 files" in result.stderr
 
 
 def test_train_and_test_folders_are_the_data_and_its_test_split(cli, tmp_path):
@@ -240,7 +240,7 @@ def test_train_and_test_folders_are_the_data_and_its_test_split(cli, tmp_path):
     assert result.exit_code == 0, result.output
     options = yaml.safe_load((tmp_path / "photos.yaml").read_text())["data"]["options"]
     assert (options["path"], options["test_path"]) == (str(photos / "train"), str(photos / "test"))
-    assert "binary: the folder holds 2 classes" in result.stdout
+    assert "binary: the folder holds 2 classes" in result.stderr
 
 
 def test_a_folder_without_class_folders_is_refused(cli, tmp_path):

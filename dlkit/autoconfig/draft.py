@@ -10,19 +10,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dlkit.errors import UsageError
+from dlkit.errors import DataError, UsageError
 
 #: A whole-number target with more distinct values than this is a quantity (regression), not classes.
 MAX_CLASSES = 20
 #: A series validates and tests on its last steps, as it will be used: on what comes after.
 ORDERED_SPLIT = "{validation: 0.15, test: 0.15, ordered: true}   # validation and test come after training in time"
 #: The kinds of target (`Task.proposed_for`) each kind of model can learn, the first the usual one.
-CLASSES, TWO_CLASSES, NUMBERS = "classes", "two_classes", "numbers"
+CLASSES, TWO_CLASSES, NUMBERS, MASKS = "classes", "two_classes", "numbers", "masks"
 TARGETS_FOR = {
     "image": (CLASSES, TWO_CLASSES),
     "text": (CLASSES, TWO_CLASSES),
     "table": (CLASSES, TWO_CLASSES, NUMBERS),
     "series": (NUMBERS, TWO_CLASSES),
+    "segmentation": (MASKS,),
 }
 
 
@@ -44,11 +45,12 @@ class Draft:
     dataset: str
     options: dict[str, Any]
     model: str
-    """`cnn`, `mlp`, `text` or `lstm`."""
+    """`cnn`, `mlp`, `text`, `lstm` or `unet`."""
     target: str
-    """What is predicted: CLASSES, TWO_CLASSES or NUMBERS; the task follows (`task_for`)."""
+    """What is predicted: CLASSES, TWO_CLASSES, NUMBERS or MASKS; the task follows (`task_for`)."""
     classes: int = 0
-    """How many classes the target holds, as training counts them (0: not classes)."""
+    """How many classes the target holds, as training counts them (0: not classes); of MASKS,
+    the classes of a pixel."""
     outputs: int = 1
     """Numbers per example in a NUMBERS target."""
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -62,6 +64,8 @@ class Draft:
     every class."""
     split: str = ""
     epochs: int = 30
+    names: bool = False
+    """The target holds names (text): classes only."""
 
     @property
     def task(self) -> str:
@@ -69,7 +73,7 @@ class Draft:
 
     @property
     def kind(self) -> str:
-        return {"cnn": "image", "text": "text", "lstm": "series"}.get(self.model, "table")
+        return {"cnn": "image", "text": "text", "lstm": "series", "unet": "segmentation"}.get(self.model, "table")
 
     def choose_task(self, name: str | None) -> None:
         """`--task` replaces the inferred task, among those the model kind can learn."""
@@ -87,13 +91,28 @@ class Draft:
         if target not in allowed:
             tasks = ", ".join(task_for(t) for t in allowed)
             raise UsageError(f"--task {name}: for {self.what}, one of {tasks}")
-        if target == CLASSES and self.classes < 2:
-            raise UsageError(f"--task {name}: the target of {self.what} holds numbers, not classes")
+        unfit = self._unfit(target)
+        if unfit:
+            raise UsageError(f"--task {name}: {unfit}")
         if target != self.target:
             self.notes.append(f"task {chosen}, as --task says (the data suggested {self.task})")
             self.target = target
         if self.dataset == "sequence":
             self.options["label"] = "rises" if target == TWO_CLASSES else "value"
+
+    def _unfit(self, target: str) -> str | None:
+        """Why the data's target cannot be learnt as `target` (None: it can)."""
+        column = self.options.get("target")
+        held = f"target {column!r}" if isinstance(column, str) else f"the target of {self.what}"
+        if target == NUMBERS and self.names:
+            return f"{held} holds names, not numbers"
+        if target == CLASSES and self.classes < 2:
+            return f"{held} holds numbers, not classes"
+        if target == TWO_CLASSES and self.kind != "series" and self.classes != 2:
+            kinds = f"{self.classes} classes" if self.classes else "numbers"
+            made = "give a column of two values (made as, e.g., price > 1000) as --target"
+            return f"{held} holds {kinds}, not two classes; {made}"
+        return None
 
 
 def render(draft: Draft, command: str) -> str:
@@ -119,6 +138,8 @@ def render(draft: Draft, command: str) -> str:
         lines += ["  preprocess:", "    - normalize   # each feature's mean and variance, from the training split"]
     if draft.model == "cnn":
         lines.append("  augment: []   # photos: [{type: random_flip}, {type: random_rotation, factor: 0.05}]")
+    if draft.model == "unet":
+        lines.append("  # to move images and masks together: data.options.augment: {flip: [horizontal], rot90: true}")
     lines += ["  batch_size: 32", "model:", f"  layers:   # {_MODELS[draft.model]}"]
     lines += [f"    - {layer}" for layer in _LAYERS[draft.model](draft)] + [f"    - {_head(draft)}"]
     lines += [
@@ -135,10 +156,15 @@ def render(draft: Draft, command: str) -> str:
 def _split(draft: Draft) -> str:
     """10% validation and 20% test, larger where that would leave a class out of a small holdout."""
     test, validation = 0.2, 0.1
-    if draft.target != NUMBERS and draft.examples:
+    if draft.target in (CLASSES, TWO_CLASSES) and draft.examples:
         test = max(test, math.ceil(100 * draft.classes / draft.examples) / 100)
         left = draft.examples - math.ceil(test * draft.examples)  # what validation is held out of
         validation = max(validation, math.ceil(100 * draft.classes / max(left, 1)) / 100)
+        if draft.examples * (1 - test - validation) < draft.classes:
+            raise DataError(
+                f"{draft.data}: {draft.examples} examples are too few to hold out validation and test examples "
+                f"of each of the {draft.classes} classes and train on the rest"
+            )
     return f"{{validation: {validation:g}, test: {test:g}}}"
 
 
@@ -151,6 +177,7 @@ _MODELS = {
     "mlp": "an MLP: two hidden layers with dropout",
     "text": "word embeddings averaged over the text, then a hidden layer",
     "lstm": "an LSTM reading each window of time steps",
+    "unet": "a small U-Net: one level down and back up, the first features joined back, a class per pixel",
 }
 
 _LAYERS = {
@@ -174,6 +201,14 @@ _LAYERS = {
         "{type: dropout, rate: 0.3}",
     ],
     "lstm": lambda d: ["{type: lstm, units: 32}"],
+    "unet": lambda d: [
+        "{type: conv2d, filters: 16, kernel_size: 3, padding: same, activation: relu, name: down}",
+        "{type: max_pooling2d, pool_size: 2}",
+        "{type: conv2d, filters: 32, kernel_size: 3, padding: same, activation: relu}",
+        "{type: conv2d_transpose, filters: 16, kernel_size: 2, strides: 2, name: up}",
+        "{type: concatenate, inputs: [up, down]}",
+        "{type: conv2d, filters: 16, kernel_size: 3, padding: same, activation: relu}",
+    ],
 }
 
 
@@ -181,6 +216,8 @@ def _head(draft: Draft) -> str:
     """The last layer the task's head needs (`SupervisedTask.head`)."""
     from dlkit.tasks import TASKS
 
+    if draft.target == MASKS:
+        return f"{{type: conv2d, filters: {draft.classes}, kernel_size: 1, activation: softmax}}   # a class per pixel"
     head = TASKS.get(draft.task).head
     if head == "softmax":
         return f"{{type: dense, units: {draft.classes}, activation: softmax}}   # one unit per class"

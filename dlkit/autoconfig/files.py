@@ -1,12 +1,12 @@
-"""What `dlkit init` finds in a folder (class sub-folders of images or texts), a `.npz` of arrays
-or a `.npy` series."""
+"""What `dlkit init` finds in a folder (class sub-folders of images or texts, or `images/` and
+`masks/` for segmentation), a `.npz` of arrays or a `.npy` series."""
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
-from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, Draft, class_target, task_for
+from dlkit.autoconfig.draft import MASKS, MAX_CLASSES, NUMBERS, ORDERED_SPLIT, Draft, class_target, task_for
 from dlkit.data.images import IMAGE_SUFFIXES
 from dlkit.errors import DataError
 
@@ -18,7 +18,9 @@ SAMPLED_IMAGES = 60
 
 def sniff_folder(path: Path) -> Draft:
     """Class sub-folders of images or texts; or `train/` and `test/` folders of them (a common
-    layout), read as the dataset and its own test split."""
+    layout), read as the dataset and its own test split; `images/` and `masks/`: segmentation."""
+    if (path / "images").is_dir() and (path / "masks").is_dir():
+        return sniff_segmentation(path)
     train, test = path / "train", path / "test"
     if train.is_dir() and any(p.is_dir() for p in train.iterdir()):
         draft = sniff_folder(train)
@@ -57,13 +59,7 @@ def sniff_folder(path: Path) -> Draft:
             examples=count,
             notes=notes,
         )
-    size, channels, seen = _image_shape([f for fs in files.values() for f in fs])
-    options = {"path": path, "image_size": size, "channels": channels}
-    notes.append(
-        f"image_size {size}: the images are {seen[0]}x{seen[1]} (height x width, the median)"
-        + (f", made smaller so the longer side is {MAX_SIDE} and training is quick" if max(seen) > MAX_SIDE else "")
-    )
-    notes.append(f"channels {channels}: " + ("every image sampled is grayscale" if channels == 1 else "colour images"))
+    options = {"path": path, **_image_options([f for fs in files.values() for f in fs], notes)}
     return Draft(
         path,
         f"a folder of images ({count:,} files)",
@@ -81,6 +77,51 @@ def sniff_folder(path: Path) -> Draft:
 def _names(files: dict) -> str:
     names = list(files)
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def sniff_segmentation(path: Path) -> Draft:
+    """Images with a class mask each of the same stem (`dlkit make-data shapes-segmentation`): the
+    classes are the mask values (names from a `classes.txt` beside them); masks of 0 and 255 are
+    one foreground class, read through a palette."""
+    import numpy as np
+
+    from dlkit.data.segmentation_folder import files_by_stem, read_mask
+
+    images, masks = (files_by_stem(path / sub) for sub in ("images", "masks"))
+    alone = sorted(images.keys() ^ masks.keys())
+    if alone or not images:
+        example = f" (e.g. {alone[0]!r})" if alone else ""
+        raise DataError(f"{path}: images/ and masks/ must hold files of the same stems, one each{example}")
+    ids = sorted(set().union(*(np.unique(read_mask(masks[stem], None)).tolist() for stem in images)))
+    notes = [f"segmentation: {len(images):,} images in images/, each with the mask of its stem in masks/"]
+    options = {"path": path, **_image_options(list(images.values()), notes, even=True)}
+    names = (path / "classes.txt").read_text().split() if (path / "classes.txt").is_file() else []
+    if ids == [0, 255]:
+        options["palette"] = {"background": [0, 0, 0], "foreground": [255, 255, 255]}
+        notes.append("palette: the masks hold 0 and 255, background and one foreground class")
+    elif len(names) > ids[-1]:
+        options["classes"] = names
+        notes.append(f"classes {names}: from classes.txt, mask value i being class i")
+    else:
+        notes.append(f"classes 0..{max(ids[-1], 1)}: the values the masks hold (no classes.txt naming them)")
+    classes = len(options.get("palette") or options.get("classes") or range(max(ids[-1], 1) + 1))
+    what = f"a folder of images and masks ({len(images):,} pairs)"
+    draft = Draft(path, what, "segmentation_folder", options, "unet", MASKS, classes=classes, notes=notes)
+    draft.rescale, draft.examples = True, len(images)
+    return draft
+
+
+def _image_options(files: list[Path], notes: list[str], even: bool = False) -> dict:
+    """`image_size` and `channels` for a sample of `files`, with a note on each; `even`: sides a
+    pooling layer halves and a transposed convolution doubles back."""
+    size, channels, seen = _image_shape(files)
+    size = [side + side % 2 for side in size] if even else size
+    notes.append(
+        f"image_size {size}: the images are {seen[0]}x{seen[1]} (height x width, the median)"
+        + (f", made smaller so the longer side is {MAX_SIDE} and training is quick" if max(seen) > MAX_SIDE else "")
+    )
+    notes.append(f"channels {channels}: " + ("every image sampled is grayscale" if channels == 1 else "colour images"))
+    return {"image_size": size, "channels": channels}
 
 
 def _image_shape(files: list[Path]) -> tuple[list[int], int, tuple[int, int]]:

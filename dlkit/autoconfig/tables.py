@@ -7,12 +7,11 @@ from pathlib import Path
 
 from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, TWO_CLASSES, Draft, class_target, task_for
 from dlkit.autoconfig.files import series_window
+from dlkit.autoconfig.target import TARGET_NAMES, WEAK_NAME, choose_target, given_column, leaks, year_range
 from dlkit.data.peek import column_values, label_classes
 from dlkit.data.table import Csv, read_csv
-from dlkit.errors import DataError
+from dlkit.errors import DataError, UsageError
 
-#: Column names that say "this is what to predict", in the order they are preferred.
-TARGET_NAMES = ("label", "target", "class", "y")
 #: Column names that say "this is the time of the row".
 TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "day")
 #: A text column holds at least this many words per cell on average.
@@ -21,7 +20,8 @@ TEXT_WORDS = 4
 EMBED_ABOVE = 50
 
 
-def sniff_csv(path: Path) -> Draft:
+def sniff_csv(path: Path, target: str | None = None) -> Draft:
+    """`target`: the column `--target` names (None: dlkit init proposes one)."""
     frame = read_csv(path)
     if frame.empty or not len(frame.columns):
         raise DataError(f"{path}: no rows; dlkit init needs a header line and data rows")
@@ -31,12 +31,13 @@ def sniff_csv(path: Path) -> Draft:
     numeric = [c for c in frame.columns if c not in times and frame[c].dtype.kind in "iuf"]
     rest = [c for c in frame.columns if c not in times]
     if rest and len(rest) == len(numeric) and (times or len(rest) == 1):
-        return _series(path, frame, rest, times, what)
-    words = {c: _mean_words(frame[c]) for c in rest if frame[c].dtype == object}
+        return _series(path, frame, rest, times, what, target)
+    given = given_column(target, list(frame.columns), path) if target is not None else None
+    words = {c: _mean_words(frame[c]) for c in rest if frame[c].dtype == object and c != given}
     text = max(words, key=words.get, default=None)
     if text is not None and words[text] >= TEXT_WORDS and len(frame.columns) > 1:
-        return _texts(path, frame, text, words[text], what)
-    return _table(path, frame, what)
+        return _texts(path, frame, text, words[text], what, target)
+    return _table(path, frame, what, target)
 
 
 def _is_time(column, name: str) -> bool:
@@ -57,14 +58,6 @@ def _mean_words(column) -> float:
     return float(present.str.split().str.len().mean()) if len(present) else 0.0
 
 
-def pick_target(columns: list[str]) -> tuple[str, str]:
-    """(the column to predict, why): the first named like a target, else the last."""
-    for name in TARGET_NAMES:
-        if name in columns:
-            return name, f"target {name!r}: its name says so (label, target, class or y)"
-    return columns[-1], f"target {columns[-1]!r}: the last column (no column is named label, target, class or y)"
-
-
 def _target_kind(path: Path, frame, target: str, names: bool = False) -> tuple[str, int, str]:
     """(target kind, classes, why), the classes counted the way training will count them: whole
     numbers 0..max are class indices, unless the loader reads every label as a name (`names`)."""
@@ -72,23 +65,29 @@ def _target_kind(path: Path, frame, target: str, names: bool = False) -> tuple[s
     distinct = values.nunique()
     if distinct < 2:
         raise DataError(f"{path}: target column {target!r} holds {distinct} distinct value(s); nothing to learn")
+    numbers = f"task {task_for(NUMBERS)}: {target!r} holds"
     if values.dtype.kind in "iuf":
         if values.dtype.kind == "f" and not (values % 1 == 0).all():
-            return NUMBERS, 0, f"task {task_for(NUMBERS)}: {target!r} holds numbers with fractions"
+            return NUMBERS, 0, f"{numbers} numbers with fractions"
         if distinct > MAX_CLASSES:
-            many = f"{distinct} distinct numbers (over {MAX_CLASSES})"
-            return NUMBERS, 0, f"task {task_for(NUMBERS)}: {target!r} holds {many}"
+            return NUMBERS, 0, f"{numbers} {distinct:,} distinct numbers (over {MAX_CLASSES})"
+        if years := year_range(values):
+            return NUMBERS, 0, f"{numbers} years ({years[0]}..{years[1]}), predicted as a number"
     read = None if names else column_values(path, list(frame.columns).index(target))
-    classes = len(label_classes(*read) or []) if read else distinct
-    kind, why = class_target(max(classes, distinct), repr(target))
-    return kind, max(classes, distinct), why
+    classes = max(len(label_classes(*read) or []) if read else distinct, distinct)
+    if classes > MAX_CLASSES:  # whole numbers are class indices: 0..max, most of them never seen
+        top = int(values.max())
+        return NUMBERS, 0, f"{numbers} whole numbers up to {top}: as classes they would be 0..{top}; a number instead"
+    kind, why = class_target(classes, repr(target))
+    return kind, classes, why
 
 
-def _table(path: Path, frame, what: str) -> Draft:
-    target, why_target = pick_target(list(frame.columns))
+def _table(path: Path, frame, what: str, given: str | None) -> Draft:
+    choice = choose_target(frame, path, given)
+    target = choice.column
     kind, classes, why_task = _target_kind(path, frame, target)
     options = {"path": path, "target": target}
-    notes = [why_target, why_task]
+    notes = [*choice.notes(), why_task, *_blank_targets(frame, target)]
     features = [c for c in frame.columns if c != target]
     ids = [c for c in features if frame[c].dtype.kind in "iuO" and frame[c].nunique() == len(frame) > 20]
     if ids:
@@ -109,11 +108,25 @@ def _table(path: Path, frame, what: str) -> Draft:
     encoded = "embedded" if wide else "one-hot"
     shown = f"{numeric} numeric (standardised), {categorical} of categories ({encoded})"
     notes.append(f"features: the other {len(features)} columns, {shown}")
-    return Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50, examples=len(frame))
+    if kind != NUMBERS:
+        notes += [
+            f"warning: {name!r} alone tells the classes of {target!r} apart: if it is made from the target or "
+            f"known only after it, leave it out (data.options.drop), or the figures will flatter the model"
+            for name in leaks(frame, target, features)
+        ]
+    draft = Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50)
+    draft.examples, draft.names = len(frame), frame[target].dtype == object
+    return draft
 
 
-def _texts(path: Path, frame, text: str, words: float, what: str) -> Draft:
-    target, why_target = pick_target([c for c in frame.columns if c != text])
+def _blank_targets(frame, target: str) -> list[str]:
+    blank = int(frame[target].isna().sum())
+    return [f"{blank:,} rows have no {target!r}: training leaves them out"] if blank else []
+
+
+def _texts(path: Path, frame, text: str, words: float, what: str, given: str | None) -> Draft:
+    choice = choose_target(frame, path, given, leave_out=[text])
+    target = choice.column
     kind, classes, why_task = _target_kind(path, frame, target, names=True)
     if kind == NUMBERS:
         raise DataError(f"{path}: text column {text!r} with a numeric target {target!r}: dlkit learns classes of texts")
@@ -130,22 +143,28 @@ def _texts(path: Path, frame, text: str, words: float, what: str) -> Draft:
     }
     notes = [
         f"text {text!r}: free text, {words:.1f} words a row on average",
-        why_target.replace("target", "label", 1),
+        *choice.notes(),
         why_task,
+        *_blank_targets(frame, target),
         f"sequence_length {length}: 95% of the texts are this long or shorter",
         f"max_tokens {max_tokens:,}: the distinct words seen, and 2 for padding and unknown words",
     ]
     return Draft(path, what, "text_csv", options, "text", kind, classes=classes, notes=notes, examples=len(frame))
 
 
-def _series(path: Path, frame, columns: list[str], times: list[str], what: str) -> Draft:
-    target = next((n for n in TARGET_NAMES if n in columns), columns[-1])
+def _series(path: Path, frame, columns: list[str], times: list[str], what: str, given: str | None) -> Draft:
+    if given is not None and given_column(given, list(frame.columns), path) not in columns:
+        raise UsageError(f"--target {given}: a series predicts one of its numeric columns: {', '.join(columns)}")
+    named = next((n for n in (*TARGET_NAMES, WEAK_NAME) if n in columns), None)
+    target = given_column(given, columns, path) if given is not None else named or columns[-1]
+    why = "its name says so" if named else "the last column"
+    why = "as --target says" if given is not None else f"{why}; --target COLUMN picks another"
     window = series_window(len(frame))
     options = {"path": path, "features": columns, "target": target, "window": window}
     order = f"in the order of {times[0]!r}" if times else "one numeric column"
     notes = [
         f"a time series: {len(frame):,} steps, {order}; the rows must be in time order",
-        f"target {target!r}: its next value; `--task {task_for(TWO_CLASSES)}` predicts whether it rises",
+        f"target {target!r} ({why}): its next value; `--task {task_for(TWO_CLASSES)}` predicts whether it rises",
         f"window {window}: each example is the {window} steps before",
     ]
     return Draft(path, what, "sequence", options, "lstm", NUMBERS, notes=notes, normalize=True, split=ORDERED_SPLIT)

@@ -73,9 +73,13 @@ def generate(
 @app.command()
 @user_errors
 def predict(
-    inputs: list[Path] | None = typer.Argument(None, help="Image files, CSV files, .txt files, or folders of them."),
+    inputs: list[Path] | None = typer.Argument(
+        None, help="[RUN] then image files, CSV files, .txt files, or folders of them (or of class sub-folders)."
+    ),
     text: list[str] | None = typer.Option(None, "--text", help="A text to classify (repeatable; text runs)."),
-    run: Path | None = typer.Option(None, "--run", help="Run folder; default: the newest finished run."),
+    run: Path | None = typer.Option(
+        None, "--run", help="Run folder (or give it first); default: the newest finished run."
+    ),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
@@ -85,16 +89,24 @@ def predict(
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
 ):
-    """Predict with a run's model; one row per example. Exit 1 if any input could not be read."""
+    """Predict with a run's model (`dlkit predict RUN INPUT...`, or --run RUN); one row per example.
+    A target column, or class sub-folders named as the run's classes, is scored on stderr. Exit 1
+    if any input could not be read."""
     from dlkit.errors import UsageError
-    from dlkit.runs import resolve_run
+    from dlkit.runs import resolve_run, run_argument
 
+    inputs = list(inputs or [])
+    first = run_argument(inputs[0]) if inputs else None
+    if first is not None:
+        if run is not None:
+            raise UsageError(f"two runs: {inputs[0]} (the first argument) and --run {run}; name the run once")
+        run, inputs = first, inputs[1:]
     if not inputs and not text:
-        raise UsageError("nothing to predict: give files or folders, or --text")
+        raise UsageError("nothing to predict: give files or folders (after the run), or --text")
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict import predict as run_predict
 
-    result = run_predict(run_dir, inputs or [], text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
+    result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
     rows, shown = result.rows, result.shown
     if output is not None:
         _write_predictions(rows, shown, output)
@@ -102,8 +114,8 @@ def predict(
         typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
     else:
         out.print(_predictions_table(rows, shown, top_k, str(run_dir)))
-    for unseen in result.unseen:
-        err.print(f"dlkit: warning: {unseen}", markup=False, highlight=False)
+    for warning in [*result.unseen, *result.warnings]:
+        err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
     if result.score is not None:
         err.print(str(result.score), markup=False, highlight=False)
     failed = [row for row in rows if "error" in row]

@@ -6,26 +6,34 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import app, user_errors
+from dlkit.cli.common import app, err, user_errors
 
 
 @app.command("init")
 @user_errors
 def init_(
-    data: Path = typer.Argument(..., help="An image or text folder (class sub-folders), a .csv, a .npz or a .npy."),
+    data: Path = typer.Argument(
+        ..., help="An image or text folder (class sub-folders), images/ and masks/, a .csv, a .npz or a .npy."
+    ),
     output: Path = typer.Option(Path("config.yaml"), "--output", "-o", help="The config to write (never overwritten)."),
+    target: str | None = typer.Option(
+        None, "--target", help="The CSV column to predict (default: proposed, with the next candidates)."
+    ),
     task: str | None = typer.Option(
-        None, "--task", "-t", help="classification, binary or regression (default: inferred)."
+        None, "--task", "-t", help="A task of `dlkit list tasks` the data can have (default: inferred)."
     ),
 ):
-    """Look at DATA and write a commented config that trains on it, printing what was inferred and
-    why, one line each; prints the config's path last."""
+    """Look at DATA and write a commented config that trains on it. What was inferred and why (the
+    target, the next candidates for it, the task) goes to stderr, one line each; the config's path
+    is the one line on stdout."""
     from dlkit.autoconfig import init_config
 
-    command = f"dlkit init {data}" + (f" --task {task}" if task else "")
-    draft = init_config(data, output, task, command)
-    typer.echo(f"{data}: {draft.what}")
+    command = " ".join(
+        ["dlkit init", str(data), *(["--target", target] if target else []), *(["--task", task] if task else [])]
+    )
+    draft = init_config(data, output, task, command, target)
+    err.print(f"{data}: {draft.what}", markup=False, highlight=False)
     for note in draft.notes:
-        typer.echo(f"  {note}")
-    typer.echo(f"wrote {output} (task {draft.task}); train it with: dlkit train {output}")
+        err.print(f"  {note}", markup=False, highlight=False)
+    err.print(f"wrote {output} (task {draft.task}); train it with: dlkit train {output}", markup=False, highlight=False)
     typer.echo(str(output))

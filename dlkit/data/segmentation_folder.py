@@ -83,7 +83,7 @@ class SegmentationFolder(Dataset):
     def _pairs(self) -> list[tuple[Path, Path]]:
         """(image, mask) files by stem; one without the other is an error naming it."""
         self.peek(classes=False)
-        images, masks = (_by_stem(self.path / sub) for sub in ("images", "masks"))
+        images, masks = (files_by_stem(self.path / sub) for sub in ("images", "masks"))
         if not images:
             raise DataError(f"{self.path / 'images'}: no {', '.join(sorted(IMAGE_SUFFIXES))} files")
         for stem in sorted(images.keys() ^ masks.keys()):
@@ -118,7 +118,8 @@ class SegmentationFolder(Dataset):
         return ids
 
 
-def _by_stem(folder: Path) -> dict[str, Path]:
+def files_by_stem(folder: Path) -> dict[str, Path]:
+    """The image files of `folder` by stem; two of one stem is an error naming them."""
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:

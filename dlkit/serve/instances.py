@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from dlkit.data.images import antialiased
-from dlkit.predict_inputs import SHOWN, read_texts, table_examples, wanted_columns
+from dlkit.predict_inputs import SHOWN, read_texts
+from dlkit.predict_tables import table_examples, wanted_columns
 from dlkit.strict import listed
 
 
@@ -135,7 +136,7 @@ class Decoder:
 
         from dlkit.data.table import column_name
         from dlkit.predict import apply_policy
-        from dlkit.predict_inputs import frame_rows
+        from dlkit.predict_tables import frame_rows
 
         wanted, errors, rows = self.columns, [], []
         for i, item in enumerate(instances):

@@ -92,8 +92,8 @@ class Task:
     generates: ClassVar[bool] = False
     #: `dlkit attack` can score its runs: `decisions` are classes, compared with the labels.
     attackable: ClassVar[bool] = False
-    #: The target `dlkit init` proposes this task for: `classes` (three or more), `two_classes`
-    #: or `numbers`; None: never proposed.
+    #: The target `dlkit init` proposes this task for: `classes` (three or more), `two_classes`,
+    #: `numbers` or `masks` (a class per pixel); None: never proposed.
     proposed_for: ClassVar[str | None] = None
 
     def __init__(self, config: ExperimentConfig):

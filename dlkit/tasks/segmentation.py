@@ -49,6 +49,7 @@ class Segmentation(SupervisedTask):
     headlines = ("mean_iou", "accuracy")
     counts_classes = True
     predicts_masks = True
+    proposed_for = "masks"
 
     @classmethod
     def head_of(cls, config) -> str:
