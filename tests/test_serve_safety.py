@@ -69,6 +69,7 @@ def open_server(serve_runs, tmp_path_factory):
 
 
 def _with(images: str, value: str) -> bytes:
+    """`images` (a JSON body of 8x8 images of zeros) with `value` as its last image's first pixel."""
     head, _, tail = images.rpartition("[[0,")
     return f"{head}[[{value},{tail}".encode()
 
