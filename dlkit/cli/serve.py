@@ -12,6 +12,33 @@ from dlkit.cli.common import PluginOption, RunsDirOption, app, user_errors
 
 _UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
 
+MaxBodyOption = typer.Option(
+    "10MB",
+    "--max-body",
+    help="Largest request body: bytes, or KB/MB/GB (1024-based); a larger one is refused (413) as it arrives.",
+)
+AdminTokenOption = typer.Option(
+    None,
+    "--admin-token",
+    envvar="DLKIT_SERVE_TOKEN",
+    show_default=False,
+    help="Token POST :reload then needs, as 'Authorization: Bearer TOKEN' (401 without it). "
+    "Prefer the DLKIT_SERVE_TOKEN variable: a command line is visible to other users.",
+)
+ReadTimeoutOption = typer.Option(
+    10.0,
+    "--read-timeout",
+    min=0.001,
+    help="Seconds a client has to send a request's headers, and then its body; a slower or "
+    "stalled one is disconnected (408 once its headers are in).",
+)
+AllowNonfiniteOption = typer.Option(
+    False,
+    "--allow-nonfinite",
+    help="Take NaN, Infinity and numbers past the model's float range in instances (400 by "
+    "default), and answer NaN where the model gives it.",
+)
+
 
 @app.command()
 @user_errors
@@ -26,37 +53,15 @@ def serve(
     batch_timeout_ms: float = typer.Option(
         2.0, "--batch-timeout-ms", min=0, help="Longest a batch waits for requests known to be on their way."
     ),
-    max_body: str = typer.Option(
-        "10MB",
-        "--max-body",
-        help="Largest request body: bytes, or KB/MB/GB (1024-based); a larger one is refused (413) as it arrives.",
-    ),
+    max_body: str = MaxBodyOption,
     poll: float = typer.Option(
         2.0, "--poll", min=0, help="Seconds between looks for a newer run (default run or runs/latest); 0: never."
     ),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes each prediction lists."),
     plugin: list[Path] | None = PluginOption,
-    admin_token: str | None = typer.Option(
-        None,
-        "--admin-token",
-        envvar="DLKIT_SERVE_TOKEN",
-        show_default=False,
-        help="Token POST :reload then needs, as 'Authorization: Bearer TOKEN' (401 without it). "
-        "Prefer the DLKIT_SERVE_TOKEN variable: a command line is visible to other users.",
-    ),
-    read_timeout: float = typer.Option(
-        10.0,
-        "--read-timeout",
-        min=0.001,
-        help="Seconds a client has to send a request's headers, and then its body; a slower or "
-        "stalled one is disconnected (408 once its headers are in).",
-    ),
-    allow_nonfinite: bool = typer.Option(
-        False,
-        "--allow-nonfinite",
-        help="Take NaN, Infinity and numbers past the model's float range in instances (400 by "
-        "default), and answer NaN where the model gives it.",
-    ),
+    admin_token: str | None = AdminTokenOption,
+    read_timeout: float = ReadTimeoutOption,
+    allow_nonfinite: bool = AllowNonfiniteOption,
 ):
     """Serve runs over HTTP with TF Serving's REST API (POST /v1/models/NAME:predict), dynamic
     batching, /metrics and hot reload. Stop with Ctrl-C."""
