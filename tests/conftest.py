@@ -115,3 +115,12 @@ def trained_run(tmp_path_factory):
     result = CliRunner().invoke(app, ["train", str(config), "--runs-dir", str(folder / "runs"), "-q"])
     assert result.exit_code == 0, result.stderr
     return Path(result.stdout.strip().splitlines()[-1]), result
+
+
+@pytest.fixture(scope="session")
+def serve_runs(tmp_path_factory):
+    """The runs `dlkit serve` is tested on (tests/test_serve.py's `train_serve_runs`), trained once
+    for test_serve.py and test_serve_safety.py."""
+    from test_serve import train_serve_runs
+
+    return train_serve_runs(tmp_path_factory.mktemp("serve"))

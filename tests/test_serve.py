@@ -38,15 +38,14 @@ def _train(folder: Path, config: dict, runs: Path) -> Path:
     return Path(result.stdout.strip().splitlines()[-1]).resolve()
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def train_serve_runs(folder: Path) -> dict:
     """Three tiny digit runs of one name (different seeds) with `latest` on the first, a broken copy
-    of one, and a ratings run (integer ids, a blank id cell)."""
-    folder = tmp_path_factory.mktemp("serve")
+    of one (in its runs folder, which a reload may load from), a ratings run (integer ids, a blank
+    id cell) and a text run. conftest's session fixture `serve_runs` trains them once."""
     images, one_epoch = folder / "images", {**TINY["train"], "epochs": 1}
     tiny = [_train(folder, {**TINY, "seed": seed, "train": one_epoch}, images) for seed in (1, 2, 3)]
     point_latest(tiny[0])
-    broken = folder / "broken" / tiny[0].name
+    broken = images / "broken" / tiny[0].name
     shutil.copytree(tiny[0], broken)
     (broken / "model.keras").write_bytes(b"not a zip file")
     everything = ratings(1240)
@@ -70,8 +69,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_serving(client, process, seconds: float = 90) -> None:
-    """Until `dlkit serve` (`process`) answers /healthz; its failing or not answering in time fails the test."""
+def wait_until_serving(client, process, seconds: float = 90, log: Path | None = None) -> None:
+    """Until `dlkit serve` (`process`) answers /healthz; its failing or not answering in time fails
+    the test, with its stderr (read from `log` when it goes to that file)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -80,13 +80,15 @@ def wait_until_serving(client, process, seconds: float = 90) -> None:
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
-    pytest.fail(f"dlkit serve did not start: {process.stderr.read().decode()[-2000:]}")
+    said = log.read_text() if log else process.stderr.read().decode()
+    pytest.fail(f"dlkit serve did not start: {said[-2000:]}")
 
 
 @pytest.fixture(scope="module")
-def server(runs):
+def server(serve_runs):
     """`dlkit serve runs/latest RATINGS_RUN` in a subprocess; stopped by SIGTERM, which must exit 0."""
     port = free_port()
+    runs = serve_runs
     command = [sys.executable, "-m", "dlkit", "serve", str(runs["latest"]), str(runs["table"]), str(runs["text"])]
     command += ["--port", str(port)]
     command += ["--poll", "0.3", "--max-body", "64KB", "--top-k", "3"]
@@ -124,8 +126,9 @@ def _predict_json(cli, run: Path, *inputs) -> list[dict]:
     return json.loads(result.stdout)["predictions"]
 
 
-def _serving(client, name: str) -> Path:
-    return Path(client.get(f"/v1/models/{name}/metadata").json()["metadata"]["run"])
+def _serving(client, name: str) -> str:
+    """The run serving `name`, as the server names it: relative to its runs folder."""
+    return client.get(f"/v1/models/{name}/metadata").json()["metadata"]["run"]
 
 
 def _same(served: list[dict], predicted: list[dict]) -> None:
@@ -133,7 +136,7 @@ def _same(served: list[dict], predicted: list[dict]) -> None:
     assert np.allclose([r["probability"] for r in served], [r["probability"] for r in predicted], atol=1e-5)
 
 
-def test_images_predict_as_dlkit_predict_does(server, cli, tmp_path):
+def test_images_predict_as_dlkit_predict_does(server, serve_runs, cli, tmp_path):
     """Raw pixels (H,W,C and H,W), and PNG files of another size as b64, one request each way."""
     client = server["client"]
     pixels = _digits(12)
@@ -141,16 +144,15 @@ def test_images_predict_as_dlkit_predict_does(server, cli, tmp_path):
     for i, image in enumerate(pixels):
         files.append(tmp_path / f"{i:02d}.png")
         files[-1].write_bytes(_png(image, 24))
-    expected = _predict_json(cli, _serving(client, "tiny"), *files)
+    run = serve_runs["latest"].parent / _serving(client, "tiny")
+    expected = _predict_json(cli, run, *files)
     b64 = [{"b64": base64.b64encode(path.read_bytes()).decode()} for path in files]
     by_file = client.post("/v1/models/tiny:predict", json={"instances": b64})
     assert by_file.status_code == 200, by_file.text
     _same(by_file.json()["predictions"], expected)
     assert len({row["label"] for row in expected}) > 2  # not one constant prediction
 
-    raw = _predict_json(
-        cli, _serving(client, "tiny"), *[_write(tmp_path / f"raw{i}.png", _png(p, 8)) for i, p in enumerate(pixels)]
-    )
+    raw = _predict_json(cli, run, *[_write(tmp_path / f"raw{i}.png", _png(p, 8)) for i, p in enumerate(pixels)])
     hwc = client.post("/v1/models/tiny:predict", json={"instances": pixels[..., None].tolist()}).json()["predictions"]
     hw = client.post("/v1/models/tiny:predict", json={"inputs": pixels.tolist()}).json()["predictions"]
     single = client.post("/v1/models/tiny/versions/1:predict", json={"instances": [pixels[0].tolist()]})
@@ -165,12 +167,12 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def test_table_rows_predict_as_dlkit_predict_does(server, runs, cli, tmp_path):
+def test_table_rows_predict_as_dlkit_predict_does(server, serve_runs, cli, tmp_path):
     """Rows as objects: integer ids as numbers or text, a blank (null), an id training never saw."""
     rows = ratings(40, seed=3).drop(columns=["rating"]).astype(object)
     rows.loc[0, "user_id"], rows.loc[1, "item_id"], rows.loc[2, "user_id"] = None, 999, "7"
     rows.to_csv(tmp_path / "rows.csv", index=False)
-    expected = _predict_json(cli, runs["table"], tmp_path / "rows.csv")
+    expected = _predict_json(cli, serve_runs["table"], tmp_path / "rows.csv")
     instances = [{k: (None if v is None else v) for k, v in row.items()} for row in rows.to_dict("records")]
     response = server["client"].post("/v1/models/ratings:predict", json={"instances": instances})
     assert response.status_code == 200, response.text
@@ -183,9 +185,9 @@ def test_table_rows_predict_as_dlkit_predict_does(server, runs, cli, tmp_path):
     assert len(server["client"].post("/v1/models/ratings:predict", json=columnar).json()["predictions"]) == 2
 
 
-def test_texts_predict_as_dlkit_predict_does(server, runs, cli):
+def test_texts_predict_as_dlkit_predict_does(server, serve_runs, cli):
     texts = ["I loved it, excellent", "The plot was DREADFUL and boring.", "zzz qqq xxx yyy"]
-    result = cli("predict", *[a for t in texts for a in ("--text", t)], "--run", runs["text"], "--json")
+    result = cli("predict", *[a for t in texts for a in ("--text", t)], "--run", serve_runs["text"], "--json")
     expected = json.loads(result.stdout)["predictions"]
     response = server["client"].post("/v1/models/text:predict", json={"instances": texts})
     assert response.status_code == 200, response.text
@@ -259,7 +261,7 @@ def test_a_streamed_body_is_counted_and_methods_are_checked(server):
     assert server["process"].poll() is None
 
 
-def test_status_metadata_health(server, runs):
+def test_status_metadata_health(server, serve_runs):
     client = server["client"]
     status = client.get("/v1/models/tiny").json()
     assert status["model_version_status"][0]["state"] == "AVAILABLE"
@@ -268,7 +270,7 @@ def test_status_metadata_health(server, runs):
     assert meta["model_spec"]["name"] == "ratings"
     assert meta["metadata"]["input"]["kind"] == "table"
     assert sorted(meta["metadata"]["input"]["columns"]) == ["item_id", "user_id"]
-    assert meta["metadata"]["task"] == "regression" and meta["metadata"]["run"] == str(runs["table"])
+    assert meta["metadata"]["task"] == "regression" and meta["metadata"]["run"] == serve_runs["table"].name
     assert "mae" in meta["metadata"]["test_metrics"] and meta["metadata"]["config"]["params"] > 0
     tiny = client.get("/v1/models/tiny/metadata").json()["metadata"]
     assert tiny["input"] == {"kind": "image", "shape": [8, 8, 1]} and tiny["classes"] == [str(i) for i in range(10)]
@@ -303,10 +305,10 @@ def test_concurrent_requests_are_batched_and_counted(server):
     assert "dlkit_serve_request_seconds_bucket" in text and 'dlkit_serve_model_loaded{model="ratings",run=' in text
 
 
-def test_runs_promoted_under_traffic_fail_no_request(server, runs):
+def test_runs_promoted_under_traffic_fail_no_request(server, serve_runs):
     """POST :reload with a run, then `runs/latest` moved: each loaded beside the serving one and
     swapped in while a client keeps sending; a broken run is refused and the old one serves on."""
-    client, (_, second, third) = server["client"], runs["tiny"]
+    client, (_, second, third), runs = server["client"], serve_runs["tiny"], serve_runs
     pixels = [p.tolist() for p in _digits(4)]
     failures, answered, stop = [], [], threading.Event()
 
@@ -322,12 +324,12 @@ def test_runs_promoted_under_traffic_fail_no_request(server, runs):
         time.sleep(0.3)
         reloaded = client.post("/v1/models/tiny:reload", json={"run": str(second)})
         assert reloaded.status_code == 200, reloaded.text
-        assert reloaded.json()["last_reload"]["version"] == 2 and _serving(client, "tiny") == second
+        assert reloaded.json()["last_reload"]["version"] == 2 and _serving(client, "tiny") == second.name
         point_latest(third)
         deadline = time.monotonic() + 30
-        while _serving(client, "tiny") != third and time.monotonic() < deadline:
+        while _serving(client, "tiny") != third.name and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _serving(client, "tiny") == third
+        assert _serving(client, "tiny") == third.name
         refused = client.post("/v1/models/tiny:reload", json={"run": str(runs["broken"])})
         assert refused.status_code == 400 and "refused to load" in refused.json()["error"]
         assert "version 3" in refused.json()["error"] and "still serving" in refused.json()["error"]
@@ -346,7 +348,7 @@ def test_runs_promoted_under_traffic_fail_no_request(server, runs):
     text = client.get("/metrics").text
     assert 'dlkit_serve_reloads_total{model="tiny",outcome="loaded"} 2.0' in text
     assert 'dlkit_serve_reloads_total{model="tiny",outcome="failed"} 1.0' in text
-    assert f'dlkit_serve_model_loaded{{model="tiny",run="{third}",version="3"}} 1.0' in text
+    assert f'dlkit_serve_model_loaded{{model="tiny",run="{third.name}",version="3"}} 1.0' in text
 
 
 def test_bad_arguments_are_refused_before_tensorflow(cli, tmp_path, monkeypatch):

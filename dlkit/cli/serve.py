@@ -12,6 +12,33 @@ from dlkit.cli.common import PluginOption, RunsDirOption, TrustOption, app, user
 
 _UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
 
+MaxBodyOption = typer.Option(
+    "10MB",
+    "--max-body",
+    help="Largest request body: bytes, or KB/MB/GB (1024-based); a larger one is refused (413) as it arrives.",
+)
+AdminTokenOption = typer.Option(
+    None,
+    "--admin-token",
+    envvar="DLKIT_SERVE_TOKEN",
+    show_default=False,
+    help="Token POST :reload then needs, as 'Authorization: Bearer TOKEN' (401 without it). "
+    "Prefer the DLKIT_SERVE_TOKEN variable: a command line is visible to other users.",
+)
+ReadTimeoutOption = typer.Option(
+    10.0,
+    "--read-timeout",
+    min=0.001,
+    help="Seconds a client has to send a request's headers, and then its body; a slower or "
+    "stalled one is disconnected (408 once its headers are in).",
+)
+AllowNonfiniteOption = typer.Option(
+    False,
+    "--allow-nonfinite",
+    help="Take NaN, Infinity and numbers past the model's float range in instances (400 by "
+    "default), and answer NaN where the model gives it.",
+)
+
 
 @app.command()
 @user_errors
@@ -26,13 +53,16 @@ def serve(
     batch_timeout_ms: float = typer.Option(
         2.0, "--batch-timeout-ms", min=0, help="Longest a batch waits for requests known to be on their way."
     ),
-    max_body: str = typer.Option("10MB", "--max-body", help="Largest request body: bytes, or KB/MB/GB (1024-based)."),
+    max_body: str = MaxBodyOption,
     poll: float = typer.Option(
         2.0, "--poll", min=0, help="Seconds between looks for a newer run (default run or runs/latest); 0: never."
     ),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes each prediction lists."),
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
+    admin_token: str | None = AdminTokenOption,
+    read_timeout: float = ReadTimeoutOption,
+    allow_nonfinite: bool = AllowNonfiniteOption,
 ):
     """Serve runs over HTTP with TF Serving's REST API (POST /v1/models/NAME:predict), dynamic
     batching, /metrics and hot reload. Stop with Ctrl-C."""
@@ -43,6 +73,8 @@ def serve(
     if missing:
         raise UsageError('dlkit serve needs the serve extra: pip install "dlkit[serve]"')
     limit = _bytes(max_body)
+    if admin_token is not None and not admin_token.strip():
+        raise UsageError("--admin-token (or DLKIT_SERVE_TOKEN) is empty; give a secret, or unset it for no token")
     from dlkit.serve.store import source_of
 
     chosen = [(resolve_run(run), source_of(run, runs_dir)) for run in runs] if runs else []
@@ -54,16 +86,17 @@ def serve(
         sock = bind(host, port)
     except OSError as e:
         raise UsageError(f"cannot listen on {host}:{port} ({e.strerror or e}); try another --port") from None
-    run_server(
-        chosen,
-        sock,
-        max_batch=max_batch,
-        batch_timeout_ms=batch_timeout_ms,
+    from dlkit.serve.app import Options
+
+    options = Options(
         max_body=limit,
-        poll=poll or None,
+        read_timeout=read_timeout,
         top_k=top_k,
-        on_ready=_ready,
+        allow_nonfinite=allow_nonfinite,
+        admin_token=admin_token,
+        poll=poll or None,
     )
+    run_server(chosen, sock, options, max_batch=max_batch, batch_timeout_ms=batch_timeout_ms, on_ready=_ready)
 
 
 def _ready(store, url: str) -> None:

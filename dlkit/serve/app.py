@@ -1,167 +1,195 @@
 """The HTTP surface of `dlkit serve`: TF Serving's REST API (predict, model status, metadata), a
-reload endpoint, `/healthz` and `/metrics`. Every error is `{"error": "..."}` with its status
-code; a bad request is the caller's, never the server's end."""
+reload endpoint (dlkit/serve/admin.py), `/healthz` and `/metrics`. Every error is
+`{"error": "..."}` with its status code; a bad request is the caller's, never the server's end.
+Answers name runs relative to the folders the server was started with, never by absolute path."""
 
-# No `from __future__ import annotations`: FastAPI reads the routes' annotations (`Request`,
-# imported inside make_app) at definition time.
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at definition time.
 import contextlib
+import dataclasses
 import json
 import logging
 import time
-from pathlib import Path
 
-from dlkit.serve.instances import BadRequest, instances_of
-from dlkit.serve.metrics import Metrics
-from dlkit.serve.store import Store
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from dlkit.serve import admin
+from dlkit.serve.bodies import BadRequest, read_body
+from dlkit.serve.instances import instances_of, nonfinite
 
 log = logging.getLogger("dlkit.serve")
 
 
-def make_app(store: Store, metrics: Metrics, max_body: int = 10 * 2**20, top_k: int = 3, poll: float | None = None):
-    from fastapi import FastAPI, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, Response
-    from starlette.exceptions import HTTPException
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How a server reads requests and answers them (the CLI's options)."""
 
+    #: Largest request body, in bytes (413 past it).
+    max_body: int = 10 * 2**20
+    #: Seconds a request's headers have to arrive (else the connection is closed), and then its
+    #: body (else 408 and closed).
+    read_timeout: float = 10.0
+    #: How many classes each prediction lists.
+    top_k: int = 3
+    #: Take NaN, infinities and numbers beyond the input's float range (refused with 400 by default).
+    allow_nonfinite: bool = False
+    #: The token `:reload` needs as `Authorization: Bearer TOKEN`; None: none needed.
+    admin_token: str | None = None
+    #: Seconds between looks for a newer run; None: never.
+    poll: float | None = None
+
+
+class Json(JSONResponse):
+    """JSON that writes NaN and infinities as Python and TF Serving write them (`NaN`, `Infinity`)
+    rather than failing: predictions with --allow-nonfinite, a run's NaN test metric."""
+
+    def render(self, content) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode()
+
+
+def error(status: int, message: str, headers: dict | None = None) -> Json:
+    return Json({"error": message}, status_code=status, headers=headers)
+
+
+router = APIRouter()
+
+
+def make_app(store, metrics, options: Options) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        await store.start(poll)
+        await store.start(options.poll)
         yield
         await store.stop()
 
-    app = FastAPI(title="dlkit serve", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-
-    def error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status)
-
-    @app.exception_handler(BadRequest)
-    async def bad_request(request: Request, e: BadRequest):
-        return error(e.status, str(e))
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, e: HTTPException):
-        where = f"{request.method} {request.url.path}"
-        if e.status_code == 404:
-            return error(404, f"no such endpoint: {where}; try POST /v1/models/NAME:predict")
-        if e.status_code == 405:
-            return error(405, f"method not allowed: {where}")
-        return error(e.status_code, str(e.detail))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, e: RequestValidationError):
-        return error(400, "; ".join(str(item.get("msg")) for item in e.errors())[:300])
-
-    async def predict(request: Request, name: str, number: str | None):
-        started = time.perf_counter()
-        label, status = name if name in store.models else "-", 200
-        try:
-            version = store.find(name, number)
-            with version.batcher.arriving():
-                decoded = version.decoder.decode(instances_of(await read_body(request, max_body)))
-                future = version.batcher.submit(decoded.examples, decoded.count)
-            outputs = await future
-            return JSONResponse({"predictions": version.describe(outputs, decoded.unseen, top_k)})
-        except BadRequest as e:
-            status = e.status
-            return error(status, str(e))
-        except Exception as e:  # a bug of ours: logged with its traceback, answered, and the server goes on
-            log.exception(f"{name}: predict failed")
-            status = 500
-            return error(500, f"internal error: {type(e).__name__}: {str(e)[:200]}")
-        finally:
-            metrics.record(label, status, time.perf_counter() - started)
-
-    @app.post("/v1/models/{name}:predict")
-    async def predict_default(name: str, request: Request):
-        return await predict(request, name, None)
-
-    @app.post("/v1/models/{name}/versions/{number}:predict")
-    async def predict_version(name: str, number: str, request: Request):
-        return await predict(request, name, number)
-
-    @app.get("/v1/models/{name}")
-    async def status(name: str):
-        if name.endswith((":predict", ":reload")):
-            raise BadRequest(f"method not allowed: GET /v1/models/{name} takes POST", 405)
-        store.find(name)
-        return store.models[name].status()
-
-    @app.get("/v1/models/{name}/versions/{number}")
-    async def version_status(name: str, number: str):
-        version = store.find(name, number)
-        status = store.models[name].status()
-        status["model_version_status"] = [
-            s for s in status["model_version_status"] if s["version"] == str(version.number)
-        ]
-        return status
-
-    @app.get("/v1/models/{name}/metadata")
-    async def metadata(name: str):
-        return _metadata(store.find(name))
-
-    @app.get("/v1/models/{name}/versions/{number}/metadata")
-    async def version_metadata(name: str, number: str):
-        return _metadata(store.find(name, number))
-
-    @app.post("/v1/models/{name}:reload")
-    async def reload(name: str, request: Request):
-        """Body (optional): {"run": "PATH"}; without it, what the model was started from, asked again."""
-        from dlkit.errors import DlkitError
-        from dlkit.runs import resolve_run
-
-        store.find(name)
-        body = await read_body(request, max_body)
-        run = None
-        if body.strip():
-            try:
-                data = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as e:
-                raise BadRequest(f"the body is not JSON ({e})") from None
-            if not isinstance(data, dict) or set(data) - {"run"} or not isinstance(data.get("run", ""), str):
-                raise BadRequest('expected {"run": "PATH"} or no body')
-            if data.get("run"):
-                try:
-                    run = resolve_run(Path(data["run"]))
-                except DlkitError as e:
-                    raise BadRequest(str(e)) from None
-        outcome = await store.reload(name, run)
-        if outcome["outcome"] != "loaded":
-            serving = store.models[name].default
-            message = f"{outcome['error']}; version {serving.number} ({serving.run_dir}) is still serving"
-            return JSONResponse({"error": message, **store.models[name].status()}, status_code=400)
-        return store.models[name].status()
-
-    @app.get("/healthz")
-    async def healthz():
-        return {"status": "ok", "models": {name: served.default.number for name, served in store.models.items()}}
-
-    @app.get("/metrics")
-    async def prometheus():
-        from prometheus_client import CONTENT_TYPE_LATEST
-
-        return Response(metrics.text(), media_type=CONTENT_TYPE_LATEST)
-
+    app = FastAPI(
+        title="dlkit serve",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        default_response_class=Json,
+    )
+    app.state.store, app.state.metrics, app.state.options = store, metrics, options
+    app.add_exception_handler(BadRequest, _bad_request)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.include_router(router)
+    app.include_router(admin.router)
     return app
 
 
-async def read_body(request, limit: int) -> bytes:
-    """The body, refused (413) past `limit` bytes by its Content-Length or, without one or when it
-    lies, by the bytes that came."""
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise BadRequest(f"the body is {int(length)} bytes; this server takes at most {limit} (--max-body)", 413)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadRequest(f"the body is over {limit} bytes, the most this server takes (--max-body)", 413)
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _bad_request(request: Request, e: BadRequest):
+    return error(e.status, str(e), e.headers)
 
 
-def _metadata(version) -> dict:
-    """The run behind a version: its input, classes, task, folder, and a summary of its config and
-    test figures."""
+async def _http_error(request: Request, e: HTTPException):
+    where = f"{request.method} {request.url.path}"
+    if e.status_code == 404:
+        return error(404, f"no such endpoint: {where}; try POST /v1/models/NAME:predict")
+    if e.status_code == 405:
+        return error(405, f"method not allowed: {where}")
+    return error(e.status_code, str(e.detail))
+
+
+async def _invalid(request: Request, e: RequestValidationError):
+    return error(400, "; ".join(str(item.get("msg")) for item in e.errors())[:300])
+
+
+@router.post("/v1/models/{name}:predict")
+async def predict_default(name: str, request: Request):
+    return await predict(request, name, None)
+
+
+@router.post("/v1/models/{name}/versions/{number}:predict")
+async def predict_version(name: str, number: str, request: Request):
+    return await predict(request, name, number)
+
+
+async def predict(request: Request, name: str, number: str | None):
+    """Decode the instances, queue them for the version's batcher, answer with what it gives; every
+    answer counted in /metrics by its code (499: the client went away mid-request)."""
+    store, options = request.app.state.store, request.app.state.options
+    started = time.perf_counter()
+    label, status = name if name in store.models else "-", 200
+    try:
+        version = store.find(name, number)
+        with version.batcher.arriving():
+            body = await read_body(request, options.max_body, options.read_timeout)
+            decoded = version.decoder.decode(instances_of(body), finite=not options.allow_nonfinite)
+            future = version.batcher.submit(decoded.examples, decoded.count)
+        outputs = await future
+        if not options.allow_nonfinite:
+            _refuse_nonfinite(outputs)
+        return Json({"predictions": version.describe(outputs, decoded.unseen, options.top_k)})
+    except BadRequest as e:
+        status = e.status
+        return error(status, str(e), e.headers)
+    except Exception as e:  # a bug of ours: logged with its traceback, answered, and the server goes on
+        log.exception(f"{name}: predict failed")
+        status = 500
+        return error(500, store.roots.scrub(f"internal error: {type(e).__name__}: {str(e)[:200]}"))
+    finally:
+        request.app.state.metrics.record(label, status, time.perf_counter() - started)
+
+
+def _refuse_nonfinite(outputs) -> None:
+    """Finite inputs far outside what a model was trained on can give NaN: refused as the inputs'
+    fault rather than answered with a meaningless label."""
+    bad = nonfinite(outputs)
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise BadRequest(
+            f"instance {bad[0]}{more}: the model's output is not a finite number; its inputs are far from "
+            "what it was trained on (--allow-nonfinite answers NaN)"
+        )
+
+
+@router.get("/v1/models/{name}")
+async def status(name: str, request: Request):
+    store = request.app.state.store
+    if name.endswith((":predict", ":reload")):
+        raise BadRequest(f"method not allowed: GET /v1/models/{name} takes POST", 405)
+    store.find(name)
+    return store.models[name].status()
+
+
+@router.get("/v1/models/{name}/versions/{number}")
+async def version_status(name: str, number: str, request: Request):
+    store = request.app.state.store
+    version = store.find(name, number)
+    status = store.models[name].status()
+    status["model_version_status"] = [s for s in status["model_version_status"] if s["version"] == str(version.number)]
+    return status
+
+
+@router.get("/v1/models/{name}/metadata")
+async def metadata(name: str, request: Request):
+    return _metadata(request.app.state.store, request.app.state.store.find(name))
+
+
+@router.get("/v1/models/{name}/versions/{number}/metadata")
+async def version_metadata(name: str, number: str, request: Request):
+    return _metadata(request.app.state.store, request.app.state.store.find(name, number))
+
+
+@router.get("/healthz")
+async def healthz(request: Request):
+    models = request.app.state.store.models
+    return {"status": "ok", "models": {name: served.default.number for name, served in models.items()}}
+
+
+@router.get("/metrics")
+async def prometheus(request: Request):
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    return Response(request.app.state.metrics.text(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _metadata(store, version) -> dict:
+    """The run behind a version: its input, classes, task, run (by name), and a summary of its
+    config and test figures."""
     from dlkit.runs import read_run
 
     config = version.config
@@ -174,7 +202,7 @@ def _metadata(version) -> dict:
             "input": version.decoder.describe_input(),
             "classes": version.info.get("classes") or [],
             "task": version.task.name,
-            "run": str(version.run_dir),
+            "run": store.roots.name(version.run_dir),
             "status": read_run(version.run_dir).get("status"),
             "config": {
                 "dataset": config.data.dataset,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from dlkit.serve.store import Source, Store
 
+log = logging.getLogger("dlkit.serve")
+
 
 def bind(host: str, port: int) -> socket.socket:
     """The listening socket, bound before any model loads, so a port in use is said at once.
@@ -32,27 +34,31 @@ def bind(host: str, port: int) -> socket.socket:
 def serve(
     runs: list[tuple[Path, Source]],
     sock: socket.socket,
+    options=None,
     *,
     max_batch: int = 32,
     batch_timeout_ms: float = 2.0,
-    max_body: int = 10 * 2**20,
-    poll: float | None = 2.0,
-    top_k: int = 3,
     on_ready: Callable[[Store, str], None] | None = None,
 ) -> None:
-    """Load `runs` (each with where it came from, for reloads) and serve them on `sock`; returns
-    when stopped by a signal. `on_ready(store, url)` is called once the server accepts requests."""
+    """Load `runs` (each with where it came from, for reloads) and serve them on `sock` as
+    `options` (an `app.Options`) say; returns when stopped by a signal. `on_ready(store, url)` is
+    called once the server accepts requests."""
     import uvicorn
 
-    from dlkit.serve.app import make_app
+    from dlkit.serve.app import Options, make_app
     from dlkit.serve.metrics import Metrics
 
+    options = options or Options()
     _log_to_stderr()
     metrics = Metrics()
     store = Store(max_batch, batch_timeout_ms / 1000, metrics)
     store.load(runs)
-    app = make_app(store, metrics, max_body, top_k, poll)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=10)
+    app = make_app(store, metrics, options)
+    # h11 whatever else is installed (httptools would skip the header deadline), and no websockets.
+    protocol = _protocol_class(options.read_timeout)
+    config = uvicorn.Config(
+        app, http=protocol, ws="none", log_level="warning", access_log=False, timeout_graceful_shutdown=10
+    )
     server = _server_class()(config)
     host, port = sock.getsockname()[:2]
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
@@ -92,3 +98,48 @@ def _server_class():
                 self._captured_signals.clear()
 
     return Server
+
+
+def _protocol_class(read_timeout: float):
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        """uvicorn's h11 protocol, closing a connection whose request headers have not all come
+        `read_timeout` seconds after it opened, or after the first bytes of its next request.
+        uvicorn has no such limit: its keep-alive timeout covers only an idle connection between
+        requests, and stops at the first byte. (The body's deadline is `bodies.read_body`'s.)"""
+
+        headers_due: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._expect_headers()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._between_requests():
+                self._expect_headers()  # the first bytes of a request: its headers are due
+            elif self.headers_due is not None:
+                self.headers_due.cancel()
+                self.headers_due = None
+
+        def connection_lost(self, exc) -> None:
+            if self.headers_due is not None:
+                self.headers_due.cancel()
+            super().connection_lost(exc)
+
+        def _between_requests(self) -> bool:
+            return self.cycle is None or self.cycle.response_complete
+
+        def _expect_headers(self) -> None:
+            if self.headers_due is None:  # the deadline runs from the first byte, not the last
+                self.headers_due = self.loop.call_later(read_timeout, self._headers_late)
+
+        def _headers_late(self) -> None:
+            self.headers_due = None
+            if self._between_requests() and not self.transport.is_closing():
+                client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+                log.info(f"{client}: no complete request headers within {read_timeout:g} s (--read-timeout); closed")
+                self.transport.close()
+
+    return Protocol

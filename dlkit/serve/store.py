@@ -18,6 +18,7 @@ import numpy as np
 from dlkit.runs import LATEST, list_runs, model_function, now, read_run, run_status, takes_columns
 from dlkit.serve.batching import Batcher
 from dlkit.serve.instances import Decoder
+from dlkit.serve.roots import Roots
 
 log = logging.getLogger("dlkit.serve")
 
@@ -154,11 +155,14 @@ class Store:
     def __init__(self, max_batch: int = 32, timeout: float = 0.002, metrics=None):
         self.max_batch, self.timeout, self.metrics = max_batch, timeout, metrics
         self.models: dict[str, Served] = {}
+        #: Where reloads may load runs from, and how answers name runs.
+        self.roots = Roots([], [])
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="dlkit-model")
         self._tasks: list[asyncio.Task] = []
 
     def load(self, runs: list[tuple[Path, Source]]) -> None:
         """Load every run (before serving); runs of one name become its versions by start time."""
+        self.roots = Roots.of(runs)
         loaded = [(load_version(run_dir), source) for run_dir, source in runs]
         loaded.sort(key=lambda pair: pair[0].info.get("started") or "")
         for version, source in loaded:
@@ -169,14 +173,15 @@ class Store:
             served.versions[version.number] = version
 
     def find(self, name: str, number: str | None = None) -> Version:
-        from dlkit.serve.instances import BadRequest
+        from dlkit.serve.bodies import BadRequest
 
         served = self.models.get(name)
         if served is None:
             raise BadRequest(f"no model named {name!r}; this server serves {', '.join(sorted(self.models))}", 404)
         if number is None:
             return served.default
-        version = served.versions.get(int(number)) if number.isdigit() else None
+        ok = number.isascii() and number.isdigit() and len(number) < 10  # not "²", not 5,000 digits
+        version = served.versions.get(int(number)) if ok else None
         if version is None:
             have = ", ".join(map(str, sorted(served.versions)))
             raise BadRequest(f"model {name!r} has no version {number}; it has {have}", 404)
@@ -204,7 +209,7 @@ class Store:
         version.batcher = Batcher(version.call, self.max_batch, self.timeout, self.executor, on_batch)
         version.batcher.start()
         if metrics:
-            metrics.loaded.labels(version.name, str(version.number), str(version.run_dir)).set(1)
+            metrics.loaded.labels(version.name, str(version.number), self.roots.name(version.run_dir)).set(1)
 
     async def reload(self, name: str, run_dir: Path | None = None) -> dict:
         """Load `run_dir` (default: what `name` was started from, asked again) as a new version and
@@ -225,19 +230,21 @@ class Store:
             served.versions[version.number] = version  # from here requests go to the new version
             del served.versions[old.number]
             served.retired.append((old.number, str(old.run_dir)))
-            reloaded = {"run": str(version.run_dir), "outcome": "loaded", "version": version.number, "at": now()}
+            run = self.roots.name(version.run_dir)
+            reloaded = {"run": run, "outcome": "loaded", "version": version.number, "at": now()}
             served.last_reload = reloaded
             log.info(f"{name}: version {version.number} ({version.run_dir}) serving; version {old.number} retired")
             if self.metrics:
                 self.metrics.reloads.labels(name, "loaded").inc()
-                self.metrics.loaded.remove(name, str(old.number), str(old.run_dir))
+                self.metrics.loaded.remove(name, str(old.number), self.roots.name(old.run_dir))
         await old.batcher.close()  # the requests queued for the old version are answered by it
         return served.last_reload
 
     def _failed(self, served: Served, run_dir: Path | None, error: str) -> dict:
         serving = served.default
         log.error(f"{served.name}: reload failed: {error}; version {serving.number} ({serving.run_dir}) still serving")
-        served.last_reload = {"run": str(run_dir), "outcome": "failed", "error": error, "at": now()}
+        run = self.roots.name(run_dir) if run_dir else None
+        served.last_reload = {"run": run, "outcome": "failed", "error": self.roots.scrub(error), "at": now()}
         if self.metrics:
             self.metrics.reloads.labels(served.name, "failed").inc()
         return served.last_reload
