@@ -65,6 +65,9 @@ class Predictions:
     shown: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     #: What the reader has to say about the inputs (sub-folders that are no class of the run).
     warnings: list[str] = dataclasses.field(default_factory=list)
+    #: The headers of `shown`'s cells ("" for one the task never fills), and those a file keeps.
+    columns: tuple[str, str, str] = ("prediction", "", "")
+    file_cells: tuple[int, ...] = (0, 1)
 
 
 def describe_run(run_dir: Path, info: dict) -> str:
@@ -119,7 +122,9 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
         targets = [t for t, kept in zip(read.targets, keep, strict=True) if kept]
         score = _score(task, info.get("classes") or [], good, targets, read)
     shown = [("", "", "") if "error" in row else task.shown(row) for row in read.rows]
-    return Predictions(about, read.rows, _unseen_report(good), score, shown, read.warnings)
+    return Predictions(
+        about, read.rows, _unseen_report(good), score, shown, read.warnings, task.columns(top_k), task.file_cells
+    )
 
 
 def apply_policy(rows: list[dict], policy: str) -> None:

@@ -76,6 +76,9 @@ def test_the_model_learns_standard_units_and_answers_in_the_targets_units(tmp_pa
     assert out.exit_code == 0, out.stderr
     values = [row["value"] for row in json.loads(out.stdout)["predictions"]]
     np.testing.assert_allclose(values, model.predict(np.round(x_test[:3], 6), verbose=0), rtol=1e-5)
+    written = cli("predict", tmp_path / "rows.csv", "--run", copy, "--output", tmp_path / "preds.csv")
+    assert written.exit_code == 0, written.stderr
+    assert (tmp_path / "preds.csv").read_text().splitlines()[0] == "input,prediction,unseen,error"  # no probability
 
 
 DIABETES = {**REGRESSION, "data": {"dataset": "diabetes"}, "model": {"layers": [{"type": "dense", "units": 1}]}}

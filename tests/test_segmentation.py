@@ -223,8 +223,15 @@ def test_predict_writes_masks_of_each_images_size(shapes_run, cli, tmp_path):
     assert sum(row["shares"].values()) == pytest.approx(1.0) and list(row["shares"]) == CLASSES
     assert Image.open(row["overlay_file"]).size == (50, 37)
     assert cli("predict", odd, "--run", shapes_run["run"], "-o", tmp_path / "p.csv").exit_code == 0
-    shown = (tmp_path / "p.csv").read_text().splitlines()[1]  # the table's and CSV's prediction: the shares
+    header, shown = (tmp_path / "p.csv").read_text().splitlines()[:2]  # the table's and CSV's classes: the shares
+    assert header == "input,classes,mask,unseen,error"
     assert shown.startswith(f"{odd},") and "%" in shown and max(row["shares"], key=row["shares"].get) in shown
+    assert shown.split(",")[-3] == "odd.mask.png"
+    table = cli("predict", odd, "--run", shapes_run["run"]).stdout
+    assert "classes" in table and "mask" in table and "top 3" not in table and "probability" not in table
+    refused = cli("predict", odd, "--run", shapes_run["run"], "-o", tmp_path / "mask.png")
+    assert refused.exit_code == 2 and "--output" in refused.stderr and "written as CSV" in refused.stderr
+    assert not (tmp_path / "mask.png").exists()
 
 
 def test_overlay_is_refused_for_other_tasks(trained_run, cli, tmp_path):

@@ -95,6 +95,11 @@ def predict(
     from dlkit.errors import UsageError
     from dlkit.runs import resolve_run, run_argument
 
+    if output is not None and output.suffix.lower() != ".csv":
+        raise UsageError(
+            f"--output {output}: predictions are written as CSV; name the file .csv "
+            "(a segmentation run writes its mask images into RUN/predictions/ itself)"
+        )
     inputs = list(inputs or [])
     first = run_argument(inputs[0]) if inputs else None
     if first is not None:
@@ -107,13 +112,13 @@ def predict(
     from dlkit.predict import predict as run_predict
 
     result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
-    rows, shown = result.rows, result.shown
+    rows = result.rows
     if output is not None:
-        _write_predictions(rows, shown, output)
+        _write_predictions(result, output)
     if as_json:
         typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
     else:
-        out.print(_predictions_table(rows, shown, top_k, str(run_dir)))
+        out.print(_predictions_table(result, str(run_dir)))
     for warning in [*result.unseen, *result.warnings]:
         err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
     if result.score is not None:
@@ -128,11 +133,12 @@ def predict(
         raise typer.Exit(1)
 
 
-def _predictions_table(rows: list[dict], shown: list[tuple[str, str, str]], top_k: int, title: str) -> Table:
-    """The predictions, without the columns no row fills (a regression has no probabilities)."""
-    headers = ("prediction", "probability", f"top {top_k}")
+def _predictions_table(result, title: str) -> Table:
+    """The predictions, without the columns the task or every row leaves empty (a regression has no
+    probabilities)."""
+    rows, shown, headers = result.rows, result.shown, result.columns
     good = [cells for row, cells in zip(rows, shown, strict=True) if "error" not in row]
-    kept = [i for i in range(len(headers)) if i == 0 or any(cells[i] for cells in good)]
+    kept = [i for i in range(len(headers)) if i == 0 or (headers[i] and any(cells[i] for cells in good))]
     table = Table("input", *(headers[i] for i in kept), title=title)
     for row, cells in zip(rows, shown, strict=True):
         if "error" in row:
@@ -142,19 +148,20 @@ def _predictions_table(rows: list[dict], shown: list[tuple[str, str, str]], top_
     return table
 
 
-def _write_predictions(rows: list[dict], shown: list[tuple[str, str, str]], path: Path) -> None:
+def _write_predictions(result, path: Path) -> None:
+    """The rows as CSV: the input, the cells the task keeps in a file (the probability as a number),
+    the unseen values and the error."""
     import csv
     import io
 
     from dlkit.runs import atomic_write
 
+    cells = [i for i in result.file_cells if result.columns[i]]
     buffer = io.StringIO()
-    fields = ["input", "prediction", "probability", "unseen", "error"]
-    writer = csv.DictWriter(buffer, fields, lineterminator="\n")
-    writer.writeheader()
-    for row, (prediction, probability, _) in zip(rows, shown, strict=True):
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["input", *(result.columns[i] for i in cells), "unseen", "error"])
+    for row, shown in zip(result.rows, result.shown, strict=True):
+        values = ["" if "error" in row else row.get("probability", shown[i]) if i == 1 else shown[i] for i in cells]
         unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
-        writer.writerow({"input": row["input"], "prediction": prediction if "error" not in row else "",
-                         "probability": row.get("probability", probability), "unseen": unseen,
-                         "error": row.get("error")})  # fmt: skip
+        writer.writerow([row["input"], *values, unseen, row.get("error", "")])
     atomic_write(path, buffer.getvalue())

@@ -187,6 +187,14 @@ class Task:
         """A predict row as (prediction, probability, more) for the table and `--output` CSV."""
         return str(row.get("value", "")), "", ""
 
+    def columns(self, top_k: int) -> tuple[str, str, str]:
+        """The headers of `shown`'s cells in predict's table; "" for a cell this task never fills
+        (a value has no probability), which neither the table nor `--output` shows."""
+        return "prediction", "", ""
+
+    #: Which of `shown`'s cells an `--output` file keeps (the table shows every named one).
+    file_cells: ClassVar[tuple[int, ...]] = (0, 1)
+
     def generate(self, run_dir: Path, n: int, seed: int, out: Path, npz: Path | None) -> dict:
         """`dlkit generate`: write a grid of `n` samples (seeded) to `out`, and the arrays to `npz`."""
         raise NotImplementedError

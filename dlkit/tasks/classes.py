@@ -201,6 +201,9 @@ class ClassTask(SupervisedTask):
         hits = [row["label"] == label(cell) for row, cell in zip(rows, targets, strict=True)]
         return {"accuracy": float(np.mean(hits))}, len(hits)
 
+    def columns(self, top_k: int) -> tuple[str, str, str]:
+        return "prediction", "probability", f"top {top_k}"
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
         return row["label"], f"{row['probability']:.4f}", top

@@ -197,6 +197,9 @@ class Multilabel(SupervisedTask):
         }
         return {name: float(value) for name, value in figures.items()}, len(rows)
 
+    def columns(self, top_k: int) -> tuple[str, str, str]:
+        return "prediction", "probability", f"top {top_k}"
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
         if not row["labels"]:

@@ -200,6 +200,11 @@ class Segmentation(SupervisedTask):
             "shares": {n: float(c / mask.size) for n, c in zip(names, counts, strict=True)},
         }
 
+    file_cells = (0, 2)
+
+    def columns(self, top_k: int) -> tuple[str, str, str]:
+        return "classes", "", "mask"
+
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
         shares = sorted(row["shares"].items(), key=lambda item: -item[1])
         shown = ", ".join(f"{name} {share:.1%}" for name, share in shares if share > 0)
