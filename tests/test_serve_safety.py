@@ -90,6 +90,12 @@ def test_reload_takes_only_json_with_the_admin_token(guarded, serve_runs):
         refused = client.post(RELOAD, content=json.dumps({"run": name}).encode(), headers=headers)
         assert refused.status_code == 415 and "application/json" in refused.json()["error"], refused.text
     assert _serving(client, "tiny") == serve_runs["tiny"][0].name
+    for host in ["attacker.example", "attacker.example:8501", "10.0.0.1"]:  # a page rebound to 127.0.0.1
+        refused = client.post(RELOAD, json={"run": name}, headers={**RIGHT, "Host": host})
+        assert refused.status_code == 403 and "localhost or 127.0.0.1" in refused.json()["error"], refused.text
+    assert _serving(client, "tiny") == serve_runs["tiny"][0].name
+    for host in ["localhost", f"localhost:{guarded['port']}", "127.0.0.1"]:
+        assert client.post(RELOAD, headers={**RIGHT, "Host": host, "Content-Type": "application/json"}).is_success
     reloaded = client.post(RELOAD, json={"run": name}, headers=RIGHT)
     assert reloaded.status_code == 200, reloaded.text
     assert reloaded.json()["last_reload"]["run"] == name == _serving(client, "tiny")
@@ -404,3 +410,7 @@ def test_the_options_reach_the_server(cli, serve_runs, monkeypatch):
     monkeypatch.setenv("DLKIT_SERVE_TOKEN", " ")
     empty = cli("serve", run, "--port", "0")
     assert empty.exit_code == 2 and "--admin-token (or DLKIT_SERVE_TOKEN) is empty" in empty.stderr
+    monkeypatch.delenv("DLKIT_SERVE_TOKEN")
+    exposed = cli("serve", run, "--port", "0", "--host", "0.0.0.0")
+    assert exposed.exit_code == 0 and "serving on 0.0.0.0 with no --admin-token" in exposed.stderr
+    assert "no --admin-token" not in cli("serve", run, "--port", "0").stderr  # 127.0.0.1: the Host check guards it

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, RunsDirOption, TrustOption, app, user_errors
+from dlkit.cli.common import PluginOption, RunsDirOption, TrustOption, app, err, user_errors
 
 _UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
 
@@ -68,6 +68,7 @@ def serve(
     batching, /metrics and hot reload. Stop with Ctrl-C."""
     from dlkit.errors import UsageError
     from dlkit.runs import resolve_run
+    from dlkit.serve.roots import loopback
 
     missing = [m for m in ("fastapi", "uvicorn", "prometheus_client") if importlib.util.find_spec(m) is None]
     if missing:
@@ -75,6 +76,13 @@ def serve(
     limit = _bytes(max_body)
     if admin_token is not None and not admin_token.strip():
         raise UsageError("--admin-token (or DLKIT_SERVE_TOKEN) is empty; give a secret, or unset it for no token")
+    if admin_token is None and not loopback(host):
+        err.print(
+            f"dlkit: warning: serving on {host} with no --admin-token: anyone who reaches this port can reload "
+            "the runs under its roots",
+            markup=False,
+            highlight=False,
+        )
     from dlkit.serve.store import source_of
 
     chosen = [(resolve_run(run), source_of(run, runs_dir)) for run in runs] if runs else []

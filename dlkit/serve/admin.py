@@ -1,7 +1,9 @@
-"""`POST /v1/models/NAME:reload`, the endpoint that changes what a server serves, behind three
+"""`POST /v1/models/NAME:reload`, the endpoint that changes what a server serves, behind four
 guards checked before anything is read or loaded: the admin token when the server has one (401),
 `Content-Type: application/json` (415: a web page the user visits can send a browser's simple
-request, text/plain, to 127.0.0.1, but not JSON), and a run under the server's roots (403)."""
+request, text/plain, to 127.0.0.1, but not JSON), on a loopback server a `Host` that names this
+machine (403: a page whose own name was rebound to 127.0.0.1, DNS rebinding, sends that name), and
+a run under the server's roots (403)."""
 
 # No `from __future__ import annotations`: FastAPI reads the route's annotations at definition time.
 import hashlib
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from dlkit.serve.bodies import BadRequest, parse_json, read_body
+from dlkit.serve.roots import loopback
 
 router = APIRouter()
 
@@ -22,6 +25,7 @@ async def reload(name: str, request: Request):
     store, options = request.app.state.store, request.app.state.options
     authorize(request, options.admin_token)
     require_json(request)
+    require_local_host(request)
     store.find(name)
     run = reload_target(await read_body(request, options.max_body, options.read_timeout), store.roots)
     outcome = await store.reload(name, run)
@@ -55,6 +59,23 @@ def require_json(request: Request) -> None:
     if media != "application/json":
         received = media[:60] or "no Content-Type"
         raise BadRequest(f"this endpoint takes Content-Type: application/json. Received: {received}", 415)
+
+
+def require_local_host(request: Request) -> None:
+    """A server listening on a loopback address takes admin requests only addressed to a loopback
+    name (`localhost`, `127.0.0.1`, `[::1]`, with any port): what a browser sends as `Host` for a
+    page of another name is that name, even after its DNS answer was rebound to 127.0.0.1."""
+    server = request.scope.get("server") or ("", None)
+    if not loopback(server[0]):
+        return
+    host = request.headers.get("host", "")
+    name = host[1:].partition("]")[0] if host.startswith("[") else host.rpartition(":")[0] if ":" in host else host
+    if not loopback(name):
+        raise BadRequest(
+            f"this server listens on {server[0]}: its admin endpoints answer requests addressed to localhost or "
+            f"127.0.0.1 only. Received: Host {host[:60]!r}",
+            403,
+        )
 
 
 def reload_target(body: bytes, roots) -> Path | None:

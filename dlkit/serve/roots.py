@@ -5,6 +5,7 @@ an absolute path."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -78,3 +79,13 @@ class Roots:
         if not inside:
             raise BadRequest(OUTSIDE, 403)
         return next((p for p in inside if p.is_dir()), inside[0])
+
+
+def loopback(name: str) -> bool:
+    """Whether a host name or address is this machine's loopback (`localhost`, 127.0.0.0/8, ::1)."""
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
