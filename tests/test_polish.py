@@ -33,7 +33,8 @@ def shown_run(tmp_path_factory):
 
 def test_split_sizes_are_printed_as_training_starts(shown_run):
     _, stderr = shown_run
-    line = stderr.splitlines()[0]
+    assert stderr.splitlines()[0] == "data: 1,797 examples read, 1,797 used"
+    line = stderr.splitlines()[1]
     sizes = re.fullmatch(r"train ([\d,]+) · val ([\d,]+) · test ([\d,]+)", line)
     assert sizes, line
     assert sum(int(n.replace(",", "")) for n in sizes.groups()) == 1797  # the embedded digits, split three ways

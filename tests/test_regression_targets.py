@@ -136,10 +136,10 @@ def _ratings(path: Path, rows: int = 300) -> Path:
 @pytest.mark.parametrize(
     ("task", "message"),
     [
-        (None, "task is 'classification' (the default) but target 'rating' has {n} distinct float values; "
-               "set task: regression"),
-        ("classification", "task is 'classification' but target 'rating' holds numbers with fractions ({n} "),
-        ("binary", "task is 'binary' but target 'rating' holds numbers with fractions ({n} "),
+        (None, "data.options.target: column 'rating' holds numbers with fractions ({n} distinct, e.g. "),
+        (None, "; task 'classification' (the default) needs class labels (integers or names): set task: regression\n"),
+        ("classification", "; task 'classification' needs class labels (integers or names): set task: regression"),
+        ("binary", "; task 'binary' needs class labels (integers or names): set task: regression"),
     ],
 )  # fmt: skip
 def test_a_float_target_is_not_taken_for_classes(tmp_path, cli, task, message):

@@ -47,10 +47,16 @@ def test_cleaning_and_columns(tmp_path):
     path = messy_table(tmp_path / "t.csv")
     dropped = DATASETS.get("csv")(path=path, target="Diagnosis").load()
     filled = DATASETS.get("csv")(path=path, target="diagnosis", missing="median").load()
-    assert len(filled.y_train) == 300 and len(dropped.y_train) == 298  # duplicates gone; 2 rows with gaps
+    # every row kept, but those with a gap (rows 3 and 7, and the copy of row 3) under missing: drop
+    assert len(filled.y_train) == 305 and len(dropped.y_train) == 302
+    deduplicated = DATASETS.get("csv")(path=path, target="diagnosis", duplicates="drop").load()
+    assert len(deduplicated.y_train) == 298 and deduplicated.rows.left_out == {
+        "with an empty cell by missing: drop": 3,
+        "as duplicates by duplicates: drop": 4,
+    }
     assert filled.feature_names[:2] == ["mean_radius", "mean_texture"] and "clinic" in filled.feature_names
     assert filled.x_train["clinic"].dtype.kind == "U" and filled.x_train["mean_radius"].dtype == np.float32
-    assert np.isnan(filled.x_train["mean_radius"]).sum() == 1  # filled inside the model, from the training split
+    assert np.isnan(filled.x_train["mean_radius"]).sum() == 2  # row 3 and its copy: filled inside the model
 
 
 def test_train_eval_and_predict_rows(tmp_path, cli):

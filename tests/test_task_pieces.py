@@ -13,6 +13,7 @@ from dlkit.data.dataset import Arrays
 from dlkit.data.splits import Split
 from dlkit.errors import ConfigError, DataError, UsageError
 from dlkit.tasks import TASKS, task_of
+from dlkit.tasks.targets import check_target
 
 
 def _task(**changes):
@@ -44,11 +45,16 @@ def test_classification_encodes_names_and_checks_the_range():
 def test_float_labels_with_fractions_name_the_forgotten_task():
     fractions = Arrays(np.zeros((3, 2)), np.array([1.5, 2.25, 3.0]))
     forgotten = task_of(parse_config({k: v for k, v in TINY.items() if k != "task"}))
-    with pytest.raises(ConfigError, match=r"task is 'classification' \(the default\).*set task: regression"):
-        forgotten.labels(fractions)
-    with pytest.raises(ConfigError, match="task is 'binary' but"):
-        _task(task="binary").labels(fractions)
+    with pytest.raises(
+        ConfigError,
+        match=r"^data.dataset: dataset 'digits' holds numbers with fractions \(3 distinct, e.g. 1.5\); task "
+        r"'classification' \(the default\) needs class labels \(integers or names\): set task: regression$",
+    ):
+        check_target(forgotten, fractions)
+    with pytest.raises(ConfigError, match="; task 'binary' needs class labels"):
+        check_target(_task(task="binary"), fractions)
     whole = Arrays(np.zeros((3, 2)), np.array([0.0, 1.0, 2.0]))
+    check_target(_task(), whole)
     assert _task().labels(whole) == ["0", "1", "2"]  # whole numbers are classes, named as integers
 
 
@@ -104,8 +110,10 @@ def test_regression_values_reports_and_scale():
     assert task.config.data.options["scale_target"] is True and task.scales_targets
     arrays = Arrays(np.zeros((2, 2)), np.array(["1.5", "2"]))
     assert task.labels(arrays) == [] and arrays.y_train.dtype == np.float32
-    with pytest.raises(DataError, match="task 'regression' needs numeric targets"):
-        task.labels(Arrays(np.zeros((2, 2)), np.array(["tall", "short"])))
+    with pytest.raises(
+        ConfigError, match="holds text \\('short', ...\\); task 'regression' needs numbers: set task: classification"
+    ):
+        check_target(task, Arrays(np.zeros((2, 2)), np.array(["tall", "short"])))
     y, outputs = np.array([1.0, 2.0, 4.0]), np.array([[1.5], [2.0], [3.0]])
     assert task.report(y, outputs) == pytest.approx(
         {"mae": 0.5, "mse": 1.25 / 3, "rmse": np.sqrt(1.25 / 3), "r2": skm.r2_score(y, outputs[:, 0])}

@@ -1,7 +1,7 @@
 """`dlkit validate` without --dry-run: the config against what its data is known to be without
-loading it (`Dataset.peek`): files and columns that are not there, and the layers the task finds
-wrong for that data (units against the classes, an activation against the loss). No TensorFlow,
-no pandas."""
+loading it (`Dataset.peek`): files and columns that are not there, labels the task does not learn
+(text for a regression; said as training says it), and the layers the task finds wrong for that
+data (units against the classes, an activation against the loss). No TensorFlow, no pandas."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from dlkit.data.peek import OptionError
 from dlkit.errors import ConfigError
 from dlkit.strict import did_you_mean
 from dlkit.tasks import task_of
+from dlkit.tasks.targets import target_problem
 
 
 def check_data(config: ExperimentConfig, path: str | Path, overrides=(), dry_run: bool = False) -> None:
@@ -23,13 +24,16 @@ def check_data(config: ExperimentConfig, path: str | Path, overrides=(), dry_run
     may not need it (a dataset whose shape is known without its data)."""
     task = task_of(config)
     try:
-        peek = config.data.loader().peek(classes=task.counts_classes)
+        peek = config.data.loader().peek(classes=task.counts_classes or task.targets is not None)
     except OptionError as e:
         if dry_run:
             return
         problems = [(("data", "options", *e.key), e.message)]
     else:
-        problems = task.layer_problems(peek) + column_problems(config, peek)
+        # Labels of another task make the layers' checks (made for this task) beside the point.
+        wrong = target_problem(task, peek.target)
+        problems = [(("data", *peek.target.key), wrong)] if wrong else []
+        problems = problems or task.layer_problems(peek) + column_problems(config, peek)
     if problems:
         lines = read_config(path, overrides)[1]
         raise ConfigError(

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     import numpy as np
 
+    from dlkit.data.rows import Rows
+    from dlkit.data.targets import Target
+
 from dlkit.data.peek import Peek
 from dlkit.registry import Registry, Spec
 
@@ -40,6 +43,12 @@ class Arrays:
     #: Training batches only: a TensorFlow function (x, y, seed) -> (x, y) transforming examples and
     #: labels together (a segmentation mask moved with its image).
     augment: Callable | None = None
+    #: What the loader read and left out (None: it read `y_train` and `y_test`, and left out nothing).
+    rows: Rows | None = None
+    #: One group per training example (`data.options.duplicates: group`), kept whole by the splits.
+    groups: np.ndarray | None = None
+    #: The kind of the labels as the file holds them (None: told from `y_train`).
+    target: Target | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -98,6 +107,10 @@ class Dataset(Spec):
         for a file or column that is not there, and the classes where they are cheap to count
         (`classes=False`: not needed). A loader that knows nothing cheaply keeps this one."""
         return Peek(self.type_name)
+
+    def names_target(self) -> tuple[tuple, str]:
+        """The key under `data` that names the labels, and how messages call them."""
+        return ("dataset",), f"dataset {self.type_name!r}"
 
     def info(self) -> DatasetInfo:
         """Loaders whose data must be downloaded override this with the known shape."""

@@ -58,6 +58,9 @@ class ImageFolder(Dataset):
     def info(self) -> DatasetInfo:
         return DatasetInfo((*self.image_size, self.channels), self._classes())
 
+    def names_target(self) -> tuple[tuple, str]:
+        return ("options", "path"), f"{self.path}"
+
     def peek(self, classes: bool = True) -> Peek:
         return Peek(f"{self.path}", self._classes(IMAGE_SUFFIXES))
 

@@ -26,6 +26,9 @@ class Npz(Dataset):
     kind: Literal["image", "array"] = "image"
     """`image`: uint8 pixels, (N, H, W) or (N, H, W, C); `array`: any numeric features, as they are."""
 
+    def names_target(self) -> tuple[tuple, str]:
+        return ("options", "path"), f"{self.path}"
+
     def peek(self, classes: bool = True) -> Peek:
         existing_file(self.path)
         return Peek(f"{self.path}", self.class_names)

@@ -20,15 +20,22 @@ REGENERATE = "python -m dlkit.data.options > docs/datasets.md"
 #: with their options renamed.
 RENAMED = {"text_csv": {"label_column": "target"}}
 
+#: Options added since a release whose default is not what earlier versions did, by dataset:
+#: option -> the value that does it. A run folder of an earlier version is read with it.
+ADDED = {"csv": {"duplicates": "drop"}}
+
 
 def upgrade(data: dict) -> None:
-    """Rename, in place, the old options of a run folder's config of an earlier version."""
+    """Rename, in place, the old options of a run folder's config of an earlier version, and add
+    those that keep what it did."""
     section = data.get("data")
     if not isinstance(section, dict) or not isinstance(section.get("options"), dict):
         return
     for old, new in RENAMED.get(str(section.get("dataset")), {}).items():
         if old in section["options"] and new not in section["options"]:
             section["options"][new] = section["options"].pop(old)
+    for key, value in ADDED.get(str(section.get("dataset")), {}).items():
+        section["options"].setdefault(key, value)
 
 
 @dataclasses.dataclass

@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
+from dlkit.data.targets import Target
 from dlkit.errors import DataError
 from dlkit.strict import did_you_mean
 
@@ -35,6 +36,8 @@ class Peek:
     """Numbers per example in a regression target."""
     columns: list[str] | None = None
     """A table's input columns, which graph layers take as `columns.NAME`."""
+    target: Target | None = None
+    """The kind of the labels, which the task is checked against."""
 
 
 class OptionError(DataError):

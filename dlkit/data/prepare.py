@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlkit.data.dataset import Arrays, Dataset
+from dlkit.data.rows import Rows, summary
 from dlkit.data.splits import Split, Splits, make_splits
 from dlkit.errors import ConfigError, DataError
 from dlkit.strict import did_you_mean
 from dlkit.tasks import task_of
+from dlkit.tasks.targets import check_target
 
 if TYPE_CHECKING:
     from dlkit.config.experiment import ExperimentConfig
@@ -30,6 +32,12 @@ class PreparedData:
     loader: Dataset
     #: What the loader said about its data (kind, shape, decode, feature names), less the examples.
     about: Arrays
+    #: What the loader read and left out.
+    rows: Rows
+
+    def rows_used(self) -> str:
+        """The line training prints as it starts: `data: 6,366 rows read, 6,366 used (...)`."""
+        return summary(self.rows, self.splits)
 
     @property
     def kind(self) -> str:
@@ -74,10 +82,19 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     task = task_of(config)
     loader = config.data.loader()
     arrays = loader.load()
+    check_target(task, arrays)
     class_names = task.labels(arrays)
     split = config.data.split
     fingerprint = arrays.fingerprint()
+    rows = arrays.rows or _examples(arrays)
     arrays, groups = _without_group(arrays, split.group)
+    if groups is None and arrays.groups is not None:
+        if split.ordered:
+            raise ConfigError(
+                "data.options.duplicates: group keeps identical rows in one split; data.split.ordered keeps "
+                "the order: set one of them"
+            )
+        groups = arrays.groups
     splits = make_splits(
         arrays,
         validation=split.validation,
@@ -92,9 +109,15 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         groups=groups,
     )
     about = dataclasses.replace(
-        arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape
+        arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape, groups=None
     )
-    return PreparedData(splits, class_names, fingerprint, loader, about)
+    return PreparedData(splits, class_names, fingerprint, loader, about, rows)
+
+
+def _examples(arrays: Arrays) -> Rows:
+    """What a loader that reads no table read: every example, none left out."""
+    test = 0 if arrays.y_test is None else len(arrays.y_test)
+    return Rows(len(arrays.y_train) + test, noun="example", compare=arrays.decode is None)
 
 
 def prepare_run_data(config: ExperimentConfig) -> PreparedData:

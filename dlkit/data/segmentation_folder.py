@@ -15,6 +15,7 @@ from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.images import IMAGE_SUFFIXES, decode_file
 from dlkit.data.paired_augment import PairedAugment
 from dlkit.data.peek import OptionError, Peek
+from dlkit.data.targets import MASKS, Target
 from dlkit.errors import DataError
 from dlkit.strict import listed
 
@@ -73,7 +74,10 @@ class SegmentationFolder(Dataset):
         for sub in ("images", "masks"):
             if not (self.path / sub).is_dir():
                 raise OptionError(("path",), f"{self.path}: no {sub}/ folder (it holds images/ and masks/)")
-        return Peek(f"{self.path}", self._names())
+        return Peek(f"{self.path}", self._names(), target=Target(MASKS, *self.names_target()))
+
+    def names_target(self) -> tuple[tuple, str]:
+        return ("options", "path"), f"{self.path}"
 
     def _names(self) -> list[str] | None:
         if self.classes is not None and self.palette is not None and list(self.palette) != self.classes:

@@ -53,6 +53,10 @@ class Sequence(Dataset):
         classes = ["falls", "rises"] if self.label == "rises" else None
         return DatasetInfo((self.window, len(self.features)), classes, "sequence")
 
+    def names_target(self) -> tuple[tuple, str]:
+        target = column_name(self.target) if isinstance(self.target, str) else self.target
+        return ("options", "target"), f"column {target!r}"
+
     def peek(self, classes: bool = True) -> Peek:
         """The file, and a CSV's target and feature columns checked against its header."""
         existing_file(self.path)

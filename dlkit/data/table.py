@@ -22,6 +22,8 @@ from dlkit.data.peek import (
     label_classes,
     require_column,
 )
+from dlkit.data.rows import Duplicates, Rows, settle_duplicates
+from dlkit.data.targets import of_cells
 from dlkit.errors import DataError, UsageError
 from dlkit.strict import did_you_mean
 
@@ -159,8 +161,14 @@ class Csv(Dataset):
     drop: list[str] = []
     """Columns to leave out."""
     missing: Literal["drop", "mean", "median", "most_frequent"] = "drop"
-    """Rows with an empty cell are dropped, or the cell is filled with a training-split statistic
-    (numeric columns; categorical columns get their most frequent value)."""
+    """Rows with an empty cell in a column the model reads are dropped, or the cell is filled with
+    a training-split statistic (numeric columns; categorical columns get their most frequent
+    value). A row with a blank target is left out either way; training says how many."""
+    duplicates: Duplicates = "keep"
+    """Identical rows (every input column and the target): keep each, as the examples of survey,
+    sensor and count data they are; drop all but the first of each; or group: keep each, every set
+    of identical rows in one split, so that no validation or test row is also a training row.
+    Training prints how many there are, and how many held-out rows are training rows too."""
     categorical_encoding: Literal["one_hot", "embedding"] = "one_hot"
     """How categorical columns enter the model: one-hot vectors, or a trained embedding each."""
     embedding_dim: PositiveInt = 8
@@ -176,14 +184,18 @@ class Csv(Dataset):
         if self.test_path is not None:
             existing_file(self.test_path, ("test_path",))
         text = [column_name(c) for c in self.categorical or []]
-        frame = self._clean(read_csv(self.path, text), self.path)
-        columns = self.columns(frame)
+        raw = read_csv(self.path, text)
+        columns = self.columns(raw)
+        rows = Rows(0, duplicates=self.duplicates)
+        frame = self._clean(raw, columns, self.path, rows)
         ids = {name for name, kind in columns.items() if kind == "categorical" and integer_ids(frame[name])}
         x_train, y_train = self._arrays(frame, columns, ids, self.path)
+        x_train, y_train, groups = settle_duplicates(self.duplicates, x_train, y_train, rows)
         x_test = y_test = None
         if self.test_path is not None:
-            test = self._clean(read_csv(self.test_path, text), self.test_path)
+            test = self._clean(read_csv(self.test_path, text), columns, self.test_path, rows)
             x_test, y_test = self._arrays(test, columns, ids, self.test_path)
+            x_test, y_test, _ = settle_duplicates("drop" if self.duplicates == "drop" else "keep", x_test, y_test, rows)
         return Arrays(
             x_train=x_train,
             y_train=y_train,
@@ -192,7 +204,13 @@ class Csv(Dataset):
             kind="table",
             feature_names=list(columns),
             example_shape=(len(columns),),
+            rows=rows,
+            groups=groups,
+            target=of_cells(raw[column_name(self.target)].dropna().unique(), *self.names_target()),
         )
+
+    def names_target(self) -> tuple[tuple, str]:
+        return ("options", "target"), f"column {column_name(self.target)!r}"
 
     def info(self) -> DatasetInfo:
         arrays = self.load()
@@ -217,7 +235,8 @@ class Csv(Dataset):
                 require_column(name, test_header, self.test_path, ("test_path",))
         read = column_values(self.path, header.index(target)) if classes else None
         classes = label_classes(*read) if read else None
-        return Peek(f"{self.path} column {target!r}", classes, target_width=1, columns=used)
+        kind = of_cells(read[0], *self.names_target()) if read else None
+        return Peek(f"{self.path} column {target!r}", classes, target_width=1, columns=used, target=kind)
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""
@@ -232,16 +251,24 @@ class Csv(Dataset):
             declared = {c for c in names if not _mostly_numbers(frame[c])}
         return {c: "categorical" if c in declared else "numeric" for c in names}
 
-    def _clean(self, frame, path: Path):
-        require_columns(frame, [column_name(self.target)], path, "target")
-        frame = frame.drop_duplicates().reset_index(drop=True)
+    def _clean(self, frame, columns: dict[str, str], path: Path, rows: Rows):
+        """The rows with a target, and with `missing: drop` a cell in every input column; those
+        left out are counted in `rows`."""
+        target = column_name(self.target)
+        require_columns(frame, [target], path, "target")
+        require_columns(frame, list(columns), path, "feature")
+        rows.read += len(frame)
+        blank = frame[target].isna()
+        rows.leave_out("with a blank target", int(blank.sum()))
+        frame = frame[~blank]
         if self.missing == "drop":
-            frame = frame.dropna().reset_index(drop=True)
-        else:
-            frame = frame.dropna(subset=[column_name(self.target)]).reset_index(drop=True)
+            gaps = frame[list(columns)].isna().any(axis=1)
+            rows.leave_out("with an empty cell by missing: drop", int(gaps.sum()))
+            frame = frame[~gaps]
         if frame.empty:
-            raise DataError(f"{path}: no rows left after dropping duplicates and rows with missing values")
-        return frame
+            why = "; ".join(f"{count:,} left out {why}" for why, count in rows.left_out.items())
+            raise DataError(f"{path}: no rows left of {rows.read:,} read ({why or 'the file has no rows'})")
+        return frame.reset_index(drop=True)
 
     def _arrays(self, frame, columns: dict[str, str], ids: set[str], path: Path):
         """Column arrays (numeric: float32 with NaN; categorical: str with "") and the raw target."""

@@ -11,7 +11,9 @@ from pydantic import PositiveInt
 
 from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import Peek, class_folders, column_values, csv_header, require_column
+from dlkit.data.rows import Duplicates, Rows, settle_duplicates
 from dlkit.data.table import UnseenPolicy, column_name, read_csv, require_columns
+from dlkit.data.targets import of_cells
 from dlkit.errors import DataError
 
 
@@ -78,6 +80,9 @@ class TextFolder(TextDataset):
         test = self._read(self.test_path, "test_path") if self.test_path is not None else None
         return self._arrays(*train, test)
 
+    def names_target(self) -> tuple[tuple, str]:
+        return ("options", "path"), f"{self.path}"
+
     def peek(self, classes: bool = True) -> Peek:
         if self.test_path is not None:
             class_folders(self.test_path, ("test_path",))
@@ -114,11 +119,27 @@ class TextCsv(TextDataset):
     """The column of labels (class names or ids)."""
     test_path: Path | None = None
     """An optional CSV of the same columns for testing; otherwise data.split.test is held out."""
+    duplicates: Duplicates = "keep"
+    """Identical rows (text and label): keep each; drop all but the first of each; or group: keep
+    each, every set of identical rows in one split, so that no validation or test text is also a
+    training text. Training prints how many there are, and how many held-out rows are training rows too."""
 
     def load(self) -> Arrays:
-        train = self._read(self.path)
-        test = self._read(self.test_path) if self.test_path is not None else None
-        return self._arrays(*train, test)
+        rows = Rows(0, duplicates=self.duplicates)
+        train = self._read(self.path, rows)
+        test = self._read(self.test_path, rows) if self.test_path is not None else None
+        arrays = self._arrays(*train, test)
+        arrays.x_train, arrays.y_train, arrays.groups = settle_duplicates(
+            self.duplicates, arrays.x_train, arrays.y_train, rows
+        )
+        if test is not None:
+            test_policy = "drop" if self.duplicates == "drop" else "keep"
+            arrays.x_test, arrays.y_test, _ = settle_duplicates(test_policy, arrays.x_test, arrays.y_test, rows)
+        arrays.rows, arrays.target = rows, of_cells(set(train[1]), *self.names_target())
+        return arrays
+
+    def names_target(self) -> tuple[tuple, str]:
+        return ("options", "target"), f"column {column_name(self.target)!r}"
 
     def peek(self, classes: bool = True) -> Peek:
         """Both columns checked against the header; the classes (names) from the label column alone."""
@@ -131,12 +152,18 @@ class TextCsv(TextDataset):
             for name in (text, label):
                 require_column(name, test_header, self.test_path, ("test_path",))
         read = column_values(self.path, header.index(label)) if classes else None
-        return Peek(f"{self.path} column {label!r}", sorted(read[0]) if read else None)
+        kind = of_cells(read[0], *self.names_target()) if read else None
+        return Peek(f"{self.path} column {label!r}", sorted(read[0]) if read else None, target=kind)
 
-    def _read(self, path: Path) -> tuple[list[str], list[str]]:
+    def _read(self, path: Path, rows: Rows) -> tuple[list[str], list[str]]:
+        """The texts and labels of the rows that have both (those left out are counted in `rows`)."""
         frame = read_csv(path)
         text, label = column_name(self.text_column), column_name(self.target)
         require_columns(frame, [text], path, "text")
         require_columns(frame, [label], path, "target")
-        frame = frame.dropna(subset=[text, label])
+        rows.read += len(frame)
+        for column, why in ((label, "with a blank label"), (text, "with a blank text")):
+            blank = frame[column].isna()
+            rows.leave_out(why, int(blank.sum()))
+            frame = frame[~blank]
         return frame[text].astype(str).tolist(), frame[label].astype(str).tolist()

@@ -92,6 +92,14 @@ class Task:
     generates: ClassVar[bool] = False
     #: `dlkit attack` can score its runs: `decisions` are classes, compared with the labels.
     attackable: ClassVar[bool] = False
+    #: The kinds of labels it learns (`dlkit.data.targets`: integers, floats, text, masks); None:
+    #: any (its labels are not checked against their kind).
+    targets: ClassVar[frozenset[str] | None] = None
+    #: What its labels must be, as a refusal of other labels says it: `numbers`.
+    needs: ClassVar[str] = ""
+    #: The kinds of labels for which a refusal by another task proposes this one (declared by the
+    #: class itself; a subclass does not inherit it).
+    fits: ClassVar[frozenset[str]] = frozenset()
     #: The target `dlkit init` proposes this task for: `classes` (three or more), `two_classes`,
     #: `numbers` or `masks` (a class per pixel); None: never proposed.
     proposed_for: ClassVar[str | None] = None

@@ -12,9 +12,9 @@ import numpy as np
 from dlkit import calibration
 from dlkit.config.evaluation import ClassEvalConfig
 from dlkit.config.train import ClassTrainConfig
+from dlkit.data.targets import INTEGERS, TEXT
 from dlkit.errors import ConfigError, DataError
 from dlkit.strict import listed, raise_at
-from dlkit.tasks import TASKS
 from dlkit.tasks.base import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
 
@@ -42,6 +42,8 @@ class ClassTask(SupervisedTask):
     config = ClassConfig
     stratify = True
     counts_classes = True
+    targets = frozenset({INTEGERS, TEXT})
+    needs = "class labels (integers or names)"
     headlines = ("accuracy", "auc")
     attackable = True
 
@@ -49,7 +51,6 @@ class ClassTask(SupervisedTask):
 
     def labels(self, arrays) -> list[str]:
         if not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
-            self._refuse_quantities(arrays.y_train)
             encode_labels(arrays)
         names = self.class_names(arrays)
         for part, y in (("training", arrays.y_train), ("test", arrays.y_test)):
@@ -59,32 +60,6 @@ class ClassTask(SupervisedTask):
                     f"{len(names)} classes ({self.name}). Received: {int(y.min())}..{int(y.max())}"
                 )
         return names
-
-    def _refuse_quantities(self, y) -> None:
-        """Float labels with fractions are quantities, not classes: most often a forgotten `task:`.
-        Made into classes, each distinct value would be one (and the stratified split fail on them)."""
-        values = np.asarray(y)
-        if values.dtype.kind != "f":
-            return
-        values = values[np.isfinite(values)]
-        fractions = values[values != np.round(values)]
-        if not len(fractions):
-            return
-        config = self.config
-        target = config.data.options.get("target")
-        what = f"target {target!r}" if isinstance(target, str) else f"{config.data.dataset}'s labels"
-        distinct = len(np.unique(values))
-        numbers = [name for name in TASKS.names() if TASKS.get(name).scales_targets]
-        if "task" not in config.model_fields_set:
-            raise ConfigError(
-                f"task is {self.name!r} (the default) but {what} has {distinct:,} distinct float values; "
-                f"set task: {' or '.join(numbers)}"
-            )
-        raise ConfigError(
-            f"task is {self.name!r} but {what} holds numbers with fractions ({distinct:,} distinct values, "
-            f"e.g. {fractions[0]:g}); class labels are integers or names; to predict the numbers set task: "
-            f"{' or '.join(numbers)}"
-        )
 
     def class_names(self, arrays) -> list[str]:
         """The loader's class names, or the labels 0..max as names."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dlkit.data.targets import INTEGERS, TEXT
 from dlkit.tasks import TASKS
 from dlkit.tasks.classes import ClassTask
 
@@ -12,6 +13,7 @@ class Classification(ClassTask):
 
     head = "softmax"
     proposed_for = "classes"
+    fits = frozenset({INTEGERS, TEXT})
     default_loss = "sparse_categorical_crossentropy"
     default_metrics = ("accuracy",)
     report_metrics = frozenset({"accuracy", "precision", "recall", "f1", "ece", "confusion_matrix"})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.errors import DataError
+from dlkit.data.targets import FLOATS, INTEGERS
 from dlkit.tasks import TASKS
 from dlkit.tasks.supervised import SupervisedTask
 
@@ -22,18 +22,15 @@ class Regression(SupervisedTask):
     report_metrics = frozenset({"mae", "mse", "rmse", "r2"})
     headlines = ("mae",)
     scales_targets = True
+    targets = frozenset({INTEGERS, FLOATS})
+    needs = "numbers"
+    fits = frozenset({FLOATS})
 
     def labels(self, arrays) -> list[str]:
-        arrays.y_train, arrays.y_test = (self._numbers(y) for y in (arrays.y_train, arrays.y_test))
+        """Numbers as float32 (`check_target` has refused labels that are not numbers)."""
+        parts = (arrays.y_train, arrays.y_test)
+        arrays.y_train, arrays.y_test = (None if y is None else np.asarray(y, "float32") for y in parts)
         return []
-
-    def _numbers(self, y):
-        if y is None:
-            return None
-        try:
-            return np.asarray(y, dtype="float32")
-        except ValueError:
-            raise DataError(f"{self.config.data.dataset}: task {self.name!r} needs numeric targets") from None
 
     def output(self, outputs, train_targets=None):
         """With `data.options.scale_target` the model ends in `scale_target`, a fixed

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.data.targets import MASKS
 from dlkit.errors import ConfigError, DataError
 from dlkit.strict import listed, raise_at
 from dlkit.tasks import TASKS
@@ -48,8 +49,9 @@ class Segmentation(SupervisedTask):
     report_metrics = frozenset({"pixel_accuracy", "mean_iou", "dice"})
     headlines = ("mean_iou", "accuracy")
     counts_classes = True
-    predicts_masks = True
     proposed_for = "masks"
+    targets = fits = frozenset({MASKS})
+    needs = "a mask per image (dataset: segmentation_folder)"
 
     @classmethod
     def head_of(cls, config) -> str:
@@ -63,11 +65,6 @@ class Segmentation(SupervisedTask):
     # --- labels and the last layer ---
 
     def labels(self, arrays) -> list[str]:
-        if np.ndim(arrays.y_train) != 4:
-            raise ConfigError(
-                f"task segmentation takes a mask per image; dataset {self.config.data.dataset!r} gives one "
-                f"label per example; use dataset: segmentation_folder"
-            )
         names = list(arrays.class_names)
         if self.head == "sigmoid" and len(names) != 2:
             raise DataError(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import SupervisedTrainConfig
+from dlkit.data.targets import MASKS
 from dlkit.errors import ConfigError
 from dlkit.strict import clipped, listed, raise_at
 from dlkit.tasks import TASKS
@@ -99,13 +100,11 @@ class SupervisedTask(Task):
     #: The test figures `dlkit runs` shows, the first one present.
     headlines: ClassVar[tuple[str, ...]] = ()
 
-    #: Whether it predicts a mask per example, so that per-pixel metrics (`dice`, `mean_iou`) fit it.
-    predicts_masks: ClassVar[bool] = False
-
     @classmethod
     def takes_metric(cls, metric, head: Head) -> bool:
-        """Whether `metric` (a metric config or its class) scores what this task predicts with `head`."""
-        return head in metric.heads and metric.masks <= cls.predicts_masks
+        """Whether `metric` (a metric config or its class) scores what this task predicts with `head`:
+        per-pixel metrics (`dice`, `mean_iou`) only a task that learns masks."""
+        return head in metric.heads and (not metric.masks or MASKS in (cls.targets or ()))
 
     @classmethod
     def head_of(cls, config: SupervisedConfig) -> Head:

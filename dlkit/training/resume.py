@@ -85,6 +85,7 @@ def resume(
         else:
             where = f", continuing epoch {done + 1} after batch {state['step']}"
     say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{where}")
+    say(session.data.rows_used())
     say(session.data.splits.sizes())
     if status == "completed":
         target = _continuation(run_dir, session, done, command)

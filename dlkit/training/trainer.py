@@ -46,9 +46,11 @@ def train(
     say=None,
 ) -> Path:
     """Train `config` into a new run folder (under `runs_dir`, or exactly `run_dir`) and return it.
-    Config mistakes raise before the folder exists. `say(line)` is told the split sizes."""
+    Config mistakes raise before the folder exists. `say(line)` is told the rows read and used,
+    and the split sizes."""
     session = make_session(config)
     if say is not None:
+        say(session.data.rows_used())
         say(session.data.splits.sizes())
     if run_dir is None:
         run_dir = create_run_dir(runs_dir, config.name)
