@@ -83,6 +83,23 @@ class Sequence(Dataset):
             feature_names=names,
         )
 
+    def last_values(self, x, about: Arrays):
+        """The target's value at each window's last step, where the target is among the features
+        (`label: value` only: `rises` compares with it already)."""
+        if self.label != "value":
+            return None
+        if self.path.suffix == ".npy":
+            column = self.target % x.shape[-1] if isinstance(self.target, int) else None
+        else:
+            names = about.feature_names or []
+            target = self.target
+            if isinstance(target, int):
+                header = [column_name(c) for c in csv_header(self.path)]
+                target = header[target] if -len(header) <= target < len(header) else None
+            target = column_name(str(target)) if target is not None else None
+            column = names.index(target) if target in names else None
+        return None if column is None else x[:, -1, column]
+
     def _series(self):
         import numpy as np
 

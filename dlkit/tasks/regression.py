@@ -22,6 +22,12 @@ class Regression(SupervisedTask):
     report_metrics = frozenset({"mae", "mse", "rmse", "r2"})
     headlines = ("mae",)
     scales_targets = True
+    trivial_baselines = {
+        "mean": "the training mean",
+        "median": "the training median",
+        "persistence": "last-value persistence",
+    }
+    classical = "regressor"
 
     def labels(self, arrays) -> list[str]:
         arrays.y_train, arrays.y_test = (self._numbers(y) for y in (arrays.y_train, arrays.y_test))
@@ -48,6 +54,24 @@ class Regression(SupervisedTask):
 
         mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
         return keras().layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
+
+    def constant_baselines(self, data) -> dict[str, np.ndarray]:
+        """The training split's mean (least squared error) and median (least absolute error) of
+        each target column, in the target's units."""
+        y = np.asarray(data.splits.train.y, dtype="float64").reshape(len(data.splits.train.y), -1)
+        return {"mean": y.mean(axis=0).astype("float32"), "median": np.median(y, axis=0).astype("float32")}
+
+    def baselines(self, data, names):
+        """Also `persistence` where the data knows each example's last value of the target (a
+        series' window): tomorrow as today."""
+        found = super().baselines(data, names)
+        splits = {name: data.scored(name, self.config.seed) for name in names}
+        last = {name: data.loader.last_values(split.x, data.about) for name, split in splits.items()}
+        if all(values is not None for values in last.values()):
+            from dlkit.tasks.base import Baseline
+
+            found.insert(2, Baseline("persistence", {name: v.reshape(len(v), -1) for name, v in last.items()}))
+        return found
 
     def expected_units(self, peek):
         width = peek.target_width
