@@ -150,7 +150,7 @@ def test_runs_shows_the_margin_and_compare_the_baselines(tmp_path, cli, trained_
     _copy(run, tmp_path / "runs" / "behind-1", majority - 0.001)
     listed = cli("runs", tmp_path / "runs")
     assert listed.exit_code == 0, listed.stderr
-    assert "vs baseline" in listed.stdout
+    assert " margin " in listed.stdout
     rows = {line.split()[1]: line for line in listed.stdout.splitlines() if "-1 " in line}
     assert "+0.021" in rows["ahead-1"] and "-0.001" in rows["behind-1"]
     compared = cli("compare", run, ahead, "--json", "--out", tmp_path / "c.png")

@@ -151,8 +151,8 @@ def runs(
     reverse: bool = typer.Option(False, "--reverse", help="The other way round."),
     plugin: list[Path] | None = PluginOption,
 ):
-    """A table of the runs under ROOT, with each model's margin over its best baseline in the test
-    figure shown (vs baseline: positive is better); --sort and --filter take any dotted key of
+    """A table of the runs under ROOT (margin: the model's test figure shown against its best
+    baseline's, positive when the model is better); --sort and --filter take any dotted key of
     run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
     from dlkit.runs import list_runs
 
@@ -168,7 +168,7 @@ def runs(
         "epochs",
         "best",
         "test",
-        "vs baseline",
+        "margin",
         "started",
         *([sort] if sort else ()),
     ]

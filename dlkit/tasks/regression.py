@@ -8,6 +8,7 @@ import numpy as np
 
 from dlkit.errors import DataError
 from dlkit.tasks import TASKS
+from dlkit.tasks.base import Baseline
 from dlkit.tasks.supervised import SupervisedTask
 
 
@@ -61,17 +62,13 @@ class Regression(SupervisedTask):
         y = np.asarray(data.splits.train.y, dtype="float64").reshape(len(data.splits.train.y), -1)
         return {"mean": y.mean(axis=0).astype("float32"), "median": np.median(y, axis=0).astype("float32")}
 
-    def baselines(self, data, names):
-        """Also `persistence` where the data knows each example's last value of the target (a
-        series' window): tomorrow as today."""
-        found = super().baselines(data, names)
-        splits = {name: data.scored(name, self.config.seed) for name in names}
+    def data_baselines(self, data, splits):
+        """`persistence` where the data knows each example's last value of the target (a series'
+        window): the next value as the last one."""
         last = {name: data.loader.last_values(split.x, data.about) for name, split in splits.items()}
-        if all(values is not None for values in last.values()):
-            from dlkit.tasks.base import Baseline
-
-            found.insert(2, Baseline("persistence", {name: v.reshape(len(v), -1) for name, v in last.items()}))
-        return found
+        if any(values is None for values in last.values()):
+            return []
+        return [Baseline("persistence", {name: v.reshape(len(v), -1) for name, v in last.items()})]
 
     def expected_units(self, peek):
         width = peek.target_width

@@ -163,8 +163,9 @@ class SupervisedTask(Task):
         return {name: metrics[name]} if name else {}
 
     def baselines(self, data, names: list[str]) -> list[Baseline]:
-        """The task's constant predictions (`constant_baselines`) and, for a table, the classical
-        models of `classical` fitted on the training split."""
+        """The task's constant predictions (`constant_baselines`), those the data makes possible
+        (`data_baselines`) and, for a table, the classical models of `classical` fitted on the
+        training split."""
         import numpy as np
 
         splits = {name: data.scored(name, self.config.seed) for name in names}
@@ -172,6 +173,7 @@ class SupervisedTask(Task):
             Baseline(baseline, {name: np.broadcast_to(row, (len(split), *row.shape)) for name, split in splits.items()})
             for baseline, row in self.constant_baselines(data).items()
         ]
+        found += self.data_baselines(data, splits)
         if self.classical and data.about.tabular:
             from dlkit.tasks.classical import fit_predict
 
@@ -187,6 +189,10 @@ class SupervisedTask(Task):
         """The trivial baselines that give every example one output (as the model's last layer
         gives it), from the training split's labels, by name (see `trivial_baselines`)."""
         return {}
+
+    def data_baselines(self, data, splits: dict) -> list[Baseline]:
+        """Trivial baselines the examples themselves hold (a series' last value), on `splits`."""
+        return []
 
     def classical_outputs(self, predictions: np.ndarray) -> np.ndarray:
         """The model's outputs for a classical model's predictions (class probabilities, values)."""
