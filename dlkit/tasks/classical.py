@@ -8,8 +8,8 @@ left to HistGradientBoosting (it learns where to send it) and filled with the tr
 linear model, which also standardises the numbers; a missing category is one of its own.
 
 Kept cheap: fitted on a seeded sample of at most `MAX_ROWS` training rows, in one thread,
-HistGradientBoosting with at most `MAX_ITER` boosting rounds (and early stopping above 10,000
-rows), both seeded from the run's seed, so a run trained again gets the same figures."""
+HistGradientBoosting with `MAX_ITER` boosting rounds, both seeded from the run's seed, so a run
+trained again gets the same figures."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from dlkit.data.splits import Split, take
 #: The most training rows the models are fitted on: a larger split is sampled (seeded). On a 50,000-row
 #: table both models fit and predict in seconds on two CPU cores.
 MAX_ROWS = 50_000
-#: HistGradientBoosting's boosting rounds at most (scikit-learn's default).
+#: HistGradientBoosting's boosting rounds (scikit-learn's default), all of them: its early stopping
+#: holds out a stratified share, which fails on a class of one example.
 MAX_ITER = 100
 #: A category column's most values one-hot encoded for the linear model (the rarer share one column).
 MAX_ONE_HOT = 50
@@ -45,7 +46,11 @@ def fit_predict(
     if kind == "classifier" and len(np.unique(y)) < 2:
         return {}
     frame, categorical = _frame(train.x)
-    frames = {name: _frame(split.x)[0] for name, split in splits.items()}
+    kept = [c for c in frame.columns if frame[c].notna().any()]  # a column never filled tells nothing
+    if not kept:
+        return {}
+    frame, categorical = frame[kept], [c for c in categorical if c in kept]
+    frames = {name: _frame(split.x)[0][kept] for name, split in splits.items()}
     models = _classifiers(frame, categorical, seed) if kind == "classifier" else _regressors(frame, categorical, seed)
     from threadpoolctl import threadpool_limits
 
@@ -67,18 +72,22 @@ def fit_predict(
 
 
 def _frame(x):
-    """The columns as a DataFrame (numbers float64, categories objects with NaN where blank) and
-    the names of the categorical ones."""
+    """The columns as a DataFrame (numbers float64, NaN where missing or infinite, which
+    scikit-learn refuses; categories objects, NaN where blank) and the names of the categorical ones."""
     import pandas as pd
 
+    def numbers(values) -> np.ndarray:
+        values = np.asarray(values, dtype="float64")
+        return np.where(np.isfinite(values), values, np.nan)
+
     if not isinstance(x, dict):
-        values = np.asarray(x, dtype="float64")
+        values = numbers(x)
         return pd.DataFrame(values, columns=[f"x{i}" for i in range(values.shape[1])]), []
     columns, categorical = {}, []
     for name, column in x.items():
         column = np.asarray(column)
         if column.dtype.kind in "biuf":
-            columns[name] = column.astype("float64")
+            columns[name] = numbers(column)
         else:
             categorical.append(name)
             columns[name] = np.where(column == "", np.nan, column.astype(object))
@@ -123,7 +132,9 @@ def _classifiers(frame, categorical: list[str], seed: int) -> dict:
     from sklearn.pipeline import make_pipeline
 
     columns, mask = _tree_input(frame, categorical)
-    trees = HistGradientBoostingClassifier(max_iter=MAX_ITER, categorical_features=mask, random_state=seed)
+    trees = HistGradientBoostingClassifier(
+        max_iter=MAX_ITER, categorical_features=mask, early_stopping=False, random_state=seed
+    )
     return {
         "logistic": make_pipeline(_linear_input(frame, categorical), LogisticRegression(max_iter=1000)),
         "hist_gradient_boosting": make_pipeline(columns, trees),
@@ -141,7 +152,9 @@ def _regressors(frame, categorical: list[str], seed: int) -> dict:
 
     def trees(column: int):
         columns, mask = _tree_input(frame, categorical)
-        model = HistGradientBoostingRegressor(max_iter=MAX_ITER, categorical_features=mask, random_state=seed)
+        model = HistGradientBoostingRegressor(
+            max_iter=MAX_ITER, categorical_features=mask, early_stopping=False, random_state=seed
+        )
         return make_pipeline(columns, model)
 
     return {"ridge": ridge, "hist_gradient_boosting": trees}
