@@ -19,7 +19,7 @@ from dlkit.config.experiment import ExperimentConfig
 from dlkit.data.prepare import PreparedData
 from dlkit.data.splits import Split
 from dlkit.errors import UsageError
-from dlkit.tasks import TASKS, Report, task_of
+from dlkit.tasks import TASKS, Report, Task, task_of
 
 
 def predict(model, split: Split, config: ExperimentConfig, data: PreparedData) -> np.ndarray:
@@ -56,7 +56,7 @@ def score_baselines(config: ExperimentConfig, data: PreparedData, names: list[st
     return {"baselines": found} if found else {}
 
 
-def verdict(task, metrics: dict, split: str = "test") -> str | None:
+def verdict(task: Task, metrics: dict, split: str = "test") -> str | None:
     """One line when the model's headline figure on `split` does not beat the best trivial
     baseline's (`Task.trivial_baselines`) in `metrics` (a metrics.json); None when it does, or
     when there is nothing to compare."""

@@ -88,17 +88,11 @@ class Sequence(Dataset):
         (`label: value` only: `rises` compares with it already)."""
         if self.label != "value":
             return None
-        if self.path.suffix == ".npy":
-            column = self.target % x.shape[-1] if isinstance(self.target, int) else None
-        else:
-            names = about.feature_names or []
-            target = self.target
-            if isinstance(target, int):
-                header = [column_name(c) for c in csv_header(self.path)]
-                target = header[target] if -len(header) <= target < len(header) else None
-            target = column_name(str(target)) if target is not None else None
-            column = names.index(target) if target in names else None
-        return None if column is None else x[:, -1, column]
+        if self.path.suffix == ".npy":  # every column is a feature; `load` checked the index
+            return x[:, -1, self.target % x.shape[-1]]
+        target = column_name(self.target if isinstance(self.target, str) else csv_header(self.path)[self.target])
+        names = about.feature_names or []
+        return x[:, -1, names.index(target)] if target in names else None
 
     def _series(self):
         import numpy as np
