@@ -17,10 +17,9 @@ import yaml
 from dlkit.errors import UsageError
 from dlkit.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_json, read_run, run_status
 from dlkit.strict import did_you_mean, listed
+from dlkit.training.metrics import direction
 
 SPLITS = ("train", "val", "test")
-#: Figures where lower is better that no metric class declares (`METRICS` declares the rest).
-LOWER_IS_BETTER = frozenset({"loss", "ece", "nll"})
 
 
 @dataclasses.dataclass
@@ -94,17 +93,6 @@ def config_differences(runs: list[Run]) -> dict[str, dict[str, Any]]:
     return differ
 
 
-def direction(name: str) -> str:
-    """`up` when a higher figure is better: what the metric class declares (for `micro_f1`, `f1`'s),
-    else down for losses and errors."""
-    from dlkit.training.metrics import METRICS
-
-    for candidate in (name, name.rsplit("_", 1)[-1]):
-        if candidate in METRICS:
-            return METRICS.get(candidate).direction
-    return "down" if name in LOWER_IS_BETTER or name.endswith(("loss", "error")) else "up"
-
-
 def metric_table(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
     """{split: {metric: {"direction", "values": {label: number}, "best": [labels]}}}: every number of
     every run's `metrics.json` by split."""
@@ -124,6 +112,32 @@ def metric_table(runs: list[Run]) -> dict[str, dict[str, dict[str, Any]]]:
                 "best": [label for label, v in values.items() if v == best] if len(values) > 1 else [],
             }
     return table
+
+
+def baseline_table(runs: list[Run]) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """{baseline: {split: {metric: {label: number}}}}: every run's `metrics.json` `baselines`."""
+    table: dict = {}
+    for run in runs:
+        for baseline, splits in (run.metrics.get("baselines") or {}).items():
+            for split, figures in (splits or {}).items():
+                for name, value in (figures or {}).items():
+                    if _is_number(value):
+                        table.setdefault(baseline, {}).setdefault(split, {}).setdefault(name, {})[run.label] = value
+    return table
+
+
+def margin(metrics: dict, headline: dict) -> float | None:
+    """How far the model's headline test figure (`run.json`'s `headline`) is ahead of the best
+    baseline's in `metrics` (a metrics.json): positive when the model is better, for an error
+    (mae) too; None without baselines."""
+    if len(headline) != 1:
+        return None
+    ((name, value),) = headline.items()
+    tests = [(splits or {}).get("test") or {} for splits in (metrics.get("baselines") or {}).values()]
+    figures = [figure for test in tests if _is_number(figure := test.get(name))]
+    if not figures or not _is_number(value):
+        return None
+    return value - max(figures) if direction(name) == "up" else min(figures) - value
 
 
 def metric_differences(original: dict, other: dict) -> list[dict[str, Any]]:

@@ -81,8 +81,9 @@ def test_a_mirrored_run_ends_where_one_device_ends(pair):
         np.testing.assert_allclose(value, single, rtol=0, atol=ATOL, err_msg=name)
         assert np.abs(value).max() > 0.01, name  # trained, not a pair of untouched zeros
     ours, single = (json.loads((run / "metrics.json").read_text()) for run in (mirrored, one))
-    assert ours.keys() == single.keys() == {"train", "val", "test"}
-    for split, figures in single.items():
+    assert ours.keys() == single.keys() == {"train", "val", "test", "baselines"}
+    assert ours["baselines"] == single["baselines"]  # the same splits: the same majority class
+    for split, figures in ((split, single[split]) for split in ("train", "val", "test")):
         assert {k: round(v, 3) for k, v in ours[split].items()} == {k: round(v, 3) for k, v in figures.items()}
     with open(mirrored / "history.csv", newline="") as f:
         assert [int(row["epoch"]) for row in csv.DictReader(f)] == [1, 2]

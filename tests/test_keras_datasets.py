@@ -370,4 +370,4 @@ def test_mnist_trains_from_a_local_copy(tmp_path, cli):
     assert (run["input"]["kind"], run["input"]["shape"]) == ("image", [28, 28, 1])
     assert run["classes"] == [str(d) for d in range(10)]
     metrics = json.loads((tmp_path / "runs" / "latest" / "metrics.json").read_text())
-    assert set(metrics) == {"train", "val", "test"} and "accuracy" in metrics["test"]
+    assert set(metrics) == {"train", "val", "test", "baselines"} and "accuracy" in metrics["test"]

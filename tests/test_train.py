@@ -56,8 +56,8 @@ def test_history_has_one_row_per_epoch_with_train_and_val(trained_run):
 def test_metrics_json_has_each_split_with_keras_names(trained_run):
     run_dir, _ = trained_run
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert list(metrics) == ["train", "val", "test"]
-    for figures in metrics.values():
+    assert list(metrics) == ["train", "val", "test", "baselines"]  # the baselines' figures after the model's
+    for figures in (metrics[split] for split in ("train", "val", "test")):
         assert {"loss", "accuracy", "precision", "recall", "f1"} <= set(figures)
         assert 0 <= figures["accuracy"] <= 1 and np.isfinite(figures["loss"])
     assert metrics["test"]["accuracy"] > 0.5  # two epochs of a tiny CNN already learn digits
@@ -138,7 +138,7 @@ def test_npz_dataset_in_keras_format(tmp_path, cli):
     info = json.loads((tmp_path / "runs" / "latest" / "run.json").read_text())
     assert info["input"]["shape"] == [12, 12, 1] and info["classes"] == ["0", "1", "2"]
     metrics = json.loads((tmp_path / "runs" / "latest" / "metrics.json").read_text())
-    assert len(metrics) == 3 and metrics["test"]["accuracy"] > 0.9
+    assert len(metrics) == 4 and metrics["test"]["accuracy"] > 0.9  # train, val, test and the baselines
 
 
 def test_npz_problems_are_one_line_data_errors(tmp_path, cli):

@@ -208,6 +208,7 @@ def test_the_test_split_can_serve_for_validation(tmp_path, cli):
     run_dir = _train(cli, tmp_path, {**TINY, "data": {**TINY["data"], "split": {"validation": "test", "test": 0.2}}})
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["val"] == metrics["test"]
-    assert len(metrics) == 3  # train, val, test
+    assert len(metrics) == 4  # train, val, test, baselines
+    assert metrics["baselines"]["majority"]["val"] == metrics["baselines"]["majority"]["test"]
     result = cli("validate", write_config(tmp_path, {**TINY, "data": {**TINY["data"], "split": {"validation": "val"}}}))
     assert result.exit_code == 2 and "data.split.validation" in result.stderr

@@ -19,21 +19,22 @@ def compare(
         Path("compare.png"), "--out", "-o", help="The learning curves' PNG (a compare.json is written beside it)."
     ),
 ):
-    """Runs side by side: the config keys that differ, every figure per split (best marked *), and
-    the learning curves overlaid in one PNG, whose path is printed last."""
-    from dlkit.comparison import config_differences, gather, metric_table, plot_curves
+    """Runs side by side: the config keys that differ, every figure per split (best marked *), their
+    baselines' test figures, and the learning curves overlaid in one PNG, whose path is printed last."""
+    from dlkit.comparison import baseline_table, config_differences, gather, metric_table, plot_curves
     from dlkit.errors import UsageError
     from dlkit.runs import write_json
 
     if out_file.suffix.lower() != ".png":
         raise UsageError(f"--out: the curves are a PNG; expected a .png file. Received: {out_file}")
     found = gather(runs)
-    differ, metrics = config_differences(found), metric_table(found)
+    differ, metrics, baselines = config_differences(found), metric_table(found), baseline_table(found)
     panels = plot_curves(found, out_file)
     result = {
         "runs": [{"label": r.label, "path": str(r.path), "status": r.info.get("status")} for r in found],
         "config": differ,
         "metrics": metrics,
+        "baselines": baselines,
         "curves": str(out_file) if panels else None,
     }
     out_file.parent.mkdir(parents=True, exist_ok=True)  # made by the plot, unless no run has a history
@@ -41,7 +42,7 @@ def compare(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    for table in _tables(found, differ, metrics):
+    for table in _tables(found, differ, metrics, baselines):
         out.print(rich_table(table))
     if not panels:
         err.print("dlkit: warning: no run has a history.csv; no curves drawn", markup=False, highlight=False)
@@ -51,7 +52,7 @@ def compare(
     typer.echo(str(out_file))
 
 
-def _tables(found, differ: dict, metrics: dict) -> list:
+def _tables(found, differ: dict, metrics: dict, baselines: dict) -> list:
     from dlkit.tasks import Table
 
     labels = [r.label for r in found]
@@ -68,6 +69,10 @@ def _tables(found, differ: dict, metrics: dict) -> list:
                 f"{values[label]:.4f}{' *' if label in row['best'] else ''}" if label in values else "-"
                 for label in labels)])  # fmt: skip
     tables.append(Table("metrics (* best)", ["split", "metric", *labels], rows))
+    rows = [[baseline, name, *(f"{values[label]:.4f}" if label in values else "-" for label in labels)]
+            for baseline, splits in baselines.items() for name, values in splits.get("test", {}).items()]  # fmt: skip
+    if rows:  # the test split's: what each run's model must beat there (the JSON has val too)
+        tables.append(Table("baselines on the test split", ["baseline", "metric", *labels], rows))
     return tables
 
 

@@ -27,7 +27,8 @@ def cv(
 ):
     """Cross-validate: each fold a run folder in runs/<name>-cv-<stamp>/ validating on its part and
     testing on the held-out test split; cv.json and a table give each figure's mean, standard
-    deviation and 95% interval. Running it again continues the missing folds. Prints the cv folder last."""
+    deviation and 95% interval of the mean (Student t, clipped to the figure's range). Running it
+    again continues the missing folds. Prints the cv folder last."""
     from dlkit.crossval.run import check_request
 
     check_request(folds, repeats, workers)  # before TensorFlow loads
@@ -51,4 +52,5 @@ def cv(
     if result is not None:
         title = f"{cv_dir.name}: {folds} folds" + (f" x {repeats} repeats" if repeats > 1 else "")
         out.print(rich_table(table(result, title)))
+        err.print(result["interval"], markup=False, highlight=False)
     typer.echo(str(cv_dir))

@@ -152,8 +152,9 @@ def runs(
     reverse: bool = typer.Option(False, "--reverse", help="The other way round."),
     plugin: list[Path] | None = PluginOption,
 ):
-    """A table of the runs under ROOT; --sort and --filter take any dotted key of run.json, metrics.json
-    or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
+    """A table of the runs under ROOT (margin: the model's test figure shown against its best
+    baseline's, positive when the model is better); --sort and --filter take any dotted key of
+    run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
     from dlkit.runs import list_runs
 
     found = list_runs(root)
@@ -161,7 +162,17 @@ def runs(
         from dlkit.comparison import select
 
         found = select(found, sort, filter_ or [], reverse)
-    columns = ["run", "status", "dataset", "epochs", "best", "test", "started", *([sort] if sort else [])]
+    columns = [
+        "run",
+        "status",
+        "dataset",
+        "epochs",
+        "best",
+        "test",
+        "margin",
+        "started",
+        *([sort] if sort else ()),
+    ]
     rows = [_runs_row(path, sort) for path in found]
     # A column no run fills (a GAN's test figures) is left out rather than shown empty.
     shown = [i for i in range(len(columns)) if i < 2 or any(row[i] for row in rows)]
@@ -175,6 +186,7 @@ def runs(
 
 
 def _runs_row(path: Path, sort: str | None) -> list[str]:
+    from dlkit.comparison import margin
     from dlkit.runs import read_json, read_run, run_status
 
     info = read_run(path)
@@ -186,6 +198,7 @@ def _runs_row(path: Path, sort: str | None) -> list[str]:
     if headline is None:  # runs of earlier versions
         name = next((k for k in ("accuracy", "auc", "mae", "loss") if k in test), None)
         headline = {name: test[name]} if name else {}
+    ahead = margin(read_json(path / "metrics.json"), headline)  # over the best baseline
     row = [
         path.name,
         run_status(info),
@@ -193,6 +206,7 @@ def _runs_row(path: Path, sort: str | None) -> list[str]:
         str(info.get("epochs", "")),
         ", ".join(f"{k} {v:.4f}" for k, v in best.items()),
         ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),
+        "" if ahead is None else f"{ahead:+.3f}",
         (info.get("started") or "")[:16].replace("T", " "),
     ]
     if sort:  # the key sorted on, whatever the other columns show

@@ -101,7 +101,18 @@ def train(
         out.print(rich_table(TaskTable.of_calibration(splits, figures["temperature"], title)))
     if verbose and info.get("timings"):
         out.print("time: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in info["timings"].items()))
+    _say_verdict(run_dir, metrics)
     typer.echo(str(run_dir))
+
+
+def _say_verdict(run_dir: Path, metrics: dict) -> None:
+    """A warning, last on stderr, when the model does not beat the trivial baseline on the test split."""
+    from dlkit.config.loader import load_run_config
+    from dlkit.evaluation import verdict
+    from dlkit.tasks import task_of
+
+    if "baselines" in metrics and (warning := verdict(task_of(load_run_config(run_dir)), metrics)):
+        err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
 
 
 @app.command()

@@ -13,7 +13,18 @@ class EvalConfig(Strict):
     roc_auc from the probabilities, r2). Default: every one the task reports (`dlkit list tasks`)."""
 
 
-class ClassEvalConfig(EvalConfig):
+class SupervisedEvalConfig(EvalConfig):
+    """`eval:` of a task that fits a model to labels."""
+
+    baselines: bool = True
+    """Score what the model must beat on the validation and test splits, into metrics.json's
+    `baselines` (and eval/metrics.json): the trivial prediction (the majority class or each label's
+    training share, the training mean and median, a series' last value), and for tables scikit-learn's
+    logistic or ridge regression and HistGradientBoosting fitted on the training split (a sample of
+    at most 50,000 rows). False: none (they cost a few seconds on a large table)."""
+
+
+class ClassEvalConfig(SupervisedEvalConfig):
     """`eval:` of a task whose labels are classes."""
 
     calibrate: Literal["temperature"] | None = None

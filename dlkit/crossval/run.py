@@ -107,7 +107,7 @@ def cross_validate(
     result = summarise(cv_dir, [name for name, _, _ in names])
     record = read_cv(cv_dir)
     record |= {"folds": folds, "repeats": repeats, "updated": now(), "runs": result["folds"]}
-    record |= {"summary": result["summary"]}
+    record |= {"summary": result["summary"], "interval": result["interval"]}
     write_json(cv_dir / CV_FILE, record)
     return cv_dir, result
 

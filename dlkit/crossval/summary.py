@@ -1,5 +1,5 @@
 """What a cross-validation found: each fold's metrics.json, and over the folds each figure's mean,
-standard deviation and 95% interval (Student t, as the folds are few)."""
+standard deviation and 95% interval of the mean (`INTERVAL`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,20 @@ from pathlib import Path
 from dlkit.tasks import Table
 
 SPLITS = ("train", "val", "test")
+#: How the interval is computed, as `dlkit cv` prints it and cv.json keeps it.
+INTERVAL = (
+    "95% interval of the mean over the folds: mean ± t(0.975, folds-1) x std / sqrt(folds) (Student t, as "
+    "the folds are few), clipped to the range a bounded figure can take (accuracy, auc, precision, recall, "
+    "f1, iou in [0, 1]; errors at least 0)"
+)
 
 
-def statistics(values: list[float]) -> dict:
-    """Mean, sample standard deviation and the 95% interval of the mean (null with one value)."""
+def statistics(values: list[float], name: str = "") -> dict:
+    """Mean, sample standard deviation and the 95% interval of the mean (null with one value),
+    kept inside the range figure `name` can take: folds near 1.0 do not put it above 1.0."""
     from scipy import stats
+
+    from dlkit.training.metrics import bounds
 
     n = len(values)
     mean = sum(values) / n
@@ -22,7 +31,12 @@ def statistics(values: list[float]) -> dict:
         return {"n": n, "mean": mean, "std": None, "interval": None}
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
     half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n)
-    return {"n": n, "mean": mean, "std": std, "interval": [mean - half, mean + half]}
+    low, high = bounds(name)
+    interval = [
+        mean - half if low is None else max(low, mean - half),
+        mean + half if high is None else min(high, mean + half),
+    ]
+    return {"n": n, "mean": mean, "std": std, "interval": interval}
 
 
 def summarise(folder: Path, names: list[str]) -> dict:
@@ -33,8 +47,8 @@ def summarise(folder: Path, names: list[str]) -> dict:
         metrics = list(dict.fromkeys(m for figures in per_fold.values() for m in figures.get(split, {})))
         for metric in metrics:
             values = [f[split][metric] for f in per_fold.values() if metric in f.get(split, {})]
-            summary.setdefault(split, {})[metric] = statistics(values)
-    return {"folds": per_fold, "summary": summary}
+            summary.setdefault(split, {})[metric] = statistics(values, metric)
+    return {"folds": per_fold, "summary": summary, "interval": INTERVAL}
 
 
 def _figures(path: Path) -> dict:

@@ -51,6 +51,12 @@ class Arrays:
     target: Target | None = None
 
     @property
+    def tabular(self) -> bool:
+        """Its examples are rows of named columns (a CSV's, a bundled table's), which classical
+        models take as they are."""
+        return self.kind == "table" or (self.kind == "array" and bool(self.feature_names) and len(self.shape) == 1)
+
+    @property
     def shape(self) -> tuple[int, ...]:
         return self.example_shape if self.example_shape is not None else tuple(self.x_train.shape[1:])
 
@@ -116,6 +122,12 @@ class Dataset(Spec):
         """Loaders whose data must be downloaded override this with the known shape."""
         arrays = self.load()
         return DatasetInfo(arrays.shape, arrays.class_names, arrays.kind)
+
+    def last_values(self, x: Any, about: Arrays) -> np.ndarray | None:
+        """Each example's last known value of what it predicts (a series window's last step of
+        the target), the persistence forecast a regression must beat; None: the examples do not
+        hold it."""
+        return None
 
     def model_input(self, shape: tuple[int, ...], x_train: Any = None):
         """The model's input and the tensor the preprocessing steps start from. Datasets whose

@@ -87,6 +87,17 @@ class Sequence(Dataset):
             feature_names=names,
         )
 
+    def last_values(self, x, about: Arrays):
+        """The target's value at each window's last step, where the target is among the features
+        (`label: value` only: `rises` compares with it already)."""
+        if self.label != "value":
+            return None
+        if self.path.suffix == ".npy":  # every column is a feature; `load` checked the index
+            return x[:, -1, self.target % x.shape[-1]]
+        target = column_name(self.target if isinstance(self.target, str) else csv_header(self.path)[self.target])
+        names = about.feature_names or []
+        return x[:, -1, names.index(target)] if target in names else None
+
     def _series(self):
         import numpy as np
 

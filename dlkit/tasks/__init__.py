@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dlkit.registry import Registry
-from dlkit.tasks.base import Report, Table, Task
+from dlkit.tasks.base import Baseline, Report, Table, Task
 
 if TYPE_CHECKING:
     from dlkit.config.experiment import ExperimentConfig
@@ -26,4 +26,4 @@ def task_of(config: ExperimentConfig) -> Task:
     return TASKS.get(config.task)(config)
 
 
-__all__ = ["DEFAULT_TASK", "TASKS", "Report", "Table", "Task", "task_of"]
+__all__ = ["DEFAULT_TASK", "TASKS", "Baseline", "Report", "Table", "Task", "task_of"]

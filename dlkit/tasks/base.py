@@ -29,14 +29,15 @@ class Table:
 
     @classmethod
     def of_metrics(cls, metrics: dict[str, dict[str, float]], title: str) -> Table:
-        """Figures by split (`metrics.json`): a row per split, a column per figure (its other
-        entries, pruning's `sparsity` and `size`, have tables of their own)."""
-        metrics = {k: v for k, v in metrics.items() if k in ("train", "val", "test")}
-        names = list(dict.fromkeys(k for split in metrics.values() for k in split))
-        rows = [
-            [split, *(f"{values[n]:.4f}" if n in values else "" for n in names)] for split, values in metrics.items()
-        ]
-        return cls(title, ["split", *names], rows)
+        """Figures by split (`metrics.json`): a row per split, a column per figure, then a row per
+        baseline and split, `test (majority)` (its other entries, pruning's `sparsity` and `size`,
+        have tables of their own)."""
+        rows = {split: values for split, values in metrics.items() if split in ("train", "val", "test")}
+        for baseline, splits in (metrics.get("baselines") or {}).items():
+            rows |= {f"{split} ({baseline})": values for split, values in splits.items()}
+        names = list(dict.fromkeys(k for split in rows.values() for k in split))
+        shown = [[row, *(f"{values[n]:.4f}" if n in values else "" for n in names)] for row, values in rows.items()]
+        return cls(title, ["split", *names], shown)
 
     @classmethod
     def of_sparsity(cls, figures: dict, title: str) -> Table:
@@ -57,6 +58,16 @@ class Table:
         names = ("ece_before", "ece_after", "nll_before", "nll_after")
         rows = [[split, *(f"{values[n]:.4f}" for n in names)] for split, values in figures_by_split.items()]
         return cls(f"{title} (temperature {temperature:.4f})", ["split", *(n.replace("_", " ") for n in names)], rows)
+
+
+@dataclasses.dataclass
+class Baseline:
+    """What a run's model must beat: a simple predictor's outputs on each split, in the model's
+    own output format (probabilities or logits, target units), so that the code scoring the model
+    scores it too (`dlkit.evaluation.score_baselines`)."""
+
+    name: str
+    outputs: dict[str, np.ndarray]
 
 
 @dataclasses.dataclass
@@ -103,6 +114,9 @@ class Task:
     #: The target `dlkit init` proposes this task for: `classes` (three or more), `two_classes`,
     #: `numbers` or `masks` (a class per pixel); None: never proposed.
     proposed_for: ClassVar[str | None] = None
+    #: The trivial baselines among `baselines`' (those that learn nothing but a statistic), each
+    #: with what messages call it: a model that does not beat them learned nothing useful.
+    trivial_baselines: ClassVar[dict[str, str]] = {}
 
     def __init__(self, config: ExperimentConfig):
         self.config = config
@@ -148,6 +162,11 @@ class Task:
     def headline(self, metrics: dict[str, float]) -> dict[str, float]:
         """The test figure `dlkit runs` shows (empty: none)."""
         return {}
+
+    def baselines(self, data: PreparedData, names: list[str]) -> list[Baseline]:
+        """What the model must beat, scored like it on the splits `names` (`eval.baselines`);
+        empty: nothing to compare with (a GAN)."""
+        return []
 
     def decisions(self, outputs: np.ndarray) -> np.ndarray | None:
         """What the model decides for each example (a class index; 0/1 per label), from its

@@ -47,6 +47,9 @@ class Binary(ClassTask):
         positive = self.probabilities(outputs).reshape(-1).astype("float64")
         return np.stack([1.0 - positive, positive], axis=-1)
 
+    def from_class_probabilities(self, rows: np.ndarray) -> np.ndarray:
+        return self.from_probabilities(np.asarray(rows)[:, 1:])
+
     def write_report(self, split, outputs, class_names, folder: Path, title: str) -> dict:
         """The class report, and the ROC curve where the split has both classes."""
         report = super().write_report(split, outputs, class_names, folder, title)

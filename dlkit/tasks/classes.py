@@ -46,6 +46,8 @@ class ClassTask(SupervisedTask):
     needs = "class labels (integers or names)"
     headlines = ("accuracy", "auc")
     attackable = True
+    trivial_baselines = {"majority": "the majority class"}
+    classical = "classifier"
 
     # --- labels ---
 
@@ -71,6 +73,21 @@ class ClassTask(SupervisedTask):
         return class_weights(self.config, data)
 
     # --- results ---
+
+    def constant_baselines(self, data) -> dict[str, np.ndarray]:
+        """`majority`: each class's share of the training split as its probability for every
+        example: it decides for the majority class, and its loss is the prior's."""
+        y = np.asarray(data.splits.train.y, dtype="int64").reshape(-1)
+        shares = np.bincount(y, minlength=len(data.class_names)) / max(len(y), 1)
+        return {"majority": self.from_class_probabilities(shares[None])[0]}
+
+    def classical_outputs(self, predictions: np.ndarray) -> np.ndarray:
+        return self.from_class_probabilities(predictions)
+
+    def from_class_probabilities(self, rows: np.ndarray) -> np.ndarray:
+        """The outputs that give these (N, K) class probabilities (the inverse of
+        `class_probability_rows`)."""
+        return self.from_probabilities(rows)
 
     def decisions(self, outputs: np.ndarray) -> np.ndarray:
         return outputs.argmax(axis=-1)

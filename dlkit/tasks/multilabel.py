@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from dlkit.config.evaluation import EvalConfig
+from dlkit.config.evaluation import SupervisedEvalConfig
 from dlkit.errors import DataError
 from dlkit.strict import listed
 from dlkit.tasks import TASKS
@@ -27,7 +27,7 @@ SEPARATOR = "|"
 SCORES = ("precision", "recall", "f1")
 
 
-class MultilabelEvalConfig(EvalConfig):
+class MultilabelEvalConfig(SupervisedEvalConfig):
     threshold: float = Field(0.5, gt=0, lt=1)
     """A label is predicted when its probability is above this: `eval.metrics`, the per-label
     report and `dlkit predict`'s label lists. (The training metrics take 0.5.)"""
@@ -50,6 +50,7 @@ class Multilabel(SupervisedTask):
     default_metrics = ("accuracy", "f1")
     report_metrics = frozenset({f"{a}_{s}" for a in ("micro", "macro") for s in SCORES} | {"subset_accuracy"})
     headlines = ("micro_f1", "f1")
+    trivial_baselines = {"prior": "each label's training share"}
 
     # --- labels ---
 
@@ -126,6 +127,11 @@ class Multilabel(SupervisedTask):
         return models
 
     # --- results ---
+
+    def constant_baselines(self, data) -> dict[str, np.ndarray]:
+        """`prior`: each label's share of the training split as its probability for every example
+        (so the labels most examples have are predicted, at `eval.threshold`)."""
+        return {"prior": self.from_probabilities(np.asarray(data.splits.train.y, dtype="float64").mean(axis=0))}
 
     def decisions(self, outputs: np.ndarray) -> np.ndarray:
         """0/1 per label: its probability is above `eval.threshold`."""

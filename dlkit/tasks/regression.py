@@ -8,6 +8,7 @@ import numpy as np
 
 from dlkit.data.targets import FLOATS, INTEGERS
 from dlkit.tasks import TASKS
+from dlkit.tasks.base import Baseline
 from dlkit.tasks.supervised import SupervisedTask
 
 
@@ -25,6 +26,12 @@ class Regression(SupervisedTask):
     targets = frozenset({INTEGERS, FLOATS})
     needs = "numbers"
     fits = frozenset({FLOATS})
+    trivial_baselines = {
+        "mean": "the training mean",
+        "median": "the training median",
+        "persistence": "last-value persistence",
+    }
+    classical = "regressor"
 
     def labels(self, arrays) -> list[str]:
         """Numbers as float32 (`check_target` has refused labels that are not numbers)."""
@@ -45,6 +52,20 @@ class Regression(SupervisedTask):
 
         mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
         return keras().layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
+
+    def constant_baselines(self, data) -> dict[str, np.ndarray]:
+        """The training split's mean (least squared error) and median (least absolute error) of
+        each target column, in the target's units."""
+        y = np.asarray(data.splits.train.y, dtype="float64").reshape(len(data.splits.train.y), -1)
+        return {"mean": y.mean(axis=0).astype("float32"), "median": np.median(y, axis=0).astype("float32")}
+
+    def data_baselines(self, data, splits):
+        """`persistence` where the data knows each example's last value of the target (a series'
+        window): the next value as the last one."""
+        last = {name: data.loader.last_values(split.x, data.about) for name, split in splits.items()}
+        if any(values is None for values in last.values()):
+            return []
+        return [Baseline("persistence", {name: v.reshape(len(v), -1) for name, v in last.items()})]
 
     def expected_units(self, peek):
         width = peek.target_width

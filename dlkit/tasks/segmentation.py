@@ -52,6 +52,7 @@ class Segmentation(SupervisedTask):
     proposed_for = "masks"
     targets = fits = frozenset({MASKS})
     needs = "a mask per image (dataset: segmentation_folder)"
+    trivial_baselines = {"majority": "the most frequent class on every pixel"}
 
     @classmethod
     def head_of(cls, config) -> str:
@@ -111,6 +112,14 @@ class Segmentation(SupervisedTask):
             )
 
     # --- results ---
+
+    def constant_baselines(self, data) -> dict[str, np.ndarray]:
+        """`majority`: each class's share of the training masks' pixels as its probability on
+        every pixel, which decides for the most frequent class everywhere."""
+        masks = np.asarray(data.splits.train.y, dtype="int64")
+        shares = np.bincount(masks.reshape(-1), minlength=max(len(data.class_names), 2)) / max(masks.size, 1)
+        pixel = shares[1:2] if self.head == "sigmoid" else shares
+        return {"majority": self.from_probabilities(np.broadcast_to(pixel, (*masks.shape[1:3], len(pixel))))}
 
     def decisions(self, outputs: np.ndarray) -> np.ndarray:
         """(N, H, W) class ids."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from dlkit.config.evaluation import SupervisedEvalConfig
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import SupervisedTrainConfig
@@ -14,7 +15,7 @@ from dlkit.data.targets import MASKS
 from dlkit.errors import ConfigError
 from dlkit.strict import clipped, listed, raise_at
 from dlkit.tasks import TASKS
-from dlkit.tasks.base import Report, Table, Task
+from dlkit.tasks.base import Baseline, Report, Table, Task
 from dlkit.training.losses import LOSSES, Head
 from dlkit.training.metrics import METRICS
 from dlkit.training.optimizers import OPTIMIZERS
@@ -28,6 +29,7 @@ class SupervisedConfig(ExperimentConfig):
 
     model: ModelConfig
     train: SupervisedTrainConfig = SupervisedTrainConfig()
+    eval: SupervisedEvalConfig = SupervisedEvalConfig()
 
     def fill_defaults(self) -> None:
         task: type[SupervisedTask] = TASKS.get(self.task)
@@ -99,6 +101,9 @@ class SupervisedTask(Task):
     report_metrics: ClassVar[frozenset[str]] = frozenset()
     #: The test figures `dlkit runs` shows, the first one present.
     headlines: ClassVar[tuple[str, ...]] = ()
+    #: The scikit-learn models a table's run is compared with (`dlkit.tasks.classical`): `classifier`s
+    #: or `regressor`s; None: none.
+    classical: ClassVar[str | None] = None
 
     @classmethod
     def takes_metric(cls, metric, head: Head) -> bool:
@@ -164,16 +169,54 @@ class SupervisedTask(Task):
         name = next((n for n in (*self.headlines, "loss") if n in metrics), None)
         return {name: metrics[name]} if name else {}
 
+    def baselines(self, data, names: list[str]) -> list[Baseline]:
+        """The task's constant predictions (`constant_baselines`), those the data makes possible
+        (`data_baselines`) and, for a table, the classical models of `classical` fitted on the
+        training split."""
+        import numpy as np
+
+        splits = {name: data.scored(name, self.config.seed) for name in names}
+        found = [
+            Baseline(baseline, {name: np.broadcast_to(row, (len(split), *row.shape)) for name, split in splits.items()})
+            for baseline, row in self.constant_baselines(data).items()
+        ]
+        found += self.data_baselines(data, splits)
+        if self.classical and data.about.tabular:
+            from dlkit.tasks.classical import fit_predict
+
+            seed, classes = self.config.seed, len(data.class_names)
+            fitted = fit_predict(self.classical, data.splits.train, splits, seed, classes)
+            found += [
+                Baseline(model, {name: self.classical_outputs(p) for name, p in predictions.items()})
+                for model, predictions in fitted.items()
+            ]
+        return found
+
+    def constant_baselines(self, data) -> dict[str, np.ndarray]:
+        """The trivial baselines that give every example one output (as the model's last layer
+        gives it), from the training split's labels, by name (see `trivial_baselines`)."""
+        return {}
+
+    def data_baselines(self, data, splits: dict) -> list[Baseline]:
+        """Trivial baselines the examples themselves hold (a series' last value), on `splits`."""
+        return []
+
+    def classical_outputs(self, predictions: np.ndarray) -> np.ndarray:
+        """The model's outputs for a classical model's predictions (class probabilities, values)."""
+        return predictions.astype("float32")
+
     def evaluate_run(self, run_dir: Path, split: str, options: dict[str, Any]) -> Report:
         """Score `model.keras` on the split into RUN/eval/ (the figures training's metrics.json
-        holds for it) with the task's plots and their data as JSON."""
+        holds for it, its baselines' too) with the task's plots and their data as JSON; a warning
+        when the model does not beat the trivial baseline."""
         from dlkit.data.prepare import prepare_run_data
-        from dlkit.evaluation import evaluate
+        from dlkit.evaluation import evaluate, score_baselines, verdict
         from dlkit.runs import load_run_model, write_json
 
         data = prepare_run_data(self.config)
         model = load_run_model(run_dir)
         metrics, outputs = evaluate(self.config, model, data, [split])
+        metrics |= score_baselines(self.config, data, [split])
         tables = [Table.of_metrics(metrics, f"{run_dir.name}: {split}")]
         if self.config.train.prune is not None:
             from dlkit.training import prune
@@ -188,7 +231,8 @@ class SupervisedTask(Task):
         report |= self.calibration_report(model, split, scored.y, outputs[split])
         for stem, content in report.items():
             write_json(out / f"{stem}.json", content)
-        return Report(metrics, [*tables, *self.report_tables(report)])
+        warning = verdict(self, metrics, split)
+        return Report(metrics, [*tables, *self.report_tables(report)], [warning] if warning else [])
 
     def calibration_report(self, model, name: str, y, outputs) -> dict:
         """What `dlkit eval` keeps about the model's calibration on split `name` (by file stem)."""
@@ -210,6 +254,17 @@ class SupervisedTask(Task):
             shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
             return shifted / shifted.sum(axis=-1, keepdims=True)
         return outputs
+
+    def from_probabilities(self, probabilities: np.ndarray) -> np.ndarray:
+        """The outputs that give these probabilities (the inverse of `probabilities`): logits where
+        the loss takes them."""
+        import numpy as np
+
+        p = np.asarray(probabilities, dtype="float64")
+        if getattr(self.config.train.loss, "from_logits", False) and self.head in ("sigmoid", "softmax"):
+            p = np.clip(p, 1e-7, 1 - 1e-7)
+            p = np.log(p / (1 - p)) if self.head == "sigmoid" else np.log(p)
+        return p.astype("float32")
 
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         return {"value": output.tolist() if output.size > 1 else float(output[0])}

@@ -8,7 +8,7 @@ from pathlib import Path
 from dlkit import plots
 from dlkit.config import ExperimentConfig
 from dlkit.data.prepare import PreparedData
-from dlkit.evaluation import evaluate
+from dlkit.evaluation import evaluate, score_baselines
 from dlkit.runs import HISTORY, load_run_model, write_json
 from dlkit.tasks import task_of
 from dlkit.timings import Timings
@@ -20,12 +20,14 @@ def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, timings:
     curves, and the task's report on the test split, its data as JSON beside). Scoring the file,
     not the model in memory, also checks that `model.keras` loads. `describe(model)` adds entries
     of its own (pruning's sparsity and size). With `eval.calibrate` the model is calibrated first,
-    and scored as calibrated."""
+    and scored as calibrated. The baselines (`eval.baselines`) are scored on the validation and
+    test splits beside it."""
     if getattr(config.eval, "calibrate", None):
         calibrate(run_dir, config, data)
     model = load_run_model(run_dir)
     metrics, outputs = evaluate(config, model, data, data.split_names())
     metrics |= describe(model) if describe else {}
+    metrics |= score_baselines(config, data, [name for name in data.split_names() if name != "train"])
     write_json(run_dir / "metrics.json", metrics)
     timings.lap("evaluate")
     plots_dir = run_dir / "plots"

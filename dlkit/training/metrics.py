@@ -12,6 +12,10 @@ from dlkit.registry import KerasSpec, Registry, Spec
 from dlkit.training.losses import Head, Loss
 
 METRICS = Registry("metric", "metrics")
+#: Figures where lower is better that no metric class declares (`METRICS` declares the rest).
+LOWER_IS_BETTER = frozenset({"loss", "ece", "nll"})
+#: The range of figures no metric class declares (a bound None: none that way).
+OTHER_BOUNDS: dict[str, tuple[float | None, float | None]] = {"ece": (0.0, 1.0), "r2": (None, 1.0)}
 
 
 class Metric(Spec):
@@ -20,6 +24,8 @@ class Metric(Spec):
     masks: ClassVar[bool] = False
     #: `up`: higher is better (checkpoint mode `auto`, `tune.direction` and `dlkit runs` read it).
     direction: ClassVar[Literal["up", "down"]] = "up"
+    #: The values it can take (a bound None: none that way); `dlkit cv` keeps its intervals inside.
+    bounds: ClassVar[tuple[float | None, float | None]] = (None, None)
 
     @property
     def logged_name(self) -> str:
@@ -32,6 +38,24 @@ class Metric(Spec):
         raise NotImplementedError
 
 
+def direction(name: str) -> Literal["up", "down"]:
+    """`up` when a higher figure is better: what the metric class declares (for `micro_f1`, `f1`'s),
+    else down for losses and errors."""
+    for candidate in (name, name.rsplit("_", 1)[-1]):
+        if candidate in METRICS:
+            return METRICS.get(candidate).direction
+    return "down" if name in LOWER_IS_BETTER or name.endswith(("loss", "error")) else "up"
+
+
+def bounds(name: str) -> tuple[float | None, float | None]:
+    """The values figure `name` can take, as its metric class declares (`roc_auc` and `pr_auc` as
+    `auc`, `micro_f1` as `f1`); (None, None) for one not known (a loss)."""
+    for candidate in (name, name.rsplit("_", 1)[-1]):
+        if candidate in METRICS:
+            return METRICS.get(candidate).bounds
+    return OTHER_BOUNDS.get(name, (None, None))
+
+
 def _from_logits(loss: Loss) -> bool:
     return bool(getattr(loss, "from_logits", False))
 
@@ -39,6 +63,8 @@ def _from_logits(loss: Loss) -> bool:
 @METRICS.register(aliases=("acc",))
 class Accuracy(Metric):
     """Share of correct predictions (the top class, or each sigmoid unit at a 0.5 threshold)."""
+
+    bounds = (0.0, 1.0)
 
     heads = ("softmax", "sigmoid")
 
@@ -55,6 +81,8 @@ class Accuracy(Metric):
 class TopKAccuracy(Metric):
     """Share of examples whose label is among the `k` highest scores."""
 
+    bounds = (0.0, 1.0)
+
     heads = ("softmax",)
     k: PositiveInt = 5
 
@@ -67,6 +95,8 @@ class TopKAccuracy(Metric):
 @METRICS.register()
 class Auc(Metric):
     """Area under the ROC curve (with `curve: PR` the precision-recall curve, logged as `pr_auc`); sigmoid outputs."""
+
+    bounds = (0.0, 1.0)
 
     heads = ("sigmoid",)
     curve: Literal["ROC", "PR"] = "ROC"
@@ -82,6 +112,8 @@ class Auc(Metric):
 class _ClassScore(Metric):
     """Sigmoid outputs: the positive class's (over every label's units: micro-averaged); softmax
     outputs: the macro average over classes."""
+
+    bounds = (0.0, 1.0)
 
     heads = ("softmax", "sigmoid")
 
@@ -136,6 +168,7 @@ class Dice(_MaskScore):
 class _Regression(Metric, KerasSpec):
     heads = ("linear",)
     direction = "down"
+    bounds = (0.0, None)  # errors
     keras_module = "metrics"
 
     def build(self, loss, num_classes):
