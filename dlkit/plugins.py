@@ -17,6 +17,7 @@ from pathlib import Path
 from dlkit.backend import quiet_tensorflow
 from dlkit.errors import ConfigError
 from dlkit.runs import read_run
+from dlkit.writing import inside
 
 #: Where a run folder keeps its plug-ins.
 FOLDER = "plugins"
@@ -62,7 +63,7 @@ def load_plugins(paths) -> list[str]:
 def keep_in_run(paths: list[str], run_dir: Path) -> tuple[list[str], list[dict]]:
     """Copy each plug-in into `run_dir/plugins/` (unless it is already that copy): their paths
     relative to the run folder, for its config.yaml, and what `run.json` records of them."""
-    folder = Path(run_dir) / FOLDER
+    folder = inside(run_dir, FOLDER)
     kept, records = [], []
     for path in map(Path, paths):
         target = folder / path.name
