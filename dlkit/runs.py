@@ -1,4 +1,5 @@
-"""Run folders: `runs/<name>-<YYYYmmdd-HHMMSS>[-N]/`, `runs/latest`, `run.json`, atomic writes."""
+"""Run folders: `runs/<name>-<YYYYmmdd-HHMMSS>[-N]/`, `runs/latest`, `run.json` (its status marked on a
+full disk too), incomplete folders (stopped before their run.json). Writing itself: `dlkit.writing`."""
 
 from __future__ import annotations
 
