@@ -116,8 +116,12 @@ def newest_matching(runs_dir: Path, stem: str, file: str, key: str, value) -> Pa
 
 def update_run(run_dir: Path, **fields: Any) -> dict:
     info = read_run(run_dir) | fields
-    atomic_write(inside(run_dir, RUN_FILE), _run_text(info, RESERVE))
+    _write_run(run_dir, info)
     return info
+
+
+def _write_run(run_dir: Path, info: dict) -> None:
+    atomic_write(inside(run_dir, RUN_FILE), _run_text(info, RESERVE))
 
 
 def _run_text(info: dict, reserve: int = 0) -> bytes:
@@ -135,9 +139,9 @@ def end_run(run_dir: Path, status: str, **fields: Any) -> None:
     once the process is gone: either way `dlkit runs` and `--resume` read the run as not completed."""
     info = read_run(run_dir) | {"status": status, "ended": now(), **fields}
     try:
-        atomic_write(inside(run_dir, RUN_FILE), _run_text(info, RESERVE))
+        _write_run(run_dir, info)
         return
-    except DlkitError:
+    except DlkitError:  # WriteError: no space, read-only, or run.json is a link
         pass
     path = Path(run_dir) / RUN_FILE
     shorter = [info, {**info, "error": str(info.get("error"))[:200]}, {k: v for k, v in info.items() if k != "error"}]

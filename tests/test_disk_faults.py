@@ -151,7 +151,7 @@ def test_a_full_disk_fails_in_one_line_and_the_run_resumes_to_the_same_result(tm
     assert json.loads((run_dir / "run.json").read_text())["status"] == "completed"
 
 
-def test_eval_and_predict_output_on_a_full_disk_fail_in_one_line(tmp_path, cli, trained_run, small_disk):
+def test_eval_predict_output_and_a_new_run_on_a_full_disk_fail_in_one_line(tmp_path, cli, trained_run, small_disk):
     from test_eval_predict import _digit_pngs
 
     run_dir = shutil.copytree(trained_run[0], small_disk.path / "run")
@@ -163,6 +163,11 @@ def test_eval_and_predict_output_on_a_full_disk_fail_in_one_line(tmp_path, cli, 
     predicted = cli("predict", *pictures, "--run", run_dir, "--output", output)
     assert _one_line(predicted, 1) == f"dlkit: error: {output}: No space left on device"
     assert not output.exists() and _scratch(small_disk.path) == []
+    runs = small_disk.path / "runs"
+    started = cli("train", write_config(tmp_path, TINY), "--runs-dir", runs, "-q")
+    line = _one_line(started, 1)
+    assert re.fullmatch(rf"dlkit: error: {re.escape(str(runs))}/tiny-[\d-]+/\S+: No space left on device", line), line
+    assert list(runs.iterdir()) == []  # its folder, which never had a run.json, is gone
 
 
 def _unfinished_copy(trained_run, folder: Path) -> Path:

@@ -27,7 +27,7 @@ from dlkit.strict import listed
 from dlkit.training import state as saved_state
 from dlkit.training.checkpoint import BEST, LAST
 from dlkit.training.trainer import Session, make_session, open_run
-from dlkit.writing import inside, remove_scratch
+from dlkit.writing import inside, remove_scratch, writing
 
 #: What a continuation copies from a completed run (the rest is written again as it trains).
 CARRIED = (f"checkpoints/{LAST}", f"checkpoints/{BEST}", HISTORY)
@@ -130,12 +130,13 @@ def _tidy(run_dir: Path, say: Callable[[str], None]) -> None:
 
 def _continuation(run_dir: Path, session: Session, done: int, command) -> Path:
     """A new run folder beside the completed `run_dir`, holding what resuming needs from it; its
-    `run.json` names the parent run and the epoch it goes on from."""
+    `run.json` names the parent run and the epoch it goes on from (a full disk leaves no half of it)."""
     target = create_run_dir(run_dir.parent, session.config.name)
-    open_run(target, session, command=command, parent={"run": str(run_dir), "epoch": done})
-    for name in CARRIED:
-        if (run_dir / name).is_file():
-            shutil.copyfile(run_dir / name, target / name)
+    with writing(target, scratch=target):  # removed on any failure: it holds nothing of its own yet
+        open_run(target, session, command=command, parent={"run": str(run_dir), "epoch": done})
+        for name in CARRIED:
+            if (run_dir / name).is_file():
+                shutil.copyfile(run_dir / name, target / name)
     return target
 
 

@@ -36,7 +36,7 @@ from dlkit.training.finish import finish
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
 from dlkit.training.track import tracked
-from dlkit.writing import inside, remove
+from dlkit.writing import inside, writing
 
 
 def train(
@@ -60,11 +60,8 @@ def train(
         run_dir = create_run_dir(runs_dir, config.name)
     else:
         run_dir.mkdir(parents=True)
-    try:
+    with writing(run_dir, scratch=run_dir):  # removed on any failure: it holds nothing of its own yet
         open_run(run_dir, session, command=command)
-    except BaseException:
-        remove(run_dir)  # it holds nothing yet; a folder without run.json would only be in the way
-        raise
     return session.fit(run_dir, callbacks)
 
 
