@@ -33,3 +33,10 @@ class Interrupted(DlkitError):
     def __init__(self, run_dir):
         self.run_dir = run_dir
         super().__init__(f"interrupted; the run can go on with: dlkit train --resume {run_dir}")
+
+
+class WriteError(DlkitError):
+    """A file could not be written (no space left, a read-only disk, a quota), or would have been
+    written through a symbolic link inside a run folder; what was written before is kept."""
+
+    exit_code = 1

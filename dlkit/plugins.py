@@ -30,6 +30,7 @@ from dlkit.backend import quiet_tensorflow
 from dlkit.cache import cache_dir
 from dlkit.errors import ConfigError, DataError
 from dlkit.runs import RUN_FILE, folder_lock, now, read_run, write_json
+from dlkit.writing import inside
 
 #: Where a run folder keeps its plug-ins.
 FOLDER = "plugins"
@@ -89,7 +90,7 @@ def keep_in_run(paths: list[str], run_dir: Path) -> tuple[list[str], list[dict]]
     """Copy each plug-in into `run_dir/plugins/` (unless it is already that copy): their paths
     relative to the run folder, for its config.yaml, and what `run.json` records of them. Training
     with them trusts them on this machine."""
-    folder = Path(run_dir) / FOLDER
+    folder = inside(run_dir, FOLDER)
     kept, records = [], []
     for path in map(Path, paths):
         target = folder / path.name

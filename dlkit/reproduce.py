@@ -12,6 +12,7 @@ from dlkit.comparison import metric_differences
 from dlkit.config import load_run_config
 from dlkit.errors import UsageError
 from dlkit.runs import read_run, resolve_run, run_status, update_run, write_json
+from dlkit.writing import inside
 
 REPORT = "reproduce.json"
 #: The `run.json` versions a different result may come from (the platform string names a kernel
@@ -33,7 +34,7 @@ def reproduce(run: Path, runs_dir: Path | None = None, *, command=None, callback
 
     new_dir = train(config, runs_dir=runs_dir or run_dir.parent, command=command, callbacks=callbacks)
     report = compare_runs(run_dir, new_dir)
-    write_json(new_dir / REPORT, report)
+    write_json(inside(new_dir, REPORT), report)
     update_run(new_dir, reproduces=str(run_dir))
     return report
 

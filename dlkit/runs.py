@@ -1,4 +1,5 @@
-"""Run folders: `runs/<name>-<YYYYmmdd-HHMMSS>[-N]/`, `runs/latest`, `run.json`, atomic writes."""
+"""Run folders: `runs/<name>-<YYYYmmdd-HHMMSS>[-N]/`, `runs/latest`, `run.json` (its status marked on a
+full disk too), incomplete folders (stopped before their run.json). Writing itself: `dlkit.writing`."""
 
 from __future__ import annotations
 
@@ -7,38 +8,28 @@ import datetime as dt
 import json
 import os
 import platform
+import re
+import shutil
 import sys
-import tempfile
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from dlkit.errors import DataError, UsageError
+from dlkit.errors import DataError, DlkitError, UsageError
 from dlkit.version import __version__
+from dlkit.writing import SCRATCH, atomic_write, inside, overwrite_in_place, scratch, writing
 
 RUN_FILE = "run.json"
 MODEL = "model.keras"
 HISTORY = "history.csv"
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 LATEST = "latest"
-
-
-def atomic_write(path: Path, content: str | bytes) -> None:
-    """Write to a temporary file beside `path` and rename it over, so `path` is never half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
-        with os.fdopen(fd, "wb") as f:
-            f.write(content.encode() if isinstance(content, str) else content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+#: Spaces after run.json's object: room for `end_run` to mark it ended in its own bytes.
+RESERVE = 1024
+#: A run folder's name: `<name>-<YYYYmmdd-HHMMSS>[-N]`.
+STAMPED = re.compile(r".+-\d{8}-\d{6}(-\d+)?")
+#: What a run folder holds before its first run.json (`open_run` makes them, then writes it).
+FIRST = ("checkpoints", "plots", "plugins", "config.yaml")
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -81,10 +72,11 @@ def point_latest(run_dir: Path) -> None:
     """Make `runs/latest` a relative symlink to `run_dir`, replaced atomically."""
     link = run_dir.parent / LATEST
     tmp = run_dir.parent / f".{LATEST}.{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    tmp.symlink_to(run_dir.name, target_is_directory=True)
-    os.replace(tmp, link)
+    with writing(link, scratch=tmp):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        tmp.symlink_to(run_dir.name, target_is_directory=True)
+        os.replace(tmp, link)
 
 
 def environment() -> dict[str, str]:
@@ -124,8 +116,40 @@ def newest_matching(runs_dir: Path, stem: str, file: str, key: str, value) -> Pa
 
 def update_run(run_dir: Path, **fields: Any) -> dict:
     info = read_run(run_dir) | fields
-    write_json(Path(run_dir) / RUN_FILE, info)
+    _write_run(run_dir, info)
     return info
+
+
+def _write_run(run_dir: Path, info: dict) -> None:
+    atomic_write(inside(run_dir, RUN_FILE), _run_text(info, RESERVE))
+
+
+def _run_text(info: dict, reserve: int = 0) -> bytes:
+    """run.json's bytes; `reserve` spaces after the object (JSON ignores them) keep room in the file."""
+    return (json.dumps(info, indent=2) + "\n").encode() + b" " * reserve
+
+
+def end_run(run_dir: Path, status: str, **fields: Any) -> None:
+    """Mark the run ended with `status` (`failed`, `interrupted`), on a full disk too; never raises.
+
+    A full disk cannot take a new run.json, so every run.json is written with `RESERVE` spaces after
+    its object: when the atomic write fails, the record (its error cut short if need be) is written
+    over the file's own bytes, which needs no free space. If even that fails (a read-only disk), the
+    file still says `running` with this process's pid, which `run_status` shows as `interrupted`
+    once the process is gone: either way `dlkit runs` and `--resume` read the run as not completed."""
+    info = read_run(run_dir) | {"status": status, "ended": now(), **fields}
+    try:
+        _write_run(run_dir, info)
+        return
+    except DlkitError:  # WriteError: no space, read-only, or run.json is a link
+        pass
+    path = Path(run_dir) / RUN_FILE
+    shorter = [info, {**info, "error": str(info.get("error"))[:200]}, {k: v for k, v in info.items() if k != "error"}]
+    with contextlib.suppress(OSError):
+        size = os.lstat(path).st_size
+        text = next((t for t in map(_run_text, shorter) if len(t) <= size), None)
+        if text is not None:
+            overwrite_in_place(path, text)
 
 
 def start_run(run_dir: Path, *, command: list[str] | None, **fields: Any) -> None:
@@ -187,6 +211,11 @@ def resolve_run(run: str | Path | None, runs_dir: Path = Path("runs")) -> Path:
     path = Path(run)
     if not path.is_dir():
         raise UsageError(f"{path}: no such run folder")
+    if incomplete(path):
+        raise UsageError(
+            f"{path}: an incomplete run folder (its training was stopped before it wrote {RUN_FILE}; it holds "
+            f"no checkpoint): nothing to resume or use; remove it (rm -r {path}) and start a new run (dlkit train)"
+        )
     if not (path / RUN_FILE).is_file():
         raise UsageError(f"{path}: not a dlkit run folder (no {RUN_FILE})")
     return path.resolve() if path.name == LATEST else path
@@ -198,6 +227,45 @@ def list_runs(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and (p / RUN_FILE).is_file())
+
+
+def incomplete(path: Path) -> bool:
+    """A run folder whose training was stopped before its first run.json: named as dlkit names run
+    folders and holding nothing but what dlkit makes first (empty `checkpoints/` and `plots/`,
+    `plugins/`, `config.yaml`) and scratch files. Never a folder of the user's own."""
+    path = Path(path)
+    try:
+        if path.is_symlink() or not path.is_dir() or not STAMPED.fullmatch(path.name) or (path / RUN_FILE).exists():
+            return False
+        for entry in path.iterdir():
+            if SCRATCH.match(entry.name):
+                continue
+            if entry.name not in FIRST or entry.is_symlink():
+                return False
+            made = entry.name in FIRST[:2]  # checkpoints/ and plots/: empty but for scratch files
+            if made and (not entry.is_dir() or any(not SCRATCH.match(p.name) for p in entry.iterdir())):
+                return False
+    except OSError:  # unreadable: not known to be dlkit's
+        return False
+    return True
+
+
+def incomplete_runs(root: Path) -> list[Path]:
+    """The incomplete run folders directly under `root`, by name."""
+    root = Path(root)
+    return sorted(p for p in root.iterdir() if incomplete(p)) if root.is_dir() else []
+
+
+def remove_incomplete(root: Path, older_than: float = 60) -> list[Path]:
+    """Remove the incomplete run folders under `root` left alone for `older_than` seconds (a run
+    starting now writes its run.json within a moment of making its folder); returns them."""
+    stale = []
+    for path in incomplete_runs(root):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > older_than:
+                shutil.rmtree(path)
+                stale.append(path)
+    return stale
 
 
 def load_run_model(run_dir: Path):
@@ -220,9 +288,10 @@ def load_run_model(run_dir: Path):
 
 def save_model(model, path: Path) -> None:
     """`model.save` to a temporary `.keras` beside `path`, renamed over it: never half-written."""
-    tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, path)
+    tmp = scratch(path, ".keras")
+    with writing(path, scratch=tmp):
+        model.save(tmp)
+        os.replace(tmp, path)
 
 
 def takes_columns(model) -> bool:

@@ -74,6 +74,7 @@ def attack_run(
     from dlkit.data.prepare import prepare_run_data
     from dlkit.runs import load_run_model, write_json
     from dlkit.tasks import task_of
+    from dlkit.writing import inside
 
     config = load_run_config(run_dir, overrides)
     task = task_of(config)
@@ -82,6 +83,7 @@ def attack_run(
     reason = refusal(data.kind, model, data.splits.train.x)
     if reason:
         raise UsageError(f"{run_dir}: cannot attack this run: {reason}")
+    folder = inside(run_dir, "eval", folder=True)
     space = input_space(data.kind, model, data.splits.train.x)
     examples = data.split(split)
     chosen = np.arange(len(examples))
@@ -119,8 +121,6 @@ def attack_run(
         "clean": {"accuracy": float(np.mean(clean == y)), "correct": int(np.sum(clean == y))},
         "attacks": rows,
     }
-    folder = Path(run_dir) / "eval"
-    folder.mkdir(exist_ok=True)
     write_json(folder / "attack.json", result.report)
     from dlkit.attack import plots
 

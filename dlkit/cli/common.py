@@ -12,8 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dlkit.errors import DlkitError
+from dlkit.errors import DlkitError, WriteError
 from dlkit.version import __version__
+from dlkit.writing import DISK_ERRNOS, reason
 
 app = typer.Typer(
     name="dlkit",
@@ -59,8 +60,9 @@ TrustOption = typer.Option(
 
 def user_errors(command):
     """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback.
-    The command's `--plugin` files are imported first; with `--trust-plugins`, the run folders it
-    opens may import theirs."""
+    A disk's error (no space left, read-only, quota) is one too, wherever it comes from. The
+    command's `--plugin` files are imported first; with `--trust-plugins`, the run folders it opens
+    may import theirs."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -75,9 +77,11 @@ def user_errors(command):
                 with trusting_runs():
                     return command(*args, **kwargs)
             return command(*args, **kwargs)
-        except DlkitError as e:
-            if os.environ.get("DLKIT_DEBUG") == "1":
+        except (DlkitError, OSError) as e:
+            if os.environ.get("DLKIT_DEBUG") == "1" or (isinstance(e, OSError) and e.errno not in DISK_ERRNOS):
                 raise
+            if isinstance(e, OSError):
+                e = WriteError(f"{e.filename}: {reason(e)}" if e.filename else reason(e))
             for line in str(e).splitlines():
                 err.print(f"dlkit: error: {line}", markup=False, highlight=False)
             raise typer.Exit(e.exit_code) from None

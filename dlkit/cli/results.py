@@ -60,9 +60,10 @@ def generate(
     """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
     from dlkit.generate import generate as run_generate
     from dlkit.runs import resolve_run
+    from dlkit.writing import inside
 
     run_dir = resolve_run(run)
-    target = out_file if out_file is not None else run_dir / "samples" / "generated.png"
+    target = out_file if out_file is not None else inside(run_dir, "samples", "generated.png")
     written = run_generate(run_dir, n, seed, target, npz)
     err.print(f"{n} samples (seed {seed}) of shape {tuple(written['shape'])}", highlight=False)
     if npz is not None:

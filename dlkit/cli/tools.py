@@ -154,8 +154,9 @@ def runs(
 ):
     """A table of the runs under ROOT (margin: the model's test figure shown against its best
     baseline's, positive when the model is better); --sort and --filter take any dotted key of
-    run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3)."""
-    from dlkit.runs import list_runs
+    run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3).
+    A run folder stopped before its run.json is shown `incomplete` (`dlkit train` removes it)."""
+    from dlkit.runs import incomplete_runs, list_runs
 
     found = list_runs(root)
     if sort or filter_ or reverse:
@@ -174,6 +175,9 @@ def runs(
         *([sort] if sort else ()),
     ]
     rows = [_runs_row(path, sort) for path in found]
+    if not filter_:  # it has nothing a filter could match
+        rows += [[path.name, "incomplete", *[""] * (len(columns) - 2)] for path in incomplete_runs(root)]
+        rows = rows if sort or reverse else sorted(rows)
     # A column no run fills (a GAN's test figures) is left out rather than shown empty.
     shown = [i for i in range(len(columns)) if i < 2 or any(row[i] for row in rows)]
     table = Table(title=str(root))

@@ -20,6 +20,7 @@ from dlkit.export.base import Calibration
 from dlkit.export.parity import Parity, compare
 from dlkit.registry import UnknownNameError
 from dlkit.runs import MODEL, environment, now, write_json
+from dlkit.writing import inside, writing
 
 #: The report's file in the export folder.
 REPORT = "export.json"
@@ -62,7 +63,7 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     if task.generates:
         raise UsageError(f"{run_dir}: a {task.name} run generates images; export takes a run that predicts")
     name = chosen.type_name + (f"-{quantize}" if quantize else "")
-    out = Path(out) if out is not None else run_dir / "export" / name
+    out = Path(out) if out is not None else inside(run_dir, "export", name)
     _check_out(out)
     model = load_run_model(run_dir)
     chosen.refuse(model)
@@ -72,11 +73,11 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     keras_outputs = predict(model, test, config, data)
     calibration = _calibration(data, config, model)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".{out.name}.tmp-{os.getpid()}"  # renamed to `out` once whole
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    try:
+    with writing(out, scratch=work):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
         with quiet_tensorflow():  # the converters' and runtimes' native logging
             with tempfile.TemporaryDirectory() as scratch:
                 copy = load_run_model(run_dir)  # the format may change it (quantise)
@@ -88,9 +89,6 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
         about |= {"created": now(), "versions": environment(), "input": chosen.takes(quantize, calibration)}
         write_json(work / REPORT, about | {"parity": parity.as_json()})
         _replace(work, out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return Exported(out, chosen.type_name, quantize, parity)
 
 

@@ -177,10 +177,10 @@ class Segmentation(SupervisedTask):
         from dlkit.data.segmentation_folder import nearest
         from dlkit.runs import atomic_write, read_run
         from dlkit.tasks.segmentation_report import overlay
+        from dlkit.writing import inside
 
         classes = read_run(run_dir).get("classes") or []
-        folder = Path(run_dir) / "predictions"
-        folder.mkdir(exist_ok=True)
+        folder = inside(run_dir, "predictions", folder=True)
         used: set[str] = set()
         for row in rows:
             path = Path(row["input"])

@@ -212,7 +212,9 @@ class SupervisedTask(Task):
         from dlkit.data.prepare import prepare_run_data
         from dlkit.evaluation import evaluate, score_baselines, verdict
         from dlkit.runs import load_run_model, write_json
+        from dlkit.writing import inside
 
+        out = inside(run_dir, "eval", folder=True)
         data = prepare_run_data(self.config)
         model = load_run_model(run_dir)
         metrics, outputs = evaluate(self.config, model, data, [split])
@@ -223,8 +225,6 @@ class SupervisedTask(Task):
 
             metrics |= prune.report_run(model, self.config.train.prune, Path(run_dir))
             tables.append(Table.of_sparsity(metrics, f"{run_dir.name}: pruning"))
-        out = Path(run_dir) / "eval"
-        out.mkdir(exist_ok=True)
         write_json(out / "metrics.json", metrics)
         scored = data.scored(split, self.config.seed)
         report = self.write_report(scored, outputs[split], data.class_names, out, f"{split} split")

@@ -15,6 +15,7 @@ from dlkit.data.prepare import PreparedData
 from dlkit.evaluation import predict
 from dlkit.runs import MODEL, load_run_model, save_model, write_json
 from dlkit.tasks import task_of
+from dlkit.writing import inside
 
 #: Where the fitted temperature and the figures before and after it are kept.
 CALIBRATION = "calibration.json"
@@ -36,7 +37,7 @@ def calibrate(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> di
     temperature = calibration.fit_temperature(scores["val"], data.split("val").y, head)
     mode = "logits" if from_logits else head
     scaled = TemperatureScaling(temperature, mode, name="temperature_scaling")(model.output)
-    save_model(keras().Model(model.input, scaled, name=model.name), run_dir / MODEL)
+    save_model(keras().Model(model.input, scaled, name=model.name), inside(run_dir, MODEL))
     report = {
         "method": config.eval.calibrate,
         "temperature": temperature,
@@ -45,5 +46,5 @@ def calibrate(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> di
         "fitted_on": "test" if config.data.split.validation == "test" else "val",
         **{name: calibration.figures(scores[name], data.split(name).y, head, temperature) for name in names},
     }
-    write_json(run_dir / CALIBRATION, report)
+    write_json(inside(run_dir, CALIBRATION), report)
     return report

@@ -9,6 +9,7 @@ from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt
 
 from dlkit.backend import keras
 from dlkit.registry import Registry, Spec
+from dlkit.writing import inside
 
 CALLBACKS = Registry("callback", "callbacks")
 
@@ -69,7 +70,7 @@ class Tensorboard(Callback):
     write_graph: bool = False
 
     def build(self, run_dir):
-        return keras().callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), **self.args())
+        return keras().callbacks.TensorBoard(log_dir=str(inside(run_dir, "tensorboard")), **self.args())
 
 
 def log_learning_rate():

@@ -1,6 +1,6 @@
 """The run's record while training: `last.keras` (with the state resume needs), `best.keras`,
-`history.csv` and the heartbeat in `run.json`, each written whole or not at all. Imports Keras:
-load it lazily."""
+`history.csv` and the heartbeat in `run.json`, each written whole or not at all (a full disk
+keeps the last good checkpoint). Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from dlkit.backend import keras
 from dlkit.runs import HISTORY, atomic_write, now, update_run
 from dlkit.training import state as saved_state
+from dlkit.writing import inside, scratch, writing
 
 BEST, LAST = "best.keras", "last.keras"
 
@@ -48,7 +49,8 @@ class Checkpoint(keras().callbacks.Callback):
         self.losses = tuple(losses)
         #: Epochs before this one (from 0) are never the best: a pruned model is final only at its target.
         self.eligible_from = eligible_from
-        self.run_dir, self.folder = Path(run_dir), Path(run_dir) / "checkpoints"
+        self.run_dir, self.folder = Path(run_dir), inside(run_dir, "checkpoints", folder=True)
+        self.history = inside(run_dir, HISTORY)
         self.monitor, self.direction, self.every_steps = monitor, direction, every_steps
         #: The callbacks whose state is saved and restored, this one last.
         self.stateful = [*stateful, self]
@@ -64,21 +66,27 @@ class Checkpoint(keras().callbacks.Callback):
 
     # --- what is saved ---
 
-    def _save(self, epochs_done: int, step: int | None = None) -> None:
+    def _save(self, epochs_done: int, step: int | None = None, best: bool = False) -> None:
         # model.save wants a .keras name; write beside the target, add the state, rename over it.
-        tmp = self.folder / f".{LAST}.{os.getpid()}.tmp.keras"
-        self.model.save(tmp)
-        state, arrays = saved_state.capture(
-            self.model,
-            self.stateful,
-            epochs_done=epochs_done,
-            step=step,
-            metrics=saved_state.metric_values(self.model) if step else None,
-            history=self.rows,
-            **self.identity,
-        )
-        saved_state.embed(tmp, state, arrays)
-        os.replace(tmp, self.folder / LAST)
+        last = self.folder / LAST
+        with writing(last, scratch=(tmp := scratch(last, ".keras"))):
+            self.model.save(tmp)
+            state, arrays = saved_state.capture(
+                self.model,
+                self.stateful,
+                epochs_done=epochs_done,
+                step=step,
+                metrics=saved_state.metric_values(self.model) if step else None,
+                history=self.rows,
+                stopped=bool(self.model.stop_training),  # by early stopping: no epoch is left
+                **self.identity,
+            )
+            saved_state.embed(tmp, state, arrays)
+            if best:
+                # The same bytes, before last.keras moves on: a run stopped in between goes on from the
+                # epoch before and writes this one again. Copied, not the model serialised twice.
+                atomic_write(self.folder / BEST, tmp.read_bytes())
+            os.replace(tmp, last)
         update_run(self.run_dir, heartbeat=now(), epochs=epochs_done)
 
     def _write_history(self) -> None:
@@ -88,7 +96,7 @@ class Checkpoint(keras().callbacks.Callback):
         writer.writeheader()
         # Keras numbers epochs from 0; the file counts them as people do (and as run.json's best_epoch).
         writer.writerows({**row, "epoch": row["epoch"] + 1} for row in self.rows)
-        atomic_write(self.run_dir / HISTORY, buffer.getvalue())
+        atomic_write(self.history, buffer.getvalue())
 
     # --- Keras hooks ---
 
@@ -133,11 +141,8 @@ class Checkpoint(keras().callbacks.Callback):
             self.best_epoch = epoch
             self.best = float(value) if value is not None else self.best
         self.rows.append({"epoch": epoch, **{k: float(v) for k, v in logs.items()}})
-        self._save(epoch + 1)
+        self._save(epoch + 1, best=improved)
         self._write_history()
-        if improved:
-            # The same weights as last.keras: copy its bytes rather than serialise the model again.
-            atomic_write(self.folder / BEST, (self.folder / LAST).read_bytes())
         if self.interrupted and epoch + 1 < self.params.get("epochs", 0):
             self.stopped = self.model.stop_training = True
 

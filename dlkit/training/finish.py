@@ -13,6 +13,7 @@ from dlkit.runs import HISTORY, load_run_model, write_json
 from dlkit.tasks import task_of
 from dlkit.timings import Timings
 from dlkit.training.calibrate import calibrate
+from dlkit.writing import inside
 
 
 def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, timings: Timings, describe=None) -> dict:
@@ -28,9 +29,9 @@ def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, timings:
     metrics, outputs = evaluate(config, model, data, data.split_names())
     metrics |= describe(model) if describe else {}
     metrics |= score_baselines(config, data, [name for name in data.split_names() if name != "train"])
-    write_json(run_dir / "metrics.json", metrics)
+    write_json(inside(run_dir, "metrics.json"), metrics)
     timings.lap("evaluate")
-    plots_dir = run_dir / "plots"
+    plots_dir = inside(run_dir, "plots", folder=True)
     plots.learning_curves(run_dir / HISTORY, plots_dir / "learning_curves.png")
     report = task_of(config).write_report(data.splits.test, outputs["test"], data.class_names, plots_dir, "test split")
     for stem, content in report.items():

@@ -11,14 +11,28 @@ from pathlib import Path
 from dlkit.config import dump_config, load_run_config
 from dlkit.errors import UsageError
 from dlkit.plugins import keep_in_run
-from dlkit.runs import HISTORY, atomic_write, create_run_dir, mark_running, now, read_run, resolve_run, run_status
+from dlkit.runs import (
+    HISTORY,
+    MODEL,
+    RUN_FILE,
+    atomic_write,
+    create_run_dir,
+    mark_running,
+    now,
+    read_run,
+    resolve_run,
+    run_status,
+)
 from dlkit.strict import listed
 from dlkit.training import state as saved_state
 from dlkit.training.checkpoint import BEST, LAST
 from dlkit.training.trainer import Session, make_session, open_run
+from dlkit.writing import inside, remove_scratch, writing
 
 #: What a continuation copies from a completed run (the rest is written again as it trains).
 CARRIED = (f"checkpoints/{LAST}", f"checkpoints/{BEST}", HISTORY)
+#: What going on in a run's folder writes there: refused before training if one is a symbolic link.
+WRITES = ("checkpoints", "plots", RUN_FILE, "config.yaml", HISTORY, MODEL, "metrics.json", "calibration.json")
 
 
 def resume(
@@ -43,6 +57,8 @@ def resume(
         )
     if status == "running":
         raise UsageError(f"{run_dir}: still running (process {info.get('pid')} on {info.get('host')})")
+    if status != "completed":
+        _tidy(run_dir, say)
     config = load_run_config(run_dir)
     last = run_dir / "checkpoints" / LAST
     state = saved_state.read(last) if last.is_file() else None
@@ -62,8 +78,9 @@ def resume(
         config.train.epochs = done + extend_epochs
         for callback in (state or {}).get("callbacks", {}).values():
             callback.update({"wait": 0, "stopped_epoch": 0} if "wait" in callback else {})  # patience anew
-    elif done >= config.train.epochs:
-        raise UsageError(f"{run_dir}: all {done} epochs are done; train it further with --extend-epochs N")
+        state = state and {**state, "stopped": False}
+    # Stopped (a kill, a full disk) after its last epoch, or early stopping's: what is left is the end.
+    finished = state and (done >= config.train.epochs or state.get("stopped"))
 
     session = make_session(config, resumed=(last, state) if state else None)
     if state and state["dataset_fingerprint"] != session.data.fingerprint and not force:
@@ -84,6 +101,7 @@ def resume(
             where = f", restarting epoch {done + 1} from its start ({why})"
         else:
             where = f", continuing epoch {done + 1} after batch {state['step']}"
+    where += "; its training is done: finishing it (model.keras, metrics.json, plots)" if finished else ""
     say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{where}")
     say(session.data.rows_used())
     say(session.data.splits.sizes())
@@ -101,14 +119,25 @@ def resume(
     return session.fit(target, callbacks)
 
 
+def _tidy(run_dir: Path, say: Callable[[str], None]) -> None:
+    """Refuse a symbolic link where going on would write (`WRITES`), and remove the scratch files
+    of writes that a kill or a full disk stopped."""
+    for name in WRITES:
+        inside(run_dir, name)
+    left = remove_scratch(run_dir)
+    if left:
+        say(f"{run_dir.name}: removed {len(left)} unfinished temporary file(s): {', '.join(p.name for p in left)}")
+
+
 def _continuation(run_dir: Path, session: Session, done: int, command) -> Path:
     """A new run folder beside the completed `run_dir`, holding what resuming needs from it; its
-    `run.json` names the parent run and the epoch it goes on from."""
+    `run.json` names the parent run and the epoch it goes on from (a full disk leaves no half of it)."""
     target = create_run_dir(run_dir.parent, session.config.name)
-    open_run(target, session, command=command, parent={"run": str(run_dir), "epoch": done})
-    for name in CARRIED:
-        if (run_dir / name).is_file():
-            shutil.copyfile(run_dir / name, target / name)
+    with writing(target, scratch=target):  # removed on any failure: it holds nothing of its own yet
+        open_run(target, session, command=command, parent={"run": str(run_dir), "epoch": done})
+        for name in CARRIED:
+            if (run_dir / name).is_file():
+                shutil.copyfile(run_dir / name, target / name)
     return target
 
 

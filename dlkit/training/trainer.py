@@ -13,15 +13,17 @@ from dlkit.backend import keras, seed_everything
 from dlkit.config import ExperimentConfig, dump_config
 from dlkit.data.pipeline import in_memory, to_dataset
 from dlkit.data.prepare import prepare_data
-from dlkit.errors import DataError, Interrupted, UsageError
+from dlkit.errors import DataError, Interrupted, UsageError, WriteError
 from dlkit.model import build_model
 from dlkit.plugins import keep_in_run
 from dlkit.runs import (
     MODEL,
     atomic_write,
     create_run_dir,
+    end_run,
     now,
     point_latest,
+    remove_incomplete,
     start_run,
     update_run,
 )
@@ -34,6 +36,7 @@ from dlkit.training.finish import finish
 from dlkit.training.phases import Phases
 from dlkit.training.prune import pruning
 from dlkit.training.track import tracked
+from dlkit.writing import inside, writing
 
 
 def train(
@@ -46,17 +49,21 @@ def train(
     say=None,
 ) -> Path:
     """Train `config` into a new run folder (under `runs_dir`, or exactly `run_dir`) and return it.
-    Config mistakes raise before the folder exists. `say(line)` is told the rows read and used,
-    and the split sizes."""
+    Config mistakes raise before the folder exists. `say(line)` is told the rows read and used, the
+    split sizes, and the incomplete run folders (stopped before their run.json) removed from
+    `runs_dir` as it goes."""
     session = make_session(config)
-    if say is not None:
-        say(session.data.rows_used())
-        say(session.data.splits.sizes())
+    say = say or (lambda line: None)
+    say(session.data.rows_used())
+    say(session.data.splits.sizes())
     if run_dir is None:
+        for stale in remove_incomplete(runs_dir):
+            say(f"removed {stale}: an incomplete run folder (its training was stopped before it wrote run.json)")
         run_dir = create_run_dir(runs_dir, config.name)
     else:
         run_dir.mkdir(parents=True)
-    open_run(run_dir, session, command=command)
+    with writing(run_dir, scratch=run_dir):  # removed on any failure: it holds nothing of its own yet
+        open_run(run_dir, session, command=command)
     return session.fit(run_dir, callbacks)
 
 
@@ -64,10 +71,10 @@ def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None
     """Start a new (empty) run folder for `session`: its folders, its plug-ins' copies,
     `config.yaml` (naming those copies), and `run.json` marked running, with `fields` added."""
     config, data = session.config, session.data
-    (run_dir / "checkpoints").mkdir()
-    (run_dir / "plots").mkdir()
+    inside(run_dir, "checkpoints", folder=True)
+    inside(run_dir, "plots", folder=True)
     config.plugins, plugins = keep_in_run(config.plugins, run_dir)
-    atomic_write(run_dir / "config.yaml", dump_config(config))
+    atomic_write(inside(run_dir, "config.yaml"), dump_config(config))
     start_run(
         run_dir,
         command=command,
@@ -246,6 +253,7 @@ class Session:
         try:
             with interrupt_saves(checkpoint):
                 training.begin()
+                model.stop_training = bool(state.get("stopped"))  # early stopping ended it before a kill
                 if step:  # Keras takes an epoch's length from the data: the rest of this one is a fit of its own
                     rest = batches(skip=step)
                     if len(model.metrics_variables) < len(state["metrics"]):
@@ -274,23 +282,26 @@ class Session:
                     f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model"
                 )
             metrics = self.finish(run_dir, checkpoint)
+            update_run(
+                run_dir,
+                status="completed",
+                ended=now(),
+                epochs=len(checkpoint.rows),
+                best_epoch=checkpoint.best_epoch + 1,
+                best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
+                test=metrics.get("test"),
+                headline=task_of(config).headline(metrics.get("test") or {}),
+                timings=self.timings.done(),
+            )
         except KeyboardInterrupt:
-            update_run(run_dir, status="interrupted", ended=now())
+            end_run(run_dir, "interrupted")
             raise Interrupted(run_dir) from None
+        except WriteError as e:  # a full disk, say: the last checkpoint is whole
+            end_run(run_dir, "failed", error=str(e))
+            raise WriteError(f"{e}; the run can go on from its last checkpoint: dlkit train --resume {run_dir}") from e
         except BaseException as e:
-            update_run(run_dir, status="failed", ended=now(), error=f"{type(e).__name__}: {e}")
+            end_run(run_dir, "failed", error=f"{type(e).__name__}: {e}")
             raise
-        update_run(
-            run_dir,
-            status="completed",
-            ended=now(),
-            epochs=len(checkpoint.rows),
-            best_epoch=checkpoint.best_epoch + 1,
-            best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
-            test=metrics.get("test"),
-            headline=task_of(config).headline(metrics.get("test") or {}),
-            timings=self.timings.done(),
-        )
         point_latest(run_dir)
         return run_dir
 
@@ -319,7 +330,7 @@ class Session:
 
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
-        atomic_write(run_dir / MODEL, (run_dir / "checkpoints" / BEST).read_bytes())
+        atomic_write(inside(run_dir, MODEL), (run_dir / "checkpoints" / BEST).read_bytes())
         return finish(run_dir, self.config, self.data, self.timings, self.pruning and self.pruning.report)
 
 

@@ -18,6 +18,7 @@ from dlkit.runs import atomic_write, load_run_model, read_run, write_json
 from dlkit.tasks import task_of
 from dlkit.tasks.gan.generate import draw
 from dlkit.tasks.gan.pixels import grid_png
+from dlkit.writing import inside
 
 CONFIDENT = 0.9
 #: Below this diversity the run counts as collapsed (`dlkit eval` warns).
@@ -60,8 +61,7 @@ def score_samples(run_dir: Path, config: ExperimentConfig, classifier_dir: Path,
         "max_diversity": float(math.log(probs.shape[-1])),
         "class_histogram": {str(name): int(c) for name, c in zip(names, counts, strict=False)},
     }
-    out = Path(run_dir) / "eval"
-    out.mkdir(exist_ok=True)
+    out = inside(run_dir, "eval", folder=True)
     write_json(out / "metrics.json", metrics)
     atomic_write(out / "samples.png", grid_png(pictures[:64]))
     return metrics

@@ -21,6 +21,7 @@ from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
 from dlkit.timings import Timings
 from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.trainer import Session, load_checkpoint
+from dlkit.writing import inside
 
 GENERATOR, DISCRIMINATOR = "generator.keras", "discriminator.keras"
 #: Samples in each grid of `samples/` (from one fixed latent batch, so grids show progress).
@@ -66,21 +67,20 @@ class GanSession(Session):
         self.timings.lap("build")
 
     def callbacks(self, run_dir: Path) -> list:
-        (run_dir / "samples").mkdir(exist_ok=True)
-        return [SampleGrid(run_dir / "samples", self.config, self.data.input_shape)]
+        return [SampleGrid(inside(run_dir, "samples", folder=True), self.config, self.data.input_shape)]
 
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Split the best checkpoint into `generator.keras` (also `model.keras`) and
         `discriminator.keras`; `metrics.json` holds that epoch's training figures."""
         gan = keras().saving.load_model(run_dir / "checkpoints" / BEST, safe_mode=True, compile=False)
-        save_model(gan.generator, run_dir / GENERATOR)
-        save_model(gan.discriminator, run_dir / DISCRIMINATOR)
-        atomic_write(run_dir / MODEL, (run_dir / GENERATOR).read_bytes())
+        save_model(gan.generator, inside(run_dir, GENERATOR))
+        save_model(gan.discriminator, inside(run_dir, DISCRIMINATOR))
+        atomic_write(inside(run_dir, MODEL), (run_dir / GENERATOR).read_bytes())
         row = next(r for r in checkpoint.rows if r["epoch"] == checkpoint.best_epoch)
         metrics = {"train": {k: v for k, v in row.items() if k != "epoch"}}
-        write_json(run_dir / "metrics.json", metrics)
+        write_json(inside(run_dir, "metrics.json"), metrics)
         self.timings.lap("evaluate")
-        plots.learning_curves(run_dir / HISTORY, run_dir / "plots" / "learning_curves.png")
+        plots.learning_curves(run_dir / HISTORY, inside(run_dir, "plots", folder=True) / "learning_curves.png")
         self.timings.lap("plots")
         return metrics
 
