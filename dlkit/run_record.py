@@ -7,6 +7,8 @@ does not read are kept as they are."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,8 +41,11 @@ class BadRunFile(UsageError):
 
 
 def read_bounded(path: Path) -> bytes:
-    """The file's bytes; BadRunFile past MAX_BYTES or unreadable, FileNotFoundError without it."""
+    """The file's bytes; BadRunFile past MAX_BYTES, unreadable or not a regular file (a named pipe
+    would block the reader), FileNotFoundError without it."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise BadRunFile(path, "not a regular file")
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:

@@ -5,6 +5,7 @@ from a run refuses it in one line (exit 2: the command was pointed at a run it c
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -228,3 +229,18 @@ def test_a_good_run_json_with_fields_dlkit_does_not_know_is_taken(runs_root, spo
     for info in ({**good, "new_field": {"a": [1, {"b": None}]}}, earlier):
         (spoiled / "run.json").write_text(json.dumps(info))
         assert read_run(spoiled) == info
+
+
+def test_a_named_pipe_for_metrics_json_is_refused_without_waiting(cli, runs_root):
+    bad = runs_root / "tiny-20260101-000003"
+    (bad / "metrics.json").unlink()
+    os.mkfifo(bad / "metrics.json")
+    try:
+        listed = cli("runs", runs_root)
+        assert listed.exit_code == 0 and "bad metrics.json" in listed.stdout
+        result = cli("predict", "--run", bad, "x.png")
+        assert result.exit_code == 2
+        assert one_error_line(result, f"{bad / 'metrics.json'}: not a regular file")
+    finally:
+        (bad / "metrics.json").unlink()
+        shutil.copyfile(runs_root / "tiny-20260101-000001" / "metrics.json", bad / "metrics.json")
