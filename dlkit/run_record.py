@@ -161,12 +161,18 @@ def check(data: Any, path: Path, model: type[BaseModel]) -> dict:
     except ValidationError as e:
         errors = e.errors(include_url=False)
         first = errors[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        key = ".".join(map(_shown_key, first["loc"])) or "(top level)"
         message = first["msg"].removeprefix("Value error, ")
         received = "" if first["type"] in ("missing", "value_error") else f". Received: {clipped(first['input'], 40)}"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise BadRunFile(path, f"{key}: {message}{received}{more}") from None
     return data
+
+
+def _shown_key(part: Any) -> str:
+    """A key of the file as one line shows it: quoted where it is no plain name (`'a\\nb'`)."""
+    text = str(part)
+    return text if text.isprintable() and 0 < len(text) <= 40 and "." not in text else clipped(part, 40)
 
 
 def read_run_file(path: Path) -> dict:
