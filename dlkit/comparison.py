@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
-from dlkit.errors import UsageError
-from dlkit.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_json, read_run, run_status
+from dlkit.config.yaml_safe import read_yaml
+from dlkit.errors import ConfigError, UsageError
+from dlkit.run_record import BadRunFile
+from dlkit.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_json, read_metrics, read_run, run_status
 from dlkit.strict import did_you_mean, listed
 from dlkit.training.metrics import direction
 
@@ -35,34 +37,43 @@ class Run:
 
     @classmethod
     def read(cls, path: Path, label: str) -> Run:
-        return cls(label, path, read_run(path), _read_yaml(path / "config.yaml"), read_json(path / "metrics.json"))
+        """The run's three files, each checked: a BadRunFile names the first dlkit cannot use."""
+        return cls(label, path, read_run(path), read_config(path), read_metrics(path))
 
 
-def gather(paths: list[Path]) -> list[Run]:
+def gather(paths: list[Path]) -> tuple[list[Run], list[BadRunFile]]:
     """The runs `paths` name; a folder that is not a run but holds runs (a study's trial-NNN/, a
-    cv's fold-K/, a runs/ folder) stands for those, labelled `folder/run` beside other arguments."""
-    found: list[tuple[Path, str]] = []
+    cv's fold-K/, a runs/ folder) stands for those, labelled `folder/run` beside other arguments.
+    A run named itself whose files dlkit cannot use is refused; one found in a folder is left out,
+    and returned second (for a warning)."""
+    found: list[tuple[Path, str, bool]] = []
     for path in map(Path, paths):
         if not path.is_dir():
             raise UsageError(f"{path}: no such folder")
         if path.name == LATEST:
             path = path.resolve()
         if (path / RUN_FILE).is_file():
-            found.append((path, path.name))
+            found.append((path, path.name, True))
             continue
         inside = list_runs(path)
         if not inside:
             raise UsageError(f"{path}: neither a run folder (no {RUN_FILE}) nor a folder of runs (a study, a cv)")
         # One folder given: its runs' own names; beside others, the folder names them too.
-        found += [(run, run.name if len(paths) == 1 else f"{path.name}/{run.name}") for run in inside]
-    if len(found) < 2:
-        raise UsageError(f"compare needs at least 2 runs; {listed(p for p, _ in found) or 'none'} given")
+        found += [(run, run.name if len(paths) == 1 else f"{path.name}/{run.name}", False) for run in inside]
     seen: dict[str, int] = {}
-    runs = []
-    for path, label in found:
+    runs, skipped = [], []
+    for path, label, named in found:
         seen[label] = seen.get(label, 0) + 1
-        runs.append(Run.read(path, label if seen[label] == 1 else f"{label} ({seen[label]})"))
-    return runs
+        try:
+            runs.append(Run.read(path, label if seen[label] == 1 else f"{label} ({seen[label]})"))
+        except BadRunFile as e:
+            if named:
+                raise
+            skipped.append(e)
+    if len(runs) < 2:
+        left_out = f" ({len(skipped)} left out: {skipped[0]})" if skipped else ""
+        raise UsageError(f"compare needs at least 2 runs; {listed(r.path for r in runs) or 'none'} given{left_out}")
+    return runs, skipped
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
@@ -205,9 +216,9 @@ def _panels(runs: list[Run], histories: dict[str, list[dict]]) -> list[str]:
 def record(run_dir: Path) -> dict[str, Any]:
     """A run's dotted keys for sorting and filtering: `run.json`'s (`dataset`, `status`, ...),
     `config.yaml`'s (`train.epochs`) and `metrics.json`'s (`test.accuracy`); a status is the shown
-    one (a dead `running` run is `interrupted`)."""
+    one (a dead `running` run is `interrupted`). A BadRunFile for a file dlkit cannot use."""
     info = read_run(run_dir)
-    flat = flatten(info) | flatten(_read_yaml(run_dir / "config.yaml")) | flatten(read_json(run_dir / "metrics.json"))
+    flat = flatten(info) | flatten(read_config(run_dir)) | flatten(read_metrics(run_dir))
     flat["status"] = run_status(info)
     return flat
 
@@ -215,8 +226,9 @@ def record(run_dir: Path) -> dict[str, Any]:
 def select(runs: list[Path], sort: str | None = None, filters: list[str] = (), reverse: bool = False) -> list[Path]:
     """`runs` whose keys hold every `KEY=VALUE` of `filters` (`3` matches 3 and 3.0, `1e-3` 0.001,
     other values read as YAML or matched as written), ordered by `sort` (a figure best first, by its direction; anything
-    else ascending; runs without it last). A key no run has is a UsageError naming the close ones."""
-    records = {path: record(path) for path in runs}
+    else ascending; runs without it last; a run whose files dlkit cannot use has no keys). A key no
+    run has is a UsageError naming the close ones."""
+    records = {path: _record_or_none(path) for path in runs}
     known = set().union(*records.values()) if records else set()
     wanted = []
     for item in filters:
@@ -234,6 +246,13 @@ def select(runs: list[Path], sort: str | None = None, filters: list[str] = (), r
     present = [p for p in kept if records[p].get(key) is not None]
     present.sort(key=lambda p: _sort_key(records[p][key]), reverse=higher_first != reverse)
     return present + [p for p in kept if records[p].get(key) is None]
+
+
+def _record_or_none(run_dir: Path) -> dict[str, Any]:
+    try:
+        return record(run_dir)
+    except BadRunFile:
+        return {}
 
 
 def _known(key: str, known: set[str], option: str) -> str:
@@ -267,12 +286,20 @@ def _sort_key(value: Any) -> tuple:
 # --- reading a run folder ---
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError):
+def read_config(run_dir: Path) -> dict:
+    """The run's `config.yaml` as written (resolved already), read as any YAML dlkit reads (bounded
+    in bytes, nesting and values); {} when there is none; a BadRunFile when it is unreadable or
+    not a mapping."""
+    path = Path(run_dir) / "config.yaml"
+    if not path.is_file():
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        data = read_yaml(path)[0]
+    except ConfigError as e:
+        raise BadRunFile(path, str(e).removeprefix(str(path))) from None
+    if data is not None and not isinstance(data, dict):
+        raise BadRunFile(path, f"expected a mapping of sections (name:, data:, ...). Received: {type(data).__name__}")
+    return data or {}
 
 
 def _history(run_dir: Path) -> list[dict]:

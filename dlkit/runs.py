@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from dlkit.errors import DataError, DlkitError, UsageError
+from dlkit.run_record import BadRunFile, load_json, read_metrics_file, read_run_file
 from dlkit.version import __version__
 from dlkit.writing import SCRATCH, atomic_write, inside, overwrite_in_place, scratch, writing
 
 RUN_FILE = "run.json"
 MODEL = "model.keras"
 HISTORY = "history.csv"
+METRICS = "metrics.json"
 LATEST = "latest"
 #: Spaces after run.json's object: room for `end_run` to mark it ended in its own bytes.
 RESERVE = 1024
@@ -93,16 +95,45 @@ def environment() -> dict[str, str]:
 
 
 def read_json(path: Path) -> dict:
-    """A JSON file holding an object; {} when it is missing, unreadable or not an object."""
+    """A JSON file holding an object; {} when it is missing, unreadable, too large or too deep
+    (`run_record.load_json`'s bounds) or not an object."""
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+        data = load_json(Path(path))
+    except (BadRunFile, FileNotFoundError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def read_run(run_dir: Path) -> dict:
-    return read_json(Path(run_dir) / RUN_FILE)
+    """The run's `run.json`, its fields checked (`run_record.RunRecord`); {} before it is written.
+    A file dlkit cannot use is a one-line BadRunFile naming it."""
+    return read_run_file(Path(run_dir) / RUN_FILE)
+
+
+def read_metrics(run_dir: Path) -> dict:
+    """The run's `metrics.json`, checked like `read_run`; {} when the run did not finish."""
+    return read_metrics_file(Path(run_dir) / METRICS)
+
+
+def run_problem(run_dir: Path) -> BadRunFile | None:
+    """What makes the run folder unusable (its run.json or metrics.json), or None."""
+    try:
+        read_run(run_dir)
+        read_metrics(run_dir)
+    except BadRunFile as e:
+        return e
+    return None
+
+
+def completed(run_dir: Path) -> bool:
+    """Whether the run completed, its files such that dlkit can use them (`run_problem`)."""
+    return run_problem(run_dir) is None and read_run(run_dir).get("status") == "completed"
+
+
+def newest_finished(runs_dir: Path, accept=lambda path: True) -> Path | None:
+    """The completed run under `runs_dir` (of those `accept` takes) that ended last."""
+    finished = [path for path in list_runs(runs_dir) if accept(path) and completed(path)]
+    return max(finished, key=lambda path: read_run(path).get("ended") or "") if finished else None
 
 
 def newest_matching(runs_dir: Path, stem: str, file: str, key: str, value) -> Path | None:
@@ -137,7 +168,8 @@ def end_run(run_dir: Path, status: str, **fields: Any) -> None:
     over the file's own bytes, which needs no free space. If even that fails (a read-only disk), the
     file still says `running` with this process's pid, which `run_status` shows as `interrupted`
     once the process is gone: either way `dlkit runs` and `--resume` read the run as not completed."""
-    info = read_run(run_dir) | {"status": status, "ended": now(), **fields}
+    # The lenient reader: a run.json dlkit cannot use (BadRunFile) is replaced, not a second error.
+    info = read_json(Path(run_dir) / RUN_FILE) | {"status": status, "ended": now(), **fields}
     try:
         _write_run(run_dir, info)
         return
@@ -202,12 +234,13 @@ def run_argument(path: Path) -> Path | None:
 
 
 def resolve_run(run: str | Path | None, runs_dir: Path = Path("runs")) -> Path:
-    """The run folder a command names, or the newest completed run under `runs_dir`."""
+    """The run folder a command names, or the newest completed run under `runs_dir`; a run whose
+    run.json or metrics.json dlkit cannot use is refused here, before any work (BadRunFile)."""
     if run is None:
-        finished = [p for p in list_runs(runs_dir) if read_run(p).get("status") == "completed"]
-        if not finished:
+        newest = newest_finished(runs_dir)
+        if newest is None:
             raise UsageError(f"no finished run under {runs_dir}/; train one first or pass --run RUN")
-        return max(finished, key=lambda p: read_run(p).get("ended") or "")
+        return newest
     path = Path(run)
     if not path.is_dir():
         raise UsageError(f"{path}: no such run folder")
@@ -218,7 +251,11 @@ def resolve_run(run: str | Path | None, runs_dir: Path = Path("runs")) -> Path:
         )
     if not (path / RUN_FILE).is_file():
         raise UsageError(f"{path}: not a dlkit run folder (no {RUN_FILE})")
-    return path.resolve() if path.name == LATEST else path
+    path = path.resolve() if path.name == LATEST else path
+    problem = run_problem(path)
+    if problem is not None:
+        raise problem
+    return path
 
 
 def list_runs(root: Path) -> list[Path]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_tune_race import start_together
 
 from conftest import REPO, TINY, write_config
 from pg import free_port, need_driver, pg_url, postgres  # noqa: F401 (fixtures)
@@ -121,6 +122,10 @@ def test_a_server_that_does_not_answer_is_one_line_within_the_connect_timeout(cl
             assert refused in result.stderr
             assert took < 20  # storage.CONNECT_TIMEOUT (10 s), not the system's TCP timeout
             assert not (tmp_path / "runs" / "tiny-tune").exists()
+
+
+def test_workers_starting_together_on_a_new_study_all_open_it(tmp_path, pg_url):  # noqa: F811
+    assert start_together(tmp_path, pg_url) == []
 
 
 @pytest.mark.slow

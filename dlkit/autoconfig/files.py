@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 from dlkit.autoconfig.draft import MASKS, MAX_CLASSES, NUMBERS, ORDERED_SPLIT, Draft, class_target, task_for
+from dlkit.data.bounds import check_npz
 from dlkit.data.images import IMAGE_SUFFIXES
 from dlkit.errors import DataError
 
@@ -146,6 +147,7 @@ def _image_shape(files: list[Path]) -> tuple[list[int], int, tuple[int, int]]:
 def sniff_npz(path: Path) -> Draft:
     import numpy as np
 
+    check_npz(path, None, ("x_train", "y_train"))  # what would not fit in memory is not loaded to look at
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files if k in ("x_train", "y_train")}

@@ -27,7 +27,9 @@ def compare(
 
     if out_file.suffix.lower() != ".png":
         raise UsageError(f"--out: the curves are a PNG; expected a .png file. Received: {out_file}")
-    found = gather(runs)
+    found, skipped = gather(runs)
+    for problem in skipped:  # a run of a folder (a study's, a cv's) whose files dlkit cannot use
+        err.print(f"dlkit: warning: left out: {problem}", markup=False, highlight=False)
     differ, metrics, baselines = config_differences(found), metric_table(found), baseline_table(found)
     panels = plot_curves(found, out_file)
     result = {
@@ -36,6 +38,7 @@ def compare(
         "metrics": metrics,
         "baselines": baselines,
         "curves": str(out_file) if panels else None,
+        "left_out": [{"path": str(problem.path), "error": str(problem)} for problem in skipped],
     }
     out_file.parent.mkdir(parents=True, exist_ok=True)  # made by the plot, unless no run has a history
     write_json(out_file.with_suffix(".json"), result)

@@ -155,7 +155,9 @@ def runs(
     """A table of the runs under ROOT (margin: the model's test figure shown against its best
     baseline's, positive when the model is better); --sort and --filter take any dotted key of
     run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3).
-    A run folder stopped before its run.json is shown `incomplete` (`dlkit train` removes it)."""
+    A run folder stopped before its run.json is shown `incomplete` (`dlkit train` removes it); a run
+    whose files dlkit cannot use is listed as `bad run.json` (or the file's name), with a warning saying why."""
+    from dlkit.run_record import BadRunFile
     from dlkit.runs import incomplete_runs, list_runs
 
     found = list_runs(root)
@@ -174,7 +176,13 @@ def runs(
         "started",
         *([sort] if sort else ()),
     ]
-    rows = [_runs_row(path, sort) for path in found]
+    rows = []
+    for path in found:
+        try:
+            rows.append(_runs_row(path, sort))
+        except BadRunFile as e:
+            rows.append([path.name, e.mark, *[""] * (len(columns) - 2)])
+            err.print(f"dlkit: warning: {e}", markup=False, highlight=False)
     if not filter_:  # it has nothing a filter could match
         rows += [[path.name, "incomplete", *[""] * (len(columns) - 2)] for path in incomplete_runs(root)]
         rows = rows if sort or reverse else sorted(rows)
@@ -184,29 +192,36 @@ def runs(
     for i in shown:  # run names are shown whole: the other columns wrap first, a long name folds
         longest = max((len(row[i]) for row in rows), default=0)
         table.add_column(columns[i], min_width=longest if i == 0 else None, overflow="fold" if i == 0 else "ellipsis")
-    for row in rows:
-        table.add_row(*(row[i] for i in shown))
+    for row in rows:  # cells come from files: shown as text (no rich markup), and clipped
+        table.add_row(*(escape(row[i] if i == 0 else _clipped(row[i])) for i in shown))
     out.print(table)
 
 
-def _runs_row(path: Path, sort: str | None) -> list[str]:
-    from dlkit.comparison import margin
-    from dlkit.runs import read_json, read_run, run_status
+def _clipped(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
-    info = read_run(path)
+
+def _runs_row(path: Path, sort: str | None) -> list[str]:
+    """The run's cells; a BadRunFile where its run.json, metrics.json or config.yaml is not one
+    dlkit can use (as eval and predict would find)."""
+    from dlkit.comparison import margin, read_config
+    from dlkit.runs import read_metrics, read_run, run_status
+
+    info, metrics = read_run(path), read_metrics(path)
+    read_config(path)
     best = info.get("best") or {}
     if not best and info.get("best_epoch"):  # nothing monitored (a GAN): the kept epoch's own figures
-        best = read_json(path / "metrics.json").get("train") or {}
+        best = metrics.get("train") or {}
     test = info.get("test") or {}
     headline = info.get("headline")
     if headline is None:  # runs of earlier versions
         name = next((k for k in ("accuracy", "auc", "mae", "loss") if k in test), None)
         headline = {name: test[name]} if name else {}
-    ahead = margin(read_json(path / "metrics.json"), headline)  # over the best baseline
+    ahead = margin(metrics, headline)  # over the best baseline
     row = [
         path.name,
         run_status(info),
-        info.get("dataset", ""),
+        info.get("dataset") or "",
         str(info.get("epochs", "")),
         ", ".join(f"{k} {v:.4f}" for k, v in best.items()),
         ", ".join(f"{k} {v:.4f}" for k, v in headline.items()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PositiveInt, ValidationInfo, field_validator, model_serializer, model_validator
+from pydantic import ByteSize, Field, PositiveInt, ValidationInfo, field_validator, model_serializer, model_validator
 
 from dlkit.data import DATASETS, PREPROCESS
 from dlkit.strict import Strict, raise_at
@@ -77,6 +77,11 @@ class DataConfig(Strict):
     cache: bool = False
     """Decode every split streamed from disk (image_folder) once, up front, and keep it in memory
     (uint8: height x width x channels bytes per image)."""
+    max_bytes: Annotated[ByteSize, Field(gt=0)] | None = None
+    """The most memory a data file may declare: an `.npz` (its arrays' shapes and dtypes, read from
+    their headers) or a CSV table (its cells, 8 bytes each) declaring more is refused before it is
+    read, as is one declaring more than the memory available now. Bytes, or `500MB`, `2GB`, `2GiB`;
+    null: the memory available is the only limit."""
 
     @field_validator("dataset")
     @classmethod
@@ -106,6 +111,15 @@ class DataConfig(Strict):
                 )
         return steps
 
+    @model_serializer(mode="wrap")
+    def _without_max_bytes(self, handler) -> dict:
+        """Configs that leave `max_bytes` null dump as before that key existed (resume and tune
+        compare dumps)."""
+        data = handler(self)
+        if data.get("max_bytes", ...) is None:
+            data.pop("max_bytes", None)
+        return data
+
     def loader(self):
-        """The dataset's loader, configured by `options`."""
-        return DATASETS.get(self.dataset).model_validate(self.options)
+        """The dataset's loader, configured by `options` and bounded by `max_bytes`."""
+        return DATASETS.get(self.dataset).model_validate(self.options).bounded(self.max_bytes)

@@ -1,5 +1,6 @@
 """Reading YAML that may come from anywhere: safe (no Python tags), no key given twice, and bounded,
-so an alias bomb or thousands of nested brackets is one line, not the machine's memory or stack."""
+so an alias bomb, thousands of nested brackets or a file of gigabytes is one line, not the machine's
+memory or stack."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ MAX_VALUES = 100_000
 #: Deeper nesting than any config needs; PyYAML composes recursively, so thousands of nested
 #: brackets would overflow Python's stack.
 MAX_DEPTH = 100
+#: A config (a run's config.yaml too) is a few KB; a file over this is not read at all.
+MAX_BYTES = 4 * 2**20
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -87,7 +90,10 @@ def load_yaml(text: str, source: str) -> tuple[Any, Any]:
         if root is None:
             return None, None
         _check_expansion(root, source)
-        return loader.construct_document(root), root
+        try:
+            return loader.construct_document(root), root
+        except (ValueError, TypeError, AttributeError) as e:  # `2001-02-30`, a list as a key, 5,000 digits
+            raise yaml.YAMLError(f"a value YAML cannot construct: {' '.join(str(e).split())[:120]}") from None
     finally:
         loader.dispose()
 
@@ -95,11 +101,14 @@ def load_yaml(text: str, source: str) -> tuple[Any, Any]:
 def read_yaml(path: Path) -> tuple[Any, Any]:
     """(the file's value, its root node), or a one-line ConfigError with the file and line."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"{path}: over {MAX_BYTES // 2**20} MiB; a config is a few KB of YAML")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import PrivateAttr
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -104,6 +106,19 @@ class Dataset(Spec):
     target column in the training split) and model.keras ends in a fixed layer mapping them back,
     so loss, metrics and predictions are in the target's units. Default (null): true for task
     regression; no other task has a target to scale."""
+
+    _max_bytes: int | None = PrivateAttr(None)
+
+    @property
+    def max_bytes(self) -> int | None:
+        """`data.max_bytes`: loaders refuse a file declaring more (or more than the memory
+        available) before reading it (`dlkit.data.bounds`)."""
+        return self._max_bytes
+
+    def bounded(self, max_bytes: int | None) -> Dataset:
+        """This loader, with `data.max_bytes` (`DataConfig.loader` gives it)."""
+        self._max_bytes = max_bytes
+        return self
 
     def load(self) -> Arrays:
         raise NotImplementedError

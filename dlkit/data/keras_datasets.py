@@ -175,7 +175,7 @@ class Mnist(_Images):
     local_copy: ClassVar = "mnist.npz"
 
     def read(self, source: Path) -> tuple[tuple, tuple]:
-        a = read_npz(source, ("x_train", "y_train", "x_test", "y_test"))
+        a = read_npz(source, ("x_train", "y_train", "x_test", "y_test"), self.max_bytes)
         return (a["x_train"], a["y_train"]), (a["x_test"], a["y_test"])
 
     def info(self) -> DatasetInfo:
@@ -294,7 +294,7 @@ class BostonHousing(KerasDataset):
     def read(self, source: Path) -> tuple[tuple, tuple]:
         import numpy as np
 
-        a = read_npz(source, ("x", "y"))
+        a = read_npz(source, ("x", "y"), self.max_bytes)
         paired(source, a["x"], a["y"])
         order = np.random.RandomState(self.seed).permutation(len(a["x"]))
         x, y = a["x"][order], a["y"][order]

@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dlkit.data.bounds import check_npz
 from dlkit.errors import DataError
 from dlkit.strict import listed
 
@@ -47,10 +48,12 @@ def unpickle(data: bytes, source: Path, encoding: str) -> Any:
         raise DataError(f"{source}: not a readable pickle: {e}") from None
 
 
-def read_npz(path: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The named arrays of an .npz; object arrays (ragged word lists) go through the numpy-only unpickler."""
+def read_npz(path: Path, names: tuple[str, ...], max_bytes: int | None = None) -> dict[str, np.ndarray]:
+    """The named arrays of an .npz; object arrays (ragged word lists) go through the numpy-only
+    unpickler. Refused first if they declare more than `max_bytes` or the memory available."""
     import numpy as np
 
+    check_npz(path, max_bytes, names)
     arrays = {}
     try:
         with zipfile.ZipFile(path) as archive:

@@ -83,7 +83,7 @@ class Imdb(_WordSequences):
     def read(self, source: Path) -> tuple[tuple, tuple]:
         import numpy as np
 
-        a = read_npz(source, ("x_train", "y_train", "x_test", "y_test"))
+        a = read_npz(source, ("x_train", "y_train", "x_test", "y_test"), self.max_bytes)
         paired(source, a["x_train"], a["y_train"])
         paired(source, a["x_test"], a["y_test"])
         rng = np.random.RandomState(self.seed)
@@ -113,7 +113,7 @@ class Reuters(_WordSequences):
     def read(self, source: Path) -> tuple[tuple, tuple]:
         import numpy as np
 
-        a = read_npz(source, ("x", "y"))
+        a = read_npz(source, ("x", "y"), self.max_bytes)
         paired(source, a["x"], a["y"])
         order = np.random.RandomState(self.seed).permutation(len(a["x"]))
         xs, ys = self.encode(list(a["x"][order])), a["y"][order]

@@ -6,8 +6,9 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from dlkit.data.bounds import check_npz
 from dlkit.data.dataset import DATASETS, Arrays, Dataset
-from dlkit.data.peek import Peek, existing_file
+from dlkit.data.peek import OptionError, Peek, existing_file
 from dlkit.errors import DataError
 from dlkit.strict import listed
 
@@ -30,13 +31,13 @@ class Npz(Dataset):
         return ("options", "path"), f"{self.path}"
 
     def peek(self, classes: bool = True) -> Peek:
-        existing_file(self.path)
+        self._check()
         return Peek(f"{self.path}", self.class_names)
 
     def load(self) -> Arrays:
         import numpy as np
 
-        existing_file(self.path)
+        self._check()  # before numpy allocates what the headers declare
         try:
             with np.load(self.path, allow_pickle=False) as f:
                 arrays = {k: f[k] for k in f.files}
@@ -56,6 +57,14 @@ class Npz(Dataset):
             seen = np.unique(np.concatenate([y_train, y_test]) if both else y_train)
             class_names = [str(v) for v in range(int(seen.max()) + 1)]
         return Arrays(x_train, y_train, x_test, y_test, class_names, kind=self.kind)
+
+    def _check(self) -> None:
+        """The file is there, and its arrays fit `data.max_bytes` and the memory available."""
+        existing_file(self.path)
+        try:
+            check_npz(self.path, self.max_bytes)
+        except DataError as e:
+            raise OptionError(("path",), str(e)) from None
 
     def _features(self, x: np.ndarray | None) -> np.ndarray | None:
         if x is None or self.kind != "image":

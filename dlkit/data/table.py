@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import PositiveInt
 
+from dlkit.data.bounds import check_csv
 from dlkit.data.dataset import COLUMNS, DATASETS, Arrays, Dataset, DatasetInfo, ModelInput
 from dlkit.data.peek import (
     OptionError,
@@ -34,6 +35,11 @@ def column_name(name: str) -> str:
 
 
 UnseenPolicy = Literal["warn", "error", "ignore"]
+
+#: Input columns a csv table may have. Each is a model input with its own encoding layers, which
+#: Keras builds and traces one by one: 60 rows of 500 numeric columns trained in 84 s, of 1,000 in
+#: 410 s (2 shared CPU cores), and 10,000 would take hours.
+MAX_COLUMNS = 1000
 
 #: A number as a CSV cell writes it (what pandas would parse), checked before `Decimal` reads it.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -183,6 +189,7 @@ class Csv(Dataset):
         existing_file(self.path)
         if self.test_path is not None:
             existing_file(self.test_path, ("test_path",))
+        self._guard()
         text = [column_name(c) for c in self.categorical or []]
         raw = read_csv(self.path, text)
         columns = self.columns(raw)
@@ -221,6 +228,7 @@ class Csv(Dataset):
         stem = self.path.stem
         if not self.path.is_file() and stem in DATASETS and DATASETS.get(stem).to_csv:
             raise OptionError(("path",), f"no such file: {self.path}; `dlkit to-csv {stem} {self.path}` writes it")
+        self._guard()
         header = [column_name(c) for c in csv_header(self.path)]
         target = column_name(self.target)
         require_column(target, header, self.path, ("target",))
@@ -237,6 +245,25 @@ class Csv(Dataset):
         classes = label_classes(*read) if read else None
         kind = of_cells(read[0], *self.names_target()) if read else None
         return Peek(f"{self.path} column {target!r}", classes, target_width=1, columns=used, target=kind)
+
+    def _guard(self) -> None:
+        """Refuse, before pandas reads them, files with more input columns than MAX_COLUMNS or more
+        cells than fit in `data.max_bytes` and the memory available."""
+        for key in ("path",) if self.test_path is None else ("path", "test_path"):
+            path = getattr(self, key)
+            header = csv_header(path, (key,))
+            inputs = len(self.features) if self.features else len(header) - 1 - len(self.drop)
+            if inputs > MAX_COLUMNS:
+                raise OptionError((key,), (
+                    f"{path}: {inputs:,} input columns; a csv table takes at most {MAX_COLUMNS:,} (each is a model "
+                    "input, which Keras builds and traces one by one: 60 rows of 1,000 columns train for about 7 "
+                    "minutes, and the time grows faster than the columns); choose columns with "
+                    "data.options.features or drop, or save the features as one array in an .npz (dataset: npz, "
+                    "options.kind: array)"))  # fmt: skip
+            try:
+                check_csv(path, len(header), self.max_bytes)
+            except DataError as e:
+                raise OptionError((key,), str(e)) from None
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""

@@ -190,12 +190,14 @@ async def prometheus(request: Request):
 def _metadata(store, version) -> dict:
     """The run behind a version: its input, classes, task, run (by name), and a summary of its
     config and test figures."""
-    from dlkit.runs import read_run
+    from dlkit.run_record import BadRunFile
+    from dlkit.runs import read_metrics, read_run
 
     config = version.config
-    metrics = {}
-    with contextlib.suppress(OSError, ValueError):
-        metrics = json.loads((version.run_dir / "metrics.json").read_text()).get("test") or {}
+    status, metrics = None, {}
+    with contextlib.suppress(BadRunFile):  # its files changed since it was loaded: left out
+        status = read_run(version.run_dir).get("status")
+        metrics = read_metrics(version.run_dir).get("test") or {}
     return {
         "model_spec": {"name": version.name, "version": str(version.number), "signature_name": "serving_default"},
         "metadata": {
@@ -203,7 +205,7 @@ def _metadata(store, version) -> dict:
             "classes": version.info.get("classes") or [],
             "task": version.task.name,
             "run": store.roots.name(version.run_dir),
-            "status": read_run(version.run_dir).get("status"),
+            "status": status,
             "config": {
                 "dataset": config.data.dataset,
                 "layers": len(getattr(config.model, "layers", None) or []),

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.runs import LATEST, list_runs, model_function, now, read_run, run_status, takes_columns
+from dlkit.runs import LATEST, completed, model_function, newest_finished, now, read_run, takes_columns
 from dlkit.serve.batching import Batcher
 from dlkit.serve.instances import Decoder
 from dlkit.serve.roots import Roots
@@ -99,10 +99,8 @@ class Source:
             return self.path
         if self.kind == "latest":
             target = self.path.resolve()
-            ok = _run_of(target, name) and run_status(read_run(target)) == "completed"
-            return target if ok else None
-        finished = [p for p in list_runs(self.path) if _run_of(p, name) and read_run(p).get("status") == "completed"]
-        return max(finished, key=lambda p: read_run(p).get("ended") or "") if finished else None
+            return target if _run_of(target, name) and completed(target) else None
+        return newest_finished(self.path, lambda path: _run_of(path, name))
 
 
 def _run_of(run_dir: Path, name: str) -> bool:

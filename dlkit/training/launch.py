@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from dlkit.errors import DlkitError, UsageError
+from dlkit.runs import read_json
 
 #: `host:port`, the host a name, IPv4 address or bracketed IPv6 address.
 ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$")
@@ -151,11 +152,8 @@ def _last_error(log: Path) -> str:
 def _run_of(runs_dir: Path, pid: int) -> Path | None:
     """The run folder under `runs_dir` the process `pid` trained in."""
     for info in sorted(Path(runs_dir).glob("*/run.json")):
-        try:
-            if json.loads(info.read_text()).get("pid") == pid:
-                return info.parent
-        except ValueError:
-            continue
+        if read_json(info).get("pid") == pid:
+            return info.parent
     return None
 
 

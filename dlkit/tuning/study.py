@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import random
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from dlkit.tuning.storage import engine_kwargs, shown_url, study_lock
 
 STUDY_FILE = "study.json"
 DATABASE = "study.db"
+#: Tries at creating a new study while other workers create it too (see `_create_study`).
+CREATE_TRIES = 8
 
 
 @dataclass
@@ -88,15 +92,7 @@ def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0
     tune = config.tune
     try:
         kwargs = engine_kwargs(folder.storage)  # first: a missing driver is its own message
-        with study_lock(folder.storage, folder.name):  # two machines starting at once create the tables once
-            storage = optuna.storages.RDBStorage(folder.storage, engine_kwargs=kwargs)
-            study = optuna.create_study(
-                storage=storage,
-                study_name=folder.name,
-                pruner=tune.pruner.build(config.train.epochs),
-                direction=tune.direction,
-                load_if_exists=True,
-            )
+        study = _create_study(folder, config, kwargs)
     except (ImportError, ValueError, optuna.exceptions.OptunaError) as e:
         raise UsageError(f"--storage {shown_url(folder.storage)}: cannot open the study: {_first_line(e)}") from None
     except Exception as e:  # the database's own errors (unreachable server, bad credentials)
@@ -107,6 +103,46 @@ def open_study(folder: StudyFolder, config: ExperimentConfig, *, worker: int = 0
         raise UsageError(f"study {folder.name} was created to {study.direction.name.lower()}, not {tune.direction}")
     seed_sampler(study, config, worker)
     return study
+
+
+def _create_study(folder: StudyFolder, config: ExperimentConfig, engine: dict):
+    """`create_study(load_if_exists=True)`, tried again while other workers starting at the same
+    moment create the same tables or study (SQLite has no lock across processes for that; on
+    PostgreSQL the advisory lock serialises it, and a race is retried all the same)."""
+    import optuna
+
+    tries = 0
+    while True:
+        try:
+            with study_lock(folder.storage, folder.name):
+                storage = optuna.storages.RDBStorage(folder.storage, engine_kwargs=engine)
+                return optuna.create_study(
+                    storage=storage,
+                    study_name=folder.name,
+                    pruner=config.tune.pruner.build(config.train.epochs),
+                    direction=config.tune.direction,
+                    load_if_exists=True,
+                )
+        except Exception as e:
+            tries += 1
+            if tries == CREATE_TRIES or not _lost_race(e):
+                raise
+        # Jittered, growing waits (about 0.05 s, 0.1 s, ... at most 1 s), so the workers spread out.
+        time.sleep(min(1.0, 0.05 * 2 ** (tries - 1)) * random.uniform(0.5, 1.5))
+
+
+def _lost_race(error: Exception) -> bool:
+    """Whether `error` is another worker having created the tables, their version row or the study
+    between this one's look and its write (not a wrong URL or an unreachable server)."""
+    import optuna
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.IntegrityError | optuna.exceptions.DuplicatedStudyError):
+        return True
+    text = str(error).lower()
+    return isinstance(error, exc.DBAPIError) and any(
+        sign in text for sign in ("already exists", "database is locked", "duplicate key")
+    )
 
 
 def seed_sampler(study, config: ExperimentConfig, worker: int = 0) -> None:
