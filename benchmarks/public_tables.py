@@ -88,11 +88,14 @@ def one(name: str, folder: Path, sets: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tables", nargs="*", default=list(TABLES), choices=list(TABLES))
+    parser.add_argument("tables", nargs="*", help=f"Some of {', '.join(TABLES)} (default: all).")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="A --set for every training.")
     args = parser.parse_args()
+    unknown = sorted(set(args.tables) - set(TABLES))
+    if unknown:
+        parser.error(f"unknown tables {unknown}; choose from {list(TABLES)}")
     with tempfile.TemporaryDirectory() as scratch:
-        for name in args.tables:
+        for name in args.tables or TABLES:
             folder = Path(scratch) / name
             folder.mkdir()
             one(name, folder, args.sets)
