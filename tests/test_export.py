@@ -156,6 +156,13 @@ def test_int8_litert_of_the_quickstart_model_is_within_one_point(tmp_path):
     assert parity["size_ratio"] < 0.15  # int8 weights, no optimizer state
 
 
+#: The largest difference of one class probability from the float model's, over the 360 test
+#: digits. ONNX's int8 quantises the activations too, the normalised pixels first: measured 0.448
+#: (onnxruntime 1.31 and 1.32) on one digit near a class boundary, with 98.6% of the predictions
+#: the same and accuracy 0.9667 -> 0.9639; the others stay under 0.2.
+MAX_DIFF = {("onnx", "int8"): 0.5}
+
+
 @pytest.mark.parametrize(
     ("format", "quantize", "smaller"),
     [("onnx", "dynamic", True), ("onnx", "int8", False), ("litert", "dynamic", True), ("litert", "float16", True),
@@ -168,7 +175,9 @@ def test_quantised_exports_stay_close(runs, format, quantize, smaller):
     assert result.exit_code == 0, result.stderr
     parity = _report(runs["image"] / "export" / f"{format}-{quantize}")["parity"]
     assert parity["passed"] and parity["agreement"] >= 0.95
-    assert 0 < parity["max_abs_diff"] < 0.2  # quantised: not the float model's outputs, close to them
+    assert parity["drop"] <= parity["max_drop"]
+    # quantised: not the float model's outputs, close to them
+    assert 0 < parity["max_abs_diff"] < MAX_DIFF.get((format, quantize), 0.2)
     if smaller:
         assert parity["size_bytes"] < _exported(runs["image"], format)["parity"]["size_bytes"]
 
