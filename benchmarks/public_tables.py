@@ -78,11 +78,11 @@ def one(name: str, folder: Path, sets: list[str]) -> None:
     run = Path(trained.stdout.strip().splitlines()[-1])
     metrics = json.loads((run / "metrics.json").read_text())
     names = [k for k in metrics["test"] if k != "loss"]
-    print(f"    {'':24}" + "".join(f"{k:>12}" for k in names))
+    print(f"    {'':24}" + "".join(f"{k:>14}" for k in names))
     rows = {"dlkit (init's config)": metrics["test"]}
     rows |= {baseline: figures["test"] for baseline, figures in metrics.get("baselines", {}).items()}
     for label, figures in rows.items():
-        print(f"    {label:24}" + "".join(f"{figures.get(k, float('nan')):>12.4f}" for k in names))
+        print(f"    {label:24}" + "".join(f"{figures.get(k, float('nan')):>14.6g}" for k in names))
     print()
 
 
