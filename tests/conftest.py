@@ -47,6 +47,19 @@ def write_config(folder: Path, data: dict, name: str = "config.yaml") -> Path:
     return path
 
 
+def as_interrupted(run_dir: Path, epochs: int = 3) -> Path:
+    """Make a finished run look stopped before its last epoch: its config asks for `epochs` and its
+    run.json says `interrupted`."""
+    import json
+
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config["train"]["epochs"] = epochs
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    info = json.loads((run_dir / "run.json").read_text())
+    (run_dir / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
+    return run_dir
+
+
 def ctrl_c_in_epoch(epoch: int):
     """A callback that presses Ctrl-C (SIGINT to this process) after the first batches of `epoch`
     (counted from 0)."""

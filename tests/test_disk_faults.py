@@ -19,9 +19,8 @@ from pathlib import Path
 
 import keras
 import pytest
-import yaml
 
-from conftest import REPO, TINY, last_state, write_config
+from conftest import REPO, TINY, as_interrupted, last_state, write_config
 from dlkit.training import state as saved_state
 from dlkit.writing import SCRATCH
 
@@ -172,13 +171,7 @@ def test_eval_predict_output_and_a_new_run_on_a_full_disk_fail_in_one_line(tmp_p
 
 def _unfinished_copy(trained_run, folder: Path) -> Path:
     """The session's finished 2-epoch run, copied and made to look stopped after 2 of 3 epochs."""
-    run_dir = shutil.copytree(trained_run[0], folder / trained_run[0].name)
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    config["train"]["epochs"] = 3
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    info = json.loads((run_dir / "run.json").read_text())
-    (run_dir / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
-    return run_dir
+    return as_interrupted(shutil.copytree(trained_run[0], folder / trained_run[0].name))
 
 
 def test_resume_removes_the_scratch_files_a_stopped_run_left(tmp_path, cli, trained_run):

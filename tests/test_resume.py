@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import TINY, ctrl_c_in_epoch, signal_training, write_config
+from conftest import TINY, as_interrupted, ctrl_c_in_epoch, signal_training, write_config
 from dlkit.training import state as saved_state
 
 #: Dropout (random masks), early stopping and reduce-lr (callback state): what exactness needs.
@@ -133,12 +133,7 @@ def _interrupted_copy(tmp_path, cli, data=RESUMABLE) -> Path:
     """A finished run made to look killed after its second epoch (its checkpoint rewound)."""
     run_dir = _run_dir(cli("train", write_config(tmp_path, {**data, "train": {**data["train"], "epochs": 2}}),
                            "--runs-dir", tmp_path / "runs", "-q"))  # fmt: skip
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    config["train"]["epochs"] = 3
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    info = json.loads((run_dir / "run.json").read_text())
-    (run_dir / "run.json").write_text(json.dumps({**info, "status": "interrupted"}))
-    return run_dir
+    return as_interrupted(run_dir)
 
 
 def test_a_changed_config_or_dataset_needs_force(tmp_path, cli):
