@@ -48,8 +48,8 @@ def _train(runs: Path, adversarial: dict | None) -> tuple[Path, float]:
 
 
 def _ours(run: Path, method: str, **arguments) -> list[int]:
-    from dlkit.attack import ATTACKS
     from dlkit.attack.run import attack_run
+    from dlkit.core.registries import ATTACKS
 
     report = attack_run(run, ATTACKS.get(method)(**arguments), EPS, n=100_000, split="test", seed=0).report
     return [report["clean"]["correct"]] + [row["correct"] for row in report["attacks"]]
@@ -62,8 +62,8 @@ def _art(run: Path, method: str, **arguments) -> list[int]:
     from art.estimators.classification import TensorFlowV2Classifier
 
     from dlkit.config.loader import load_run_config
-    from dlkit.data.prepare import prepare_data
-    from dlkit.runs import load_run_model
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.model.saved import load_run_model
 
     model, test = load_run_model(run), prepare_data(load_run_config(run)).splits.test
     x = test.x.astype("float32")
@@ -89,7 +89,7 @@ def _art(run: Path, method: str, **arguments) -> list[int]:
 
 
 def main() -> None:
-    from dlkit.attack import ATTACKS  # noqa: F401  (before TensorFlow's noise)
+    from dlkit.core.registries import ATTACKS  # noqa: F401  (before TensorFlow's noise)
 
     with tempfile.TemporaryDirectory() as folder:
         plain, plain_time = _train(Path(folder) / "plain", None)

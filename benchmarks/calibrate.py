@@ -36,8 +36,8 @@ def _accuracy_as_trained(run_dir: Path, config) -> float:
     import keras
 
     import dlkit.layers.custom  # noqa: F401  (dlkit's layers, for loading in safe mode)
-    from dlkit.data.prepare import prepare_data
-    from dlkit.evaluation import predict, score
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.engine.score import predict, score
     from dlkit.training.checkpoint import BEST
 
     data = prepare_data(config)

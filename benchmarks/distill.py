@@ -74,7 +74,7 @@ def _config(name: str, npz: Path, layers: list, *, seed: int, epochs: int, valid
 def _train(data: dict, runs: Path) -> tuple[Path, float, int]:
     """(run folder, test accuracy, parameters)."""
     from dlkit.config.loader import parse_config
-    from dlkit.runs import load_run_model
+    from dlkit.model.saved import load_run_model
     from dlkit.training.trainer import train
 
     run_dir = train(parse_config(data), runs_dir=runs)

@@ -58,8 +58,8 @@ def overrides(npz: Path, epochs: int, kind: str, same_steps: bool) -> list[str]:
 
 
 def worker(kind: str, npz: Path, epochs: int, same_steps: bool) -> None:
-    from dlkit.backend import keras
     from dlkit.config import load_config
+    from dlkit.core.backend import keras
     from dlkit.training.trainer import train
 
     config = load_config(CONFIG, overrides(npz, epochs, kind, same_steps))
@@ -96,7 +96,7 @@ def run_worker(kind: str, npz: Path, epochs: int, same_steps: bool) -> dict:
 def two_local_workers(argv: list[str]) -> subprocess.CompletedProcess:
     """The worker twice, as `dlkit train --local-workers 2` starts them (TF_CONFIG on 127.0.0.1);
     the chief's (worker 0's) output."""
-    from dlkit.training.launch import free_ports
+    from dlkit.training.distributed.launch import free_ports
 
     cluster = [f"127.0.0.1:{port}" for port in free_ports(2)]
     procs = [

@@ -157,8 +157,8 @@ def worker_plain(npz: Path, epochs: int) -> tuple[object, int]:
 def worker_dlkit(config_path: Path, epochs: int) -> tuple[object, int]:
     import numpy as np
 
-    from dlkit.backend import keras
     from dlkit.config import load_config
+    from dlkit.core.backend import keras
     from dlkit.training.trainer import train
 
     config = load_config(config_path)

@@ -137,3 +137,42 @@ def serve_runs(tmp_path_factory):
     from test_serve import train_serve_runs
 
     return train_serve_runs(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture(scope="session")
+def _built_in_registries():
+    """Every registry with its built-in entries (all found), and the plug-ins imported so far."""
+    from dlkit.core import plugins
+    from dlkit.core.registries import REGISTRIES
+
+    for registry in REGISTRIES.values():
+        registry.names()
+    state = {name: _registry_state(registry) for name, registry in REGISTRIES.items()}
+    return state, dict(plugins._loaded)
+
+
+def _registry_state(registry) -> tuple:
+    return tuple(dict(part) if isinstance(part, dict) else set(part) for part in _registry_parts(registry))
+
+
+def _registry_parts(registry) -> tuple:
+    return registry._names, registry._entries, registry._lazy, registry._summaries, registry._aliases
+
+
+@pytest.fixture(autouse=True)
+def _registries_as_built_in(_built_in_registries):
+    """A plug-in a test imports registers entries (a `counts` task, a layer) in the process's
+    registries; the next test sees the built-in ones only, as a fresh process would, and imports
+    its plug-ins again."""
+    yield
+    from dlkit.core import plugins
+    from dlkit.core.registries import REGISTRIES
+
+    state, loaded = _built_in_registries
+    for name, registry in REGISTRIES.items():
+        if _registry_state(registry) != state[name]:
+            for part, saved in zip(_registry_parts(registry), state[name], strict=True):
+                part.clear()
+                part.update(saved)
+            plugins._loaded.clear()
+            plugins._loaded.update(loaded)

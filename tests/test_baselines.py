@@ -13,9 +13,9 @@ import pytest
 from conftest import write_config
 from dlkit.config.loader import load_run_config, parse_config
 from dlkit.crossval.summary import statistics, summarise, table
-from dlkit.data.prepare import prepare_data
-from dlkit.evaluation import score_baselines
-from dlkit.tasks import task_of
+from dlkit.engine.prepare import prepare_data
+from dlkit.engine.score import score_baselines
+from dlkit.engine.task import task_of
 
 
 def _last_line(text: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import REPO, TINY, write_config
 from dlkit.config import load_config
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
 
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
 

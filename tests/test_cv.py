@@ -17,10 +17,10 @@ import pytest
 
 from conftest import REPO, TINY, write_config
 from dlkit.config.loader import parse_config
+from dlkit.core.errors import DlkitError
 from dlkit.crossval.run import cross_validate
 from dlkit.data.folds import fold_indices
-from dlkit.data.prepare import prepare_data
-from dlkit.errors import DlkitError
+from dlkit.engine.prepare import prepare_data
 
 ONE_EPOCH = {**TINY, "train": {**TINY["train"], "epochs": 1}}
 

@@ -11,7 +11,7 @@ from sklearn.datasets import load_breast_cancer
 
 from conftest import write_config
 from dlkit.config.loader import parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 
 
 def patients_table(path: Path) -> Path:

@@ -15,7 +15,7 @@ from sklearn.datasets import load_digits
 
 from conftest import TINY, ctrl_c_in_epoch, write_config
 from dlkit.config.distill import DistillConfig
-from dlkit.training.distill import distilling
+from dlkit.training.addons.distill import distilling
 
 #: A linear classifier on the pixels (650 weights), against the TINY teacher's small CNN (5,850).
 STUDENT = {
@@ -183,7 +183,7 @@ def test_distillation_is_refused_without_a_softmax_head_and_checks_its_keys(tmp_
 @pytest.mark.slow
 def test_a_distilled_run_stopped_mid_epoch_resumes_to_the_same_history(tmp_path, cli, trained_run):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 

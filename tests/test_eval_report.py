@@ -14,9 +14,9 @@ from conftest import TINY, write_config
 from dlkit.cli import app
 from dlkit.config import load_config
 from dlkit.config.loader import parse_config
-from dlkit.data.prepare import prepare_data
 from dlkit.data.splits import Split
-from dlkit.tasks import task_of
+from dlkit.engine.prepare import prepare_data
+from dlkit.engine.task import task_of
 
 #: Logistic regression on breast_cancer; from_logits so the report must apply the sigmoid itself.
 BINARY = {

@@ -122,7 +122,7 @@ def test_exports_take_raw_inputs_in_their_own_runtimes(runs):
     from ai_edge_litert.interpreter import Interpreter
     from sklearn.datasets import load_digits
 
-    from dlkit.runs import load_run_model
+    from dlkit.model.saved import load_run_model
 
     run_dir = runs["image"]
     pixels = (load_digits().images[:40] * 255 / 16).round().astype("float32")[..., None]
@@ -263,7 +263,7 @@ def test_a_recurrent_model_goes_to_litert_one_example_per_call(tmp_path):
 def test_a_missing_extra_is_named(monkeypatch):
     import importlib.util
 
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
     from dlkit.export.exporter import check_format
 
     real = importlib.util.find_spec

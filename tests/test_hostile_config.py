@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO, TINY, write_config
 from dlkit.config import load_config
-from dlkit.strict import listed
+from dlkit.core.strict import listed
 
 #: 9 levels of 9 aliases each: 9^9 (387 million) values from about 500 bytes ("billion laughs").
 BOMB = "\n".join(
@@ -117,7 +117,7 @@ def _huge_dense(tmp_path):
 
 @pytest.mark.parametrize("command", ["validate", "train"])
 def test_a_model_too_large_for_memory_is_refused_before_allocating(tmp_path, cli, command):
-    from dlkit.backend import keras
+    from dlkit.core.backend import keras
 
     keras()  # TensorFlow's start-up is not the check's time
     args = ["--dry-run"] if command == "validate" else ["--runs-dir", tmp_path / "runs", "-q"]
@@ -153,7 +153,7 @@ def test_the_size_check_leaves_the_model_as_it_was(tmp_path, cli):
     the names a model built alone has (checkpoints name layers) and real, initialized weights."""
     import json
 
-    from dlkit.backend import keras
+    from dlkit.core.backend import keras
 
     keras().backend.clear_session()  # Keras numbers layer names per process: start from none
     result = cli("validate", write_config(tmp_path, TINY), "--dry-run", "--json")

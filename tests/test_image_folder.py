@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from conftest import TINY, write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 
 COLOURS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
 

@@ -13,7 +13,7 @@ from conftest import write_config
 from dlkit.config import load_config
 from dlkit.data.images import antialiased, read_image
 from dlkit.data.pipeline import in_memory
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 
 
 def test_cache_decodes_every_split_once_as_uint8(tmp_path):

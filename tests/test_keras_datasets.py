@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from conftest import TINY, write_config
-from dlkit.data import DATASETS
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
 from dlkit.data.dataset import DatasetInfo
-from dlkit.errors import DataError
 
 
 @pytest.fixture(autouse=True)

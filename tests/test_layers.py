@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import TINY, write_config
-from dlkit.layers import LAYERS, keras_table
+from dlkit.core.registries import LAYERS
+from dlkit.layers import keras_table
 
 
 def run_layer_test(entry, input_shape, expected_shape, input_dtype="float32", tmp_path=None):

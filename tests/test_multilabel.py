@@ -16,11 +16,11 @@ from sklearn import metrics as skm
 
 from conftest import REPO, write_config
 from dlkit.config.loader import dump_config, parse_config
+from dlkit.core.errors import ConfigError, DataError
 from dlkit.data.dataset import Arrays
 from dlkit.data.npz import Npz
 from dlkit.data.splits import Split
-from dlkit.errors import ConfigError, DataError
-from dlkit.tasks import task_of
+from dlkit.engine.task import task_of
 
 CONFIG = REPO / "configs" / "multilabel_csv.yaml"
 

@@ -119,8 +119,8 @@ def test_a_regression_predict_table_has_no_probability_columns(tmp_path, cli):
 
 
 def test_list_shows_a_description_whole(cli):
-    from dlkit.registries import REGISTRIES
-    from dlkit.registry import first_sentence
+    from dlkit.core.registries import REGISTRIES
+    from dlkit.core.registry import first_sentence
 
     summaries = {name: summary for name, summary, _ in REGISTRIES["preprocess"].describe()}
     assert summaries["normalize"].endswith("per channel (or feature), as fitted on the training split.")
@@ -136,7 +136,7 @@ def test_keras_download_messages_go_to_stderr(tmp_path, monkeypatch, capsys):
     from keras.src.datasets import mnist
     from keras.src.utils import io_utils
 
-    from dlkit.data.dataset import DATASETS
+    from dlkit.core.registries import DATASETS
 
     home = tmp_path / "keras_home"
     home.mkdir()

@@ -242,8 +242,8 @@ def test_integer_classes_are_scored_however_the_target_is_written(ratings_run, c
 
 
 def test_a_test_table_holds_integer_ids_as_training_does(tmp_path):
-    from dlkit.data import DATASETS
-    from dlkit.errors import DataError
+    from dlkit.core.errors import DataError
+    from dlkit.core.registries import DATASETS
 
     frame = ratings(50).astype({"user_id": object})
     frame.loc[3, "user_id"] = None

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import TINY, write_config
-from dlkit.data import PREPROCESS
+from dlkit.core.registries import PREPROCESS
 
 
 def test_normalize_is_fitted_on_the_training_split(tmp_path, cli):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import TINY, ctrl_c_in_epoch, write_config
-from dlkit.training.prune import schedule
+from dlkit.training.addons.prune import schedule
 
 #: Digits through a small CNN; 36 batches of 32 per epoch, pruned over epochs 2-3 to 80% zeros.
 PRUNED = {
@@ -119,7 +119,7 @@ def test_pruned_weights_stay_zero_after_every_step(tmp_path):
 
 def test_a_run_stopped_while_pruning_resumes_to_the_same_result(tmp_path, cli):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     config = write_config(tmp_path, PRUNED)

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from dlkit.registry import Registry, Spec, snake_case
+from dlkit.core.registry import Registry, Spec, snake_case
 
 
 @pytest.mark.parametrize(

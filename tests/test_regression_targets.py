@@ -12,7 +12,7 @@ import yaml
 
 from conftest import REPO, TINY, write_config
 from dlkit.config import load_config, parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 
 REGRESSION = {
     "name": "scaled",
@@ -111,7 +111,7 @@ def test_scale_target_is_refused_for_a_task_without_a_number_to_predict(tmp_path
 
 
 def test_mixed_precision_keeps_the_scaling_in_float32(tmp_path):
-    from dlkit.model import build_model
+    from dlkit.model.build import build_model
 
     config = _two_targets(tmp_path)
     config["train"]["precision"] = "mixed_float16"

@@ -208,7 +208,7 @@ def test_extend_epochs_on_an_interrupted_run_goes_on_in_its_own_folder(tmp_path,
 
 def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 
@@ -240,7 +240,7 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
 
 def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_force(tmp_path, cli):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     config = load_config(write_config(tmp_path, RESUMABLE))
@@ -258,7 +258,7 @@ def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_forc
 
 def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     class LastBatches(keras.callbacks.Callback):
@@ -316,7 +316,7 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path, cli):
 def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from dlkit.runs import create_run_dir
+    from dlkit.core.runs import create_run_dir
 
     with ThreadPoolExecutor(8) as pool:
         folders = list(pool.map(lambda _: create_run_dir(tmp_path, "same"), range(16)))

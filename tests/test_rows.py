@@ -14,7 +14,7 @@ import yaml
 
 from conftest import write_config
 from dlkit.config.loader import load_run_config, parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 
 
 def survey_table(path: Path, rows: int = 600) -> Path:

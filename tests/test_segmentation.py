@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import write_config
 from dlkit.data.segmentation_folder import nearest
-from dlkit.tasks.segmentation_report import mask_scores
+from dlkit.tasks.segmentation.report import mask_scores
 
 CLASSES = ["background", "circle", "square", "triangle"]
 
@@ -68,8 +68,7 @@ def pair(root, stem, image_size=(20, 30), mask=None, suffix=".png"):
 def test_metrics_equal_numpy_reference(head):
     """The training metrics (`mean_iou`, `dice`, Keras, streamed over batches) and the report's
     figures (`eval.metrics`) both equal a pixel-counting reference to 1e-6."""
-    from dlkit.training.losses import LOSSES
-    from dlkit.training.metrics import METRICS
+    from dlkit.core.registries import LOSSES, METRICS
 
     rng = np.random.default_rng(0)
     k = 4 if head == "softmax" else 2
@@ -95,7 +94,7 @@ def test_metrics_equal_numpy_reference(head):
 
 def test_dice_loss_against_numpy():
     """`dice` is 1 - the mean soft Dice over the classes; `crossentropy_dice` adds the cross-entropy."""
-    from dlkit.training.losses import LOSSES
+    from dlkit.core.registries import LOSSES
 
     rng = np.random.default_rng(1)
     y = rng.integers(0, 3, (2, 8, 8, 1))
@@ -144,8 +143,8 @@ def test_folder_mistakes_are_one_line_naming_the_file(tmp_path, cli):
 
 def test_colour_masks_through_the_palette(tmp_path):
     """With `palette`, each colour is its class in the palette's order; a colour not in it is an error."""
-    from dlkit.data import DATASETS
-    from dlkit.errors import DataError
+    from dlkit.core.errors import DataError
+    from dlkit.core.registries import DATASETS
 
     root = tmp_path / "colours"
     pair(root, "a")
@@ -209,7 +208,7 @@ def test_shapes_train_and_eval(shapes_run, cli):
 def test_predict_writes_masks_of_each_images_size(shapes_run, cli, tmp_path):
     """An image of another size than training's gets a mask of its own size (a PNG of class ids);
     --json gives the same mask run-length encoded; the shares sum to 1; --overlay draws it."""
-    from dlkit.tasks.segmentation import decode_rle
+    from dlkit.tasks.segmentation.task import decode_rle
 
     odd = tmp_path / "odd.png"
     Image.open(next((shapes_run["data"] / "images").iterdir())).resize((50, 37)).save(odd)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 
 
 def series_csv(path, steps=400):

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from conftest import REPO, TINY, write_config
 from dlkit.cli import app
-from dlkit.runs import point_latest
+from dlkit.core.runs import point_latest
 from dlkit.serve.batching import Batcher
 
 

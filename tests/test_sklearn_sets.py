@@ -7,7 +7,7 @@ import pytest
 import sklearn.datasets
 
 from conftest import TINY, write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from dlkit.data.dataset import DatasetInfo
 
 

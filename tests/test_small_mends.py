@@ -77,8 +77,7 @@ def test_classification_offers_no_mask_metrics_and_regression_trains_on_r2(tmp_p
 
 
 def test_segmentation_still_takes_its_mask_metrics():
-    from dlkit.tasks import TASKS
-    from dlkit.training.metrics import METRICS
+    from dlkit.core.registries import METRICS, TASKS
 
     segmentation, classification = TASKS.get("segmentation"), TASKS.get("classification")
     assert segmentation.takes_metric(METRICS.get("dice"), "softmax")
@@ -97,7 +96,7 @@ def test_startup_does_not_count_what_the_shell_ran_before_it_execd_python():
     """`bash -c "pip install ... && dlkit train ..."` execs dlkit in the shell's process: the
     install is not dlkit's start-up."""
     busy = f"{sys.executable} -c 'import time; t = time.time()\nwhile time.time() - t < 1.0: pass'"
-    startup = "from dlkit.timings import Timings; print(Timings().seconds['startup'])"
+    startup = "from dlkit.core.timings import Timings; print(Timings().seconds['startup'])"
     shell = f'{busy}; exec {sys.executable} -c "{startup}"'
     done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=REPO, check=True)
     assert float(done.stdout) < 0.5, done.stdout
@@ -116,7 +115,7 @@ def test_a_copied_run_whose_data_is_elsewhere_says_how_to_point_at_it(table_run,
 
 
 def test_pgd_header_says_its_step_is_a_fraction_of_eps():
-    from dlkit.attack import ATTACKS
+    from dlkit.core.registries import ATTACKS
 
     assert ATTACKS.get("pgd")(steps=20).header() == "steps 20, step_size 0.125 x eps, random_start True"
     assert ATTACKS.get("fgsm")().header() == ""
@@ -126,7 +125,7 @@ def test_register_takes_the_three_forms_and_names_the_right_one_otherwise():
     import keras
 
     import dlkit
-    from dlkit.layers import LAYERS
+    from dlkit.core.registries import LAYERS
 
     class CalledLayer(keras.layers.Layer):
         pass

@@ -8,7 +8,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from conftest import write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 
 
 def messy_table(path, rows=300):

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 
 GOOD = ["great", "wonderful", "loved", "excellent", "superb", "delightful"]
 BAD = ["awful", "terrible", "boring", "hated", "dreadful", "poor"]

@@ -11,9 +11,9 @@ import pytest
 from test_image_folder import make_folder
 
 from conftest import TINY, write_config
-from dlkit.data import DATASETS
-from dlkit.data import prepare as prepare_module
-from dlkit.timings import PHASES
+from dlkit.core.registries import DATASETS
+from dlkit.core.timings import PHASES
+from dlkit.data import prepared as prepare_module
 
 
 def test_run_json_records_the_phases_and_v_prints_them(tmp_path, cli):

@@ -89,7 +89,7 @@ def test_without_mlflow_the_config_is_refused_in_one_line(tmp_path, cli, monkeyp
 def test_an_interrupted_run_is_killed_then_resumed_into_the_same_mlflow_run(tmp_path, cli):
     from conftest import ctrl_c_in_epoch
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     with pytest.raises(Interrupted) as stopped:

@@ -10,9 +10,8 @@ from sklearn import metrics as skm
 
 from conftest import TINY, write_config
 from dlkit.config import load_config
+from dlkit.core.registries import OPTIMIZERS, SCHEDULES
 from dlkit.layers.custom import ClassScore
-from dlkit.training.optimizers import OPTIMIZERS
-from dlkit.training.schedules import SCHEDULES
 
 
 def _config(tmp_path, data, *sets):
@@ -132,8 +131,8 @@ def test_classification_trains_with_f1_precision_recall(tmp_path, cli):
 
 
 def test_balanced_class_weights(tmp_path):
-    from dlkit.data.prepare import prepare_data
-    from dlkit.tasks.classes import class_weights
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.tasks.class_labels import class_weights
 
     config = _config(tmp_path, {**TINY, "train": {**TINY["train"], "class_weight": "balanced"}})
     data = prepare_data(config)

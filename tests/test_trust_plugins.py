@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import dlkit.plugins
+import dlkit.core.plugins
 from conftest import REPO, TINY, write_config
 from dlkit.cli import app
 
@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 
 import dlkit
-from dlkit.training.callbacks import CALLBACKS, Callback
+from dlkit.components.callbacks import CALLBACKS, Callback
 
 if os.environ.get("TRUST_MARKER"):
     Path(os.environ["TRUST_MARKER"]).write_text("imported")

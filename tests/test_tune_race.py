@@ -57,7 +57,7 @@ def test_a_server_error_is_not_taken_for_a_race(tmp_path):
     (tmp_path / "not-a-folder").write_text("")
     folder = open_folder(config, tmp_path / "runs", study="s", storage=f"sqlite:///{tmp_path}/not-a-folder/x.db",
                          new=False)  # fmt: skip
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
 
     with pytest.raises(UsageError, match="cannot open the study: .*unable to open database file"):
         open_study(folder, config)

@@ -8,7 +8,7 @@ from test_layers import run_layer_test
 
 from conftest import REPO, TINY, write_config
 from dlkit.config.loader import load_config
-from dlkit.model import build_model
+from dlkit.model.build import build_model
 
 
 @pytest.mark.parametrize(

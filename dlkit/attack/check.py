@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from dlkit.attack import ATTACKS, Attack
-from dlkit.errors import UsageError
-from dlkit.registry import UnknownNameError
-from dlkit.strict import clipped, listed
+from dlkit.components.attacks import Attack
+from dlkit.core.errors import UsageError
+from dlkit.core.registries import ATTACKS
+from dlkit.core.registry import UnknownNameError
+from dlkit.core.strict import clipped, listed
 
 
 def check_arguments(method: str, eps: str, steps: int | None, n: int, split: str) -> tuple[Attack, list[float]]:
@@ -42,8 +43,9 @@ def check_run(run_dir: Path) -> None:
     """Refuse, from its config and run.json alone, a run whose task has no classes to score or
     whose inputs are text."""
     from dlkit.config.loader import load_run_config
-    from dlkit.runs import read_run
-    from dlkit.tasks import TASKS, task_of
+    from dlkit.core.registries import TASKS
+    from dlkit.core.runs import read_run
+    from dlkit.engine.task import task_of
 
     task = task_of(load_run_config(run_dir))
     if not task.attackable:

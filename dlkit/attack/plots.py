@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.plots import figure, save
+from dlkit.core.plots import figure, save
 
 
 def accuracy_against_eps(report: dict, path: Path, title: str) -> None:

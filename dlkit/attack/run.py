@@ -9,43 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.attack import Attack
-from dlkit.attack.space import InputSpace, input_space, refusal
-from dlkit.errors import UsageError
+from dlkit.components.attacks import Attack, attacker
+from dlkit.components.input_space import input_space, refusal
+from dlkit.core.errors import UsageError
 
 #: Examples per batch of the attack (any size gives the same examples; larger is faster on CPU).
 BATCH = 128
 #: Examples drawn clean and attacked in attack_examples.png.
 EXAMPLES = 8
-
-
-def gradient_sign(model, loss, space: InputSpace, fixed: dict, y, one_hot: int | None):
-    """`x -> sign of d loss(y, model(x)) / dx` for the attacked inputs `x` (a dict), the model in
-    inference mode; a NaN gradient (from a blank cell) counts as 0, as ART does."""
-    import tensorflow as tf
-
-    labels = tf.one_hot(tf.cast(y, tf.int32), one_hot) if one_hot else y
-
-    def sign(x: dict) -> dict:
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            value = loss(labels, model(space.join(x, fixed), training=False))
-        gradients = tape.gradient(value, x)
-        return {name: tf.sign(tf.where(tf.math.is_nan(g), tf.zeros_like(g), g)) for name, g in gradients.items()}
-
-    return sign
-
-
-def attacker(model, spec: Attack, loss, space: InputSpace, one_hot: int | None):
-    """A compiled `(x, y, eps, seed) -> adversarial x` for batches as the model takes them."""
-    import tensorflow as tf
-
-    def attack(x, y, eps, seed):
-        attacked, fixed = space.split(x)
-        sign = gradient_sign(model, loss, space, fixed, y, one_hot)
-        return space.join(spec.perturb(sign, attacked, space, eps, seed), fixed)
-
-    return tf.function(attack, reduce_retracing=True)
 
 
 @dataclasses.dataclass
@@ -64,17 +35,18 @@ def attack_run(
     """Attack `model.keras` on `n` examples of the split (a seeded sample; all if fewer) at each
     eps, and write RUN/eval/attack.json, attack.png and (images) attack_examples.png. `overrides`
     (`--set`) change the run's config for this attack (where its data is)."""
-    from dlkit.backend import keras
+    from dlkit.core.backend import keras
 
     keras()  # TensorFlow loads quietly
     import tensorflow as tf
 
     from dlkit.config.loader import load_run_config
+    from dlkit.core.runs import write_json
+    from dlkit.core.writing import inside
     from dlkit.data.pipeline import to_dataset
-    from dlkit.data.prepare import prepare_run_data
-    from dlkit.runs import load_run_model, write_json
-    from dlkit.tasks import task_of
-    from dlkit.writing import inside
+    from dlkit.engine.prepare import prepare_run_data
+    from dlkit.engine.task import task_of
+    from dlkit.model.saved import load_run_model
 
     config = load_run_config(run_dir, overrides)
     task = task_of(config)
@@ -122,7 +94,7 @@ def attack_run(
         "attacks": rows,
     }
     write_json(folder / "attack.json", result.report)
-    from dlkit.attack import plots
+    from dlkit.components.attacks import plots
 
     plots.accuracy_against_eps(result.report, folder / "attack.png", f"{Path(run_dir).name}: {split} split")
     if result.clean is not None:

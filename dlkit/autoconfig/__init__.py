@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlkit.autoconfig.draft import Draft, render
-from dlkit.errors import DataError, DlkitError, UsageError
+from dlkit.core.errors import DataError, DlkitError, UsageError
 
 
 def sniff(data: Path, target: str | None = None) -> Draft:
@@ -41,8 +41,8 @@ def init_config(
         raise UsageError(f"-o {out}: no folder {out.parent}")
     draft = sniff(data, target)
     draft.choose_task(task)
+    from dlkit.commands.validate import check_data
     from dlkit.config import load_config
-    from dlkit.config.data_check import check_data
 
     text = render(draft, command)
     with open(out, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not overwritten either

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dlkit.errors import DataError, UsageError
+from dlkit.core.errors import DataError, UsageError
 
 #: A whole-number target with more distinct values than this is a quantity (regression), not classes.
 MAX_CLASSES = 20
@@ -30,7 +30,7 @@ TARGETS_FOR = {
 def task_for(target: str) -> str:
     """The task `dlkit init` proposes for a kind of target: the tasks say which they suit (a task
     that says so itself, not one that inherits it, such as a plug-in's variant of regression)."""
-    from dlkit.tasks import TASKS
+    from dlkit.core.registries import TASKS
 
     return next(name for name in TASKS.names() if vars(TASKS.get(name)).get("proposed_for") == target)
 
@@ -77,8 +77,8 @@ class Draft:
 
     def choose_task(self, name: str | None) -> None:
         """`--task` replaces the inferred task, among those the model kind can learn."""
-        from dlkit.registry import UnknownNameError
-        from dlkit.tasks import TASKS
+        from dlkit.core.registries import TASKS
+        from dlkit.core.registry import UnknownNameError
 
         if name is None:
             return
@@ -214,7 +214,7 @@ _LAYERS = {
 
 def _head(draft: Draft) -> str:
     """The last layer the task's head needs (`SupervisedTask.head`)."""
-    from dlkit.tasks import TASKS
+    from dlkit.core.registries import TASKS
 
     if draft.target == MASKS:
         return f"{{type: conv2d, filters: {draft.classes}, kernel_size: 1, activation: softmax}}   # a class per pixel"

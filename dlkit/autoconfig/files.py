@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 from dlkit.autoconfig.draft import MASKS, MAX_CLASSES, NUMBERS, ORDERED_SPLIT, Draft, class_target, task_for
+from dlkit.core.errors import DataError
 from dlkit.data.bounds import check_npz
 from dlkit.data.images import IMAGE_SUFFIXES
-from dlkit.errors import DataError
 
 #: Longest image side `dlkit init` proposes: a small CNN on CPU trains in minutes at this size.
 MAX_SIDE = 64

@@ -8,9 +8,9 @@ from pathlib import Path
 from dlkit.autoconfig.draft import MAX_CLASSES, NUMBERS, ORDERED_SPLIT, TWO_CLASSES, Draft, class_target, task_for
 from dlkit.autoconfig.files import series_window
 from dlkit.autoconfig.target import TARGET_NAMES, WEAK_NAME, choose_target, given_column, leaks, year_range
+from dlkit.core.errors import DataError, UsageError
 from dlkit.data.peek import column_values, label_classes
 from dlkit.data.table import Csv, read_csv
-from dlkit.errors import DataError, UsageError
 
 #: Column names that say "this is the time of the row".
 TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "day")

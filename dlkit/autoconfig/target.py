@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from dlkit.errors import UsageError
-from dlkit.strict import did_you_mean, listed
+from dlkit.core.errors import UsageError
+from dlkit.core.strict import did_you_mean, listed
 
 #: Column names that say "this is what to predict", in the order they are preferred.
 TARGET_NAMES = (

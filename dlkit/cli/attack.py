@@ -34,13 +34,13 @@ def attack(
     report accuracy at each eps; writes RUN/eval/attack.json, attack.png (and for images
     attack_examples.png). Prints the eval folder last."""
     from dlkit.attack.check import check_arguments, check_run
-    from dlkit.runs import resolve_run
+    from dlkit.core.runs import resolve_run
 
     spec, eps_values = check_arguments(method, eps, steps, n, split)
     run_dir = resolve_run(run)
     check_run(run_dir)  # before TensorFlow loads
     from dlkit.attack.run import attack_run
-    from dlkit.tasks import Table
+    from dlkit.engine.task import Table
 
     report = attack_run(run_dir, spec, eps_values, n=n, split=split, seed=seed, overrides=set_ or []).report
     rows = [

@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dlkit.errors import DlkitError, WriteError
-from dlkit.version import __version__
-from dlkit.writing import DISK_ERRNOS, reason
+from dlkit.core.errors import DlkitError, WriteError
+from dlkit.core.version import __version__
+from dlkit.core.writing import DISK_ERRNOS, reason
 
 app = typer.Typer(
     name="dlkit",
@@ -68,11 +68,11 @@ def user_errors(command):
     def wrapper(*args, **kwargs):
         try:
             if kwargs.get("plugin"):
-                from dlkit.plugins import load_plugins
+                from dlkit.core.plugins import load_plugins
 
                 load_plugins(kwargs["plugin"])
             if kwargs.get("trust_plugins"):
-                from dlkit.plugins import trusting_runs
+                from dlkit.core.plugins import trusting_runs
 
                 with trusting_runs():
                     return command(*args, **kwargs)

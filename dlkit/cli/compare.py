@@ -21,9 +21,9 @@ def compare(
 ):
     """Runs side by side: the config keys that differ, every figure per split (best marked *), their
     baselines' test figures, and the learning curves overlaid in one PNG, whose path is printed last."""
-    from dlkit.comparison import baseline_table, config_differences, gather, metric_table, plot_curves
-    from dlkit.errors import UsageError
-    from dlkit.runs import write_json
+    from dlkit.commands.compare import baseline_table, config_differences, gather, metric_table, plot_curves
+    from dlkit.core.errors import UsageError
+    from dlkit.core.runs import write_json
 
     if out_file.suffix.lower() != ".png":
         raise UsageError(f"--out: the curves are a PNG; expected a .png file. Received: {out_file}")
@@ -56,7 +56,7 @@ def compare(
 
 
 def _tables(found, differ: dict, metrics: dict, baselines: dict) -> list:
-    from dlkit.tasks import Table
+    from dlkit.engine.task import Table
 
     labels = [r.label for r in found]
     rows = [[key, *(_shown(values[label]) if label in values else "-" for label in labels)]
@@ -93,16 +93,16 @@ def reproduce(
 ):
     """Train RUN again from its config.yaml into a new run folder and compare metrics.json key by key
     (RUN2/reproduce.json). Exit 1 if a deterministic run's figures differ. Prints the new folder last."""
-    from dlkit.reproduce import reproduce as run_reproduce
+    from dlkit.commands.reproduce import reproduce as run_reproduce
 
     callbacks = []
     if not quiet:
-        from dlkit.ui.progress import progress
+        from dlkit.cli.progress import progress
 
         callbacks.append(progress(err))
     command = ["dlkit", "reproduce", str(run), *(["--runs-dir", str(runs_dir)] if runs_dir else [])]
     report = run_reproduce(run, runs_dir, command=command, callbacks=callbacks)
-    from dlkit.tasks import Table
+    from dlkit.engine.task import Table
 
     rows = [[row["key"], _number(row["original"]), _number(row["reproduced"]),
              "same" if row["equal"] else _number(row["difference"], "+.3g")] for row in report["metrics"]]  # fmt: skip

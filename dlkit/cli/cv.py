@@ -38,7 +38,7 @@ def cv(
     def progress() -> list:
         if quiet:
             return []
-        from dlkit.ui.progress import progress
+        from dlkit.cli.progress import progress
 
         return [progress(err)]
 

@@ -29,8 +29,8 @@ def export(
     """Export a run's model (preprocessing inside) and check it against model.keras on the test
     split: outputs, predictions, test figures, size and latency (RUN/export/.../export.json).
     Prints the export folder last; exit 1 if it scores more than --max-drop worse."""
+    from dlkit.core.runs import resolve_run
     from dlkit.export.exporter import check_format
-    from dlkit.runs import resolve_run
 
     run_dir = resolve_run(run)
     check_format(format, quantize)  # before TensorFlow loads

@@ -17,7 +17,7 @@ def doctor(runs_dir: Path = RunsDirOption):
     """Check this installation: versions, extras, CPU features, GPUs, the Keras cache and the
     datasets in it, that the runs folder is writable, and a 2-second fit on generated data.
     Exit 1, with what to fix, when something is wrong."""
-    from dlkit.doctor import run_checks
+    from dlkit.commands.doctor import run_checks
 
     table = Table("check", "", "what was found", title="dlkit doctor")
     failed = []

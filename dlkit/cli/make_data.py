@@ -23,14 +23,14 @@ def make_data(
 ):
     """Generate a dataset into FOLDER (shapes-segmentation: images/ and masks/ for
     dataset segmentation_folder, and classes.txt). Prints the folder last."""
-    from dlkit.errors import UsageError
-    from dlkit.strict import did_you_mean
+    from dlkit.core.errors import UsageError
+    from dlkit.core.strict import did_you_mean
 
     if kind not in KINDS:
         raise UsageError(f"make-data: unknown kind {kind!r}; {did_you_mean(kind, KINDS)}")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise UsageError(f"{folder}: exists and is not an empty folder; name a new one")
-    from dlkit.data.shapes import shapes_segmentation
+    from dlkit.data.synthetic_shapes import shapes_segmentation
 
     try:
         shapes_segmentation(folder, n, size, seed)

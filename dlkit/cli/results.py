@@ -29,9 +29,9 @@ def eval_(
     trust_plugins: bool = TrustOption,
 ):
     """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
-    from dlkit.errors import UsageError
-    from dlkit.evaluation import evaluate_run
-    from dlkit.runs import resolve_run
+    from dlkit.commands.eval import evaluate_run
+    from dlkit.core.errors import UsageError
+    from dlkit.core.runs import resolve_run
 
     if split not in ("train", "val", "test"):
         raise UsageError(f"--split: expected train, val or test. Received: {split!r}")
@@ -58,9 +58,9 @@ def generate(
     trust_plugins: bool = TrustOption,
 ):
     """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
-    from dlkit.generate import generate as run_generate
-    from dlkit.runs import resolve_run
-    from dlkit.writing import inside
+    from dlkit.commands.generate import generate as run_generate
+    from dlkit.core.runs import resolve_run
+    from dlkit.core.writing import inside
 
     run_dir = resolve_run(run)
     target = out_file if out_file is not None else inside(run_dir, "samples", "generated.png")
@@ -93,8 +93,8 @@ def predict(
     """Predict with a run's model (`dlkit predict RUN INPUT...`, or --run RUN); one row per example.
     A target column, or class sub-folders named as the run's classes, is scored on stderr. Exit 1
     if any input could not be read."""
-    from dlkit.errors import UsageError
-    from dlkit.runs import resolve_run, run_argument
+    from dlkit.core.errors import UsageError
+    from dlkit.core.runs import resolve_run, run_argument
 
     if output is not None and output.suffix.lower() != ".csv":
         raise UsageError(
@@ -110,7 +110,7 @@ def predict(
     if not inputs and not text:
         raise UsageError("nothing to predict: give files or folders (after the run), or --text")
     run_dir = resolve_run(run, runs_dir)
-    from dlkit.predict import predict as run_predict
+    from dlkit.predict.run import predict as run_predict
 
     result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
     rows = result.rows
@@ -155,7 +155,7 @@ def _write_predictions(result, path: Path) -> None:
     import csv
     import io
 
-    from dlkit.runs import atomic_write
+    from dlkit.core.runs import atomic_write
 
     cells = [i for i in result.file_cells if result.columns[i]]
     buffer = io.StringIO()

@@ -20,8 +20,8 @@ def schema(
     An editor reads it from a first line `# yaml-language-server: $schema=dlkit.schema.json`."""
     import os
 
-    from dlkit.errors import UsageError
-    from dlkit.schema import dumps, schema
+    from dlkit.commands.schema import dumps, schema
+    from dlkit.core.errors import UsageError
 
     text = dumps(schema())
     if output is None:

@@ -66,8 +66,8 @@ def serve(
 ):
     """Serve runs over HTTP with TF Serving's REST API (POST /v1/models/NAME:predict), dynamic
     batching, /metrics and hot reload. Stop with Ctrl-C."""
-    from dlkit.errors import UsageError
-    from dlkit.runs import resolve_run
+    from dlkit.core.errors import UsageError
+    from dlkit.core.runs import resolve_run
     from dlkit.serve.roots import loopback
 
     missing = [m for m in ("fastapi", "uvicorn", "prometheus_client") if importlib.util.find_spec(m) is None]
@@ -116,7 +116,7 @@ def _ready(store, url: str) -> None:
 
 
 def _bytes(text: str) -> int:
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
 
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*", text.upper())
     if not found or float(found[1]) <= 0:

@@ -29,8 +29,8 @@ def validate(
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
     the resolved config; --explain: where each value came from; --dry-run: the model built)."""
+    from dlkit.commands.validate import check_data
     from dlkit.config import dump_config, load_config
-    from dlkit.config.data_check import check_data
 
     cfg = load_config(config, set_ or [], plugin or [])
     check_data(cfg, config, set_ or [], dry_run=dry_run)
@@ -54,7 +54,7 @@ def validate(
         else:
             typer.echo(f"{config}: valid ({cfg.task} on {cfg.data.dataset}, {cfg.train.epochs} epochs)")
         return
-    from dlkit.inspect_model import describe_model
+    from dlkit.commands.inspect import describe_model
 
     summary = describe_model(cfg)
     if as_json:
@@ -84,9 +84,9 @@ def list_(
     ),
 ):
     """Show what a registry holds."""
-    from dlkit.errors import UsageError
-    from dlkit.registries import REGISTRIES
-    from dlkit.strict import did_you_mean
+    from dlkit.core.errors import UsageError
+    from dlkit.core.registries import REGISTRIES
+    from dlkit.core.strict import did_you_mean
 
     if what not in REGISTRIES:
         raise UsageError(f"dlkit list {what}: no such registry; {did_you_mean(what, REGISTRIES)}")
@@ -100,10 +100,10 @@ def list_(
 
 
 def _dataset_options(what: str, name: str) -> None:
-    from dlkit.data.dataset import DATASETS
+    from dlkit.core.errors import UsageError
+    from dlkit.core.registries import DATASETS
+    from dlkit.core.registry import UnknownNameError
     from dlkit.data.options import options
-    from dlkit.errors import UsageError
-    from dlkit.registry import UnknownNameError
 
     if what != DATASETS.listing:
         raise UsageError(f"dlkit list {what}: --options is for datasets (dlkit list datasets --options NAME)")
@@ -125,10 +125,10 @@ def to_csv(
     plugin: list[Path] | None = PluginOption,
 ):
     """Write a table dataset to a CSV file (features as columns, the label in `target`), e.g. for the csv dataset."""
-    from dlkit.data.dataset import DATASETS
+    from dlkit.core.errors import UsageError
+    from dlkit.core.registries import DATASETS
+    from dlkit.core.registry import UnknownNameError
     from dlkit.data.table import write_table
-    from dlkit.errors import UsageError
-    from dlkit.registry import UnknownNameError
 
     try:
         name = DATASETS.canonical(dataset)
@@ -157,12 +157,12 @@ def runs(
     run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3).
     A run folder stopped before its run.json is shown `incomplete` (`dlkit train` removes it); a run
     whose files dlkit cannot use is listed as `bad run.json` (or the file's name), with a warning saying why."""
-    from dlkit.run_record import BadRunFile
-    from dlkit.runs import incomplete_runs, list_runs
+    from dlkit.core.run_record import BadRunFile
+    from dlkit.core.runs import incomplete_runs, list_runs
 
     found = list_runs(root)
     if sort or filter_ or reverse:
-        from dlkit.comparison import select
+        from dlkit.commands.compare import select
 
         found = select(found, sort, filter_ or [], reverse)
     columns = [
@@ -204,8 +204,8 @@ def _clipped(text: str, limit: int = 80) -> str:
 def _runs_row(path: Path, sort: str | None) -> list[str]:
     """The run's cells; a BadRunFile where its run.json, metrics.json or config.yaml is not one
     dlkit can use (as eval and predict would find)."""
-    from dlkit.comparison import margin, read_config
-    from dlkit.runs import read_metrics, read_run, run_status
+    from dlkit.commands.compare import margin, read_config
+    from dlkit.core.runs import read_metrics, read_run, run_status
 
     info, metrics = read_run(path), read_metrics(path)
     read_config(path)
@@ -229,7 +229,7 @@ def _runs_row(path: Path, sort: str | None) -> list[str]:
         (info.get("started") or "")[:16].replace("T", " "),
     ]
     if sort:  # the key sorted on, whatever the other columns show
-        from dlkit.comparison import record
+        from dlkit.commands.compare import record
 
         row.append(_cell(record(path).get(sort)))
     return row

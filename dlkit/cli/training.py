@@ -41,7 +41,7 @@ def train(
     trust_plugins: bool = TrustOption,
 ):
     """Train the experiment (or --resume a run); prints the run folder as the last line."""
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
 
     if (config is None) == (resume is None):
         raise UsageError("give a CONFIG to train, or --resume RUN (not both)")
@@ -57,7 +57,7 @@ def train(
         return
     callbacks = []
     if not quiet:
-        from dlkit.ui.progress import progress
+        from dlkit.cli.progress import progress
 
         callbacks.append(progress(err))
 
@@ -84,7 +84,7 @@ def train(
         sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
         command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
         run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks, say=say)
-    from dlkit.tasks import Table as TaskTable
+    from dlkit.engine.task import Table as TaskTable
 
     metrics = json.loads((run_dir / "metrics.json").read_text())
     info = json.loads((run_dir / "run.json").read_text())
@@ -108,8 +108,8 @@ def train(
 def _say_verdict(run_dir: Path, metrics: dict) -> None:
     """A warning, last on stderr, when the model does not beat the trivial baseline on the test split."""
     from dlkit.config.loader import load_run_config
-    from dlkit.evaluation import verdict
-    from dlkit.tasks import task_of
+    from dlkit.engine.score import verdict
+    from dlkit.engine.task import task_of
 
     if "baselines" in metrics and (warning := verdict(task_of(load_run_config(run_dir)), metrics)):
         err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)

@@ -23,9 +23,9 @@ def trust(
     this machine, so eval, predict, export, attack, serve and --resume open it without
     --trust-plugins. Asks first on a terminal; --yes for scripts."""
     from dlkit.config.loader import run_config_plugins
-    from dlkit.errors import UsageError
-    from dlkit.plugins import add_trusted, trusted
-    from dlkit.runs import resolve_run
+    from dlkit.core.errors import UsageError
+    from dlkit.core.plugins import add_trusted, trusted
+    from dlkit.core.runs import resolve_run
 
     run_dir = resolve_run(run)
     found = run_config_plugins(run_dir)

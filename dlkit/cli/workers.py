@@ -6,21 +6,21 @@ from pathlib import Path
 
 import typer
 
-from dlkit.errors import UsageError
+from dlkit.core.errors import UsageError
 
 
 def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
                    task_index, quiet) -> None:  # fmt: skip
     """Start the local workers, or this machine's worker of --cluster (in a process of its own,
     watched until the cluster gathers), and wait for them."""
-    from dlkit.training.launch import cluster_config, is_chief, run_cluster_worker, run_local_workers
+    from dlkit.training.distributed.launch import cluster_config, is_chief, run_cluster_worker, run_local_workers
 
     if local_workers is not None and (cluster is not None or task_index is not None):
         raise UsageError("--local-workers starts workers here, --cluster/--task-index names them: one or the other")
     if cluster is None and task_index is not None:
         raise UsageError("--task-index goes with --cluster host1:port,host2:port,...")
     if resume is not None:
-        from dlkit.runs import resolve_run
+        from dlkit.core.runs import resolve_run
 
         resume = resolve_run(resume)
     _check_strategy(config, set_, plugin, resume)

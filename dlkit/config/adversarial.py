@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field, PositiveInt, field_validator
 
-from dlkit.attack import ATTACKS, Attack
-from dlkit.strict import Strict
+from dlkit.components.attacks import Attack
+from dlkit.core.registries import ATTACKS
+from dlkit.core.strict import Strict
 
 
 class AdversarialConfig(Strict):

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ByteSize, Field, PositiveInt, ValidationInfo, field_validator, model_serializer, model_validator
 
-from dlkit.data import DATASETS, PREPROCESS
-from dlkit.strict import Strict, raise_at
+from dlkit.core.registries import DATASETS, PREPROCESS
+from dlkit.core.strict import Strict, raise_at
 
 
 class SplitConfig(Strict):

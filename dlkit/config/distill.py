@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, PositiveFloat
 
-from dlkit.strict import Strict
+from dlkit.core.strict import Strict
 
 
 class DistillConfig(Strict):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import PositiveInt, field_validator, model_validator
 
-from dlkit.strict import Strict
+from dlkit.core.strict import Strict
 
 #: A local device as TensorFlow names it: `GPU:0`, `/gpu:1`, `/device:CPU:1` (any case).
 DEVICE_NAME = re.compile(r"^(?:/device:|/)?(cpu|gpu):(\d+)$", re.IGNORECASE)

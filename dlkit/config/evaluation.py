@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from dlkit.strict import Strict
+from dlkit.core.strict import Strict
 
 
 class EvalConfig(Strict):

@@ -13,8 +13,11 @@ from dlkit.config.evaluation import EvalConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import TrainConfig
 from dlkit.config.tune import TuneConfig
-from dlkit.strict import Strict, clipped, did_you_mean, listed, raise_at
-from dlkit.tasks import DEFAULT_TASK, TASKS
+from dlkit.core.registries import TASKS
+from dlkit.core.strict import Strict, clipped, did_you_mean, listed, raise_at
+
+#: The task of a config that does not say `task:`.
+DEFAULT_TASK = "classification"
 
 
 class ExperimentConfig(Strict):

@@ -12,15 +12,15 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dlkit.config.experiment import ExperimentConfig
+from dlkit.config.experiment import DEFAULT_TASK, ExperimentConfig
 from dlkit.config.paths import apply_override, key_lines, set_lines, where_written
 from dlkit.config.yaml_safe import read_yaml
+from dlkit.core.errors import ConfigError
+from dlkit.core.plugins import RunPlugin, check_run_plugins, load_plugin, run_plugins
+from dlkit.core.registries import TASKS
+from dlkit.core.runs import RUN_FILE
+from dlkit.core.strict import clipped, did_you_mean
 from dlkit.data.options import upgrade as upgrade_options
-from dlkit.errors import ConfigError
-from dlkit.plugins import RunPlugin, check_run_plugins, load_plugin, run_plugins
-from dlkit.runs import RUN_FILE
-from dlkit.strict import clipped, did_you_mean
-from dlkit.tasks import DEFAULT_TASK, TASKS
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -190,7 +190,7 @@ def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
 
 def _check_run_plugins(run_dir: Path, data: dict, lines: dict[tuple, str], source: str) -> None:
     """A run folder's config imports only the folder's own kept plug-ins, and those only when
-    trusted (`dlkit.plugins.check_run_plugins`), checked before `parse_config` imports them."""
+    trusted (`dlkit.core.plugins.check_run_plugins`), checked before `parse_config` imports them."""
     check_run_plugins(run_dir, data.get("plugins"), _plugin_place(lines, source))
 
 

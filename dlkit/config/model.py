@@ -5,9 +5,9 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from dlkit.config.transfer import BackboneConfig
+from dlkit.core.registries import LAYERS
+from dlkit.core.strict import Strict, clipped, did_you_mean, raise_at
 from dlkit.data.dataset import COLUMNS
-from dlkit.layers import LAYERS
-from dlkit.strict import Strict, clipped, did_you_mean, raise_at
 
 #: The name `inputs:` uses for the model's input (after preprocessing).
 INPUT_NAME = "input"

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from dlkit.config.yaml_safe import load_yaml
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
 
 
 def parse_key(key: str) -> tuple:

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dlkit.config.paths import parse_key, set_path, where_written
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from dlkit.tuning.distributions import Distribution
+    from dlkit.components.distributions import Distribution
 
 
 def trial_data(data: dict, values: dict[str, Any], place: str = "tune.space") -> dict:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from dlkit.strict import Strict
+from dlkit.core.strict import Strict
 
 
 class MlflowTrack(Strict):

@@ -10,15 +10,11 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from dlkit.config.adversarial import AdversarialConfig
 from dlkit.config.distill import DistillConfig
 from dlkit.config.distribute import DistributeConfig
+from dlkit.config.prune import PruneConfig
 from dlkit.config.track import MlflowTrack
 from dlkit.config.transfer import Phase
-from dlkit.strict import Strict
-from dlkit.training.callbacks import CALLBACKS
-from dlkit.training.losses import LOSSES
-from dlkit.training.metrics import METRICS
-from dlkit.training.optimizers import OPTIMIZERS
-from dlkit.training.prune import PruneConfig
-from dlkit.training.schedules import SCHEDULES
+from dlkit.core.registries import CALLBACKS, LOSSES, METRICS, OPTIMIZERS, SCHEDULES
+from dlkit.core.strict import Strict
 
 
 class CheckpointConfig(Strict):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import PositiveFloat, PositiveInt, model_validator
 
-from dlkit.strict import Strict, raise_at
+from dlkit.core.strict import Strict, raise_at
 
 
 class LayerSet(Strict):

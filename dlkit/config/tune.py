@@ -6,9 +6,8 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from dlkit.strict import Strict, raise_at
-from dlkit.tuning.distributions import DISTRIBUTIONS
-from dlkit.tuning.strategies import PRUNERS, SAMPLERS
+from dlkit.core.registries import DISTRIBUTIONS, PRUNERS, SAMPLERS
+from dlkit.core.strict import Strict, raise_at
 
 
 class TuneConfig(Strict):

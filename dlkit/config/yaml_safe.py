@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
 
 #: A config holds a few hundred values; a document expanding (through aliases) to more is an alias
 #: bomb: a few hundred bytes that would take the machine's memory once validated.

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dlkit.config import ExperimentConfig
-from dlkit.errors import UsageError
-from dlkit.runs import (
+from dlkit.core.errors import UsageError
+from dlkit.core.runs import (
     create_run_dir,
     folder_lock,
     newest_matching,

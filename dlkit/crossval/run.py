@@ -9,6 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dlkit.config import ExperimentConfig, load_config
+from dlkit.core.errors import DlkitError, Interrupted, UsageError
+from dlkit.core.runs import now, write_json
+from dlkit.core.strict import listed
 from dlkit.crossval.folds import (
     CV_FILE,
     claim_next,
@@ -21,9 +24,6 @@ from dlkit.crossval.folds import (
     train_fold,
 )
 from dlkit.crossval.summary import summarise
-from dlkit.errors import DlkitError, Interrupted, UsageError
-from dlkit.runs import now, write_json
-from dlkit.strict import listed
 
 
 def check_request(folds: int, repeats: int, workers: int) -> None:
@@ -42,8 +42,8 @@ def check_folds(config: ExperimentConfig, folds: int, repeats: int, source: str)
     any folder exists."""
     from dlkit.config.loader import parse_config
     from dlkit.data.folds import fold_problem
-    from dlkit.data.prepare import prepare_data
-    from dlkit.tasks import task_of
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.engine.task import task_of
 
     split = config.data.split
     if split.folds is not None:

@@ -7,7 +7,7 @@ import json
 import math
 from pathlib import Path
 
-from dlkit.tasks import Table
+from dlkit.engine.task import Table
 
 SPLITS = ("train", "val", "test")
 #: How the interval is computed, as `dlkit cv` prints it and cv.json keeps it.
@@ -23,7 +23,7 @@ def statistics(values: list[float], name: str = "") -> dict:
     kept inside the range figure `name` can take: folds near 1.0 do not put it above 1.0."""
     from scipy import stats
 
-    from dlkit.training.metrics import bounds
+    from dlkit.components.metrics import bounds
 
     n = len(values)
     mean = sum(values) / n

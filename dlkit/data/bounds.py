@@ -11,7 +11,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from dlkit.errors import DataError
+from dlkit.core.errors import DataError
 
 #: Bytes pandas holds per CSV cell (a float64, or a pointer to a string object): the estimate of a
 #: table in memory is its cells times this, a floor (strings take more).

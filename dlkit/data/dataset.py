@@ -14,10 +14,8 @@ if TYPE_CHECKING:
     from dlkit.data.rows import Rows
     from dlkit.data.targets import Target
 
+from dlkit.core.registry import Spec
 from dlkit.data.peek import Peek
-from dlkit.registry import Registry, Spec
-
-DATASETS = Registry("dataset", "datasets")
 
 
 @dataclasses.dataclass
@@ -148,7 +146,7 @@ class Dataset(Spec):
         """The model's input and the tensor the preprocessing steps start from. Datasets whose
         raw examples need encoding inside the model (text, table columns) add the encoders
         here, fitted on `x_train` (None for a dry run)."""
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
 
         inputs = keras().Input(shape=shape, name="input")
         return inputs, inputs

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.registries import DATASETS
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import Peek
 
 

@@ -15,7 +15,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from dlkit.cache import cache_dir
+from dlkit.core.cache import cache_dir
 
 
 def fingerprint(parts: list[tuple[object, bool]]) -> str:
@@ -48,7 +48,7 @@ def _entry(what: str, parts: list[tuple[object, bool]]) -> Path:
 
 
 def _store(path: Path, text: str) -> None:
-    from dlkit.runs import atomic_write
+    from dlkit.core.runs import atomic_write
 
     with contextlib.suppress(OSError):  # no cache (a read-only home): done again next time
         path.parent.mkdir(parents=True, exist_ok=True)

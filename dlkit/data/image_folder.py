@@ -9,12 +9,13 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
+from dlkit.core.strict import listed
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.fingerprint import remember, seen
 from dlkit.data.images import IMAGE_SUFFIXES, check_image, decode_file
 from dlkit.data.peek import OptionError, Peek, class_folders
-from dlkit.errors import DataError
-from dlkit.strict import listed
 
 
 @DATASETS.register()

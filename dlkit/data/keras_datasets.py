@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.keras_files import paired, read_cifar, read_idx, read_npz
 from dlkit.data.peek import OptionError, Peek
-from dlkit.errors import DataError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,7 +102,7 @@ class KerasDataset(Dataset):
             )
 
     def _download(self) -> tuple[tuple, tuple]:
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
 
         try:
             # Keras prints "Downloading data from ..." and its progress bar on stdout, whose last line

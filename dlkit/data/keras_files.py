@@ -14,9 +14,9 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dlkit.core.errors import DataError
+from dlkit.core.strict import listed
 from dlkit.data.bounds import check_npz
-from dlkit.errors import DataError
-from dlkit.strict import listed
 
 if TYPE_CHECKING:
     import numpy as np

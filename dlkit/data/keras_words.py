@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field, NonNegativeInt, PositiveInt
 
-from dlkit.data.dataset import DATASETS, Arrays, DatasetInfo
+from dlkit.core.registries import DATASETS
+from dlkit.data.dataset import Arrays, DatasetInfo
 from dlkit.data.keras_datasets import KerasDataset, labels_1d
 from dlkit.data.keras_files import paired, read_npz
 

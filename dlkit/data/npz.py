@@ -6,11 +6,12 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
+from dlkit.core.strict import listed
 from dlkit.data.bounds import check_npz
-from dlkit.data.dataset import DATASETS, Arrays, Dataset
+from dlkit.data.dataset import Arrays, Dataset
 from dlkit.data.peek import OptionError, Peek, existing_file
-from dlkit.errors import DataError
-from dlkit.strict import listed
 
 if TYPE_CHECKING:
     import numpy as np

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from dlkit.data.dataset import DATASETS
-from dlkit.json_schema import first_sentence, model_schema, type_text
+from dlkit.core.json_schema import first_sentence, model_schema, type_text
+from dlkit.core.registries import DATASETS
 
 REGENERATE = "python -m dlkit.data.options > docs/datasets.md"
 

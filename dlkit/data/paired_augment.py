@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from dlkit.strict import Strict
+from dlkit.core.strict import Strict
 
 
 class PairedAugment(Strict):

@@ -10,9 +10,9 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
+from dlkit.core.errors import DataError
+from dlkit.core.strict import did_you_mean
 from dlkit.data.targets import Target
-from dlkit.errors import DataError
-from dlkit.strict import did_you_mean
 
 #: Cells pandas reads as missing (`pandas.read_csv`'s default na_values), so that a label column
 #: counts the classes the loader will see.

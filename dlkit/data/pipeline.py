@@ -13,7 +13,7 @@ import numpy as np
 from dlkit.data.splits import Split, Splits
 
 if TYPE_CHECKING:
-    from dlkit.data.prepare import PreparedData
+    from dlkit.data.prepared import PreparedData
 
 
 def to_dataset(

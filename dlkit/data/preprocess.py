@@ -7,9 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
-from dlkit.registry import KerasSpec, Registry
-
-PREPROCESS = Registry("preprocessing step", "preprocess")
+from dlkit.core.registries import PREPROCESS
+from dlkit.core.registry import KerasSpec
 
 
 class Step(KerasSpec):
@@ -67,7 +66,7 @@ class Normalize(Step):
 
     def build(self, examples=None):
 
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
 
         if examples is None:
             return keras().layers.Normalization(mean=0.0, variance=1.0)

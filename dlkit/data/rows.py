@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     import numpy as np
 
-    from dlkit.data.splits import Splits
 
 #: What a table loader does with identical rows (features and target): keep every one, keep the
 #: first of each, or keep them all but in one split (so none is trained on and scored on).
@@ -62,7 +61,7 @@ def settle_duplicates(policy: str, x: Any, y, rows: Rows) -> tuple[Any, Any, np.
     splits keep together; `keep` changes nothing."""
     import numpy as np
 
-    from dlkit.data.splits import take
+    from dlkit.data.examples import take
 
     if policy == "keep":
         return x, y, None
@@ -74,26 +73,5 @@ def settle_duplicates(policy: str, x: Any, y, rows: Rows) -> tuple[Any, Any, np.
     return take(x, keep), np.asarray(y)[keep], None
 
 
-def summary(rows: Rows, splits: Splits) -> str:
-    """The line training prints as it starts: rows read, rows used, and why any were left out."""
-    import numpy as np
-
-    held = [s for s in (splits.val, splits.test) if s is not None]
-    held = [s for i, s in enumerate(held) if all(s is not other for other in held[:i])]  # validation: test
-    used = len(splits.train) + sum(len(s) for s in held)
-    notes = [f"{_count(count, rows.noun)} left out {why}" for why, count in rows.left_out.items()]
-    if rows.compare:
-        keys = [row_keys(s.x, s.y) for s in (splits.train, *held)]
-        repeated = used - len(np.unique(np.concatenate(keys)))
-        if repeated:
-            notes.append(f"{_count(repeated, 'exact duplicate ' + rows.noun)} kept")
-        leaked = sum(int(np.isin(k, keys[0]).sum()) for k in keys[1:])
-        if leaked:
-            fix = "; duplicates: group would keep identical rows in one split" if rows.duplicates == "keep" else ""
-            notes.append(f"{_count(leaked, 'val/test ' + rows.noun)} identical to a training {rows.noun}{fix}")
-    more = f" ({'; '.join(notes)})" if notes else ""
-    return f"data: {rows.read:,} {rows.noun}s read, {used:,} used{more}"
-
-
-def _count(n: int, noun: str) -> str:
+def count_of(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
+from dlkit.core.strict import listed
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.images import IMAGE_SUFFIXES, decode_file
 from dlkit.data.paired_augment import PairedAugment
 from dlkit.data.peek import OptionError, Peek
 from dlkit.data.targets import MASKS, Target
-from dlkit.errors import DataError
-from dlkit.strict import listed
 
 if TYPE_CHECKING:
     import numpy as np

@@ -9,10 +9,11 @@ from typing import Literal
 
 from pydantic import PositiveInt
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import OptionError, Peek, csv_header, existing_file, require_column
 from dlkit.data.table import column_name, numeric_column, read_csv, require_columns
-from dlkit.errors import DataError
 
 
 def windows(series, window: int, stride: int = 1, horizon: int = 0):

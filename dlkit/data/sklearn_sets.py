@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.registries import DATASETS
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import Peek
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.core.errors import ConfigError, DataError
 from dlkit.data.dataset import Arrays
+from dlkit.data.examples import take
 from dlkit.data.folds import fold_indices, fold_problem
-from dlkit.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass
@@ -24,27 +25,6 @@ class Split:
 
     def take(self, indices: np.ndarray) -> Split:
         return Split(take(self.x, indices), self.y[indices], None if self.groups is None else self.groups[indices])
-
-
-def take(x: Any, indices: np.ndarray | slice) -> Any:
-    """Rows `indices` (or a slice) of an array or of each column of a dict."""
-    if isinstance(x, dict):
-        return {name: column[indices] for name, column in x.items()}
-    return np.asarray(x)[indices]
-
-
-def count(x: Any) -> int:
-    """How many rows an array, or a dict of columns, holds."""
-    return len(next(iter(x.values()))) if isinstance(x, dict) else len(x)
-
-
-def concatenate(parts: list) -> Any:
-    """Parts of rows (arrays, or dicts of columns) as one."""
-    if len(parts) == 1:
-        return parts[0]
-    if isinstance(parts[0], dict):
-        return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-    return np.concatenate(parts)
 
 
 @dataclasses.dataclass

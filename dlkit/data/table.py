@@ -12,21 +12,14 @@ from typing import Any, Literal
 
 from pydantic import PositiveInt
 
+from dlkit.core.errors import DataError, UsageError
+from dlkit.core.registries import DATASETS
+from dlkit.core.strict import did_you_mean
 from dlkit.data.bounds import check_csv
-from dlkit.data.dataset import COLUMNS, DATASETS, Arrays, Dataset, DatasetInfo, ModelInput
-from dlkit.data.peek import (
-    OptionError,
-    Peek,
-    column_values,
-    csv_header,
-    existing_file,
-    label_classes,
-    require_column,
-)
+from dlkit.data.dataset import COLUMNS, Arrays, Dataset, DatasetInfo, ModelInput
+from dlkit.data.peek import OptionError, Peek, column_values, csv_header, existing_file, label_classes, require_column
 from dlkit.data.rows import Duplicates, Rows, settle_duplicates
 from dlkit.data.targets import of_cells
-from dlkit.errors import DataError, UsageError
-from dlkit.strict import did_you_mean
 
 
 def column_name(name: str) -> str:
@@ -308,7 +301,7 @@ class Csv(Dataset):
         Each column's encoded tensor is also a graph source of its own (`columns.NAME`)."""
         import numpy as np
 
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
         from dlkit.layers.custom import FillMissing
 
         k = keras()
@@ -368,7 +361,7 @@ def write_table(dataset: str, path: Path) -> int:
     import numpy as np
     import pandas as pd
 
-    from dlkit.runs import atomic_write
+    from dlkit.core.runs import atomic_write
 
     refusal = UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
     if not DATASETS.get(dataset).to_csv:  # checked before loading: another dataset may be a download

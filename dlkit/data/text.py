@@ -9,12 +9,13 @@ from typing import Any, Literal
 
 from pydantic import PositiveInt
 
-from dlkit.data.dataset import DATASETS, Arrays, Dataset, DatasetInfo
+from dlkit.core.errors import DataError
+from dlkit.core.registries import DATASETS
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import Peek, class_folders, column_values, csv_header, require_column
 from dlkit.data.rows import Duplicates, Rows, settle_duplicates
 from dlkit.data.table import UnseenPolicy, column_name, read_csv, require_columns
 from dlkit.data.targets import of_cells
-from dlkit.errors import DataError
 
 
 class TextDataset(Dataset):
@@ -34,7 +35,7 @@ class TextDataset(Dataset):
         return DatasetInfo((), sorted(set(self.load().y_train.tolist())), "text")
 
     def model_input(self, shape, x_train: Any = None):
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
 
         k = keras()
         inputs = k.Input(shape=(1,), dtype="string", name="text")

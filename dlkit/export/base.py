@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from dlkit.data.splits import count, take
-from dlkit.errors import UsageError
+from dlkit.core.errors import UsageError
+from dlkit.data.examples import count, take
 
 
 @dataclasses.dataclass

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.backend import quiet_tensorflow
-from dlkit.data.splits import concatenate, count
-from dlkit.errors import UsageError
-from dlkit.export import FORMATS
+from dlkit.core.backend import quiet_tensorflow
+from dlkit.core.errors import UsageError
+from dlkit.core.registries import FORMATS
+from dlkit.core.registry import UnknownNameError
+from dlkit.core.runs import MODEL, environment, now, write_json
+from dlkit.core.writing import inside, writing
+from dlkit.data.examples import concatenate, count
 from dlkit.export.base import Calibration
 from dlkit.export.parity import Parity, compare
-from dlkit.registry import UnknownNameError
-from dlkit.runs import MODEL, environment, now, write_json
-from dlkit.writing import inside, writing
 
 #: The report's file in the export folder.
 REPORT = "export.json"
@@ -51,10 +51,10 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     """Export the run's model and check it on the test split; `overrides` (`--set`) change the
     run's config for this export (where its data is)."""
     from dlkit.config import load_run_config
-    from dlkit.data.prepare import prepare_run_data
-    from dlkit.evaluation import predict
-    from dlkit.runs import load_run_model
-    from dlkit.tasks import task_of
+    from dlkit.engine.prepare import prepare_run_data
+    from dlkit.engine.score import predict
+    from dlkit.engine.task import task_of
+    from dlkit.model.saved import load_run_model
 
     chosen = check_format(format, quantize)
     run_dir = Path(run_dir)

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.core.backend import model_function
 from dlkit.export.base import Runner, in_batches, one_by_one
-from dlkit.runs import model_function
 
 #: Examples timed one at a time for the latency figures (after a few untimed ones).
 TIMED = 200
@@ -66,7 +66,7 @@ class Parity:
 def compare(task, config, test, keras_outputs: np.ndarray, model, runner: Runner, examples, sizes, max_drop) -> Parity:
     """`test` is the test split (for its labels), `examples` its inputs as the model takes them,
     `keras_outputs` `model.keras`'s outputs on them."""
-    from dlkit.evaluation import score
+    from dlkit.engine.score import score
 
     outputs = np.asarray(in_batches(runner.run, examples), dtype="float32").reshape(keras_outputs.shape)
     metrics = {"model.keras": score(config, test, keras_outputs), "export": score(config, test, outputs)}

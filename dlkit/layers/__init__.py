@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, WithJsonSchema, create_model
 
+from dlkit.core.registries import LAYERS
 from dlkit.layers import keras_table
-from dlkit.layers.spec import LAYERS, KerasLayer, LayerSpec
+from dlkit.layers.spec import KerasLayer, LayerSpec
 
 
 def _yaml_float(value: Any) -> Any:

@@ -1,9 +1,9 @@
 """dlkit's own Keras layers and metrics, registered as serializables so `model.keras` loads in safe mode.
-Imports Keras: load it lazily (`dlkit.runs.load_run_model` does before loading a model)."""
+Imports Keras: load it lazily (`dlkit.model.saved.load_run_model` does before loading a model)."""
 
 from __future__ import annotations
 
-from dlkit.backend import keras
+from dlkit.core.backend import keras
 
 k = keras()
 
@@ -62,7 +62,7 @@ class TemperatureScaling(k.layers.Layer):
     """The model's class scores divided by a temperature fitted after training (`eval.calibrate`),
     so that its confidence matches its accuracy; T > 0 keeps every decision. `mode` is what the
     layer before gives: `softmax` probabilities p -> softmax(log p / T), a `sigmoid` probability
-    p -> sigmoid(logit(p) / T), `logits` z -> z / T. `dlkit.calibration.scores` takes the same log."""
+    p -> sigmoid(logit(p) / T), `logits` z -> z / T. `dlkit.core.calibration.scores` takes the same log."""
 
     MODES = ("softmax", "sigmoid", "logits")
 
@@ -76,7 +76,7 @@ class TemperatureScaling(k.layers.Layer):
         self.temperature, self.mode = float(temperature), mode
 
     def call(self, inputs):
-        from dlkit.calibration import BELOW_ONE, TINY
+        from dlkit.core.calibration import BELOW_ONE, TINY
 
         ops = k.ops
         if self.mode == "logits":

@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from dlkit.registry import first_sentence, snake_case
+from dlkit.core.registry import first_sentence, snake_case
 
 TABLE_PATH = Path(__file__).with_name("keras_layers.json")
 
@@ -111,7 +111,7 @@ def arg_type(default, doc: str) -> str | None:
 
 def generate() -> dict:
     """Read names, aliases, arguments and their types off the installed `keras.layers`."""
-    from dlkit.backend import keras
+    from dlkit.core.backend import keras
 
     layers = keras().layers
     by_class: dict[type, list[str]] = {}

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dlkit.registry import KerasSpec, Registry, Spec
-
-LAYERS = Registry("layer", "layers")
+from dlkit.core.registry import KerasSpec, Spec
 
 
 class LayerSpec(Spec):

@@ -7,8 +7,9 @@ from typing import Any, ClassVar
 
 from pydantic import create_model
 
-from dlkit.layers import LAYERS, LayerSpec
-from dlkit.registry import first_sentence, snake_case
+from dlkit.core.registries import LAYERS
+from dlkit.core.registry import first_sentence, snake_case
+from dlkit.layers import LayerSpec
 
 #: What Keras's registry calls the classes of plug-ins (`dlkit_plugins>MyLayer`).
 PACKAGE = "dlkit_plugins"
@@ -21,7 +22,7 @@ def register_layer(name: str | None = None, *, aliases: tuple[str, ...] = ()):
     (typed where the signature says int, float, bool or str)."""
 
     def decorator(cls: type) -> type:
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
 
         keras().saving.register_keras_serializable(package=PACKAGE)(cls)
         fields: dict[str, Any] = {}

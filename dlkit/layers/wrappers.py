@@ -9,8 +9,9 @@ from typing import Any, Literal
 
 from pydantic import StrictBool, model_validator
 
-from dlkit.layers.spec import LAYERS, KerasLayer
-from dlkit.strict import raise_at
+from dlkit.core.registries import LAYERS
+from dlkit.core.strict import raise_at
+from dlkit.layers.spec import KerasLayer
 
 
 class _Wrapper(KerasLayer):

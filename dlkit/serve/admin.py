@@ -81,8 +81,8 @@ def require_local_host(request: Request) -> None:
 def reload_target(body: bytes, roots) -> Path | None:
     """The run folder a reload body names, resolved (symlinks, `..`) and under the roots (403, one
     answer whether or not it exists, before anything of it is read); None: no body, no run."""
-    from dlkit.errors import DlkitError
-    from dlkit.runs import resolve_run
+    from dlkit.core.errors import DlkitError
+    from dlkit.core.runs import resolve_run
 
     if not body.strip():
         return None

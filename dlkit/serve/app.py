@@ -190,8 +190,8 @@ async def prometheus(request: Request):
 def _metadata(store, version) -> dict:
     """The run behind a version: its input, classes, task, run (by name), and a summary of its
     config and test figures."""
-    from dlkit.run_record import BadRunFile
-    from dlkit.runs import read_metrics, read_run
+    from dlkit.core.run_record import BadRunFile
+    from dlkit.core.runs import read_metrics, read_run
 
     config = version.config
     status, metrics = None, {}

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.data.splits import concatenate, take
+from dlkit.data.examples import concatenate, take
 
 
 @dataclasses.dataclass

@@ -1,6 +1,6 @@
 """Request bodies of `dlkit serve`: TF Serving's `{"instances": [...]}` (or the columnar
 `{"inputs": ...}`) decoded into the examples a run's model takes. Rows, texts and image files go
-through `dlkit predict`'s readers (`dlkit.predict_inputs`), so they predict as they do there."""
+through `dlkit predict`'s readers (`dlkit.predict.inputs`), so they predict as they do there."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from dlkit.core.strict import listed
 from dlkit.data.images import antialiased
-from dlkit.predict_inputs import SHOWN, read_texts
-from dlkit.predict_tables import table_examples, wanted_columns
+from dlkit.predict.inputs import SHOWN, read_texts
+from dlkit.predict.tables import table_examples, wanted_columns
 from dlkit.serve.bodies import BadRequest, parse_json
-from dlkit.strict import listed
 
 #: What a string with a lone surrogate is told.
 UNPAIRED = "the string holds an unpaired surrogate (such as \\ud800), which is not Unicode text"
@@ -120,7 +120,7 @@ class Decoder:
         return _array(item, shapes, self.dtype, 'pixels, or {"b64": ...} of an image file').reshape(self.shape)
 
     def _texts(self, instances: list) -> Decoded:
-        from dlkit.predict import apply_policy
+        from dlkit.predict.run import apply_policy
 
         wrong = [f"instance {i}: expected a string" for i, item in enumerate(instances) if not isinstance(item, str)]
         _refuse(wrong)
@@ -135,8 +135,8 @@ class Decoder:
         import pandas as pd
 
         from dlkit.data.table import column_name
-        from dlkit.predict import apply_policy
-        from dlkit.predict_tables import frame_rows
+        from dlkit.predict.run import apply_policy
+        from dlkit.predict.tables import frame_rows
 
         wanted, errors, rows = self.columns, [], []
         for i, item in enumerate(instances):

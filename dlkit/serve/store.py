@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from dlkit.runs import LATEST, completed, model_function, newest_finished, now, read_run, takes_columns
+from dlkit.core.backend import model_function, takes_columns
+from dlkit.core.runs import LATEST, completed, newest_finished, now, read_run
 from dlkit.serve.batching import Batcher
 from dlkit.serve.instances import Decoder
 from dlkit.serve.roots import Roots
@@ -54,10 +55,10 @@ class Version:
 def load_version(run_dir: Path, number: int = 1) -> Version:
     """Load a run as a served version and warm its compiled function up (slow: seconds)."""
     from dlkit.config import load_run_config
-    from dlkit.errors import UsageError
-    from dlkit.predict_inputs import INPUTS
-    from dlkit.runs import load_run_model
-    from dlkit.tasks import task_of
+    from dlkit.core.errors import UsageError
+    from dlkit.core.registries import INPUTS
+    from dlkit.engine.task import task_of
+    from dlkit.model.saved import load_run_model
 
     config = load_run_config(run_dir)  # first: it loads the run's plug-ins, which the model may need
     task = task_of(config)
@@ -264,7 +265,7 @@ class Store:
 
 
 def _one_line(error: Exception) -> str:
-    from dlkit.errors import DlkitError
+    from dlkit.core.errors import DlkitError
 
     text = str(error) if isinstance(error, DlkitError) else f"{type(error).__name__}: {error}"
     text = " ".join(text.split())

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit.strict import listed
-from dlkit.tasks import TASKS
-from dlkit.tasks.classes import ClassTask
+from dlkit.core.registries import TASKS
+from dlkit.core.strict import listed
+from dlkit.tasks.class_labels import ClassTask
 
 
 @TASKS.register()
@@ -56,7 +56,7 @@ class Binary(ClassTask):
         if len(np.unique(split.y)) == 2:
             from sklearn import metrics as skm
 
-            from dlkit import plots
+            from dlkit.core import plots
 
             fpr, tpr, thresholds = skm.roc_curve(split.y, self.probabilities(outputs).reshape(-1))
             auc = float(skm.auc(fpr, tpr))

@@ -18,7 +18,8 @@ from typing import Literal
 
 import numpy as np
 
-from dlkit.data.splits import Split, take
+from dlkit.data.examples import take
+from dlkit.data.splits import Split
 
 #: The most training rows the models are fitted on: a larger split is sampled (seeded). On a 50,000-row
 #: table both models fit and predict in seconds on two CPU cores.

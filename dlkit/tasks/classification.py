@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dlkit.core.registries import TASKS
 from dlkit.data.targets import INTEGERS, TEXT
-from dlkit.tasks import TASKS
-from dlkit.tasks.classes import ClassTask
+from dlkit.tasks.class_labels import ClassTask
 
 
 @TASKS.register()

@@ -3,7 +3,7 @@ mistakes for a task's head (`dlkit validate` runs this without TensorFlow)."""
 
 from __future__ import annotations
 
-from dlkit.strict import listed
+from dlkit.core.strict import listed
 
 
 def last_layer(layers: list) -> tuple[int, int | None, int, str | None]:

@@ -15,10 +15,10 @@ import numpy as np
 from pydantic import Field
 
 from dlkit.config.evaluation import SupervisedEvalConfig
-from dlkit.errors import DataError
-from dlkit.strict import listed
-from dlkit.tasks import TASKS
-from dlkit.tasks.base import Table
+from dlkit.core.errors import DataError
+from dlkit.core.registries import TASKS
+from dlkit.core.strict import listed
+from dlkit.engine.task import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
 
 #: What separates the labels of one example in a CSV cell or a string.
@@ -231,7 +231,7 @@ def multi_hot(sets: list[set[str]], names: list[str]) -> np.ndarray:
 
 def _f1_chart(rows: list[dict], threshold: float, path: Path, title: str) -> None:
     """One horizontal bar per label, its support beside it."""
-    from dlkit import plots
+    from dlkit.core import plots
 
     plt = plots.figure()
     fig, ax = plt.subplots(figsize=(6, max(2.5, 0.35 * len(rows) + 1.2)))

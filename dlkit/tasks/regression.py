@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dlkit.core.registries import TASKS
 from dlkit.data.targets import FLOATS, INTEGERS
-from dlkit.tasks import TASKS
-from dlkit.tasks.base import Baseline
+from dlkit.engine.task import Baseline
 from dlkit.tasks.supervised import SupervisedTask
 
 
@@ -48,7 +48,7 @@ class Regression(SupervisedTask):
         count is the network's."""
         if not self.config.data.options.get("scale_target"):
             return outputs
-        from dlkit.backend import keras
+        from dlkit.core.backend import keras
 
         mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
         return keras().layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
@@ -104,7 +104,7 @@ class Regression(SupervisedTask):
 
     def write_report(self, split, outputs, class_names, folder: Path, title: str) -> dict:
         """The residuals: several targets share one plot, each point one target of one example."""
-        from dlkit import plots
+        from dlkit.core import plots
 
         y_pred = outputs.reshape(split.y.shape)
         plots.residuals(split.y.ravel(), y_pred.ravel(), folder / "residuals.png", title)

@@ -7,18 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from dlkit.components.losses import Head
 from dlkit.config.evaluation import SupervisedEvalConfig
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import SupervisedTrainConfig
+from dlkit.core.errors import ConfigError
+from dlkit.core.registries import LOSSES, METRICS, OPTIMIZERS, TASKS
+from dlkit.core.strict import clipped, listed, raise_at
 from dlkit.data.targets import MASKS
-from dlkit.errors import ConfigError
-from dlkit.strict import clipped, listed, raise_at
-from dlkit.tasks import TASKS
-from dlkit.tasks.base import Baseline, Report, Table, Task
-from dlkit.training.losses import LOSSES, Head
-from dlkit.training.metrics import METRICS
-from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.engine.task import Baseline, Report, Table, Task
 
 if TYPE_CHECKING:
     import numpy as np
@@ -93,7 +91,7 @@ class SupervisedTask(Task):
     """A task that fits one model to labels, with the standard training session."""
 
     config = SupervisedConfig
-    #: What the last layer gives (see `dlkit.training.losses.Head`); losses and metrics must fit it.
+    #: What the last layer gives (see `dlkit.components.losses.Head`); losses and metrics must fit it.
     head: ClassVar[Head]
     default_loss: ClassVar[str]
     default_metrics: ClassVar[tuple[str, ...]]
@@ -151,14 +149,14 @@ class SupervisedTask(Task):
             )
 
     def dry_run_models(self, info) -> dict[str, Any]:
-        from dlkit.model import build_model
+        from dlkit.model.build import build_model
 
         config = self.config
         model = build_model(config, config.data.loader().model_input(info.shape), info.kind)
         if self.units_known(info.class_names):
             self.check_units(model, info.class_names or [], 1)
         if config.train.prune is not None:
-            from dlkit.training.prune import kernels
+            from dlkit.training.addons.prune import kernels
 
             kernels(model, config.train.prune.layers)  # every type to prune is in the model, with a kernel
         return {"model": model}
@@ -209,10 +207,11 @@ class SupervisedTask(Task):
         """Score `model.keras` on the split into RUN/eval/ (the figures training's metrics.json
         holds for it, its baselines' too) with the task's plots and their data as JSON; a warning
         when the model does not beat the trivial baseline."""
-        from dlkit.data.prepare import prepare_run_data
-        from dlkit.evaluation import evaluate, score_baselines, verdict
-        from dlkit.runs import load_run_model, write_json
-        from dlkit.writing import inside
+        from dlkit.core.runs import write_json
+        from dlkit.core.writing import inside
+        from dlkit.engine.prepare import prepare_run_data
+        from dlkit.engine.score import evaluate, score_baselines, verdict
+        from dlkit.model.saved import load_run_model
 
         out = inside(run_dir, "eval", folder=True)
         data = prepare_run_data(self.config)
@@ -221,7 +220,7 @@ class SupervisedTask(Task):
         metrics |= score_baselines(self.config, data, [split])
         tables = [Table.of_metrics(metrics, f"{run_dir.name}: {split}")]
         if self.config.train.prune is not None:
-            from dlkit.training import prune
+            from dlkit.training.addons import prune
 
             metrics |= prune.report_run(model, self.config.train.prune, Path(run_dir))
             tables.append(Table.of_sparsity(metrics, f"{run_dir.name}: pruning"))

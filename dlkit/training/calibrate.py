@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlkit import calibration
-from dlkit.backend import keras
 from dlkit.config import ExperimentConfig
-from dlkit.data.prepare import PreparedData
-from dlkit.evaluation import predict
-from dlkit.runs import MODEL, load_run_model, save_model, write_json
-from dlkit.tasks import task_of
-from dlkit.writing import inside
+from dlkit.core import calibration
+from dlkit.core.backend import keras
+from dlkit.core.runs import MODEL, write_json
+from dlkit.core.writing import inside
+from dlkit.data.prepared import PreparedData
+from dlkit.engine.score import predict
+from dlkit.engine.task import task_of
+from dlkit.model.saved import load_run_model, save_model
 
 #: Where the fitted temperature and the figures before and after it are kept.
 CALIBRATION = "calibration.json"

@@ -10,10 +10,10 @@ import math
 import os
 from pathlib import Path
 
-from dlkit.backend import keras
-from dlkit.runs import HISTORY, atomic_write, now, update_run
+from dlkit.core.backend import keras
+from dlkit.core.runs import HISTORY, atomic_write, now, update_run
+from dlkit.core.writing import inside, scratch, writing
 from dlkit.training import state as saved_state
-from dlkit.writing import inside, scratch, writing
 
 BEST, LAST = "best.keras", "last.keras"
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlkit import plots
 from dlkit.config import ExperimentConfig
-from dlkit.data.prepare import PreparedData
-from dlkit.evaluation import evaluate, score_baselines
-from dlkit.runs import HISTORY, load_run_model, write_json
-from dlkit.tasks import task_of
-from dlkit.timings import Timings
+from dlkit.core import plots
+from dlkit.core.runs import HISTORY, write_json
+from dlkit.core.timings import Timings
+from dlkit.core.writing import inside
+from dlkit.data.prepared import PreparedData
+from dlkit.engine.score import evaluate, score_baselines
+from dlkit.engine.task import task_of
+from dlkit.model.saved import load_run_model
 from dlkit.training.calibrate import calibrate
-from dlkit.writing import inside
 
 
 def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, timings: Timings, describe=None) -> dict:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import itertools
 
-from dlkit import backbone
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
+from dlkit.model import backbone
 
 
 class Phases:

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dlkit.config import dump_config, load_run_config
-from dlkit.errors import UsageError
-from dlkit.plugins import keep_in_run
-from dlkit.runs import (
+from dlkit.core.errors import UsageError
+from dlkit.core.plugins import keep_in_run
+from dlkit.core.runs import (
     HISTORY,
     MODEL,
     RUN_FILE,
@@ -23,11 +23,11 @@ from dlkit.runs import (
     resolve_run,
     run_status,
 )
-from dlkit.strict import listed
+from dlkit.core.strict import listed
+from dlkit.core.writing import inside, remove_scratch, writing
 from dlkit.training import state as saved_state
 from dlkit.training.checkpoint import BEST, LAST
 from dlkit.training.trainer import Session, make_session, open_run
-from dlkit.writing import inside, remove_scratch, writing
 
 #: What a continuation copies from a completed run (the rest is written again as it trains).
 CARRIED = (f"checkpoints/{LAST}", f"checkpoints/{BEST}", HISTORY)

@@ -12,12 +12,12 @@ import os
 import time
 from pathlib import Path
 
-from dlkit.backend import keras
 from dlkit.config import ExperimentConfig
 from dlkit.config.explain import leaves
-from dlkit.errors import DataError, Interrupted
-from dlkit.runs import HISTORY, RUN_FILE, folder_lock, read_json, read_run, update_run, write_json
-from dlkit.version import __version__
+from dlkit.core.backend import keras
+from dlkit.core.errors import DataError, Interrupted
+from dlkit.core.runs import HISTORY, RUN_FILE, folder_lock, read_json, read_run, update_run, write_json
+from dlkit.core.version import __version__
 
 #: A study folder of `dlkit tune` holds this file; its trials are the folders inside it.
 STUDY_FILE = "study.json"

@@ -9,14 +9,12 @@ import signal
 import threading
 from pathlib import Path
 
-from dlkit.backend import keras, seed_everything
+from dlkit.components.callbacks import log_learning_rate
 from dlkit.config import ExperimentConfig, dump_config
-from dlkit.data.pipeline import in_memory, to_dataset
-from dlkit.data.prepare import prepare_data
-from dlkit.errors import DataError, Interrupted, UsageError, WriteError
-from dlkit.model import build_model
-from dlkit.plugins import keep_in_run
-from dlkit.runs import (
+from dlkit.core.backend import keras, seed_everything
+from dlkit.core.errors import DataError, Interrupted, UsageError, WriteError
+from dlkit.core.plugins import keep_in_run
+from dlkit.core.runs import (
     MODEL,
     atomic_write,
     create_run_dir,
@@ -27,16 +25,18 @@ from dlkit.runs import (
     start_run,
     update_run,
 )
-from dlkit.tasks import task_of
-from dlkit.timings import Timings
-from dlkit.training.callbacks import log_learning_rate
+from dlkit.core.timings import Timings
+from dlkit.core.writing import inside, writing
+from dlkit.data.pipeline import in_memory, to_dataset
+from dlkit.engine.prepare import prepare_data
+from dlkit.engine.task import task_of
+from dlkit.model.build import build_model
+from dlkit.training.addons.prune import pruning
 from dlkit.training.checkpoint import BEST, Checkpoint
-from dlkit.training.distribute import scaled, scope, strategy_of
+from dlkit.training.distributed.distribute import scaled, scope, strategy_of
 from dlkit.training.finish import finish
 from dlkit.training.phases import Phases
-from dlkit.training.prune import pruning
 from dlkit.training.track import tracked
-from dlkit.writing import inside, writing
 
 
 def train(
@@ -139,11 +139,11 @@ class Session:
         done = state.get("epochs_done", 0)
         self.compile(done if state.get("step") else max(done - 1, 0))
         if getattr(config.train, "distill", None) is not None:
-            from dlkit.training.distill import learn_from_teacher
+            from dlkit.training.addons.distill import learn_from_teacher
 
             learn_from_teacher(model, config, prepared)  # on the model object: it outlasts recompiling
         if getattr(config.train, "adversarial", None) is not None:
-            from dlkit.attack.training import train_on_attacks
+            from dlkit.training.addons.adversarial import train_on_attacks
 
             train_on_attacks(model, config, prepared)  # on the model object too
         self.class_weight = task.class_weight(data)
@@ -309,7 +309,7 @@ class Session:
         """Train epochs `first` to `last` (excluded) on `ds`, validating on `val_ds`: Keras's `fit`,
         or under `strategy: multi_worker` (where `fit` fails in Keras 3) dlkit's own loop."""
         if getattr(getattr(self.config.train, "distribute", None), "strategy", None) == "multi_worker":
-            from dlkit.training import multiworker
+            from dlkit.training.distributed import multiworker
 
             multiworker.fit_epochs(self.model, self.strategy, ds, val_ds, first, last, training)
             return

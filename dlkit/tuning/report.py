@@ -9,10 +9,10 @@ import math
 import warnings
 from pathlib import Path
 
-from dlkit import plots
 from dlkit.config import ExperimentConfig, dump_config, parse_config
 from dlkit.config.space import trial_data
-from dlkit.runs import atomic_write, now, write_json
+from dlkit.core import plots
+from dlkit.core.runs import atomic_write, now, write_json
 from dlkit.tuning.study import StudyFolder, shown_url
 
 ORDER = {"COMPLETE": 0, "PRUNED": 1, "RUNNING": 2, "FAIL": 3, "WAITING": 4}

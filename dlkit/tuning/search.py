@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dlkit.config.loader import load_config_and_data
-from dlkit.errors import ConfigError, DlkitError
-from dlkit.strict import listed
+from dlkit.core.errors import ConfigError, DlkitError
+from dlkit.core.strict import listed
 from dlkit.tuning.study import StudyFolder, open_folder, open_study
 
 

@@ -8,7 +8,7 @@ import functools
 import hashlib
 import re
 
-from dlkit.errors import UsageError
+from dlkit.core.errors import UsageError
 
 #: Seconds a PostgreSQL server may take to answer a new connection: an address that does not answer
 #: fails the command in one line instead of waiting for the system's TCP timeout (minutes).

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from dlkit.config import ExperimentConfig
 from dlkit.config.tune import TuneConfig
-from dlkit.errors import UsageError
-from dlkit.runs import create_run_dir, newest_matching, now, pid_alive, read_json, write_json
+from dlkit.core.errors import UsageError
+from dlkit.core.runs import create_run_dir, newest_matching, now, pid_alive, read_json, write_json
 from dlkit.tuning.storage import engine_kwargs, shown_url, study_lock
 
 STUDY_FILE = "study.json"

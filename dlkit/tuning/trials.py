@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dlkit.backend import keras
 from dlkit.config import ExperimentConfig, parse_config
 from dlkit.config.space import trial_data
-from dlkit.errors import DlkitError, Interrupted
-from dlkit.runs import folder_lock, now, read_run
+from dlkit.core.backend import keras
+from dlkit.core.errors import DlkitError, Interrupted
+from dlkit.core.runs import folder_lock, now, read_run
 from dlkit.tuning.storage import study_lock
 from dlkit.tuning.study import StudyFolder, counted, is_alive, owner, seed_sampler
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlkit.errors import DataError, UsageError
-from dlkit.export import FORMATS
+from dlkit.core.errors import DataError, UsageError
+from dlkit.core.registries import FORMATS
+from dlkit.core.strict import listed
 from dlkit.export.base import Calibration, ExportFormat, Runner, one_by_one, string_layers
-from dlkit.strict import listed
 
 
 @FORMATS.register("litert", aliases=("tflite",))

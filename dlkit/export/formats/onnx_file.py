@@ -8,10 +8,10 @@ import io
 import logging
 from pathlib import Path
 
-from dlkit.errors import UsageError
-from dlkit.export import FORMATS
+from dlkit.core.errors import UsageError
+from dlkit.core.registries import FORMATS
+from dlkit.core.strict import listed
 from dlkit.export.base import Calibration, ExportFormat, Runner, one_by_one, string_layers
-from dlkit.strict import listed
 
 #: ONNX's operator set; 17 is read by every onnxruntime of the last three years.
 OPSET = 17

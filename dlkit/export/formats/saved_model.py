@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from dlkit.errors import UsageError
-from dlkit.export import FORMATS
+from dlkit.core.errors import UsageError
+from dlkit.core.registries import FORMATS
 from dlkit.export.base import Calibration, ExportFormat, Runner, all_layers
 
 #: The layers Keras's int8 quantisation changes.

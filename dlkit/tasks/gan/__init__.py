@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dlkit.errors import UsageError
-from dlkit.tasks import TASKS
-from dlkit.tasks.base import Report, Table, Task
+from dlkit.core.errors import UsageError
+from dlkit.core.registries import TASKS
+from dlkit.engine.task import Report, Table, Task
 from dlkit.tasks.gan.config import GanConfig
 
 
@@ -56,7 +56,7 @@ class Gan(Task):
                 f"{run_dir} is a GAN run: score its samples with --classifier RUN2, a finished classification run "
                 "on the same data (e.g. one of configs/quickstart.yaml for digits)"
             )
-        from dlkit.runs import resolve_run
+        from dlkit.core.runs import resolve_run
         from dlkit.tasks.gan.quality import COLLAPSED, score_samples
 
         metrics = score_samples(

@@ -5,10 +5,10 @@ learns to emit images on that scale)."""
 
 from __future__ import annotations
 
-from dlkit.backend import keras
 from dlkit.config.experiment import ExperimentConfig
-from dlkit.errors import ConfigError
-from dlkit.model import apply_layers, check_size, preprocess
+from dlkit.core.backend import keras
+from dlkit.core.errors import ConfigError
+from dlkit.model.build import apply_layers, check_size, preprocess
 
 
 def build_networks(config: ExperimentConfig, raw_shape: tuple[int, ...], kind: str):

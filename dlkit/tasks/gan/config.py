@@ -11,8 +11,8 @@ from pydantic import PositiveInt, model_validator
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import CheckpointConfig, TrainConfig
-from dlkit.strict import Strict, raise_at
-from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.core.registries import OPTIMIZERS
+from dlkit.core.strict import Strict, raise_at
 
 #: What a GAN logs per epoch (see `network.GAN`), and which way is better.
 GAN_LOGS: dict[str, Literal["up", "down"]] = {

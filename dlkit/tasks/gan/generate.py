@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from dlkit.config.experiment import ExperimentConfig
-from dlkit.runs import atomic_write, load_run_model
+from dlkit.core.runs import atomic_write
+from dlkit.model.saved import load_run_model
 from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
 
 

@@ -5,7 +5,7 @@ loads in safe mode. Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
-from dlkit.backend import keras
+from dlkit.core.backend import keras
 
 k = keras()
 

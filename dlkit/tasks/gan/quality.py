@@ -13,12 +13,13 @@ import numpy as np
 
 from dlkit.config.experiment import ExperimentConfig
 from dlkit.config.loader import load_run_config
-from dlkit.errors import UsageError
-from dlkit.runs import atomic_write, load_run_model, read_run, write_json
-from dlkit.tasks import task_of
+from dlkit.core.errors import UsageError
+from dlkit.core.runs import atomic_write, read_run, write_json
+from dlkit.core.writing import inside
+from dlkit.engine.task import task_of
+from dlkit.model.saved import load_run_model
 from dlkit.tasks.gan.generate import draw
 from dlkit.tasks.gan.pixels import grid_png
-from dlkit.writing import inside
 
 CONFIDENT = 0.9
 #: Below this diversity the run counts as collapsed (`dlkit eval` warns).

@@ -8,20 +8,21 @@ from pathlib import Path
 
 import numpy as np
 
-from dlkit import plots
-from dlkit.backend import keras, seed_everything
 from dlkit.config.experiment import ExperimentConfig
+from dlkit.core import plots
+from dlkit.core.backend import keras, seed_everything
+from dlkit.core.runs import HISTORY, MODEL, atomic_write, write_json
+from dlkit.core.timings import Timings
+from dlkit.core.writing import inside
 from dlkit.data.pipeline import decoded
-from dlkit.data.prepare import prepare_data
 from dlkit.data.splits import Split
-from dlkit.runs import HISTORY, MODEL, atomic_write, save_model, write_json
+from dlkit.engine.prepare import prepare_data
+from dlkit.model.saved import save_model
 from dlkit.tasks.gan.build import build_networks
 from dlkit.tasks.gan.network import GAN
 from dlkit.tasks.gan.pixels import grid_png, latent_batch, to_pixels
-from dlkit.timings import Timings
 from dlkit.training.checkpoint import BEST, Checkpoint
 from dlkit.training.trainer import Session, load_checkpoint
-from dlkit.writing import inside
 
 GENERATOR, DISCRIMINATOR = "generator.keras", "discriminator.keras"
 #: Samples in each grid of `samples/` (from one fixed latent batch, so grids show progress).

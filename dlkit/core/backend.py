@@ -1,0 +1,95 @@
+"""Importing TensorFlow/Keras quietly, and seeding. Everything else imports Keras through here."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+
+from dlkit.core.errors import DlkitError
+
+#: Set to 1 to see TensorFlow's own start-up logging.
+VERBOSE_ENV = "DLKIT_TF_LOGS"
+
+
+@contextlib.contextmanager
+def quiet_tensorflow():
+    """TensorFlow's native logging off (fd 2 hidden) while importing code that may import it (a
+    plug-in) or while its converters and interpreters run, unless DLKIT_TF_LOGS=1. What was
+    printed is shown if the code fails."""
+    if os.environ.get(VERBOSE_ENV) == "1":
+        yield
+        return
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _stderr_silenced():
+        yield
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """TF's C++ lines bypass TF_CPP_MIN_LOG_LEVEL, so hide fd 2 while it works; if it fails
+    (other than with a user's error, told in one line), what it printed is shown after all."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException as e:
+            os.dup2(saved, 2)
+            if not isinstance(e, DlkitError):  # the user's mistake is told in one line
+                sink.seek(0)
+                sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def keras():
+    """The `keras` module, TensorFlow backend, with start-up noise off unless DLKIT_TF_LOGS=1."""
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    verbose = os.environ.get(VERBOSE_ENV) == "1"
+    if not verbose:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with contextlib.nullcontext() if verbose else _stderr_silenced():
+        import keras as keras_module
+        import tensorflow as tf
+    if not verbose:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+        tf.get_logger().setLevel("ERROR")
+    return keras_module
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Python, NumPy and TF seeds; with `deterministic`, TF ops are too (same config, same metrics)."""
+    k = keras()
+    k.utils.set_random_seed(seed)
+    if deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def takes_columns(model) -> bool:
+    """Whether the model takes a dict of inputs by name (a table's columns), not one array."""
+    return isinstance(model.input, dict) or len(model.inputs) > 1
+
+
+def model_function(model):
+    """`examples -> outputs` (numpy) through one compiled function for batches of any size:
+    `model.predict` costs milliseconds of set-up per call. Examples as the model takes them: one
+    array, or a dict of arrays by input name."""
+    import numpy as np
+    import tensorflow as tf
+
+    specs = {t.name: tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name) for t in model.inputs}
+    signature = [specs] if takes_columns(model) else [next(iter(specs.values()))]
+    function = tf.function(lambda x: model(x, training=False), input_signature=signature, reduce_retracing=True)
+    return lambda examples: np.asarray(function(examples))
