@@ -70,7 +70,7 @@ def test_runs_shows_whole_names_in_a_narrow_terminal(tmp_path, cli, shown_run, m
     names = [f"a_rather_long_experiment_name_{i}-20261129-071234" for i in range(2)]
     for name in names:
         _copy(shown_run[0], tmp_path / "runs" / name)
-    monkeypatch.setattr("dlkit.cli.tools.out", Console(width=80, soft_wrap=True))
+    monkeypatch.setattr("dlkit.cli.runs.out", Console(width=80, soft_wrap=True))
     result = cli("runs", tmp_path / "runs")
     assert result.exit_code == 0, result.stderr
     for name in names:

@@ -1,9 +1,11 @@
 """The `dlkit` command: parses options, calls the core, prints. TensorFlow loads only in the
-commands that need it, so `--help`, `validate` and config errors stay fast. Each module of this
-package registers its commands on `app`, in the order `--help` lists them."""
+commands that need it, so `--help`, `validate` and config errors stay fast. Each command is the
+module of its name (`dlkit to-csv`: `to_csv.py`), which registers it on `app` (`common.py`, with
+what every command shares); they are imported here in the order `--help` lists them. (`list` and
+`eval` are modules of this package: this file calls neither builtin.)"""
 
-from dlkit.cli import starter, training, cv, results, attack, tools, compare, deploy, serve  # noqa: F401, I001  (registers the commands, in this order)
-from dlkit.cli import trust, schema, doctor, make_data  # noqa: F401, I001
+from dlkit.cli import init, train, tune, cv, eval, generate, predict, attack, validate, list  # noqa: F401, I001
+from dlkit.cli import to_csv, runs, compare, reproduce, export, serve, trust, schema, doctor, make_data  # noqa: F401, I001
 from dlkit.cli.common import app
 
 

@@ -1,4 +1,5 @@
-"""`dlkit train` and `dlkit tune`."""
+"""`dlkit train`: train an experiment (or resume a run), on one machine or across workers
+(`--local-workers N`, `--cluster ... --task-index I`: a multi_worker run's cluster)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
+from dlkit.core.errors import UsageError
 
 
 @app.command()
@@ -50,8 +51,6 @@ def train(
     if resume is not None and set_:
         raise UsageError("--set does not go with --resume: the run keeps its config.yaml")
     if local_workers is not None or cluster is not None or task_index is not None:
-        from dlkit.cli.workers import across_workers
-
         across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
                        task_index, quiet)  # fmt: skip
         return
@@ -115,60 +114,52 @@ def _say_verdict(run_dir: Path, metrics: dict) -> None:
         err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
 
 
-@app.command()
-@user_errors
-def tune(
-    config: Path = typer.Argument(..., help="An experiment YAML file with a tune: section."),
-    set_: list[str] | None = SetOption,
-    trials: int | None = typer.Option(
-        None, "--trials", min=1, help="Trials the study should hold (default tune.trials)."
-    ),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes running trials at once on this machine."),
-    storage: str | None = typer.Option(
-        None, "--storage", help="An SQLAlchemy database URL (postgresql://...) shared by every machine of the study."
-    ),
-    study: str | None = typer.Option(None, "--study", help="The study (and its folder under --runs-dir) to work on."),
-    new: bool = typer.Option(False, "--new", help="Start a new study rather than continue this config's last one."),
-    runs_dir: Path = RunsDirOption,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per trial."),
-    worker: int = typer.Option(0, "--worker", hidden=True, help="Set on the extra worker processes."),
-    plugin: list[Path] | None = PluginOption,
-    trust_plugins: bool = TrustOption,
-):
-    """Search the config's tune: space with Optuna; prints the leaderboard and the study folder as the last line."""
-    from dlkit.tuning.search import search
+def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
+                   task_index, quiet) -> None:  # fmt: skip
+    """Start the local workers, or this machine's worker of --cluster (in a process of its own,
+    watched until the cluster gathers), and wait for them."""
+    from dlkit.training.distributed.launch import cluster_config, is_chief, run_cluster_worker, run_local_workers
 
-    def say(message: str) -> None:
-        if not quiet:
-            err.print(message, markup=False, highlight=False)
+    if local_workers is not None and (cluster is not None or task_index is not None):
+        raise UsageError("--local-workers starts workers here, --cluster/--task-index names them: one or the other")
+    if cluster is None and task_index is not None:
+        raise UsageError("--task-index goes with --cluster host1:port,host2:port,...")
+    if resume is not None:
+        from dlkit.core.runs import resolve_run
 
-    folder, summary = search(
-        config, set_ or [], runs_dir=runs_dir, trials=trials, workers=workers, storage=storage, study=study,
-        new=new, worker=worker, plugins=plugin or [], say=say,
-    )  # fmt: skip
-    if summary is not None:
-        out.print(_leaderboard(summary))
-        best = summary["best"]
-        if best:
-            err.print(f"best: trial {best['trial']}, {summary['metric']} {best['value']:.4f}; "
-                      f"dlkit train {folder.path / 'best.yaml'}", markup=False, highlight=False)  # fmt: skip
-    typer.echo(str(folder.path))
+        resume = resolve_run(resume)
+    _check_strategy(config, set_, plugin, resume)
+    sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
+    go_on = ["--resume", str(resume), *(["--extend-epochs", str(extend_epochs)] if extend_epochs else [])]
+    go_on += ["--force"] if force else []
+    if local_workers is not None:
+        chief = go_on if resume is not None else [str(config), *sets, "--runs-dir", str(runs_dir)]
+        printed = run_local_workers(
+            local_workers, chief, lambda folder: [str(config), *sets, "--runs-dir", str(folder)], resume, runs_dir
+        )
+        typer.echo(printed, nl=False)
+        return
+    tf_config = cluster_config(cluster, task_index)
+    chief = is_chief(tf_config)
+
+    def args(scratch: Path) -> list[str]:
+        own = go_on if resume is not None else [str(config), *sets, "--runs-dir", str(runs_dir if chief else scratch)]
+        return [*own, *(["-q"] if quiet else [])]
+
+    code = run_cluster_worker(args, tf_config, chief, [a.strip() for a in cluster.split(",")])
+    if code:
+        raise typer.Exit(code)
+    if not chief:
+        typer.echo(f"worker {task_index}: done; the chief ({cluster.split(',')[0]}) holds the run folder")
 
 
-def _leaderboard(summary: dict) -> Table:
-    metric, rows = summary["metric"], summary["trials"]
-    keys = [
-        k for k in (rows[0] if rows else {}) if k not in ("trial", "state", metric, "epochs", "seconds", "run", "error")
-    ]
-    states = ", ".join(f"{n} {s}" for s, n in summary["states"].items() if n)
-    table = Table("trial", "state", metric, "epochs", title=f"{summary['study']}: {states}")
-    for key in keys:  # dotted keys are long: fold them rather than cut them
-        table.add_column(key, overflow="fold")
-    table.add_column("seconds")
-    for row in rows:
-        value = row[metric]
-        shown = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in (row[k] for k in keys)]
-        state = row["state"] if not row["error"] else f"{row['state']}: {row['error'][:60]}"
-        table.add_row(str(row["trial"]), state, "" if value is None else f"{value:.4f}", str(row["epochs"]),
-                      *shown, "" if row["seconds"] is None else f"{row['seconds']:.0f}")  # fmt: skip
-    return table
+def _check_strategy(config, set_, plugin, resume) -> None:
+    from dlkit.config import load_config, load_run_config
+
+    cfg = load_run_config(resume) if resume is not None else load_config(config, set_ or [], plugin or [])
+    spec = getattr(cfg.train, "distribute", None)
+    if spec is None or spec.strategy != "multi_worker":
+        raise UsageError(
+            "--local-workers and --cluster train with train.distribute.strategy: multi_worker; "
+            "add --set train.distribute.strategy=multi_worker"
+        )

@@ -1,4 +1,4 @@
-"""Commands on a finished run: `eval`, `generate`, `predict`."""
+"""`dlkit predict`: a run's model on files, folders or texts, one row per example."""
 
 from __future__ import annotations
 
@@ -9,66 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
-
-
-@app.command("eval")
-@user_errors
-def eval_(
-    run: Path = typer.Argument(..., help="A run folder (or runs/latest)."),
-    split: str = typer.Option("test", "--split", help="train, val or test."),
-    set_: list[str] | None = SetOption,
-    classifier: Path | None = typer.Option(
-        None, "--classifier", help="GAN runs: a classification run on the same data that scores the samples."
-    ),
-    samples: int | None = typer.Option(
-        None, "--samples", "-n", min=1, help="GAN runs: how many samples to score (default 1000)."
-    ),
-    seed: int | None = typer.Option(None, "--seed", help="GAN runs: the seed of the latent vectors (default 0)."),
-    plugin: list[Path] | None = PluginOption,
-    trust_plugins: bool = TrustOption,
-):
-    """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
-    from dlkit.commands.eval import evaluate_run
-    from dlkit.core.errors import UsageError
-    from dlkit.core.runs import resolve_run
-
-    if split not in ("train", "val", "test"):
-        raise UsageError(f"--split: expected train, val or test. Received: {split!r}")
-    run_dir = resolve_run(run)
-    report = evaluate_run(run_dir, split, set_ or [], classifier=classifier, samples=samples, seed=seed)
-    for table in report.tables:
-        out.print(rich_table(table))
-    for warning in report.warnings:
-        err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
-    typer.echo(str(run_dir / "eval"))
-
-
-@app.command()
-@user_errors
-def generate(
-    run: Path = typer.Argument(..., help="A GAN run folder (or runs/latest)."),
-    n: int = typer.Option(64, "-n", min=1, help="How many samples."),
-    out_file: Path | None = typer.Option(None, "--out", "-o", help="The grid PNG; default RUN/samples/generated.png."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the latent vectors: the same seed draws the same samples."),
-    npz: Path | None = typer.Option(
-        None, "--npz", help="Also write the arrays: samples (raw generator output), images (uint8), latent."
-    ),
-    plugin: list[Path] | None = PluginOption,
-    trust_plugins: bool = TrustOption,
-):
-    """Draw samples from a GAN run's generator into a PNG grid (and an .npz); prints the PNG's path."""
-    from dlkit.commands.generate import generate as run_generate
-    from dlkit.core.runs import resolve_run
-    from dlkit.core.writing import inside
-
-    run_dir = resolve_run(run)
-    target = out_file if out_file is not None else inside(run_dir, "samples", "generated.png")
-    written = run_generate(run_dir, n, seed, target, npz)
-    err.print(f"{n} samples (seed {seed}) of shape {tuple(written['shape'])}", highlight=False)
-    if npz is not None:
-        err.print(f"arrays: {npz}", highlight=False)
-    typer.echo(str(target))
+from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, user_errors
 
 
 @app.command()
