@@ -21,31 +21,19 @@ def compare(
 ):
     """Runs side by side: the config keys that differ, every figure per split (best marked *), their
     baselines' test figures, and the learning curves overlaid in one PNG, whose path is printed last."""
-    from dlkit.commands.compare import baseline_table, config_differences, gather, metric_table, plot_curves
+    from dlkit.commands.compare import compare_runs, gather
     from dlkit.core.errors import UsageError
-    from dlkit.core.runs import write_json
 
     if out_file.suffix.lower() != ".png":
         raise UsageError(f"--out: the curves are a PNG; expected a .png file. Received: {out_file}")
     found, skipped = gather(runs)
     for problem in skipped:  # a run of a folder (a study's, a cv's) whose files dlkit cannot use
         err.print(f"dlkit: warning: left out: {problem}", markup=False, highlight=False)
-    differ, metrics, baselines = config_differences(found), metric_table(found), baseline_table(found)
-    panels = plot_curves(found, out_file)
-    result = {
-        "runs": [{"label": r.label, "path": str(r.path), "status": r.info.get("status")} for r in found],
-        "config": differ,
-        "metrics": metrics,
-        "baselines": baselines,
-        "curves": str(out_file) if panels else None,
-        "left_out": [{"path": str(problem.path), "error": str(problem)} for problem in skipped],
-    }
-    out_file.parent.mkdir(parents=True, exist_ok=True)  # made by the plot, unless no run has a history
-    write_json(out_file.with_suffix(".json"), result)
+    result, panels = compare_runs(found, skipped, out_file)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    for table in _tables(found, differ, metrics, baselines):
+    for table in _tables(found, result["config"], result["metrics"], result["baselines"]):
         out.print(rich_table(table))
     if not panels:
         err.print("dlkit: warning: no run has a history.csv; no curves drawn", markup=False, highlight=False)

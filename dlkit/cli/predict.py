@@ -35,14 +35,33 @@ def predict(
     A target column, or class sub-folders named as the run's classes, is scored on stderr. Exit 1
     if any input could not be read."""
     from dlkit.core.errors import UsageError
-    from dlkit.core.runs import resolve_run, run_argument
+    from dlkit.core.runs import resolve_run
 
     if output is not None and output.suffix.lower() != ".csv":
         raise UsageError(
             f"--output {output}: predictions are written as CSV; name the file .csv "
             "(a segmentation run writes its mask images into RUN/predictions/ itself)"
         )
-    inputs = list(inputs or [])
+    run, inputs = _run_and_inputs(list(inputs or []), run, text)
+    run_dir = resolve_run(run, runs_dir)
+    from dlkit.predict.run import predict as run_predict
+
+    result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
+    if output is not None:
+        result.write_csv(output)
+    if as_json:
+        typer.echo(json.dumps({"run": str(run_dir), "predictions": result.rows}, indent=2))
+    else:
+        out.print(_predictions_table(result, str(run_dir)))
+    if _say_on_stderr(result, named=run is not None):
+        raise typer.Exit(1)
+
+
+def _run_and_inputs(inputs: list[Path], run: Path | None, text: list[str] | None) -> tuple[Path | None, list[Path]]:
+    """The run (the first argument when it is one, or --run) and the inputs to predict."""
+    from dlkit.core.errors import UsageError
+    from dlkit.core.runs import run_argument
+
     first = run_argument(inputs[0]) if inputs else None
     if first is not None:
         if run is not None:
@@ -50,17 +69,13 @@ def predict(
         run, inputs = first, inputs[1:]
     if not inputs and not text:
         raise UsageError("nothing to predict: give files or folders (after the run), or --text")
-    run_dir = resolve_run(run, runs_dir)
-    from dlkit.predict.run import predict as run_predict
+    return run, inputs
 
-    result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
+
+def _say_on_stderr(result, named: bool) -> bool:
+    """The warnings, the score against the inputs' known answers, and a line per input that could
+    not be predicted; True when there was one."""
     rows = result.rows
-    if output is not None:
-        _write_predictions(result, output)
-    if as_json:
-        typer.echo(json.dumps({"run": str(run_dir), "predictions": rows}, indent=2))
-    else:
-        out.print(_predictions_table(result, str(run_dir)))
     for warning in [*result.unseen, *result.warnings]:
         err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
     if result.score is not None:
@@ -68,11 +83,10 @@ def predict(
     failed = [row for row in rows if "error" in row]
     for row in failed:
         err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
-    if failed and run is None:  # the user did not name the run: say which one could not take these inputs
+    if failed and not named:  # the user did not name the run: say which one could not take these inputs
         summary = f"{result.run}: {len(failed)} of {len(rows)} inputs could not be predicted"
         err.print(f"dlkit: error: {summary}", markup=False, highlight=False)
-    if failed:
-        raise typer.Exit(1)
+    return bool(failed)
 
 
 def _predictions_table(result, title: str) -> Table:
@@ -88,22 +102,3 @@ def _predictions_table(result, title: str) -> Table:
         else:
             table.add_row(row["input"], *(escape(cells[i]) for i in kept))
     return table
-
-
-def _write_predictions(result, path: Path) -> None:
-    """The rows as CSV: the input, the cells the task keeps in a file (the probability as a number),
-    the unseen values and the error."""
-    import csv
-    import io
-
-    from dlkit.core.runs import atomic_write
-
-    cells = [i for i in result.file_cells if result.columns[i]]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["input", *(result.columns[i] for i in cells), "unseen", "error"])
-    for row, shown in zip(result.rows, result.shown, strict=True):
-        values = ["" if "error" in row else row.get("probability", shown[i]) if i == 1 else shown[i] for i in cells]
-        unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
-        writer.writerow([row["input"], *values, unseen, row.get("error", "")])
-    atomic_write(path, buffer.getvalue())

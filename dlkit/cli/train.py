@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -42,14 +41,7 @@ def train(
     trust_plugins: bool = TrustOption,
 ):
     """Train the experiment (or --resume a run); prints the run folder as the last line."""
-    from dlkit.core.errors import UsageError
-
-    if (config is None) == (resume is None):
-        raise UsageError("give a CONFIG to train, or --resume RUN (not both)")
-    if resume is None and (extend_epochs or force):
-        raise UsageError("--extend-epochs and --force go with --resume RUN")
-    if resume is not None and set_:
-        raise UsageError("--set does not go with --resume: the run keeps its config.yaml")
+    _check_options(config, set_, resume, extend_epochs, force)
     if local_workers is not None or cluster is not None or task_index is not None:
         across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
                        task_index, quiet)  # fmt: skip
@@ -59,59 +51,59 @@ def train(
         from dlkit.cli.progress import progress
 
         callbacks.append(progress(err))
-
-    def say(message: str) -> None:
-        err.print(message, highlight=False, markup=False)
-
     if resume is not None:
-        from dlkit.training.resume import resume as resume_run
-
-        command = ["dlkit", "train", "--resume", str(resume)] + (
-            ["--extend-epochs", str(extend_epochs)] if extend_epochs else []
-        )
-        run_dir = resume_run(
-            resume, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command,
-            say=say,
-        )  # fmt: skip
+        run_dir = _resume(resume, extend_epochs, force, callbacks)
     else:
-        from dlkit.config import load_config
-
-        cfg = load_config(config, set_ or [], plugin or [])
-        from dlkit.training.trainer import train as run_training
-
-        # The command as a user would type it again (sys.argv is the test runner's in-process).
-        sets = [a for s in set_ or [] for a in ("--set", s)] + [a for p in plugin or [] for a in ("--plugin", str(p))]
-        command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
-        run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks, say=say)
-    from dlkit.engine.task import Table as TaskTable
-
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    info = json.loads((run_dir / "run.json").read_text())
-    monitor = info.get("best", {})
-    chosen = f"best model ({', '.join(monitor)})" if monitor else "last epoch"
-    out.print(rich_table(TaskTable.of_metrics(metrics, f"{run_dir.name}: {chosen}")))
-    if "sparsity" in metrics:
-        out.print(rich_table(TaskTable.of_sparsity(metrics, f"{run_dir.name}: pruning")))
-    calibrated = run_dir / "calibration.json"
-    if calibrated.is_file():
-        figures = json.loads(calibrated.read_text())
-        splits = {name: figures[name] for name in ("val", "test") if name in figures}
-        title = f"{run_dir.name}: temperature scaling"
-        out.print(rich_table(TaskTable.of_calibration(splits, figures["temperature"], title)))
-    if verbose and info.get("timings"):
-        out.print("time: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in info["timings"].items()))
-    _say_verdict(run_dir, metrics)
+        run_dir = _train(config, set_ or [], plugin or [], runs_dir, callbacks)
+    _show(run_dir, verbose)
     typer.echo(str(run_dir))
 
 
-def _say_verdict(run_dir: Path, metrics: dict) -> None:
-    """A warning, last on stderr, when the model does not beat the trivial baseline on the test split."""
-    from dlkit.config.loader import load_run_config
-    from dlkit.engine.score import verdict
-    from dlkit.engine.task import task_of
+def _check_options(config, set_, resume, extend_epochs, force) -> None:
+    if (config is None) == (resume is None):
+        raise UsageError("give a CONFIG to train, or --resume RUN (not both)")
+    if resume is None and (extend_epochs or force):
+        raise UsageError("--extend-epochs and --force go with --resume RUN")
+    if resume is not None and set_:
+        raise UsageError("--set does not go with --resume: the run keeps its config.yaml")
 
-    if "baselines" in metrics and (warning := verdict(task_of(load_run_config(run_dir)), metrics)):
-        err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
+
+def _say(message: str) -> None:
+    err.print(message, highlight=False, markup=False)
+
+
+def _train(config: Path, set_: list[str], plugin: list[Path], runs_dir: Path, callbacks: list) -> Path:
+    from dlkit.config import load_config
+
+    cfg = load_config(config, set_, plugin)
+    from dlkit.training.trainer import train as run_training
+
+    # The command as a user would type it again (sys.argv is the test runner's in-process).
+    sets = [a for s in set_ for a in ("--set", s)] + [a for p in plugin for a in ("--plugin", str(p))]
+    command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
+    return run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks, say=_say)
+
+
+def _resume(run: Path, extend_epochs: int | None, force: bool, callbacks: list) -> Path:
+    from dlkit.training.resume import resume
+
+    extend = ["--extend-epochs", str(extend_epochs)] if extend_epochs else []
+    command = ["dlkit", "train", "--resume", str(run), *extend]
+    return resume(run, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command, say=_say)
+
+
+def _show(run_dir: Path, verbose: bool) -> None:
+    """The run's figures (and pruning's, calibration's); with --verbose where the time went; last on
+    stderr, a warning when the model does not beat the trivial baseline on the test split."""
+    from dlkit.commands.summary import summarize_run
+
+    summary = summarize_run(run_dir)
+    for table in summary.tables:
+        out.print(rich_table(table))
+    if verbose and summary.timings:
+        out.print("time: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in summary.timings.items()))
+    if summary.warning:
+        err.print(f"dlkit: warning: {summary.warning}", markup=False, highlight=False)
 
 
 def across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,

@@ -1,2 +1,3 @@
 """What the commands do beyond training and predicting, as plain functions the CLI calls: eval,
-generate, reproduce, compare, inspect, doctor, schema, validate."""
+generate, reproduce, compare, runs, summary (what `dlkit train` shows of a finished run), inspect,
+doctor, schema, validate."""

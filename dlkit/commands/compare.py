@@ -18,7 +18,17 @@ from dlkit.components.metrics import direction
 from dlkit.config.yaml_safe import read_yaml
 from dlkit.core.errors import ConfigError, UsageError
 from dlkit.core.run_record import BadRunFile
-from dlkit.core.runs import HISTORY, LATEST, RUN_FILE, list_runs, read_json, read_metrics, read_run, run_status
+from dlkit.core.runs import (
+    HISTORY,
+    LATEST,
+    RUN_FILE,
+    list_runs,
+    read_json,
+    read_metrics,
+    read_run,
+    run_status,
+    write_json,
+)
 from dlkit.core.strict import did_you_mean, listed
 
 SPLITS = ("train", "val", "test")
@@ -74,6 +84,26 @@ def gather(paths: list[Path]) -> tuple[list[Run], list[BadRunFile]]:
         left_out = f" ({len(skipped)} left out: {skipped[0]})" if skipped else ""
         raise UsageError(f"compare needs at least 2 runs; {listed(r.path for r in runs) or 'none'} given{left_out}")
     return runs, skipped
+
+
+def compare_runs(runs: list[Run], skipped: list[BadRunFile], curves: Path) -> tuple[dict[str, Any], list[str]]:
+    """`runs` side by side (what `gather` found, and left out as `skipped`): the config keys that
+    differ, every figure per split, their baselines', and the learning curves drawn at `curves` (a
+    PNG). Writes the result as JSON beside the PNG (`compare.json`); returns it and the curves'
+    panels (none: no run has a history, no PNG)."""
+    differ, metrics, baselines = config_differences(runs), metric_table(runs), baseline_table(runs)
+    panels = plot_curves(runs, curves)
+    result = {
+        "runs": [{"label": r.label, "path": str(r.path), "status": r.info.get("status")} for r in runs],
+        "config": differ,
+        "metrics": metrics,
+        "baselines": baselines,
+        "curves": str(curves) if panels else None,
+        "left_out": [{"path": str(problem.path), "error": str(problem)} for problem in skipped],
+    }
+    curves.parent.mkdir(parents=True, exist_ok=True)  # made by the plot, unless no run has a history
+    write_json(curves.with_suffix(".json"), result)
+    return result, panels
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

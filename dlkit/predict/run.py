@@ -4,7 +4,9 @@ and encoders itself, so only the run folder is needed. Returns rows and reports;
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import numpy as np
 from dlkit.config import load_run_config
 from dlkit.core.errors import DlkitError, UsageError
 from dlkit.core.registries import INPUTS
-from dlkit.core.runs import read_run
+from dlkit.core.runs import atomic_write, read_run
 from dlkit.core.strict import listed
 from dlkit.data.examples import take
 from dlkit.engine.task import task_of
@@ -70,6 +72,19 @@ class Predictions:
     #: The headers of `shown`'s cells ("" for one the task never fills), and those a file keeps.
     columns: tuple[str, str, str] = ("prediction", "", "")
     file_cells: tuple[int, ...] = (0, 1)
+
+    def write_csv(self, path: Path) -> None:
+        """The rows as CSV (`dlkit predict --output`): the input, the cells the task keeps in a file
+        (the probability as a number), the unseen values and the error."""
+        cells = [i for i in self.file_cells if self.columns[i]]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["input", *(self.columns[i] for i in cells), "unseen", "error"])
+        for row, shown in zip(self.rows, self.shown, strict=True):
+            values = ["" if "error" in row else row.get("probability", shown[i]) if i == 1 else shown[i] for i in cells]
+            unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
+            writer.writerow([row["input"], *values, unseen, row.get("error", "")])
+        atomic_write(path, buffer.getvalue())
 
 
 def describe_run(run_dir: Path, info: dict) -> str:
