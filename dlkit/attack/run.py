@@ -38,10 +38,7 @@ def attack_run(
     from dlkit.core.backend import keras
 
     keras()  # TensorFlow loads quietly
-    import tensorflow as tf
-
     from dlkit.config.loader import load_run_config
-    from dlkit.core.runs import write_json
     from dlkit.core.writing import inside
     from dlkit.data.pipeline import to_dataset
     from dlkit.engine.prepare import prepare_run_data
@@ -57,11 +54,7 @@ def attack_run(
         raise UsageError(f"{run_dir}: cannot attack this run: {reason}")
     folder = inside(run_dir, "eval", folder=True)
     space = input_space(data.kind, model, data.splits.train.x)
-    examples = data.split(split)
-    chosen = np.arange(len(examples))
-    if n < len(examples):
-        chosen = np.sort(np.random.default_rng(seed).choice(len(examples), n, replace=False))
-    examples = examples.take(chosen)
+    examples = _sample(data.split(split), n, seed)
     loss = config.train.loss
     attack = attacker(model, spec, loss.build(), space, len(data.class_names) if loss.labels == "one_hot" else None)
     batches = list(to_dataset(examples, batch_size=BATCH, shuffle=False, seed=seed, decode=data.about.decode))
@@ -70,6 +63,35 @@ def attack_run(
         return task.decisions(np.asarray(model(x, training=False)))
 
     y = np.asarray(examples.y)
+    result, scores = _attack_batches(attack, decide, batches, y, eps, seed, keep_examples=data.kind == "image")
+    result.report = {
+        "method": spec.type_name,
+        **spec.described(),
+        "split": split,
+        "n": len(y),
+        "seed": seed,
+        "eps_scale": "image pixels: eps x 255" if data.kind == "image" else "eps x each feature's training std",
+        **scores,
+    }
+    _write(result, folder, f"{Path(run_dir).name}: {split} split", y, data.class_names)
+    return result
+
+
+def _sample(examples, n: int, seed: int):
+    """`n` of the examples, a seeded sample in their order (all if fewer)."""
+    chosen = np.arange(len(examples))
+    if n < len(examples):
+        chosen = np.sort(np.random.default_rng(seed).choice(len(examples), n, replace=False))
+    return examples.take(chosen)
+
+
+def _attack_batches(attack, decide, batches: list, y: np.ndarray, eps: list[float], seed: int, *,
+                    keep_examples: bool) -> tuple[AttackResult, dict]:  # fmt: skip
+    """Every batch decided clean and attacked at each eps: a result holding (with `keep_examples`)
+    the first few examples clean and attacked and their decisions, and the accuracy against `y` of
+    each (the report's `clean` and `attacks`)."""
+    import tensorflow as tf
+
     clean = np.concatenate([decide(x) for x, _ in batches])
     result = AttackResult({})
     rows = []
@@ -78,25 +100,21 @@ def attack_run(
                        for i, (x, labels) in enumerate(batches)]  # fmt: skip
         predicted = np.concatenate([decide(x) for x in adversarial])
         rows.append({"eps": e, "accuracy": float(np.mean(predicted == y)), "correct": int(np.sum(predicted == y))})
-        if data.kind == "image":
+        if keep_examples:
             result.adversarial[e] = np.asarray(adversarial[0])[:EXAMPLES]
             result.predicted[str(e)] = predicted[:EXAMPLES]
-    if data.kind == "image":
+    if keep_examples:
         result.clean, result.predicted["clean"] = np.asarray(batches[0][0])[:EXAMPLES], clean[:EXAMPLES]
-    result.report = {
-        "method": spec.type_name,
-        **spec.described(),
-        "split": split,
-        "n": len(y),
-        "seed": seed,
-        "eps_scale": "image pixels: eps x 255" if data.kind == "image" else "eps x each feature's training std",
-        "clean": {"accuracy": float(np.mean(clean == y)), "correct": int(np.sum(clean == y))},
-        "attacks": rows,
-    }
-    write_json(folder / "attack.json", result.report)
-    from dlkit.components.attacks import plots
+    return result, {"clean": {"accuracy": float(np.mean(clean == y)), "correct": int(np.sum(clean == y))},
+                    "attacks": rows}  # fmt: skip
 
-    plots.accuracy_against_eps(result.report, folder / "attack.png", f"{Path(run_dir).name}: {split} split")
+
+def _write(result: AttackResult, folder: Path, title: str, y: np.ndarray, class_names) -> None:
+    """attack.json, attack.png and (images) attack_examples.png into `folder`."""
+    from dlkit.attack import plots
+    from dlkit.core.runs import write_json
+
+    write_json(folder / "attack.json", result.report)
+    plots.accuracy_against_eps(result.report, folder / "attack.png", title)
     if result.clean is not None:
-        plots.examples(result, y[:EXAMPLES], data.class_names, folder / "attack_examples.png")
-    return result
+        plots.examples(result, y[:EXAMPLES], class_names, folder / "attack_examples.png")

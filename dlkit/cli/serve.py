@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from dlkit.cli.common import PluginOption, RunsDirOption, TrustOption, app, err, user_errors
+from dlkit.core.errors import UsageError
 
 _UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
 
@@ -66,35 +67,13 @@ def serve(
 ):
     """Serve runs over HTTP with TF Serving's REST API (POST /v1/models/NAME:predict), dynamic
     batching, /metrics and hot reload. Stop with Ctrl-C."""
-    from dlkit.core.errors import UsageError
-    from dlkit.core.runs import resolve_run
-    from dlkit.serve.roots import loopback
-
-    missing = [m for m in ("fastapi", "uvicorn", "prometheus_client") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise UsageError('dlkit serve needs the serve extra: pip install "dlkit[serve]"')
+    _check_extras()
     limit = _bytes(max_body)
-    if admin_token is not None and not admin_token.strip():
-        raise UsageError("--admin-token (or DLKIT_SERVE_TOKEN) is empty; give a secret, or unset it for no token")
-    if admin_token is None and not loopback(host):
-        err.print(
-            f"dlkit: warning: serving on {host} with no --admin-token: anyone who reaches this port can reload "
-            "the runs under its roots",
-            markup=False,
-            highlight=False,
-        )
-    from dlkit.serve.store import source_of
-
-    chosen = [(resolve_run(run), source_of(run, runs_dir)) for run in runs] if runs else []
-    if not chosen:
-        chosen = [(resolve_run(None, runs_dir), source_of(None, runs_dir))]
-    from dlkit.serve.server import bind, serve as run_server  # noqa: I001
-
-    try:
-        sock = bind(host, port)
-    except OSError as e:
-        raise UsageError(f"cannot listen on {host}:{port} ({e.strerror or e}); try another --port") from None
+    _check_token(admin_token, host)
+    chosen = _chosen_runs(runs, runs_dir)
+    sock = _listen(host, port)
     from dlkit.serve.app import Options
+    from dlkit.serve.server import serve as run_server
 
     options = Options(
         max_body=limit,
@@ -107,6 +86,45 @@ def serve(
     run_server(chosen, sock, options, max_batch=max_batch, batch_timeout_ms=batch_timeout_ms, on_ready=_ready)
 
 
+def _check_extras() -> None:
+    missing = [m for m in ("fastapi", "uvicorn", "prometheus_client") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError('dlkit serve needs the serve extra: pip install "dlkit[serve]"')
+
+
+def _check_token(admin_token: str | None, host: str) -> None:
+    """An empty token is a mistake; no token on an address others reach is a warning."""
+    from dlkit.serve.roots import loopback
+
+    if admin_token is not None and not admin_token.strip():
+        raise UsageError("--admin-token (or DLKIT_SERVE_TOKEN) is empty; give a secret, or unset it for no token")
+    if admin_token is None and not loopback(host):
+        err.print(
+            f"dlkit: warning: serving on {host} with no --admin-token: anyone who reaches this port can reload "
+            "the runs under its roots",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _chosen_runs(runs: list[Path] | None, runs_dir: Path) -> list[tuple]:
+    """Each run folder to serve, with where a newer one is looked for (default: the newest run)."""
+    from dlkit.core.runs import resolve_run
+    from dlkit.serve.store import source_of
+
+    chosen = [(resolve_run(run), source_of(run, runs_dir)) for run in runs] if runs else []
+    return chosen or [(resolve_run(None, runs_dir), source_of(None, runs_dir))]
+
+
+def _listen(host: str, port: int):
+    from dlkit.serve.server import bind
+
+    try:
+        return bind(host, port)
+    except OSError as e:
+        raise UsageError(f"cannot listen on {host}:{port} ({e.strerror or e}); try another --port") from None
+
+
 def _ready(store, url: str) -> None:
     served = []
     for name, model in store.models.items():
@@ -116,8 +134,6 @@ def _ready(store, url: str) -> None:
 
 
 def _bytes(text: str) -> int:
-    from dlkit.core.errors import UsageError
-
     found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*", text.upper())
     if not found or float(found[1]) <= 0:
         raise UsageError(f"--max-body: expected a size like 10MB, 512KB or 1000000. Received: {text!r}")

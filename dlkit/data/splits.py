@@ -58,45 +58,56 @@ def make_splits(
     serves for validation too. `ordered` holds out the last examples instead of a random sample,
     as time series need. With `folds`, fold `fold` of what remains validates instead (dlkit cv).
     `groups` (one per training example) holds out a share of the groups, each whole."""
-    from sklearn.model_selection import GroupShuffleSplit, train_test_split
-
-    def cut(split: Split, fraction: float, what: str) -> tuple[Split, Split]:
-        try:
-            if split.groups is not None:
-                shuffled = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
-                keep, held = next(shuffled.split(split.y, groups=split.groups))
-                return split.take(keep), split.take(held)
-            keep, held = train_test_split(
-                np.arange(len(split)),
-                test_size=fraction,
-                random_state=seed,
-                shuffle=not ordered,
-                stratify=split.y if stratify and not ordered else None,
-            )
-        except ValueError as e:
-            reason = " ".join(str(e).split())
-            reason = reason if len(reason) <= 160 else reason[:157] + "..."  # scikit-learn may list every class
-            what_failed = f"data.split.{what}: cannot hold out {fraction} of {len(split)} examples"
-            raise DataError(f"{what_failed}: {reason}") from None
-        return split.take(keep), split.take(held)
-
+    cutting = dict(seed=seed, stratify=stratify, ordered=ordered)
     train = Split(arrays.x_train, arrays.y_train, groups)
     if arrays.x_test is not None:
         test_split = Split(arrays.x_test, arrays.y_test)
     elif test > 0:
-        train, test_split = cut(train, test, "test")
+        train, test_split = _cut(train, test, "test", **cutting)
     else:
         raise DataError("data.split.test: this dataset has no test split; set a fraction such as 0.2")
     val_split = None
     if folds is not None:
-        cutting = dict(stratify=stratify, ordered=ordered, groups=train.groups)
-        problem = fold_problem(train.y, folds, class_names=class_names, **cutting)
-        if problem:
-            raise ConfigError(f"data.split.folds: {problem}")
-        keep, held = fold_indices(train.y, folds=folds, fold=fold, repeat=repeat, seed=seed, **cutting)
-        train, val_split = train.take(keep), train.take(held)
+        train, val_split = _fold(train, folds, fold, repeat, class_names, **cutting)
     elif validation == "test":
         val_split = test_split
     elif validation > 0:
-        train, val_split = cut(train, validation, "validation")
+        train, val_split = _cut(train, validation, "validation", **cutting)
     return Splits(train, val_split, test_split)
+
+
+def _cut(split: Split, fraction: float, what: str, *, seed: int, stratify: bool, ordered: bool) -> tuple[Split, Split]:
+    """`split` less `fraction` of it, and that fraction (`what`: the key it is for): whole groups
+    where it has them, else a random sample (stratified on the labels with `stratify`), or the last
+    examples if `ordered`."""
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+    try:
+        if split.groups is not None:
+            shuffled = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+            keep, held = next(shuffled.split(split.y, groups=split.groups))
+            return split.take(keep), split.take(held)
+        keep, held = train_test_split(
+            np.arange(len(split)),
+            test_size=fraction,
+            random_state=seed,
+            shuffle=not ordered,
+            stratify=split.y if stratify and not ordered else None,
+        )
+    except ValueError as e:
+        reason = " ".join(str(e).split())
+        reason = reason if len(reason) <= 160 else reason[:157] + "..."  # scikit-learn may list every class
+        what_failed = f"data.split.{what}: cannot hold out {fraction} of {len(split)} examples"
+        raise DataError(f"{what_failed}: {reason}") from None
+    return split.take(keep), split.take(held)
+
+
+def _fold(train: Split, folds: int, fold: int, repeat: int, class_names, *, seed: int, stratify: bool,
+          ordered: bool) -> tuple[Split, Split]:  # fmt: skip
+    """`train` less fold `fold` of `folds` (of repeat `repeat`), and that fold (dlkit cv)."""
+    cutting = dict(stratify=stratify, ordered=ordered, groups=train.groups)
+    problem = fold_problem(train.y, folds, class_names=class_names, **cutting)
+    if problem:
+        raise ConfigError(f"data.split.folds: {problem}")
+    keep, held = fold_indices(train.y, folds=folds, fold=fold, repeat=repeat, seed=seed, **cutting)
+    return train.take(keep), train.take(held)
