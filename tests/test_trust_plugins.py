@@ -73,7 +73,7 @@ def marker(tmp_path, monkeypatch) -> Path:
     so that any import in this test runs the file again."""
     path = tmp_path / "imported"
     monkeypatch.setenv("TRUST_MARKER", str(path))
-    monkeypatch.setattr(dlkit.plugins, "_loaded", {})
+    monkeypatch.setattr(dlkit.core.plugins, "_loaded", {})
     return path
 
 
@@ -167,10 +167,10 @@ def test_dlkit_trust_asks_on_a_terminal(run, marker, elsewhere, monkeypatch):
     monkeypatch.setattr("dlkit.cli.trust._on_terminal", lambda: True)
     declined = CliRunner().invoke(app, ["trust", str(run)], input="n\n")
     assert declined.exit_code == 1 and "nothing trusted" in declined.stderr
-    assert not (elsewhere / dlkit.plugins.STORE).exists()
+    assert not (elsewhere / dlkit.core.plugins.STORE).exists()
     accepted = CliRunner().invoke(app, ["trust", str(run)], input="y\n")
     assert accepted.exit_code == 0 and "1 plug-in trusted on this machine" in accepted.stdout
-    assert json.loads((run / "run.json").read_text())["plugins"][0]["sha256"] in dlkit.plugins.trusted()
+    assert json.loads((run / "run.json").read_text())["plugins"][0]["sha256"] in dlkit.core.plugins.trusted()
     assert not marker.exists()
 
 
@@ -180,7 +180,7 @@ def test_the_machine_that_trained_it_opens_it_unchanged(run, marker, cli):
         assert result.exit_code == 0, (command, result.stderr)
         assert marker.read_text() == "imported"
         marker.unlink()
-        dlkit.plugins._loaded.clear()
+        dlkit.core.plugins._loaded.clear()
 
 
 def _outside(run: Path, tmp_path: Path, how: str) -> str:
@@ -237,21 +237,21 @@ def test_runs_and_compare_import_nothing(trained, marker, elsewhere, tmp_path, c
 
 
 def test_a_store_that_cannot_be_written_or_read_is_no_crash(run, marker, tmp_path, monkeypatch, capsys, cli):
-    monkeypatch.setattr(dlkit.plugins, "_warned", False)
+    monkeypatch.setattr(dlkit.core.plugins, "_warned", False)
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(tmp_path / "a-file"))
     (tmp_path / "a-file").write_text("not a folder")
     (tmp_path / "mine.py").write_text("# mine\n")
-    kept, records = dlkit.plugins.keep_in_run([str(tmp_path / "mine.py")], tmp_path)  # as training does
+    kept, records = dlkit.core.plugins.keep_in_run([str(tmp_path / "mine.py")], tmp_path)  # as training does
     assert kept == ["plugins/mine.py"] and records[0]["sha256"].startswith("sha256:")
     warned = capsys.readouterr().err.strip().splitlines()
     assert len(warned) == 1 and "cannot record trusted plug-ins" in warned[0] and "--trust-plugins" in warned[0]
     refused = cli("trust", run, "--yes")
     assert refused.exit_code == 1 and "cannot record trusted plug-ins" in refused.stderr
 
-    monkeypatch.setattr(dlkit.plugins, "_warned", False)
+    monkeypatch.setattr(dlkit.core.plugins, "_warned", False)
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(tmp_path / "broken"))
     (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / dlkit.plugins.STORE).write_text("{not json")
+    (tmp_path / "broken" / dlkit.core.plugins.STORE).write_text("{not json")
     result = cli("eval", run)
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 2 and "cannot read the trusted plug-ins" in lines[0]

@@ -65,7 +65,7 @@ class Table:
 class Baseline:
     """What a run's model must beat: a simple predictor's outputs on each split, in the model's
     own output format (probabilities or logits, target units), so that the code scoring the model
-    scores it too (`dlkit.evaluation.score_baselines`)."""
+    scores it too (`dlkit.engine.score.score_baselines`)."""
 
     name: str
     outputs: dict[str, np.ndarray]
