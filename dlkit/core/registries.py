@@ -36,6 +36,9 @@ INPUTS = Registry("input kind", "inputs", locations=("dlkit.predict.inputs",))
 FORMATS = Registry("export format", "formats", locations=("dlkit.export.formats.*",))
 # `dlkit attack --method` and `train.adversarial`.
 ATTACKS = Registry("attack", "attacks", locations=("dlkit.components.attacks",))
+# What a training run does beyond fitting, each switched on by its own config section (`train.prune`,
+# `train.distill`, ...): dlkit's own, not named in a config and not in `dlkit list` (docs/extending.md).
+ADDONS = Registry("training add-on", "addons", locations=("dlkit.training.addons.*",))
 
 #: Every registry by its `dlkit list` name, in the order `dlkit list` shows them.
 REGISTRIES: dict[str, Registry] = {

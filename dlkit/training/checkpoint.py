@@ -4,10 +4,13 @@ keeps the last good checkpoint). Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import os
+import signal
+import threading
 from pathlib import Path
 
 from dlkit.core.backend import keras
@@ -152,3 +155,22 @@ class Checkpoint(keras().callbacks.Callback):
     def interrupt(self) -> None:
         """Ctrl-C: finish the current batch, save, stop."""
         self.interrupted = True
+
+
+@contextlib.contextmanager
+def interrupt_saves(checkpoint: Checkpoint):
+    """The first Ctrl-C lets the current batch finish, saves a checkpoint and stops; a second one
+    stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(signum, frame):
+        checkpoint.interrupt()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -14,21 +14,21 @@ from dlkit.data.prepared import PreparedData
 from dlkit.engine.score import evaluate, score_baselines
 from dlkit.engine.task import task_of
 from dlkit.model.saved import load_run_model
-from dlkit.training.calibrate import calibrate
 
 
-def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, timings: Timings, describe=None) -> dict:
+def finish(run_dir: Path, config: ExperimentConfig, data: PreparedData, timings: Timings, addons=()) -> dict:
     """Score the saved model on every split into `metrics.json`, and draw the plots (the learning
     curves, and the task's report on the test split, its data as JSON beside). Scoring the file,
-    not the model in memory, also checks that `model.keras` loads. `describe(model)` adds entries
-    of its own (pruning's sparsity and size). With `eval.calibrate` the model is calibrated first,
-    and scored as calibrated. The baselines (`eval.baselines`) are scored on the validation and
-    test splits beside it."""
-    if getattr(config.eval, "calibrate", None):
-        calibrate(run_dir, config, data)
+    not the model in memory, also checks that `model.keras` loads. The run's add-ons (`Addon`s)
+    may change the model first (`eval.calibrate`: it is scored as calibrated) and add entries of their own
+    (pruning's sparsity and size). The baselines (`eval.baselines`) are scored on the validation
+    and test splits beside it."""
+    for addon in addons:
+        addon.before_scoring(run_dir, data)
     model = load_run_model(run_dir)
     metrics, outputs = evaluate(config, model, data, data.split_names())
-    metrics |= describe(model) if describe else {}
+    for addon in addons:
+        metrics |= addon.report(model)
     metrics |= score_baselines(config, data, [name for name in data.split_names() if name != "train"])
     write_json(inside(run_dir, "metrics.json"), metrics)
     timings.lap("evaluate")

@@ -11,6 +11,11 @@ from dlkit.core.errors import ConfigError
 from dlkit.model import backbone
 
 
+def phases_of(config, model) -> Phases | None:
+    """`train.phases` for `model`; None: trained in one go (a task whose `train:` has no such key too)."""
+    return Phases(config, model) if getattr(config.train, "phases", None) else None
+
+
 class Phases:
     """The phases of `config.train.phases` for `model` (its layer `backbone`, if any)."""
 

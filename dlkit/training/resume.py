@@ -50,30 +50,11 @@ def resume(
     (nothing finished is overwritten there). `force` accepts a changed config or dataset."""
     run_dir = resolve_run(run)
     info = read_run(run_dir)
-    status = run_status(info)
-    if status == "completed" and not extend_epochs:
-        raise UsageError(
-            f"{run_dir}: already completed ({info.get('epochs')} epochs); train it further with --extend-epochs N"
-        )
-    if status == "running":
-        raise UsageError(f"{run_dir}: still running (process {info.get('pid')} on {info.get('host')})")
-    if status != "completed":
-        _tidy(run_dir, say)
+    status = _resumable(run_dir, info, extend_epochs, say)
     config = load_run_config(run_dir)
     last = run_dir / "checkpoints" / LAST
-    state = saved_state.read(last) if last.is_file() else None
-    changed = []
-    if state is None:
-        say(f"{run_dir.name}: no finished epoch was saved; starting it again from epoch 1")
-        done = 0
-    else:
-        done = state["epochs_done"]
-        changed = _differences(state["config"], config.model_dump(mode="json"))
-        if changed and not force:
-            raise UsageError(
-                f"{run_dir}: config.yaml differs from the config its checkpoint was trained with at "
-                f"{listed(changed)}; resume with --force to accept that"
-            )
+    state, changed = _saved_state(run_dir, last, config, force, say)
+    done = state["epochs_done"] if state else 0
     if extend_epochs:
         config.train.epochs = done + extend_epochs
         for callback in (state or {}).get("callbacks", {}).values():
@@ -83,24 +64,7 @@ def resume(
     finished = state and (done >= config.train.epochs or state.get("stopped"))
 
     session = make_session(config, resumed=(last, state) if state else None)
-    if state and state["dataset_fingerprint"] != session.data.fingerprint and not force:
-        raise UsageError(
-            f"{run_dir}: the dataset changed since the checkpoint (fingerprint "
-            f"{state['dataset_fingerprint'][:19]} is now {session.data.fingerprint[:19]}); "
-            f"resume with --force to train on the new data"
-        )
-    where = ""
-    if state and state.get("step"):
-        # A batch position means nothing in other batches or data, nor without the epoch's running
-        # metrics (a checkpoint of an older dlkit): that epoch starts again.
-        forced = changed or state["dataset_fingerprint"] != session.data.fingerprint
-        if forced or state.get("metrics") is None:
-            state = {**state, "step": None}
-            session.resumed = (last, state)
-            why = "changed under --force" if forced else "saved without its running metrics"
-            where = f", restarting epoch {done + 1} from its start ({why})"
-        else:
-            where = f", continuing epoch {done + 1} after batch {state['step']}"
+    state, where = _position(run_dir, session, state, changed, force)
     where += "; its training is done: finishing it (model.keras, metrics.json, plots)" if finished else ""
     say(f"{run_dir.name}: resuming after epoch {done} of {config.train.epochs}{where}")
     say(session.data.rows_used())
@@ -117,6 +81,62 @@ def resume(
         resumed = [*info.get("resumed", []), {"at": now(), "from_epoch": done, "command": command}]
         mark_running(run_dir, error=None, resumed=resumed)
     return session.fit(target, callbacks)
+
+
+def _resumable(run_dir: Path, info: dict, extend_epochs: int | None, say: Callable[[str], None]) -> str:
+    """The run's status, refused (in one line) where it cannot go on: completed without
+    `--extend-epochs`, still running. A stopped run's folder is tidied first."""
+    status = run_status(info)
+    if status == "completed" and not extend_epochs:
+        raise UsageError(
+            f"{run_dir}: already completed ({info.get('epochs')} epochs); train it further with --extend-epochs N"
+        )
+    if status == "running":
+        raise UsageError(f"{run_dir}: still running (process {info.get('pid')} on {info.get('host')})")
+    if status != "completed":
+        _tidy(run_dir, say)
+    return status
+
+
+def _saved_state(run_dir: Path, last: Path, config, force: bool, say: Callable[[str], None]):
+    """(the state of the last checkpoint or None, the config keys changed since it was saved);
+    a changed config is refused without `force`."""
+    state = saved_state.read(last) if last.is_file() else None
+    if state is None:
+        say(f"{run_dir.name}: no finished epoch was saved; starting it again from epoch 1")
+        return None, []
+    changed = _differences(state["config"], config.model_dump(mode="json"))
+    if changed and not force:
+        raise UsageError(
+            f"{run_dir}: config.yaml differs from the config its checkpoint was trained with at "
+            f"{listed(changed)}; resume with --force to accept that"
+        )
+    return state, changed
+
+
+def _position(run_dir: Path, session: Session, state: dict | None, changed: list[str], force: bool):
+    """(the state the session goes on from, where in its epoch that is: said after "resuming
+    after epoch N"), refusing changed data without `force`. A batch position means nothing in other
+    batches or data, nor without the epoch's running metrics (a checkpoint of an older dlkit): that
+    epoch then starts again."""
+    if not state:
+        return state, ""
+    fingerprint, done = session.data.fingerprint, state["epochs_done"]
+    if state["dataset_fingerprint"] != fingerprint and not force:
+        raise UsageError(
+            f"{run_dir}: the dataset changed since the checkpoint (fingerprint "
+            f"{state['dataset_fingerprint'][:19]} is now {fingerprint[:19]}); "
+            f"resume with --force to train on the new data"
+        )
+    if not state.get("step"):
+        return state, ""
+    forced = changed or state["dataset_fingerprint"] != fingerprint
+    if forced or state.get("metrics") is None:
+        state = {**state, "step": None}
+        session.resumed = (session.resumed[0], state)
+        why = "changed under --force" if forced else "saved without its running metrics"
+        return state, f", restarting epoch {done + 1} from its start ({why})"
+    return state, f", continuing epoch {done + 1} after batch {state['step']}"
 
 
 def _tidy(run_dir: Path, say: Callable[[str], None]) -> None:

@@ -15,13 +15,13 @@ from typing import Any
 STATE_FILE = "dlkit_state.json"
 BEST_WEIGHTS_FILE = "dlkit_early_stopping.npz"
 
-#: The attributes that make up each stateful callback's memory between epochs.
+#: The attributes that make up each stateful callback's memory between epochs; a callback may
+#: also name its own (an add-on's: `saved_attributes`).
 CALLBACK_STATE = {
     "EarlyStopping": ("wait", "best", "best_epoch", "stopped_epoch"),
     "ReduceLROnPlateau": ("wait", "best", "cooldown_counter"),
     "Checkpoint": ("best", "best_epoch"),
     "LogLearningRate": ("epoch", "rate"),
-    "Pruning": ("dense_gzip_bytes",),
 }
 
 
@@ -54,7 +54,7 @@ def capture(model, callbacks, **fields: Any) -> tuple[dict, dict]:
     """The state to store beside the weights, and arrays (early stopping's best weights) to add."""
     callback_state, arrays = {}, {}
     for i, callback in enumerate(callbacks):
-        names = CALLBACK_STATE.get(type(callback).__name__)
+        names = CALLBACK_STATE.get(type(callback).__name__) or getattr(callback, "saved_attributes", ())
         if names:
             callback_state[str(i)] = {n: _plain(getattr(callback, n, None)) for n in names}
         if getattr(callback, "best_weights", None) is not None:

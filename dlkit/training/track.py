@@ -32,7 +32,7 @@ BATCH = 100
 def tracked(fit, config: ExperimentConfig, run_dir: Path, fingerprint: str, callbacks=()) -> Path:
     """`fit(run_dir, callbacks)` (a training session's), logged where `train.track` says: the
     tracker's callback added, its run closed as the training ends, however it ends."""
-    spec = getattr(config.train, "track", None)
+    spec = config.train.track
     if spec is None:
         return fit(run_dir, callbacks)
     tracking = MlflowRun(spec, config, Path(run_dir), fingerprint)

@@ -3,10 +3,7 @@ Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-import signal
-import threading
 from pathlib import Path
 
 from dlkit.components.callbacks import log_learning_rate
@@ -31,11 +28,11 @@ from dlkit.data.pipeline import in_memory, to_dataset
 from dlkit.engine.prepare import prepare_data
 from dlkit.engine.task import task_of
 from dlkit.model.build import build_model
-from dlkit.training.addons.prune import pruning
-from dlkit.training.checkpoint import BEST, Checkpoint
-from dlkit.training.distributed.distribute import scaled, scope, strategy_of
+from dlkit.training.addons import Addon, addons_for
+from dlkit.training.checkpoint import BEST, Checkpoint, interrupt_saves
+from dlkit.training.distributed.distribute import multi_worker, scaled, scope, strategy_of
 from dlkit.training.finish import finish
-from dlkit.training.phases import Phases
+from dlkit.training.phases import Phases, phases_of
 from dlkit.training.track import tracked
 
 
@@ -102,8 +99,8 @@ class Session:
     losses: tuple[str, ...] = ("loss",)
     #: What to change when one of them becomes NaN.
     nan_advice = "lower train.optimizer.learning_rate or add clipnorm"
-    #: The callback pruning the model (`train.prune`), or None.
-    pruning = None
+    #: The add-ons the config switches on (`dlkit/training/addons/`), attached to the compiled model.
+    addons: tuple[Addon, ...] = ()
     #: `train.phases` and the one the model is compiled for (None: trained in one go).
     phases: Phases | None = None
     phase: int | None = None
@@ -113,11 +110,13 @@ class Session:
     def __init__(self, config: ExperimentConfig, resumed: tuple[Path, dict] | None = None):
         self.timings = Timings()
         # First of all: logical CPU devices for `train.distribute` can only be made before TF starts.
-        self.strategy = strategy_of(getattr(config.train, "distribute", None))
+        self.strategy = strategy_of(config)
         seed_everything(config.seed, config.train.deterministic)
         self.config, self.resumed = config, resumed
         task = task_of(config)
-        prepared = prepare_data(config)
+        #: The data as prepared (a streamed dataset's examples still file paths); `data` is it,
+        #: decoded into memory under `data.cache`.
+        self.prepared = prepared = prepare_data(config)
         self.data = data = in_memory(prepared) if config.data.cache else prepared
         self.timings.lap("data")
         loss = config.train.loss
@@ -133,23 +132,17 @@ class Session:
             self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
-        self.phases = Phases(config, model) if getattr(config.train, "phases", None) else None
+        self.phases = phases_of(config, model)
         state = resumed[1] if resumed else {}
         # A checkpoint holds the optimizer of the phase of the last epoch it finished (or is inside).
         done = state.get("epochs_done", 0)
         self.compile(done if state.get("step") else max(done - 1, 0))
-        if getattr(config.train, "distill", None) is not None:
-            from dlkit.training.addons.distill import learn_from_teacher
-
-            learn_from_teacher(model, config, prepared)  # on the model object: it outlasts recompiling
-        if getattr(config.train, "adversarial", None) is not None:
-            from dlkit.training.addons.adversarial import train_on_attacks
-
-            train_on_attacks(model, config, prepared)  # on the model object too
+        #: The training steps a resumed run has behind it: its epochs done and the batches into the next.
+        self.steps_done = done * self.steps_per_epoch + (state.get("step") or 0)
         self.class_weight = task.class_weight(data)
-        prune = getattr(config.train, "prune", None)
-        steps_done = done * self.steps_per_epoch + (state.get("step") or 0)
-        self.pruning = pruning(model, prune, self.steps_per_epoch, steps_done) if prune else None
+        self.addons = addons_for(config)
+        for addon in self.addons:
+            addon.attach(self)  # to the compiled model, before a resumed run's checkpoint is loaded into it
         self.train_split = data.splits.train
         if resumed:
             with scope(self.strategy):
@@ -166,7 +159,7 @@ class Session:
             self.phase = self.phases.at(epoch)
             optimizer, epochs = self.phases.enter(self.phase, optimizer)
         schedule = config.train.lr_schedule
-        optimizer = scaled(optimizer, getattr(config.train, "distribute", None), self.strategy)
+        optimizer = scaled(optimizer, config, self.strategy)
         with scope(self.strategy):  # the optimizer's variables mirrored too
             self._compile(optimizer, schedule, epochs)
 
@@ -201,98 +194,21 @@ class Session:
 
     def _fit(self, run_dir: Path, callbacks=()) -> Path:
         """Fit into `run_dir` (from the resumed epoch, or the batch inside it), then score the best
-        model and finish the folder."""
-        config, data, model = self.config, self.data, self.model
+        model and finish the folder; `run.json` says how it ended, however it ends."""
         self.timings.lap("build")  # and opening the run folder
         state = self.resumed[1] if self.resumed else {}
-        start, step = state.get("epochs_done", 0), state.get("step") or 0
         # Epoch e's order depends only on the seed and e, so a resumed run sees what it would have.
         import tensorflow as tf
 
-        epoch = tf.Variable(start, dtype=tf.int64, trainable=False)
-
-        def batches(skip=0):
-            augment = data.about.augment  # training batches only
-            return to_dataset(
-                self.train_split, shuffle=config.data.shuffle, epoch=epoch, skip=skip, augment=augment, **self.batches
-            )
-
-        train_ds = batches()
-        val_ds = to_dataset(data.splits.val, shuffle=False, **self.batches) if data.splits.val is not None else None
-        configured, own = [spec.build(run_dir) for spec in config.train.callbacks], self.callbacks(run_dir)
-        checkpoint = Checkpoint(
-            run_dir,
-            config.train.checkpoint.monitor,
-            config.monitor_direction(),
-            stateful=[*configured, *own],
-            every_steps=config.train.checkpoint_every,
-            resumed=self.resumed,
-            identity={"config": config.model_dump(mode="json"), "dataset_fingerprint": data.fingerprint},
-            losses=self.losses,
-            eligible_from=config.train.prune.end_epoch - 1 if self.pruning else 0,
-        )
-        training = OneTraining(
-            [
-                keras().callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epoch.assign(e)),
-                *own,
-                *configured,
-                *callbacks,
-                checkpoint,
-            ],
-            add_history=True,
-            model=model,
-            epochs=config.train.epochs,
-            steps=int(train_ds.cardinality()),
-            verbose=0,
-        )
-
-        def run(ds, first: int, last: int, offset: int = 0) -> None:
-            training.offset = offset
-            self.fit_epochs(ds, val_ds, first, last, training)
-
+        epoch = tf.Variable(state.get("epochs_done", 0), dtype=tf.int64, trainable=False)
+        train_ds, val = self._batches(epoch), self.data.splits.val
+        val_ds = to_dataset(val, shuffle=False, **self.batches) if val is not None else None
+        checkpoint, training = self._callbacks(run_dir, epoch, int(train_ds.cardinality()), callbacks)
         try:
             with interrupt_saves(checkpoint):
-                training.begin()
-                model.stop_training = bool(state.get("stopped"))  # early stopping ended it before a kill
-                if step:  # Keras takes an epoch's length from the data: the rest of this one is a fit of its own
-                    rest = batches(skip=step)
-                    if len(model.metrics_variables) < len(state["metrics"]):
-                        # The epoch's running totals go back into the compiled metrics' variables,
-                        # which Keras on TensorFlow creates only when it traces the train step:
-                        # its own symbolic build (from the batches' shapes, running nothing) does now.
-                        model._symbolic_build(data_batch=rest.element_spec)
-                    run(rest, start, start + 1, offset=step)
-                    start += 1
-                for first, last in self.spans(start):
-                    if model.stop_training:  # early stopping or Ctrl-C: ends the run, phases too
-                        break
-                    run(train_ds, first, last)
-                training.end()
+                self._run_spans(training, epoch, train_ds, val_ds, state)
             self.timings.lap("fit")
-            if checkpoint.nan_at:
-                epoch, batch = checkpoint.nan_at
-                raise DataError(
-                    f"loss became NaN at epoch {epoch + 1}, batch {batch + 1}: {self.nan_advice} "
-                    "(the last good checkpoint is kept)"
-                )
-            if checkpoint.stopped:
-                raise KeyboardInterrupt
-            if checkpoint.best_epoch is None:
-                raise DataError(
-                    f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model"
-                )
-            metrics = self.finish(run_dir, checkpoint)
-            update_run(
-                run_dir,
-                status="completed",
-                ended=now(),
-                epochs=len(checkpoint.rows),
-                best_epoch=checkpoint.best_epoch + 1,
-                best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
-                test=metrics.get("test"),
-                headline=task_of(config).headline(metrics.get("test") or {}),
-                timings=self.timings.done(),
-            )
+            self._record_end(run_dir, checkpoint)
         except KeyboardInterrupt:
             end_run(run_dir, "interrupted")
             raise Interrupted(run_dir) from None
@@ -305,10 +221,105 @@ class Session:
         point_latest(run_dir)
         return run_dir
 
+    def _batches(self, epoch, skip: int = 0):
+        """The training batches, augmented, in the order of epoch `epoch` (the variable the fit
+        sets as each epoch begins), from batch `skip` on."""
+        augment = self.data.about.augment  # training batches only
+        return to_dataset(
+            self.train_split, shuffle=self.config.data.shuffle, epoch=epoch, skip=skip, augment=augment, **self.batches
+        )
+
+    def _callbacks(self, run_dir: Path, epoch, steps: int, callbacks=()) -> tuple[Checkpoint, OneTraining]:
+        """The checkpoint, and every callback of the fit as one training: setting the epoch
+        variable, the session's own, the configured ones, the caller's, the checkpoint last (it
+        saves and restores the state of the session's own and the configured ones)."""
+        config = self.config
+        configured, own = [spec.build(run_dir) for spec in config.train.callbacks], self.callbacks(run_dir)
+        checkpoint = Checkpoint(
+            run_dir,
+            config.train.checkpoint.monitor,
+            config.monitor_direction(),
+            stateful=[*configured, *own],
+            every_steps=config.train.checkpoint_every,
+            resumed=self.resumed,
+            identity={"config": config.model_dump(mode="json"), "dataset_fingerprint": self.data.fingerprint},
+            losses=self.losses,
+            eligible_from=max((addon.best_from() for addon in self.addons), default=0),
+        )
+        training = OneTraining(
+            [
+                keras().callbacks.LambdaCallback(on_epoch_begin=lambda e, logs: epoch.assign(e)),
+                *own,
+                *configured,
+                *callbacks,
+                checkpoint,
+            ],
+            add_history=True,
+            model=self.model,
+            epochs=config.train.epochs,
+            steps=steps,
+            verbose=0,
+        )
+        return checkpoint, training
+
+    def _run_spans(self, training: OneTraining, epoch, train_ds, val_ds, state: dict) -> None:
+        """Train from where `state` (a resumed run's, or empty) left off: the rest of the epoch it
+        stopped inside, a fit of its own (Keras takes an epoch's length from the data), then each
+        of `spans`, until the last epoch or a stop (early stopping, Ctrl-C)."""
+        model = self.model
+        start, step = state.get("epochs_done", 0), state.get("step") or 0
+
+        def run(ds, first: int, last: int, offset: int = 0) -> None:
+            training.offset = offset
+            self.fit_epochs(ds, val_ds, first, last, training)
+
+        training.begin()
+        model.stop_training = bool(state.get("stopped"))  # early stopping ended it before a kill
+        if step:
+            rest = self._batches(epoch, skip=step)
+            if len(model.metrics_variables) < len(state["metrics"]):
+                # The epoch's running totals go back into the compiled metrics' variables,
+                # which Keras on TensorFlow creates only when it traces the train step:
+                # its own symbolic build (from the batches' shapes, running nothing) does now.
+                model._symbolic_build(data_batch=rest.element_spec)
+            run(rest, start, start + 1, offset=step)
+            start += 1
+        for first, last in self.spans(start):
+            if model.stop_training:  # early stopping or Ctrl-C: ends the run, phases too
+                break
+            run(train_ds, first, last)
+        training.end()
+
+    def _record_end(self, run_dir: Path, checkpoint: Checkpoint) -> None:
+        """After the fit: refuse a NaN, a stop for Ctrl-C or a run without a best epoch (each
+        raises), else finish the folder and mark `run.json` completed."""
+        if checkpoint.nan_at:
+            epoch, batch = checkpoint.nan_at
+            raise DataError(
+                f"loss became NaN at epoch {epoch + 1}, batch {batch + 1}: {self.nan_advice} "
+                "(the last good checkpoint is kept)"
+            )
+        if checkpoint.stopped:
+            raise KeyboardInterrupt
+        if checkpoint.best_epoch is None:
+            raise DataError(f"train.checkpoint.monitor: {checkpoint.monitor!r} never had a finite value; no best model")
+        metrics = self.finish(run_dir, checkpoint)
+        update_run(
+            run_dir,
+            status="completed",
+            ended=now(),
+            epochs=len(checkpoint.rows),
+            best_epoch=checkpoint.best_epoch + 1,
+            best={checkpoint.monitor: checkpoint.best} if checkpoint.monitor else {},
+            test=metrics.get("test"),
+            headline=task_of(self.config).headline(metrics.get("test") or {}),
+            timings=self.timings.done(),
+        )
+
     def fit_epochs(self, ds, val_ds, first: int, last: int, training: OneTraining) -> None:
         """Train epochs `first` to `last` (excluded) on `ds`, validating on `val_ds`: Keras's `fit`,
         or under `strategy: multi_worker` (where `fit` fails in Keras 3) dlkit's own loop."""
-        if getattr(getattr(self.config.train, "distribute", None), "strategy", None) == "multi_worker":
+        if multi_worker(self.config):
             from dlkit.training.distributed import multiworker
 
             multiworker.fit_epochs(self.model, self.strategy, ds, val_ds, first, last, training)
@@ -325,13 +336,13 @@ class Session:
         )
 
     def callbacks(self, run_dir: Path) -> list:
-        """The task's own callbacks, before the configured ones."""
-        return [log_learning_rate(), *([self.pruning] if self.pruning else [])]
+        """The task's own callbacks and the add-ons', before the configured ones."""
+        return [log_learning_rate(), *(callback for addon in self.addons for callback in addon.callbacks())]
 
     def finish(self, run_dir: Path, checkpoint: Checkpoint) -> dict:
         """Make the best checkpoint `model.keras`, score it and draw the plots; returns metrics.json's content."""
         atomic_write(inside(run_dir, MODEL), (run_dir / "checkpoints" / BEST).read_bytes())
-        return finish(run_dir, self.config, self.data, self.timings, self.pruning and self.pruning.report)
+        return finish(run_dir, self.config, self.data, self.timings, self.addons)
 
 
 def load_checkpoint(model, path: Path) -> None:
@@ -372,22 +383,3 @@ class OneTraining(keras().callbacks.CallbackList):
 
     def on_train_batch_end(self, batch, logs=None):
         super().on_train_batch_end(batch + self.offset, logs)
-
-
-@contextlib.contextmanager
-def interrupt_saves(checkpoint: Checkpoint):
-    """The first Ctrl-C lets the current batch finish, saves a checkpoint and stops; a second one
-    stops at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def first(signum, frame):
-        checkpoint.interrupt()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, first)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

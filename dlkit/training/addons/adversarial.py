@@ -7,6 +7,20 @@ from dlkit.components.attacks import gradient_sign
 from dlkit.components.input_space import input_space, refusal
 from dlkit.core.backend import keras
 from dlkit.core.errors import ConfigError
+from dlkit.core.registries import ADDONS
+from dlkit.training.addons import Addon
+
+
+@ADDONS.register("adversarial")
+class Adversarial(Addon):
+    """`train.adversarial`: a share of each training batch replaced by attacks on it."""
+
+    @classmethod
+    def applies(cls, config) -> bool:
+        return getattr(config.train, "adversarial", None) is not None
+
+    def attach(self, session) -> None:
+        train_on_attacks(session.model, self.config, session.prepared)
 
 
 def train_on_attacks(model, config, data) -> None:

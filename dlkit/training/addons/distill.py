@@ -9,10 +9,24 @@ from pathlib import Path
 from dlkit.config import load_run_config
 from dlkit.core.backend import keras
 from dlkit.core.errors import ConfigError, DlkitError
+from dlkit.core.registries import ADDONS
 from dlkit.core.runs import read_run, resolve_run, run_status
 from dlkit.model.saved import load_run_model
+from dlkit.training.addons import Addon
 
 WHERE = "train.distill.teacher"
+
+
+@ADDONS.register("distill")
+class Distill(Addon):
+    """`train.distill`: the student learns from a completed run's softened outputs as well as the labels."""
+
+    @classmethod
+    def applies(cls, config) -> bool:
+        return getattr(config.train, "distill", None) is not None
+
+    def attach(self, session) -> None:
+        learn_from_teacher(session.model, self.config, session.prepared)
 
 
 def learn_from_teacher(model, config, data) -> None:

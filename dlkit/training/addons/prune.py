@@ -16,7 +16,9 @@ from typing import Any
 from dlkit.config.prune import PruneConfig
 from dlkit.core.backend import keras
 from dlkit.core.errors import ConfigError
+from dlkit.core.registries import ADDONS
 from dlkit.core.registry import snake_case
+from dlkit.training.addons import Addon
 
 
 def schedule(target: float, step: int, begin: int, end: int) -> float:
@@ -86,37 +88,45 @@ def report_run(model, config: PruneConfig, run_dir) -> dict:
     return report(model, config, recorded)
 
 
+@ADDONS.register("prune")
+class Prune(Addon):
+    """`train.prune`: magnitude pruning of the kernels while training, reported in metrics.json."""
+
+    @classmethod
+    def applies(cls, config) -> bool:
+        return getattr(config.train, "prune", None) is not None
+
+    def attach(self, session) -> None:
+        self.pruning = pruning(session.model, self.config.train.prune, session.steps_per_epoch, session.steps_done)
+
+    def callbacks(self) -> list:
+        return [self.pruning]
+
+    def best_from(self) -> int:
+        """A pruned model is final only at its target: the epochs before `end_epoch` are never the best."""
+        return self.config.train.prune.end_epoch - 1
+
+    def report(self, model) -> dict:
+        return report(model, self.config.train.prune, self.pruning.dense_gzip_bytes)
+
+
 def pruning(model, config: PruneConfig, steps_per_epoch: int, done: int = 0):
     """The callback that prunes `model` on schedule; it sets the kernels' mask constraints at once
     (before Keras traces the train step). `done`: the training steps a resumed run has behind it.
     Steps are counted from the epoch and batch, not the optimizer's counter, which a new phase's
     optimizer (`train.phases`) starts again."""
-    import numpy as np
-
     k = keras()
     begin, end = config.start_epoch * steps_per_epoch, config.end_epoch * steps_per_epoch
+    targets = masked_kernels(model, config.layers)
 
     def passed(step: int) -> int:
-        """How many pruning steps (begin, begin + frequency, ... before end, and end) are at or before `step`."""
-        if step < begin:
-            return 0
-        return (min(step, end - 1) - begin) // config.frequency + 1 + (step >= end)
-
-    targets = []
-    for _, kernel in kernels(model, config.layers):
-        mask = k.Variable(np.ones(kernel.shape, "float32"), trainable=False, name=f"{kernel.name}_mask")
-        own = kernel.constraint
-
-        def masked(w, mask=mask, own=own):
-            return k.ops.multiply(own(w) if own is not None else w, mask)
-
-        kernel.constraint = masked
-        targets.append((kernel, mask))
+        return pruning_steps(step, begin, end, config.frequency)
 
     class Pruning(k.callbacks.Callback):
-        #: gzip bytes of the weights just before the first pruning step (saved in checkpoints).
+        #: gzip bytes of the weights just before the first pruning step.
         dense_gzip_bytes = None
-
+        #: What the checkpoints save of it (`dlkit/training/state.py`).
+        saved_attributes = ("dense_gzip_bytes",)
         epoch = 0
 
         def on_train_begin(self, logs=None):
@@ -137,26 +147,61 @@ def pruning(model, config: PruneConfig, steps_per_epoch: int, done: int = 0):
             if due:
                 if self.dense_gzip_bytes is None:
                     self.dense_gzip_bytes = gzip_size(self.model)
-                self.prune(schedule(config.target_sparsity, min(step, end), begin, end))
+                prune(targets, schedule(config.target_sparsity, min(step, end), begin, end))
 
         def on_epoch_end(self, epoch, logs=None):
             if logs is not None:  # history.csv's `sparsity`: the share of zeros over the pruned kernels
-                zeros = sum(int(np.sum(k.ops.convert_to_numpy(kernel) == 0)) for kernel, _ in targets)
-                logs["sparsity"] = zeros / sum(int(np.prod(kernel.shape)) for kernel, _ in targets)
-
-        def prune(self, sparsity: float) -> None:
-            """Zero the smallest `sparsity` share of each kernel (pruned weights, at zero, first)."""
-            for kernel, mask in targets:
-                values = k.ops.convert_to_numpy(kernel)
-                n = round(sparsity * values.size)
-                keep = np.ones(values.size, "float32")
-                if n:
-                    keep[np.argpartition(np.abs(values).ravel(), n - 1)[:n]] = 0
-                keep = keep.reshape(values.shape)
-                mask.assign(keep)
-                kernel.assign(values * keep)
-
-        def report(self, model) -> dict:
-            return report(model, config, self.dense_gzip_bytes)
+                logs["sparsity"] = zeros_share(targets)
 
     return Pruning()
+
+
+def pruning_steps(step: int, begin: int, end: int, frequency: int) -> int:
+    """How many pruning steps (begin, begin + frequency, ... before end, and end) are at or before `step`."""
+    if step < begin:
+        return 0
+    return (min(step, end - 1) - begin) // frequency + 1 + (step >= end)
+
+
+def masked_kernels(model, types: list[str]) -> list[tuple[Any, Any]]:
+    """(kernel, mask) of every kernel to prune: the mask (all ones, a variable outside the model)
+    becomes the kernel's constraint, after the kernel's own constraint if it had one."""
+    import numpy as np
+
+    k = keras()
+    targets = []
+    for _, kernel in kernels(model, types):
+        mask = k.Variable(np.ones(kernel.shape, "float32"), trainable=False, name=f"{kernel.name}_mask")
+        own = kernel.constraint
+
+        def masked(w, mask=mask, own=own):
+            return k.ops.multiply(own(w) if own is not None else w, mask)
+
+        kernel.constraint = masked
+        targets.append((kernel, mask))
+    return targets
+
+
+def prune(targets: list[tuple[Any, Any]], sparsity: float) -> None:
+    """Zero the smallest `sparsity` share of each kernel (pruned weights, at zero, first) and its mask."""
+    import numpy as np
+
+    ops = keras().ops
+    for kernel, mask in targets:
+        values = ops.convert_to_numpy(kernel)
+        n = round(sparsity * values.size)
+        keep = np.ones(values.size, "float32")
+        if n:
+            keep[np.argpartition(np.abs(values).ravel(), n - 1)[:n]] = 0
+        keep = keep.reshape(values.shape)
+        mask.assign(keep)
+        kernel.assign(values * keep)
+
+
+def zeros_share(targets: list[tuple[Any, Any]]) -> float:
+    """The share of zeros over the pruned kernels."""
+    import numpy as np
+
+    ops = keras().ops
+    zeros = sum(int(np.sum(ops.convert_to_numpy(kernel) == 0)) for kernel, _ in targets)
+    return zeros / sum(int(np.prod(kernel.shape)) for kernel, _ in targets)

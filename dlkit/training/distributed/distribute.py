@@ -77,8 +77,20 @@ def _make_cpu_devices(count: int) -> None:
             ) from None
 
 
-def strategy_of(spec: DistributeConfig | None):
-    """The strategy to build and train the model under (None: the default, one device)."""
+def distribute_of(config) -> DistributeConfig | None:
+    """`train.distribute`; None: one device (a task whose `train:` has no such key, a GAN's, too)."""
+    return getattr(config.train, "distribute", None)
+
+
+def multi_worker(config) -> bool:
+    """Whether `config` trains on a cluster of workers (`train.distribute.strategy: multi_worker`)."""
+    spec = distribute_of(config)
+    return spec is not None and spec.strategy == "multi_worker"
+
+
+def strategy_of(config):
+    """The strategy to build and train `config`'s model under (None: the default, one device)."""
+    spec = distribute_of(config)
     if spec is None:
         return None
     if spec.strategy == "multi_worker":
@@ -105,8 +117,9 @@ def scope(strategy):
     return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
-def scaled(optimizer, spec: DistributeConfig | None, strategy):
+def scaled(optimizer, config, strategy):
     """The optimizer config with its learning rate times the replicas under `scale_lr: linear`."""
+    spec = distribute_of(config)
     if spec is None or spec.scale_lr != "linear" or strategy is None:
         return optimizer
     return optimizer.model_copy(update={"learning_rate": optimizer.learning_rate * strategy.num_replicas_in_sync})

@@ -11,15 +11,29 @@ from pathlib import Path
 from dlkit.config import ExperimentConfig
 from dlkit.core import calibration
 from dlkit.core.backend import keras
+from dlkit.core.registries import ADDONS
 from dlkit.core.runs import MODEL, write_json
 from dlkit.core.writing import inside
 from dlkit.data.prepared import PreparedData
 from dlkit.engine.score import predict
 from dlkit.engine.task import task_of
 from dlkit.model.saved import load_run_model, save_model
+from dlkit.training.addons import Addon
 
 #: Where the fitted temperature and the figures before and after it are kept.
 CALIBRATION = "calibration.json"
+
+
+@ADDONS.register("calibrate")
+class Calibrate(Addon):
+    """`eval.calibrate`: the finished model's probabilities calibrated on the validation split."""
+
+    @classmethod
+    def applies(cls, config) -> bool:
+        return bool(getattr(config.eval, "calibrate", None))
+
+    def before_scoring(self, run_dir: Path, data: PreparedData) -> None:
+        calibrate(run_dir, self.config, data)
 
 
 def calibrate(run_dir: Path, config: ExperimentConfig, data: PreparedData) -> dict:
