@@ -1,10 +1,18 @@
 """Shared fixtures: an in-process CLI runner, small configs, and one trained run reused by the
-eval/predict tests (training is the slow part; every test here trains 1-2 epochs at most)."""
+eval/predict tests (training is the slow part; every test here trains 1-2 epochs at most).
+
+Marks as `slow` what trains: every test under tests/e2e/, and any test that uses a trained run or
+calls `cli("train" | "tune" | "cv", ...)`; `pytest -m "not slow"` is the fast loop. tests/unit/ holds
+tests that train nothing: one there that these rules mark is a collection error naming it."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +26,13 @@ os.environ.setdefault("DLKIT_CACHE_DIR", tempfile.mkdtemp(prefix="dlkit-test-cac
 from dlkit.cli import app  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+#: The fixtures that train a run; a test that uses one (itself or through another fixture) is slow.
+TRAINED_RUNS = frozenset({"trained_run", "serve_runs"})
+#: The commands that train.
+TRAINING = ("train", "tune", "cv")
+_CALLS_TRAINING = re.compile(r"""\bcli\(\s*["'](train|tune|cv)["']""")
 
 #: A small CNN on the embedded digits, trained in a few seconds.
 TINY = {
@@ -109,6 +124,64 @@ def signal_training(config: Path, runs: Path, when, signum: int) -> tuple[Path, 
     return next(p for p in Path(runs).iterdir() if p.is_dir() and not p.is_symlink()), stderr
 
 
+@functools.cache
+def _source(function) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def trains(item) -> str | None:
+    """Why the test `item` trains (a phrase), or None."""
+    if TESTS / "e2e" in item.path.parents:
+        return "it is under tests/e2e"
+    used = sorted(TRAINED_RUNS & set(item.fixturenames))
+    if used:
+        return f"it uses {', '.join(used)}"
+    command = getattr(item, "callspec", None) and item.callspec.params.get("command")
+    if command in TRAINING:
+        return f"it runs `dlkit {command}`"
+    called = _CALLS_TRAINING.search(_source(getattr(item, "function", None)))
+    return f"it calls {called.group(0)}...)" if called else None
+
+
+def pytest_collection_modifyitems(config, items):
+    misplaced = []
+    for item in items:
+        why = trains(item)
+        if why:
+            item.add_marker(pytest.mark.slow)
+            if TESTS / "unit" in item.path.parents:
+                misplaced.append(f"{item.nodeid}: {why}")
+    if misplaced:
+        raise pytest.UsageError(
+            "tests/unit holds tests that train nothing; move these to tests/e2e:\n" + "\n".join(misplaced)
+        )
+
+
+@pytest.fixture(autouse=True)
+def _plugins_leave_with_their_unit_test(request):
+    """A plug-in stays registered in the process that loaded it: after a unit test, the entries of
+    every plug-in loaded so far are taken out of dlkit's registries (and the plug-in forgotten), so
+    a unit test sees the built-in names whatever ran before it, as in a process of its own."""
+    yield
+    plugins = sys.modules.get("dlkit.plugins")
+    if TESTS / "unit" not in request.path.parents or plugins is None or not plugins._loaded:
+        return
+    from dlkit.registries import REGISTRIES
+
+    for registry in REGISTRIES.values():
+        for name, entry in list(registry._entries.items()):
+            if getattr(entry, "__module__", "").startswith("dlkit_plugins."):
+                del registry._entries[name], registry._summaries[name], registry._aliases[name]
+                for key in [key for key, value in registry._names.items() if value == name]:
+                    del registry._names[key]
+    plugins._loaded.clear()
+    for module in [name for name in sys.modules if name.startswith("dlkit_plugins.")]:
+        del sys.modules[module]
+
+
 @pytest.fixture
 def cli():
     """`cli("train", path, ...)` runs the command in-process and returns the result."""
@@ -132,8 +205,8 @@ def trained_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def serve_runs(tmp_path_factory):
-    """The runs `dlkit serve` is tested on (tests/test_serve.py's `train_serve_runs`), trained once
-    for test_serve.py and test_serve_safety.py."""
-    from test_serve import train_serve_runs
+    """The runs `dlkit serve` is tested on (helpers/serve.py's `train_serve_runs`), trained once
+    for e2e/test_serve.py and e2e/test_serve_safety.py."""
+    from helpers.serve import train_serve_runs
 
     return train_serve_runs(tmp_path_factory.mktemp("serve"))

@@ -1,0 +1,12 @@
+"""Task segmentation takes its mask metrics (and classification does not)."""
+
+from __future__ import annotations
+
+
+def test_segmentation_still_takes_its_mask_metrics():
+    from dlkit.tasks import TASKS
+    from dlkit.training.metrics import METRICS
+
+    segmentation, classification = TASKS.get("segmentation"), TASKS.get("classification")
+    assert segmentation.takes_metric(METRICS.get("dice"), "softmax")
+    assert not classification.takes_metric(METRICS.get("dice"), "softmax")
