@@ -29,7 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
 #: The fixtures that train a run; a test that uses one (itself or through another fixture) is slow.
-TRAINED_RUNS = frozenset({"trained_run", "serve_runs"})
+TRAINED_RUNS = frozenset(
+    {"trained_run", "serve_runs", "table_run", "regression_run", "text_run", "shapes_run", "gan_run"}
+)
 #: The commands that train.
 TRAINING = ("train", "tune", "cv")
 _CALLS_TRAINING = re.compile(r"""\bcli\(\s*["'](train|tune|cv)["']""")
@@ -210,3 +212,48 @@ def serve_runs(tmp_path_factory):
     from helpers.serve import train_serve_runs
 
     return train_serve_runs(tmp_path_factory.mktemp("serve"))
+
+
+# The session's shared runs, one per task, each trained once (helpers/runs.py says how) and read by
+# the eval, predict, export, serve and attack tests; a test that writes into one copies it first
+# (`helpers.runs.copy_run`).
+
+
+@pytest.fixture(scope="session")
+def table_run(tmp_path_factory):
+    """A classification table: 500 rows with blanks, a city and a shop id as categories."""
+    from helpers import runs
+
+    return runs.table_run(tmp_path_factory.mktemp("table"))
+
+
+@pytest.fixture(scope="session")
+def regression_run(tmp_path_factory):
+    """A regression table: the numbers of the same table, blanks in them."""
+    from helpers import runs
+
+    return runs.regression_run(tmp_path_factory.mktemp("regression"))
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory):
+    """A text classification of reviews in a CSV (id, review, sentiment)."""
+    from helpers import runs
+
+    return runs.text_run(tmp_path_factory.mktemp("text"))
+
+
+@pytest.fixture(scope="session")
+def shapes_run(tmp_path_factory):
+    """A segmentation run on `dlkit make-data shapes-segmentation`: {"data": its folder, "run": the run}."""
+    from helpers import runs
+
+    return runs.shapes_run(tmp_path_factory.mktemp("shapes"))
+
+
+@pytest.fixture(scope="session")
+def gan_run(tmp_path_factory):
+    """A tiny GAN on the embedded digits, 2 epochs."""
+    from helpers import runs
+
+    return runs.gan_run(tmp_path_factory.mktemp("gan"))

@@ -12,7 +12,8 @@ from conftest import write_config
 from dlkit.cli import app
 from dlkit.config import load_config
 from dlkit.data.prepare import prepare_data
-from helpers.eval_report import BINARY, REGRESSION, _is_png
+from helpers.eval_report import BINARY, _is_png
+from helpers.runs import copy_run
 
 
 def _train(folder, data):
@@ -27,8 +28,9 @@ def binary_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def regression_run(tmp_path_factory):
-    return _train(tmp_path_factory.mktemp("regression"), REGRESSION)
+def regression_run(regression_run, tmp_path_factory):
+    """The session's regression table run, copied: `dlkit eval` writes into it."""
+    return copy_run(regression_run, tmp_path_factory.mktemp("regression"))
 
 
 def test_binary_run_reports_roc_auc_as_scikit_learn_computes_it(binary_run):

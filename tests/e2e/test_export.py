@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from conftest import REPO, TINY, write_config
 from dlkit.cli import app
-from helpers.export import _table, _table_config
-from helpers.text import reviews, text_config
+from helpers.runs import copy_run
 
 pytestmark = pytest.mark.slow
 
@@ -27,25 +25,17 @@ def _train(folder, config):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """An image run with rescale and normalize inside; a classification table with categories and
-    blanks; a regression table of numbers with blanks; a text run."""
+def runs(tmp_path_factory, table_run, regression_run, text_run):
+    """An image run with rescale and normalize inside; copies of the session's classification table
+    (categories and blanks), regression table (numbers with blanks) and text run: export writes
+    into the run folder."""
     folder = tmp_path_factory.mktemp("export")
     image = {**TINY, "data": {**TINY["data"], "preprocess": [{"type": "rescale", "scale": 1 / 255}, "normalize"]}}
-    frame = _table(500)
-    frame.to_csv(folder / "table.csv", index=False)
-    frame.drop(columns=["city", "shop", "bought"]).to_csv(folder / "numbers.csv", index=False)
-    texts, labels = reviews(160)
-    pd.DataFrame({"text": texts, "label": labels}).to_csv(folder / "reviews.csv", index=False)
-    configs = {
-        "image": image,
-        "table": _table_config(folder / "table.csv", "bought", "classification", {"categorical": ["city", "shop"]}),
-        "numbers": _table_config(folder / "numbers.csv", "score", "regression", {}),
-        "text": text_config("text_csv", {"path": str(folder / "reviews.csv")}),
+    (folder / "image").mkdir()
+    shared = {"table": table_run, "numbers": regression_run, "text": text_run}
+    return {"image": _train(folder / "image", image)} | {
+        name: copy_run(run, folder / name) for name, run in shared.items()
     }
-    for name in configs:
-        (folder / name).mkdir()
-    return {name: _train(folder / name, config) for name, config in configs.items()}
 
 
 def _export(run_dir, *options):

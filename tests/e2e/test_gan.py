@@ -28,19 +28,6 @@ def _history(run_dir: Path) -> list[dict]:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-@pytest.fixture(scope="module")
-def gan_run(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from dlkit.cli import app
-
-    folder = tmp_path_factory.mktemp("gan")
-    result = CliRunner().invoke(
-        app, ["train", str(write_config(folder, TINY_GAN)), "--runs-dir", str(folder / "runs"), "-q"]
-    )
-    return _run_dir(result)
-
-
 def test_training_logs_finite_changing_losses(gan_run):
     rows = _history(gan_run)
     assert len(rows) == 2

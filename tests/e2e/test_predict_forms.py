@@ -14,7 +14,6 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from conftest import write_config
 from helpers.predict_forms import _csv, _reviews
 
 
@@ -80,30 +79,6 @@ def _status(run: Path, status: str, **more) -> None:
 
     info = json.loads((run / "run.json").read_text())
     (run / "run.json").write_text(json.dumps(info | {"status": status, "host": platform.node(), **more}))
-
-
-@pytest.fixture(scope="module")
-def text_run(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from dlkit.cli import app
-
-    folder = tmp_path_factory.mktemp("text")
-    data = _csv(folder / "reviews.csv", _reviews(80, seed=0))
-    config = {
-        "name": "reviews",
-        "seed": 1,
-        "task": "classification",
-        "data": {"dataset": "text_csv", "batch_size": 16,
-                 "options": {"path": str(data), "text_column": "review", "target": "sentiment",
-                             "sequence_length": 12, "max_tokens": 60}},
-        "model": {"layers": [{"type": "embedding", "input_dim": 60, "output_dim": 8}, "global_average_pooling1d",
-                             {"type": "dense", "units": 2, "activation": "softmax"}]},
-        "train": {"epochs": 2, "optimizer": {"type": "adam", "learning_rate": 0.05}},
-    }  # fmt: skip
-    result = CliRunner().invoke(app, ["train", str(write_config(folder, config)), "--runs-dir", str(folder / "runs")])
-    assert result.exit_code == 0, result.output
-    return Path(result.stdout.strip().splitlines()[-1])
 
 
 def test_a_text_csv_is_read_by_its_header_and_its_label_column_scored(text_run, cli, tmp_path):

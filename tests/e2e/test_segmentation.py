@@ -35,26 +35,6 @@ def test_folder_mistakes_are_one_line_naming_the_file(tmp_path, cli):
         assert not any((tmp_path / "runs").glob("*/*")), name
 
 
-@pytest.fixture(scope="module")
-def shapes_run(tmp_path_factory):
-    """`dlkit make-data shapes-segmentation` and a run trained on it for 1 epoch (with paired augmentation)."""
-    from typer.testing import CliRunner
-
-    from dlkit.cli import app
-
-    folder = tmp_path_factory.mktemp("shapes")
-    data, runner = folder / "shapes", CliRunner()
-    result = runner.invoke(app, ["make-data", "shapes-segmentation", str(data), "--n", "40", "--size", "32"])
-    assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == str(data)
-    options = {"path": str(data), "image_size": [24, 24], "classes": CLASSES}
-    options["augment"] = {"flip": ["horizontal"], "zoom": 1.3}
-    config = write_config(folder, seg_config(data, data={"options": options}))
-    result = runner.invoke(app, ["train", str(config), "--runs-dir", str(folder / "runs"), "-q"])
-    assert result.exit_code == 0, result.output
-    return {"data": data, "run": next((folder / "runs").glob("seg-*"))}
-
-
 @pytest.mark.slow
 def test_shapes_train_and_eval(shapes_run, cli):
     """make-data writes 40 pairs and the class names; training scores IoU/Dice (equal to the numpy
