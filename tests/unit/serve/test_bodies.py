@@ -1,4 +1,5 @@
-"""Request bodies: the nesting bound reads strings as json does."""
+"""Request bodies: JSON read within a nesting bound (checked on the bytes, reading strings as json does) and
+Python's integer-digit limit, every other problem the caller's (400)."""
 
 import json
 
@@ -31,3 +32,44 @@ def test_the_nesting_bound_reads_strings_as_json_does(value):
     deeper = b"[" * (MAX_DEPTH + 1) + body + b"]" * (MAX_DEPTH + 1)
     with pytest.raises(BadRequest, match=f"{MAX_DEPTH + 1 + _nesting(value)} deep"):
         parse_json(deeper)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"{not json", "the body is not JSON (Expecting property name"),
+        (b"", "the body is not JSON"),
+        (
+            b'{"instances": [' + b"[" * 40 + b"]" * 40 + b"]}",
+            "the body nests lists and objects 42 deep; this server reads at most 32",
+        ),
+        (
+            b'{"instances": [' + b"9" * 5000 + b"]}",
+            "the body has a number of more than 4300 digits; no model takes one",
+        ),
+        (b"\xff\xfe{\x00}\x00", None),  # UTF-16 with a BOM: read, as json reads it
+        (b'{"a": "\xff"}', "the body is not JSON"),
+    ],
+)
+def test_parse_json_says_what_is_wrong_with_a_body(body, said):
+    from dlkit.serve.bodies import BadRequest, parse_json
+
+    if said is None:
+        assert parse_json(body) == {}
+        return
+    with pytest.raises(BadRequest) as refused:
+        parse_json(body)
+    assert refused.value.status == 400 and str(refused.value).startswith(said), str(refused.value)
+
+
+def test_brackets_in_strings_count_by_how_json_reads_the_quotes():
+    """An escaped quote does not end a string, so the brackets after it are text; a quote after an
+    escaped backslash does, so the brackets after it nest."""
+    from dlkit.serve.bodies import MAX_DEPTH, BadRequest, parse_json
+
+    text = "[" * 100 + '"' + "{" * 50  # json.dumps writes the quote escaped: \"
+    assert parse_json(json.dumps({"note": text, "instances": [[1.0]]}).encode())["note"] == text
+    closed = b'{"note": "ends in a backslash \\\\", "deep": ' + b"[" * 40 + b"]" * 40 + b"}"
+    assert json.loads(closed)["note"].endswith("\\")
+    with pytest.raises(BadRequest, match=f"nests lists and objects 41 deep; this server reads at most {MAX_DEPTH}"):
+        parse_json(closed)
