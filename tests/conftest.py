@@ -168,10 +168,10 @@ def _plugins_leave_with_their_unit_test(request):
     every plug-in loaded so far are taken out of dlkit's registries (and the plug-in forgotten), so
     a unit test sees the built-in names whatever ran before it, as in a process of its own."""
     yield
-    plugins = sys.modules.get("dlkit.plugins")
+    plugins = sys.modules.get("dlkit.core.plugins")
     if TESTS / "unit" not in request.path.parents or plugins is None or not plugins._loaded:
         return
-    from dlkit.registries import REGISTRIES
+    from dlkit.core.registries import REGISTRIES
 
     for registry in REGISTRIES.values():
         for name, entry in list(registry._entries.items()):

@@ -17,7 +17,7 @@ def test_ctrl_c_inside_an_epoch_then_resume_gives_the_uninterrupted_weights(tmp_
     """PGD's random starts come from the seed and the optimizer's step count, which the
     checkpoint holds: stopped in epoch 2 and resumed, the run ends where one left alone ends."""
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     path = write_config(tmp_path, ADVERSARIAL)
@@ -32,7 +32,7 @@ def test_ctrl_c_inside_an_epoch_then_resume_gives_the_uninterrupted_weights(tmp_
     alone_dir = Path(alone.stdout.strip().splitlines()[-1])
     assert (run_dir / "history.csv").read_text() == (alone_dir / "history.csv").read_text()
     assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone_dir / "metrics.json").read_text())
-    from dlkit.runs import load_run_model
+    from dlkit.model.saved import load_run_model
 
     for a, b in zip(load_run_model(run_dir).get_weights(), load_run_model(alone_dir).get_weights(), strict=True):
         assert np.array_equal(a, b)

@@ -14,8 +14,8 @@ from conftest import write_config
 
 def _test_split(run):
     from dlkit.config.loader import load_run_config
-    from dlkit.data.prepare import prepare_data
-    from dlkit.runs import load_run_model
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.model.saved import load_run_model
 
     config = load_run_config(run)
     return load_run_model(run), prepare_data(config).splits.test
@@ -58,7 +58,7 @@ def test_pgd_without_random_start_matches_art(trained_run):
     different noise, so they cannot agree example by example."""
     from art.attacks.evasion import ProjectedGradientDescent
 
-    from dlkit.attack import ATTACKS
+    from dlkit.core.registries import ATTACKS
     from dlkit.attack.run import attack_run
 
     run, _ = trained_run
@@ -132,12 +132,12 @@ def test_a_table_is_attacked_in_each_columns_scale_within_its_range(tmp_path, cl
     range; blank cells and the categorical column stay as they are."""
     import tensorflow as tf
 
-    from dlkit.attack import ATTACKS
-    from dlkit.attack.run import attacker
-    from dlkit.attack.space import input_space
+    from dlkit.core.registries import ATTACKS
+    from dlkit.components.attacks import attacker
+    from dlkit.components.input_space import input_space
     from dlkit.config.loader import load_run_config
-    from dlkit.data.prepare import prepare_data
-    from dlkit.runs import load_run_model
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.model.saved import load_run_model
 
     _table(tmp_path / "rows.csv")
     config = {

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-#: dlkit.run_record's bounds, written out so that these tests run (and fail) on code without them.
+#: dlkit.core.run_record's bounds, written out so that these tests run (and fail) on code without them.
 MAX_BYTES, MAX_DEPTH = 4 * 2**20, 64
 
 #: JSON values of every kind, nested a little.
@@ -209,7 +209,7 @@ def test_compare_leaves_a_bad_run_of_a_folder_out_and_refuses_one_named(cli, run
 
 def test_the_newest_finished_run_passes_over_a_bad_one(runs_root, spoiled):
     """`predict` without --run takes the newest finished run it can read."""
-    from dlkit.runs import resolve_run
+    from dlkit.core.runs import resolve_run
 
     info = json.loads((spoiled / "run.json").read_text())
     (spoiled / "run.json").write_text(json.dumps({**info, "ended": "9999"}))
@@ -221,8 +221,8 @@ def test_the_newest_finished_run_passes_over_a_bad_one(runs_root, spoiled):
 def test_a_good_run_json_with_fields_dlkit_does_not_know_is_taken(runs_root, spoiled):
     """Only what dlkit reads is checked: runs of later versions (new fields) and of earlier ones
     (fewer fields) are read as before."""
-    from dlkit import run_record
-    from dlkit.runs import read_run
+    from dlkit.core import run_record
+    from dlkit.core.runs import read_run
 
     assert (run_record.MAX_BYTES, run_record.MAX_DEPTH) == (MAX_BYTES, MAX_DEPTH)
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import write_config
 from dlkit.config.loader import load_run_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.baselines import _config, _noise_table, _table
 
 

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import TINY, ctrl_c_in_epoch, write_config
-from dlkit import calibration
+from dlkit.core import calibration
 from dlkit.cli import app
 from dlkit.config import load_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from dlkit.layers.custom import TemperatureScaling
 from helpers.calibration import BINARY_LOGITS, CALIBRATED, _load
 
@@ -114,7 +114,7 @@ def test_a_binary_run_on_logits_is_calibrated_on_its_logits(tmp_path):
 
 @pytest.mark.slow
 def test_resume_and_extend_calibrate_the_model_they_finish(calibrated_run, tmp_path):
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     alone, _ = calibrated_run

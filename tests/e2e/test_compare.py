@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO, TINY, write_config
-from dlkit.reproduce import compare_runs
+from dlkit.commands.reproduce import compare_runs
 
 
 def _copy(run: Path, target: Path, *, test_accuracy=None, epochs=None, dataset=None) -> Path:

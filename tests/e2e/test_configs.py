@@ -100,7 +100,7 @@ def _data(name: str, folder: Path, cli) -> list[str]:
     elif name == "multilabel_csv":
         path = make_tags_csv(folder)
     elif name == "unet_shapes":
-        from dlkit.data.shapes import shapes_segmentation
+        from dlkit.data.synthetic_shapes import shapes_segmentation
 
         path = folder / "shapes"
         shapes_segmentation(path, n=30, size=64, seed=0)

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import REPO, TINY, write_config
 from dlkit.crossval.run import cross_validate
-from dlkit.errors import DlkitError
+from dlkit.core.errors import DlkitError
 
 ONE_EPOCH = {**TINY, "train": {**TINY["train"], "epochs": 1}}
 

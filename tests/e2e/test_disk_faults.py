@@ -22,7 +22,7 @@ import pytest
 
 from conftest import REPO, TINY, as_interrupted, last_state, write_config
 from dlkit.training import state as saved_state
-from dlkit.writing import SCRATCH
+from dlkit.core.writing import SCRATCH
 
 #: Three epochs: checkpoints to kill between.
 THREE = {**TINY, "train": {**TINY["train"], "epochs": 3}}

@@ -139,7 +139,7 @@ def test_distillation_is_refused_without_a_softmax_head_and_checks_its_keys(tmp_
 @pytest.mark.slow
 def test_a_distilled_run_stopped_mid_epoch_resumes_to_the_same_history(tmp_path, cli, trained_run):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 

@@ -127,7 +127,7 @@ def _too_many() -> tuple[str, str]:
     """A device count and a device name this machine does not have, and what the message says."""
     import tensorflow as tf
 
-    from dlkit.training.distribute import usable_cores
+    from dlkit.training.distributed.distribute import usable_cores
 
     gpus = len(tf.config.list_physical_devices("GPU"))
     return str((gpus or usable_cores()) + 1), f"GPU:{gpus}"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import write_config
 from dlkit.cli import app
 from dlkit.config import load_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.eval_report import BINARY, _is_png
 from helpers.runs import copy_run
 

@@ -79,7 +79,7 @@ def test_exports_take_raw_inputs_in_their_own_runtimes(runs):
     from ai_edge_litert.interpreter import Interpreter
     from sklearn.datasets import load_digits
 
-    from dlkit.runs import load_run_model
+    from dlkit.model.saved import load_run_model
 
     run_dir = runs["image"]
     pixels = (load_digits().images[:40] * 255 / 16).round().astype("float32")[..., None]

@@ -123,7 +123,7 @@ def test_a_gan_stopped_inside_an_epoch_resumes_exactly(tmp_path, cli):
     """Ctrl-C inside epoch 2, then --resume: the same history and metrics as two epochs straight
     (the rest of the epoch, its running means of both losses and accuracies)."""
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     config = write_config(tmp_path, {**TINY_GAN, "train": {"epochs": 2, "sample_every": 5}})

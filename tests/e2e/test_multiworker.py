@@ -132,7 +132,7 @@ def test_a_bad_cluster_is_one_line_exit_2_and_no_run_folder(tmp_path, cli):
 
 def test_a_cluster_worker_that_never_joins_is_one_line_exit_2_and_no_run_folder(tmp_path):
     """Worker 1 of --cluster never starts: worker 0 gives up after DLKIT_JOIN_TIMEOUT (5 s here)."""
-    from dlkit.training.launch import free_ports
+    from dlkit.training.distributed.launch import free_ports
 
     ports = free_ports(2)
     cluster = ",".join(f"127.0.0.1:{port}" for port in ports)
@@ -151,7 +151,7 @@ def test_a_cluster_worker_that_never_joins_is_one_line_exit_2_and_no_run_folder(
 def test_a_two_machine_cluster_on_loopback_trains_into_the_chiefs_folder_only(tmp_path):
     """`--cluster A,B --task-index 0` and `... 1`, as two machines would run them: the chief's
     run folder is the run; worker 1's --runs-dir is never made (its temporary folder is removed)."""
-    from dlkit.training.launch import free_ports
+    from dlkit.training.distributed.launch import free_ports
 
     cluster = ",".join(f"127.0.0.1:{port}" for port in free_ports(2))
     config = write_config(tmp_path, WORKERS)

@@ -89,7 +89,7 @@ def test_pruned_weights_stay_zero_after_every_step(tmp_path):
 
 def test_a_run_stopped_while_pruning_resumes_to_the_same_result(tmp_path, cli):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     config = write_config(tmp_path, PRUNED)

@@ -12,7 +12,7 @@ import yaml
 
 from conftest import REPO, write_config
 from dlkit.config import load_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.regression_targets import _two_targets, yearly_series
 
 

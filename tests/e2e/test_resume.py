@@ -191,7 +191,7 @@ def test_extend_epochs_on_an_interrupted_run_goes_on_in_its_own_folder(tmp_path,
 
 def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 
@@ -223,7 +223,7 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, cli):
 
 def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_force(tmp_path, cli):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     config = load_config(write_config(tmp_path, RESUMABLE))
@@ -241,7 +241,7 @@ def test_an_epoch_stopped_inside_starts_again_when_the_config_changed_under_forc
 
 def test_ctrl_c_in_an_epochs_last_batches_stops_at_its_end(tmp_path):
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     class LastBatches(keras.callbacks.Callback):

@@ -13,7 +13,7 @@ import yaml
 
 from conftest import write_config
 from dlkit.config.loader import load_run_config, parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.rows import held_out_in_train, survey_config, survey_table
 
 

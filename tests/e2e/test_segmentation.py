@@ -59,7 +59,7 @@ def test_shapes_train_and_eval(shapes_run, cli):
 def test_predict_writes_masks_of_each_images_size(shapes_run, cli, tmp_path):
     """An image of another size than training's gets a mask of its own size (a PNG of class ids);
     --json gives the same mask run-length encoded; the shares sum to 1; --overlay draws it."""
-    from dlkit.tasks.segmentation import decode_rle
+    from dlkit.tasks.segmentation.task import decode_rle
 
     odd = tmp_path / "odd.png"
     Image.open(next((shapes_run["data"] / "images").iterdir())).resize((50, 37)).save(odd)

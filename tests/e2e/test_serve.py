@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from dlkit.runs import point_latest
+from dlkit.core.runs import point_latest
 from helpers.predict_tables import ratings
 from helpers.serve import _digits, _serving, free_port, wait_until_serving
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import TINY, write_config
-from dlkit.data import prepare as prepare_module
-from dlkit.timings import PHASES
+from dlkit.data import prepared as prepare_module
+from dlkit.core.timings import PHASES
 
 
 def test_run_json_records_the_phases_and_v_prints_them(tmp_path, cli):

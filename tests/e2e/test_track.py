@@ -41,7 +41,7 @@ def test_a_run_is_logged_with_params_epochs_metrics_tags_and_artifacts(tmp_path,
     assert params["train.optimizer.learning_rate"] == "0.01" and params["data.dataset"] == "digits"
     info = json.loads((run_dir / "run.json").read_text())
     assert run.data.tags["dlkit.dataset_fingerprint"] == info["dataset_fingerprint"]
-    assert run.data.tags["dlkit.version"] == info["versions"]["dlkit"]
+    assert run.data.tags["dlkit.core.version"] == info["versions"]["dlkit"]
     assert info["mlflow"]["run_id"] == run.info.run_id
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert run.data.metrics["test.accuracy"] == pytest.approx(metrics["test"]["accuracy"])
@@ -89,7 +89,7 @@ def test_without_mlflow_the_config_is_refused_in_one_line(tmp_path, cli, monkeyp
 def test_an_interrupted_run_is_killed_then_resumed_into_the_same_mlflow_run(tmp_path, cli):
     from conftest import ctrl_c_in_epoch
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     with pytest.raises(Interrupted) as stopped:

@@ -71,7 +71,7 @@ def _huge_dense(tmp_path):
 
 @pytest.mark.parametrize("command", ["validate", "train"])
 def test_a_model_too_large_for_memory_is_refused_before_allocating(tmp_path, cli, command):
-    from dlkit.backend import keras
+    from dlkit.core.backend import keras
 
     keras()  # TensorFlow's start-up is not the check's time
     args = ["--dry-run"] if command == "validate" else ["--runs-dir", tmp_path / "runs", "-q"]

@@ -101,7 +101,7 @@ def test_phases_unfreeze_recompile_and_a_run_stopped_in_phase_2_resumes_in_phase
     """Phase 1 trains the head at 0.01, phase 2 all of it at 0.001; Ctrl-C inside epoch 3 (phase 2),
     then --resume: phase 2's trainable layers and rate, and the history of a run left alone."""
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.resume import resume
     from dlkit.training.trainer import train
 
@@ -144,7 +144,7 @@ def test_a_run_killed_between_phases_resumes_into_phase_2(tmp_path, cli, trained
     """Ctrl-C in phase 1's last epoch stops at its end: the checkpoint holds phase 1's optimizer,
     and the resumed run goes on in phase 2 as one left alone would."""
     from dlkit.config import load_config
-    from dlkit.errors import Interrupted
+    from dlkit.core.errors import Interrupted
     from dlkit.training.trainer import train
 
     data = _transfer(trained_run[0])

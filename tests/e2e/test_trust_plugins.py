@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import dlkit.plugins
+import dlkit.core.plugins
 from conftest import REPO, TINY, write_config
 from dlkit.cli import app
 
@@ -27,7 +27,7 @@ import os
 from pathlib import Path
 
 import dlkit
-from dlkit.training.callbacks import CALLBACKS, Callback
+from dlkit.components.callbacks import CALLBACKS, Callback
 
 if os.environ.get("TRUST_MARKER"):
     Path(os.environ["TRUST_MARKER"]).write_text("imported")
@@ -167,10 +167,10 @@ def test_dlkit_trust_asks_on_a_terminal(run, marker, elsewhere, monkeypatch):
     monkeypatch.setattr("dlkit.cli.trust._on_terminal", lambda: True)
     declined = CliRunner().invoke(app, ["trust", str(run)], input="n\n")
     assert declined.exit_code == 1 and "nothing trusted" in declined.stderr
-    assert not (elsewhere / dlkit.plugins.STORE).exists()
+    assert not (elsewhere / dlkit.core.plugins.STORE).exists()
     accepted = CliRunner().invoke(app, ["trust", str(run)], input="y\n")
     assert accepted.exit_code == 0 and "1 plug-in trusted on this machine" in accepted.stdout
-    assert json.loads((run / "run.json").read_text())["plugins"][0]["sha256"] in dlkit.plugins.trusted()
+    assert json.loads((run / "run.json").read_text())["plugins"][0]["sha256"] in dlkit.core.plugins.trusted()
     assert not marker.exists()
 
 
@@ -180,7 +180,7 @@ def test_the_machine_that_trained_it_opens_it_unchanged(run, marker, cli):
         assert result.exit_code == 0, (command, result.stderr)
         assert marker.read_text() == "imported"
         marker.unlink()
-        dlkit.plugins._loaded.clear()
+        dlkit.core.plugins._loaded.clear()
 
 
 def _outside(run: Path, tmp_path: Path, how: str) -> str:
@@ -241,7 +241,7 @@ def test_a_store_that_cannot_be_written_or_read_is_no_crash(run, marker, tmp_pat
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(tmp_path / "a-file"))
     (tmp_path / "a-file").write_text("not a folder")
     (tmp_path / "mine.py").write_text("# mine\n")
-    kept, records = dlkit.plugins.keep_in_run([str(tmp_path / "mine.py")], tmp_path)  # as training does
+    kept, records = dlkit.core.plugins.keep_in_run([str(tmp_path / "mine.py")], tmp_path)  # as training does
     assert kept == ["plugins/mine.py"] and records[0]["sha256"].startswith("sha256:")
     warned = capsys.readouterr().err.strip().splitlines()
     assert len(warned) == 1 and "cannot record trusted plug-ins" in warned[0] and "--trust-plugins" in warned[0]
@@ -251,7 +251,7 @@ def test_a_store_that_cannot_be_written_or_read_is_no_crash(run, marker, tmp_pat
     monkeypatch.setattr(dlkit.plugins, "_warned", False)
     monkeypatch.setenv("DLKIT_CACHE_DIR", str(tmp_path / "broken"))
     (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / dlkit.plugins.STORE).write_text("{not json")
+    (tmp_path / "broken" / dlkit.core.plugins.STORE).write_text("{not json")
     result = cli("eval", run)
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 2 and "cannot read the trusted plug-ins" in lines[0]

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from dlkit.layers import LAYERS
+from dlkit.core.registries import LAYERS
 
 
 def run_layer_test(entry, input_shape, expected_shape, input_dtype="float32", tmp_path=None):

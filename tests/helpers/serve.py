@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import TINY, write_config
 from dlkit.cli import app
-from dlkit.runs import point_latest
+from dlkit.core.runs import point_latest
 from helpers.predict_tables import ratings, ratings_config
 from helpers.text import reviews, text_config
 

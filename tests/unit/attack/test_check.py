@@ -63,7 +63,7 @@ def test_a_text_run_is_refused(tmp_path, cli):
 )
 def test_bad_arguments_are_one_line_naming_the_option(method, eps, steps, n, split, said):
     from dlkit.attack.check import check_arguments
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
 
     with pytest.raises(UsageError) as refused:
         check_arguments(method, eps, steps, n, split)

@@ -21,7 +21,7 @@ def test_cli_import_loads_no_tensorflow():
 
 def test_config_and_registries_load_no_tensorflow():
     assert (
-        _loaded_after("import dlkit.config, dlkit.registries; dlkit.config.load_config('configs/quickstart.yaml')")
+        _loaded_after("import dlkit.config, dlkit.core.registries; dlkit.config.load_config('configs/quickstart.yaml')")
         == set()
     )
 

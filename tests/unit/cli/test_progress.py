@@ -4,7 +4,7 @@ import io
 
 from rich.console import Console
 
-from dlkit.ui.progress import RichProgress
+from dlkit.cli.progress import RichProgress
 
 
 def test_the_last_short_group_of_batches_does_not_run_past_the_epoch():
@@ -34,7 +34,7 @@ def test_an_epoch_resumed_inside_counts_its_batches_from_its_start():
 
 
 def test_an_epoch_cut_short_shows_no_figures_history_will_not_keep():
-    from dlkit.ui.progress import PlainProgress
+    from dlkit.cli.progress import PlainProgress
 
     stream = io.StringIO()
     line = PlainProgress(Console(file=stream, width=200))
@@ -56,7 +56,7 @@ def test_an_epoch_cut_short_shows_no_figures_history_will_not_keep():
 
 
 def test_a_whole_epoch_shows_its_figures():
-    from dlkit.ui.progress import PlainProgress
+    from dlkit.cli.progress import PlainProgress
 
     stream = io.StringIO()
     line = PlainProgress(Console(file=stream, width=200))

@@ -11,18 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dlkit.comparison import (
-    baseline_table,
-    config_differences,
-    flatten,
-    gather,
-    margin,
-    metric_differences,
-    metric_table,
-    select,
-)
-from dlkit.errors import UsageError
-from dlkit.run_record import BadRunFile
+from dlkit.commands.compare import baseline_table, config_differences, flatten, gather, margin, metric_differences, metric_table, select
+from dlkit.core.errors import UsageError
+from dlkit.core.run_record import BadRunFile
 
 
 def _run(folder: Path, name: str, accuracy: float, loss: float, epochs: int = 2, **info) -> Path:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from dlkit.schema import REGENERATE, SHIPPED
+from dlkit.commands.schema import REGENERATE, SHIPPED
 
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 
@@ -111,7 +111,7 @@ def test_what_dlkit_takes_the_schema_takes(validator):
 
 def test_making_the_schema_loads_no_tensorflow():
     code = (
-        "import sys; from dlkit.schema import schema; schema(); "
+        "import sys; from dlkit.commands.schema import schema; schema(); "
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)

@@ -10,7 +10,7 @@ def test_a_sequence_is_attacked_per_feature_and_integer_ids_are_refused():
     integer ids (word indices) is refused, as text is."""
     import keras
 
-    from dlkit.attack.space import input_space, refusal
+    from dlkit.components.input_space import input_space, refusal
 
     rng = np.random.default_rng(0)
     windows = np.stack([rng.normal(0, 1, (50, 6)), rng.normal(100, 10, (50, 6))], axis=-1).astype("float32")

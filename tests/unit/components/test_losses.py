@@ -6,7 +6,7 @@ import pytest
 
 def test_dice_loss_against_numpy():
     """`dice` is 1 - the mean soft Dice over the classes; `crossentropy_dice` adds the cross-entropy."""
-    from dlkit.training.losses import LOSSES
+    from dlkit.core.registries import LOSSES
 
     rng = np.random.default_rng(1)
     y = rng.integers(0, 3, (2, 8, 8, 1))

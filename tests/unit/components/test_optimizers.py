@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlkit.training.optimizers import OPTIMIZERS
+from dlkit.core.registries import OPTIMIZERS
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS.names())

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlkit.training.schedules import SCHEDULES
+from dlkit.core.registries import SCHEDULES
 
 
 def _rates(schedule: dict, steps: list[int], learning_rate=1e-3, steps_per_epoch=10, epochs=10):

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import TINY
 from dlkit.config.loader import parse_config
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
 from helpers.calibration import CALIBRATED
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import REPO, write_config
 from dlkit.config import load_config
-from dlkit.errors import ConfigError
+from dlkit.core.errors import ConfigError
 from helpers.config import tiny
 from helpers.iris import TABLE, _iris_csv
 

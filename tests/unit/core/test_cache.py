@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlkit.cache import cache_dir
+from dlkit.core.cache import cache_dir
 
 
 def test_the_cache_folder_by_precedence(tmp_path, monkeypatch):

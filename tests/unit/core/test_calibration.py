@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import TINY
-from dlkit import calibration
+from dlkit.core import calibration
 from dlkit.config.loader import parse_config
-from dlkit.errors import ConfigError
-from dlkit.tasks import task_of
+from dlkit.core.errors import ConfigError
+from dlkit.engine.task import task_of
 from helpers.calibration import BINARY_LOGITS
 
 

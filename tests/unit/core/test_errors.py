@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlkit.errors import ConfigError, DataError, DlkitError, Interrupted, UsageError, WriteError
+from dlkit.core.errors import ConfigError, DataError, DlkitError, Interrupted, UsageError, WriteError
 
 
 @pytest.mark.parametrize(

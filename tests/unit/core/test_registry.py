@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from dlkit.registry import Registry, Spec, snake_case
+from dlkit.core.registry import Registry, Spec, snake_case
 
 
 def test_list_shows_a_description_whole(cli):
-    from dlkit.registries import REGISTRIES
-    from dlkit.registry import first_sentence
+    from dlkit.core.registries import REGISTRIES
+    from dlkit.core.registry import first_sentence
 
     summaries = {name: summary for name, summary, _ in REGISTRIES["preprocess"].describe()}
     assert summaries["normalize"].endswith("per channel (or feature), as fitted on the training split.")
@@ -90,7 +90,7 @@ def test_register_takes_the_three_forms_and_names_the_right_one_otherwise():
     import keras
 
     import dlkit
-    from dlkit.layers import LAYERS
+    from dlkit.core.registries import LAYERS
 
     class CalledLayer(keras.layers.Layer):
         pass

@@ -9,15 +9,8 @@ import os
 
 import pytest
 
-from dlkit.errors import UsageError
-from dlkit.run_record import (
-    MAX_BYTES,
-    MAX_DEPTH,
-    BadRunFile,
-    load_json,
-    read_metrics_file,
-    read_run_file,
-)
+from dlkit.core.errors import UsageError
+from dlkit.core.run_record import MAX_BYTES, MAX_DEPTH, BadRunFile, load_json, read_metrics_file, read_run_file
 
 FINISHED = {"status": "completed", "input": {"kind": "image", "shape": [8, 8, 1]}, "epochs": 2}
 

@@ -15,7 +15,7 @@ import pytest
 def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from dlkit.runs import create_run_dir
+    from dlkit.core.runs import create_run_dir
 
     with ThreadPoolExecutor(8) as pool:
         folders = list(pool.map(lambda _: create_run_dir(tmp_path, "same"), range(16)))
@@ -30,7 +30,7 @@ def _finished(folder: Path, ended: str) -> Path:
 
 
 def test_latest_points_at_a_run_by_a_relative_link_replaced_whole(tmp_path):
-    from dlkit.runs import point_latest
+    from dlkit.core.runs import point_latest
 
     first, second = (tmp_path / "a-20260101-000001", tmp_path / "a-20260101-000002")
     first.mkdir()
@@ -43,7 +43,7 @@ def test_latest_points_at_a_run_by_a_relative_link_replaced_whole(tmp_path):
 
 
 def test_the_newest_finished_run_is_the_one_that_ended_last_and_can_be_used(tmp_path):
-    from dlkit.runs import newest_finished, resolve_run
+    from dlkit.core.runs import newest_finished, resolve_run
 
     old = _finished(tmp_path / "b-20260101-000009", "2026-01-01T10:00:00+00:00")
     new = _finished(tmp_path / "a-20260101-000001", "2026-01-02T10:00:00+00:00")  # named first, ended last
@@ -67,8 +67,8 @@ def test_the_newest_finished_run_is_the_one_that_ended_last_and_can_be_used(tmp_
     ],
 )  # fmt: skip
 def test_what_is_no_usable_run_is_one_line(tmp_path, make, said):
-    from dlkit.errors import UsageError
-    from dlkit.runs import resolve_run
+    from dlkit.core.errors import UsageError
+    from dlkit.core.runs import resolve_run
 
     with pytest.raises(UsageError, match=re.escape(said)):
         resolve_run(make(tmp_path))
@@ -77,7 +77,7 @@ def test_what_is_no_usable_run_is_one_line(tmp_path, make, said):
 
 
 def test_incomplete_means_only_what_dlkit_makes_first(tmp_path):
-    from dlkit.runs import incomplete
+    from dlkit.core.runs import incomplete
 
     stopped = tmp_path / "tiny-20260101-120000"
     (stopped / "checkpoints").mkdir(parents=True)
@@ -100,7 +100,7 @@ def test_a_running_run_whose_process_is_gone_shows_as_interrupted():
     import subprocess
     import sys
 
-    from dlkit.runs import pid_alive, run_status
+    from dlkit.core.runs import pid_alive, run_status
 
     gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True).stdout)  # fmt: skip
@@ -113,7 +113,7 @@ def test_a_running_run_whose_process_is_gone_shows_as_interrupted():
 
 
 def test_end_run_marks_the_status_over_a_damaged_run_json(tmp_path):
-    from dlkit.runs import end_run, read_run
+    from dlkit.core.runs import end_run, read_run
 
     (tmp_path / "run.json").write_text('{"status": "running", "epo')
     end_run(tmp_path, "failed", error="loss became NaN")

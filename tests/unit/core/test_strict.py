@@ -3,7 +3,7 @@ framework's name as a hint, and unknown keys refused at their path."""
 
 import pytest
 
-from dlkit.strict import listed
+from dlkit.core.strict import listed
 
 
 def test_listed_caps_long_lists():
@@ -13,7 +13,7 @@ def test_listed_caps_long_lists():
 
 
 def test_hints_name_the_close_word_or_the_other_frameworks_name():
-    from dlkit.strict import did_you_mean, loose_key
+    from dlkit.core.strict import did_you_mean, loose_key
 
     assert loose_key("Max-Pooling_2D") == loose_key("maxpooling2d") == "maxpooling2d"
     assert did_you_mean("filtres", ["filters", "kernel_size"]) == "did you mean 'filters'?"
@@ -29,7 +29,7 @@ def test_hints_name_the_close_word_or_the_other_frameworks_name():
 
 
 def test_a_users_value_is_echoed_cut_short():
-    from dlkit.strict import clipped
+    from dlkit.core.strict import clipped
 
     assert clipped("short") == "'short'"
     assert clipped("x" * 100) == "'" + "x" * 56 + "..." and len(clipped("x" * 100)) == 60
@@ -41,7 +41,7 @@ def test_strict_models_refuse_unknown_keys_at_their_path_with_a_hint():
 
     from pydantic import ValidationError
 
-    from dlkit.strict import Strict
+    from dlkit.core.strict import Strict
 
     class Inner(Strict):
         units: int = 1

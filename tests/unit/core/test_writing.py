@@ -10,8 +10,8 @@ import stat
 
 import pytest
 
-from dlkit.errors import WriteError
-from dlkit.writing import SCRATCH, atomic_write, inside, overwrite_in_place, remove_scratch, scratch, writing
+from dlkit.core.errors import WriteError
+from dlkit.core.writing import SCRATCH, atomic_write, inside, overwrite_in_place, remove_scratch, scratch, writing
 
 
 def test_atomic_write_replaces_the_file_whole_with_the_usual_permissions(tmp_path):

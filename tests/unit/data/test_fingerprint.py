@@ -3,7 +3,7 @@ with or without the cache."""
 
 import numpy as np
 
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from helpers.image_folder import make_folder
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from conftest import TINY
 from dlkit.config.loader import parse_config
 from dlkit.data.folds import fold_indices
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 
 
 def _splits(seed: int, fold: int | None, folds: int = 4):

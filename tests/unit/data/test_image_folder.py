@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from helpers.image_folder import folder_config, make_folder
 
 

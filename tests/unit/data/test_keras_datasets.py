@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from conftest import TINY, write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from dlkit.data.dataset import DatasetInfo
-from dlkit.errors import DataError
+from dlkit.core.errors import DataError
 from helpers.keras_datasets import (
     _cache,
     _cifar10,

@@ -10,7 +10,7 @@ def test_keras_download_messages_go_to_stderr(tmp_path, monkeypatch, capsys):
     from keras.src.datasets import mnist
     from keras.src.utils import io_utils
 
-    from dlkit.data.dataset import DATASETS
+    from dlkit.core.registries import DATASETS
 
     home = tmp_path / "keras_home"
     home.mkdir()

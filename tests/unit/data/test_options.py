@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from conftest import REPO, TINY, write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from dlkit.data.options import REGENERATE, markdown, options
 
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import write_config
 from dlkit.config import load_config
 from dlkit.data.pipeline import in_memory
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.image_folder import folder_config, make_folder
 
 

@@ -6,7 +6,7 @@ import json
 import keras
 
 from conftest import TINY, write_config
-from dlkit.data import PREPROCESS
+from dlkit.core.registries import PREPROCESS
 
 
 def test_grayscale_and_rgb_steps(tmp_path, cli):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dlkit.config.loader import parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.rows import as_tuples, held_out_in_train, survey_config, survey_table
 
 

@@ -23,8 +23,8 @@ def test_nearest_resize_never_invents_a_class():
 
 def test_colour_masks_through_the_palette(tmp_path):
     """With `palette`, each colour is its class in the palette's order; a colour not in it is an error."""
-    from dlkit.data import DATASETS
-    from dlkit.errors import DataError
+    from dlkit.core.registries import DATASETS
+    from dlkit.core.errors import DataError
 
     root = tmp_path / "colours"
     pair(root, "a")

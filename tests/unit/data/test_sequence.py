@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from helpers.sequence import series_csv
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import sklearn.datasets
 
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from dlkit.data.dataset import DatasetInfo
 
 

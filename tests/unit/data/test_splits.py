@@ -1,7 +1,7 @@
 """`data.split.group`: a table's groups stay whole in the holdouts and in the folds."""
 
 from dlkit.config.loader import parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.cv_groups import grouped_config, patients_table
 
 

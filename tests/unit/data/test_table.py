@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from dlkit.data.table import category_text
 from helpers.predict_tables import ratings
 from helpers.table import messy_table, table_config
@@ -31,8 +31,8 @@ def test_category_text_refuses_what_is_not_an_integer_id(text):
 
 
 def test_a_test_table_holds_integer_ids_as_training_does(tmp_path):
-    from dlkit.data import DATASETS
-    from dlkit.errors import DataError
+    from dlkit.core.registries import DATASETS
+    from dlkit.core.errors import DataError
 
     frame = ratings(50).astype({"user_id": object})
     frame.loc[3, "user_id"] = None

@@ -3,7 +3,7 @@
 import numpy as np
 
 from conftest import write_config
-from dlkit.data import DATASETS
+from dlkit.core.registries import DATASETS
 from helpers.text import reviews, text_config
 
 

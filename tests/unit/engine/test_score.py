@@ -3,9 +3,9 @@
 import numpy as np
 
 from dlkit.config.loader import parse_config
-from dlkit.data.prepare import prepare_data
-from dlkit.evaluation import score_baselines
-from dlkit.tasks import task_of
+from dlkit.engine.prepare import prepare_data
+from dlkit.engine.score import score_baselines
+from dlkit.engine.task import task_of
 from helpers.baselines import _config, _noise_table
 
 

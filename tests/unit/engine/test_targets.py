@@ -6,7 +6,7 @@ import numpy as np
 
 from conftest import write_config
 from dlkit.config import parse_config
-from dlkit.data.prepare import prepare_data
+from dlkit.engine.prepare import prepare_data
 from helpers.validate_task import penguins, ratings
 
 

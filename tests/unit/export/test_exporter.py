@@ -8,7 +8,7 @@ import pytest
 def test_a_missing_extra_is_named(monkeypatch):
     import importlib.util
 
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
     from dlkit.export.exporter import check_format
 
     real = importlib.util.find_spec

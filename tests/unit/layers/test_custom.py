@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlkit import calibration
+from dlkit.core import calibration
 from dlkit.layers.custom import TemperatureScaling
 from helpers.calibration import _load
 

@@ -5,7 +5,8 @@ import inspect
 
 import pytest
 
-from dlkit.layers import LAYERS, keras_table
+from dlkit.core.registries import LAYERS
+from dlkit.layers import keras_table
 
 
 def test_every_table_entry_makes_a_spec_with_its_required_arguments():

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import REPO, write_config
 from dlkit.config.loader import load_config
-from dlkit.model import build_model
+from dlkit.model.build import build_model
 from helpers.layers import run_layer_test
 from helpers.wrappers import WRAPPED
 

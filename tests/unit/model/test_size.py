@@ -26,7 +26,7 @@ def test_the_size_check_leaves_the_model_as_it_was(tmp_path, cli):
     the names a model built alone has (checkpoints name layers) and real, initialized weights."""
     import json
 
-    from dlkit.backend import keras
+    from dlkit.core.backend import keras
 
     keras().backend.clear_session()  # Keras numbers layer names per process: start from none
     result = cli("validate", write_config(tmp_path, TINY), "--dry-run", "--json")

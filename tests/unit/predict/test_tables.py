@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlkit.predict_tables import Category, frame_rows, table_examples, wanted_columns
+from dlkit.predict.tables import Category, frame_rows, table_examples, wanted_columns
 
 CITY = Category(frozenset({"paris", "lyon"}), None)
 #: Integer ids as a run trained before ids were read as text writes them: `60.0`.

@@ -8,8 +8,8 @@ from helpers.training_options import _config
 
 
 def test_balanced_class_weights(tmp_path):
-    from dlkit.data.prepare import prepare_data
-    from dlkit.tasks.classes import class_weights
+    from dlkit.engine.prepare import prepare_data
+    from dlkit.tasks.class_labels import class_weights
 
     config = _config(tmp_path, {**TINY, "train": {**TINY["train"], "class_weight": "balanced"}})
     data = prepare_data(config)

@@ -10,8 +10,8 @@ from dlkit.config.loader import dump_config, parse_config
 from dlkit.data.dataset import Arrays
 from dlkit.data.npz import Npz
 from dlkit.data.splits import Split
-from dlkit.errors import ConfigError, DataError
-from dlkit.tasks import task_of
+from dlkit.core.errors import ConfigError, DataError
+from dlkit.engine.task import task_of
 from helpers.multilabel import _config
 
 

@@ -40,7 +40,7 @@ def test_scale_target_is_refused_for_a_task_without_a_number_to_predict(tmp_path
 
 
 def test_mixed_precision_keeps_the_scaling_in_float32(tmp_path):
-    from dlkit.model import build_model
+    from dlkit.model.build import build_model
 
     config = _two_targets(tmp_path)
     config["train"]["precision"] = "mixed_float16"

@@ -5,7 +5,7 @@ import numpy as np
 
 from dlkit.config.loader import parse_config
 from dlkit.data.splits import Split
-from dlkit.tasks import task_of
+from dlkit.engine.task import task_of
 from helpers.eval_report import BINARY, REGRESSION, _is_png
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 
 def test_segmentation_still_takes_its_mask_metrics():
-    from dlkit.tasks import TASKS
-    from dlkit.training.metrics import METRICS
+    from dlkit.core.registries import TASKS
+    from dlkit.core.registries import METRICS
 
     segmentation, classification = TASKS.get("segmentation"), TASKS.get("classification")
     assert segmentation.takes_metric(METRICS.get("dice"), "softmax")

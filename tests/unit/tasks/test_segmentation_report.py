@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlkit.tasks.segmentation_report import mask_scores
+from dlkit.tasks.segmentation.report import mask_scores
 
 
 def reference(y_true, y_pred, k):
@@ -23,8 +23,8 @@ def reference(y_true, y_pred, k):
 def test_metrics_equal_numpy_reference(head):
     """The training metrics (`mean_iou`, `dice`, Keras, streamed over batches) and the report's
     figures (`eval.metrics`) both equal a pixel-counting reference to 1e-6."""
-    from dlkit.training.losses import LOSSES
-    from dlkit.training.metrics import METRICS
+    from dlkit.core.registries import LOSSES
+    from dlkit.core.registries import METRICS
 
     rng = np.random.default_rng(0)
     k = 4 if head == "softmax" else 2

@@ -11,9 +11,10 @@ from conftest import TINY
 from dlkit.config.loader import parse_config
 from dlkit.data.dataset import Arrays
 from dlkit.data.splits import Split
-from dlkit.errors import ConfigError, DataError, UsageError
-from dlkit.tasks import TASKS, task_of
-from dlkit.tasks.targets import check_target
+from dlkit.core.errors import ConfigError, DataError, UsageError
+from dlkit.core.registries import TASKS
+from dlkit.engine.task import task_of
+from dlkit.engine.targets import check_target
 
 
 def _task(**changes):

@@ -11,7 +11,7 @@ from helpers.adversarial import ADVERSARIAL
 def test_the_first_ratio_of_each_batch_is_attacked_within_eps(tmp_path):
     import tensorflow as tf
 
-    from dlkit.attack.training import train_on_attacks
+    from dlkit.training.addons.adversarial import train_on_attacks
     from dlkit.config import load_config
     from dlkit.training.trainer import Session
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dlkit.config.distill import DistillConfig
-from dlkit.training.distill import distilling
+from dlkit.training.addons.distill import distilling
 
 
 def _softmax(z):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dlkit.training.prune import schedule
+from dlkit.training.addons.prune import schedule
 
 
 def test_the_schedule_is_zhu_and_guptas_cubic():

@@ -17,7 +17,7 @@ def test_a_server_error_is_not_taken_for_a_race(tmp_path):
     (tmp_path / "not-a-folder").write_text("")
     folder = open_folder(config, tmp_path / "runs", study="s", storage=f"sqlite:///{tmp_path}/not-a-folder/x.db",
                          new=False)  # fmt: skip
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
 
     with pytest.raises(UsageError, match="cannot open the study: .*unable to open database file"):
         open_study(folder, config)
@@ -42,7 +42,7 @@ def test_engine_options_by_database():
 
 
 def test_a_missing_driver_is_one_line_without_the_password():
-    from dlkit.errors import UsageError
+    from dlkit.core.errors import UsageError
     from dlkit.tuning.storage import check_driver, shown_url
 
     assert shown_url("postgresql://me:pa:ss@db.example:5432/s") == "postgresql://me:***@db.example:5432/s"
