@@ -1,10 +1,18 @@
 """Shared fixtures: an in-process CLI runner, small configs, and one trained run reused by the
-eval/predict tests (training is the slow part; every test here trains 1-2 epochs at most)."""
+eval/predict tests (training is the slow part; every test here trains 1-2 epochs at most).
+
+Marks as `slow` what trains: every test under tests/e2e/, and any test that uses a trained run or
+calls `cli("train" | "tune" | "cv", ...)`; `pytest -m "not slow"` is the fast loop. tests/unit/ holds
+tests that train nothing: one there that these rules mark is a collection error naming it."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,6 +26,15 @@ os.environ.setdefault("DLKIT_CACHE_DIR", tempfile.mkdtemp(prefix="dlkit-test-cac
 from dlkit.cli import app  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+#: The fixtures that train a run; a test that uses one (itself or through another fixture) is slow.
+TRAINED_RUNS = frozenset(
+    {"trained_run", "serve_runs", "table_run", "regression_run", "text_run", "shapes_run", "gan_run"}
+)
+#: The commands that train.
+TRAINING = ("train", "tune", "cv")
+_CALLS_TRAINING = re.compile(r"""\bcli\(\s*["'](train|tune|cv)["']""")
 
 #: A small CNN on the embedded digits, trained in a few seconds.
 TINY = {
@@ -109,6 +126,64 @@ def signal_training(config: Path, runs: Path, when, signum: int) -> tuple[Path, 
     return next(p for p in Path(runs).iterdir() if p.is_dir() and not p.is_symlink()), stderr
 
 
+@functools.cache
+def _source(function) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def trains(item) -> str | None:
+    """Why the test `item` trains (a phrase), or None."""
+    if TESTS / "e2e" in item.path.parents:
+        return "it is under tests/e2e"
+    used = sorted(TRAINED_RUNS & set(item.fixturenames))
+    if used:
+        return f"it uses {', '.join(used)}"
+    command = getattr(item, "callspec", None) and item.callspec.params.get("command")
+    if command in TRAINING:
+        return f"it runs `dlkit {command}`"
+    called = _CALLS_TRAINING.search(_source(getattr(item, "function", None)))
+    return f"it calls {called.group(0)}...)" if called else None
+
+
+def pytest_collection_modifyitems(config, items):
+    misplaced = []
+    for item in items:
+        why = trains(item)
+        if why:
+            item.add_marker(pytest.mark.slow)
+            if TESTS / "unit" in item.path.parents:
+                misplaced.append(f"{item.nodeid}: {why}")
+    if misplaced:
+        raise pytest.UsageError(
+            "tests/unit holds tests that train nothing; move these to tests/e2e:\n" + "\n".join(misplaced)
+        )
+
+
+@pytest.fixture(autouse=True)
+def _plugins_leave_with_their_unit_test(request):
+    """A plug-in stays registered in the process that loaded it: after a unit test, the entries of
+    every plug-in loaded so far are taken out of dlkit's registries (and the plug-in forgotten), so
+    a unit test sees the built-in names whatever ran before it, as in a process of its own."""
+    yield
+    plugins = sys.modules.get("dlkit.core.plugins")
+    if TESTS / "unit" not in request.path.parents or plugins is None or not plugins._loaded:
+        return
+    from dlkit.core.registries import REGISTRIES
+
+    for registry in REGISTRIES.values():
+        for name, entry in list(registry._entries.items()):
+            if getattr(entry, "__module__", "").startswith("dlkit_plugins."):
+                del registry._entries[name], registry._summaries[name], registry._aliases[name]
+                for key in [key for key, value in registry._names.items() if value == name]:
+                    del registry._names[key]
+    plugins._loaded.clear()
+    for module in [name for name in sys.modules if name.startswith("dlkit_plugins.")]:
+        del sys.modules[module]
+
+
 @pytest.fixture
 def cli():
     """`cli("train", path, ...)` runs the command in-process and returns the result."""
@@ -132,11 +207,56 @@ def trained_run(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def serve_runs(tmp_path_factory):
-    """The runs `dlkit serve` is tested on (tests/test_serve.py's `train_serve_runs`), trained once
-    for test_serve.py and test_serve_safety.py."""
-    from test_serve import train_serve_runs
+    """The runs `dlkit serve` is tested on (helpers/serve.py's `train_serve_runs`), trained once
+    for e2e/test_serve.py and e2e/test_serve_safety.py."""
+    from helpers.serve import train_serve_runs
 
     return train_serve_runs(tmp_path_factory.mktemp("serve"))
+
+
+# The session's shared runs, one per task, each trained once (helpers/runs.py says how) and read by
+# the eval, predict, export, serve and attack tests; a test that writes into one copies it first
+# (`helpers.runs.copy_run`).
+
+
+@pytest.fixture(scope="session")
+def table_run(tmp_path_factory):
+    """A classification table: 500 rows with blanks, a city and a shop id as categories."""
+    from helpers import runs
+
+    return runs.table_run(tmp_path_factory.mktemp("table"))
+
+
+@pytest.fixture(scope="session")
+def regression_run(tmp_path_factory):
+    """A regression table: the numbers of the same table, blanks in them."""
+    from helpers import runs
+
+    return runs.regression_run(tmp_path_factory.mktemp("regression"))
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory):
+    """A text classification of reviews in a CSV (id, review, sentiment)."""
+    from helpers import runs
+
+    return runs.text_run(tmp_path_factory.mktemp("text"))
+
+
+@pytest.fixture(scope="session")
+def shapes_run(tmp_path_factory):
+    """A segmentation run on `dlkit make-data shapes-segmentation`: {"data": its folder, "run": the run}."""
+    from helpers import runs
+
+    return runs.shapes_run(tmp_path_factory.mktemp("shapes"))
+
+
+@pytest.fixture(scope="session")
+def gan_run(tmp_path_factory):
+    """A tiny GAN on the embedded digits, 2 epochs."""
+    from helpers import runs
+
+    return runs.gan_run(tmp_path_factory.mktemp("gan"))
 
 
 @pytest.fixture(scope="session")
