@@ -13,7 +13,7 @@ model and cuts the fit, before any hook could run (`training/phases.py`, `traini
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from dlkit.core.registries import ADDONS
 
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 class Addon:
     """One add-on of one run: made by `addons_for` from the config, then told each moment of the
-    training in turn. Every hook but `applies` does nothing by default."""
+    training in turn. Every hook does nothing by default."""
+
+    #: The config section that switches it on (`train.distill`): present and not empty.
+    section: ClassVar[tuple[str, str]]
 
     def __init__(self, config: ExperimentConfig):
         self.config = config
@@ -33,7 +36,8 @@ class Addon:
     def applies(cls, config: ExperimentConfig) -> bool:
         """Whether `config` switches this add-on on (a config of a task whose sections lack its
         own key does not)."""
-        raise NotImplementedError
+        part, key = cls.section
+        return bool(getattr(getattr(config, part, None), key, None))
 
     def attach(self, session) -> None:
         """The session's model is built and compiled, and a resumed run's checkpoint not yet

@@ -15,9 +15,7 @@ from dlkit.training.addons import Addon
 class Adversarial(Addon):
     """`train.adversarial`: a share of each training batch replaced by attacks on it."""
 
-    @classmethod
-    def applies(cls, config) -> bool:
-        return getattr(config.train, "adversarial", None) is not None
+    section = ("train", "adversarial")
 
     def attach(self, session) -> None:
         train_on_attacks(session.model, self.config, session.prepared)

@@ -28,9 +28,7 @@ CALIBRATION = "calibration.json"
 class Calibrate(Addon):
     """`eval.calibrate`: the finished model's probabilities calibrated on the validation split."""
 
-    @classmethod
-    def applies(cls, config) -> bool:
-        return bool(getattr(config.eval, "calibrate", None))
+    section = ("eval", "calibrate")
 
     def before_scoring(self, run_dir: Path, data: PreparedData) -> None:
         calibrate(run_dir, self.config, data)

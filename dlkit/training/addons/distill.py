@@ -21,9 +21,7 @@ WHERE = "train.distill.teacher"
 class Distill(Addon):
     """`train.distill`: the student learns from a completed run's softened outputs as well as the labels."""
 
-    @classmethod
-    def applies(cls, config) -> bool:
-        return getattr(config.train, "distill", None) is not None
+    section = ("train", "distill")
 
     def attach(self, session) -> None:
         learn_from_teacher(session.model, self.config, session.prepared)

@@ -92,9 +92,7 @@ def report_run(model, config: PruneConfig, run_dir) -> dict:
 class Prune(Addon):
     """`train.prune`: magnitude pruning of the kernels while training, reported in metrics.json."""
 
-    @classmethod
-    def applies(cls, config) -> bool:
-        return getattr(config.train, "prune", None) is not None
+    section = ("train", "prune")
 
     def attach(self, session) -> None:
         self.pruning = pruning(session.model, self.config.train.prune, session.steps_per_epoch, session.steps_done)
