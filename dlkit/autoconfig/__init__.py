@@ -31,16 +31,26 @@ def sniff(data: Path, target: str | None = None) -> Draft:
 
 
 def init_config(
-    data: Path, out: Path, task: str | None = None, command: str = "dlkit init", target: str | None = None
+    data: Path,
+    out: Path,
+    task: str | None = None,
+    command: str = "dlkit init",
+    target: str | None = None,
+    tune: bool = False,
 ) -> Draft:
     """Write the config for DATA at `out` (never over an existing file) and check it; a config that
-    does not pass is removed, so nothing half-made is left."""
+    does not pass is removed, so nothing half-made is left. `tune`: with a search space (tables)."""
     if out.exists():
         raise UsageError(f"{out} exists; dlkit init does not overwrite it: remove it or give -o ANOTHER.yaml")
     if not out.parent.is_dir():
         raise UsageError(f"-o {out}: no folder {out.parent}")
     draft = sniff(data, target)
     draft.choose_task(task)
+    if tune and draft.kind != "table":
+        raise UsageError(
+            f"--tune: writes a search space for a table (a CSV with a target column); {data} is {draft.what}"
+        )
+    draft.tune = tune
     from dlkit.commands.validate import check_data
     from dlkit.config import load_config
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dlkit.autoconfig.table_recipe import LAYERS, table_batch, train_lines, tune_lines
 from dlkit.core.errors import DataError, UsageError
 
 #: A whole-number target with more distinct values than this is a quantity (regression), not classes.
@@ -66,6 +67,8 @@ class Draft:
     epochs: int = 30
     names: bool = False
     """The target holds names (text): classes only."""
+    tune: bool = False
+    """`dlkit init --tune`: the config gets a `tune:` section (tables only)."""
 
     @property
     def task(self) -> str:
@@ -140,9 +143,18 @@ def render(draft: Draft, command: str) -> str:
         lines.append("  augment: []   # photos: [{type: random_flip}, {type: random_rotation, factor: 0.05}]")
     if draft.model == "unet":
         lines.append("  # to move images and masks together: data.options.augment: {flip: [horizontal], rot90: true}")
-    lines += ["  batch_size: 32", "model:", f"  layers:   # {_MODELS[draft.model]}"]
+    table = draft.model == "mlp"
+    batch = f"{table_batch(draft.examples)}   # grown with the rows" if table else "32"
+    lines += [f"  batch_size: {batch}", "model:", f"  layers:   # {_MODELS[draft.model]}"]
     lines += [f"    - {layer}" for layer in _LAYERS[draft.model](draft)] + [f"    - {_head(draft)}"]
-    lines += [
+    lines += train_lines() if table else _train_lines(draft)
+    if draft.tune:
+        lines += tune_lines(draft.examples)
+    return "\n".join(lines) + "\n"
+
+
+def _train_lines(draft: Draft) -> list[str]:
+    return [
         "train:",
         f"  epochs: {draft.epochs}",
         "  optimizer: {type: adam, learning_rate: 0.001}",
@@ -150,7 +162,6 @@ def render(draft: Draft, command: str) -> str:
         "  callbacks:",
         "    - {type: early_stopping, monitor: val_loss, patience: 5, restore_best_weights: true}",
     ]
-    return "\n".join(lines) + "\n"
 
 
 def _split(draft: Draft) -> str:
@@ -174,7 +185,7 @@ def _plain(value):
 
 _MODELS = {
     "cnn": "a small CNN: two convolution blocks, then the classifier",
-    "mlp": "an MLP: two hidden layers with dropout",
+    "mlp": "an MLP: two hidden layers of 256 units with dropout",
     "text": "word embeddings averaged over the text, then a hidden layer",
     "lstm": "an LSTM reading each window of time steps",
     "unet": "a small U-Net: one level down and back up, the first features joined back, a class per pixel",
@@ -189,11 +200,7 @@ _LAYERS = {
         "flatten",
         "{type: dropout, rate: 0.3}",
     ],
-    "mlp": lambda d: [
-        "{type: dense, units: 64, activation: relu}",
-        "{type: dropout, rate: 0.2}",
-        "{type: dense, units: 32, activation: relu}",
-    ],
+    "mlp": lambda d: LAYERS,
     "text": lambda d: [
         f"{{type: embedding, input_dim: {d.options['max_tokens']}, output_dim: 64}}   # input_dim: max_tokens",
         "global_average_pooling1d",

@@ -22,18 +22,29 @@ def init_(
     task: str | None = typer.Option(
         None, "--task", "-t", help="A task of `dlkit list tasks` the data can have (default: inferred)."
     ),
+    tune: bool = typer.Option(
+        False, "--tune", help="Tables: add a `tune:` search space and trial budget for `dlkit tune`."
+    ),
 ):
     """Look at DATA and write a commented config that trains on it. What was inferred and why (the
     target, the next candidates for it, the task) goes to stderr, one line each; the config's path
     is the one line on stdout."""
     from dlkit.autoconfig import init_config
 
-    command = " ".join(
-        ["dlkit init", str(data), *(["--target", target] if target else []), *(["--task", task] if task else [])]
-    )
-    draft = init_config(data, output, task, command, target)
+    given = [
+        *(["--target", target] if target else []),
+        *(["--task", task] if task else []),
+        *(["--tune"] if tune else []),
+    ]
+    command = " ".join(["dlkit init", str(data), *given])
+    draft = init_config(data, output, task, command, target, tune)
     err.print(f"{data}: {draft.what}", markup=False, highlight=False)
     for note in draft.notes:
         err.print(f"  {note}", markup=False, highlight=False)
-    err.print(f"wrote {output} (task {draft.task}); train it with: dlkit train {output}", markup=False, highlight=False)
+    then = f"dlkit tune {output}" if tune else f"dlkit train {output}"
+    err.print(
+        f"wrote {output} (task {draft.task}); {'tune' if tune else 'train'} it with: {then}",
+        markup=False,
+        highlight=False,
+    )
     typer.echo(str(output))

@@ -41,7 +41,7 @@ def test_an_identifier_column_is_dropped_and_a_numeric_target_with_fractions_is_
 @pytest.mark.parametrize(
     ("x", "model", "said"),
     [
-        (np.zeros((60, 5), "float32"), "{type: dense, units: 64", "rows of numeric features, for an MLP"),
+        (np.zeros((60, 5), "float32"), "{type: dense, units: 256", "rows of numeric features, for an MLP"),
         (np.zeros((60, 12, 2), "float32"), "{type: lstm, units: 32}", "(steps, features) sequences"),
         (np.zeros((60, 8, 8, 3), "float32"), "{type: conv2d", "images, for a CNN (not uint8: used as they are)"),
     ],
@@ -172,3 +172,43 @@ def test_init_loads_no_tensorflow(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(("rows", "batch"), [(100, 32), (20_000, 64), (53_940, 128), (1_000_000, 512)])
+def test_a_tables_batch_grows_with_its_rows(rows, batch):
+    from dlkit.autoconfig.table_recipe import table_batch
+
+    assert table_batch(rows) == batch
+
+
+def test_a_table_gets_the_measured_recipe_and_tune_adds_a_space_that_validates(cli, tmp_path):
+    rng = np.random.default_rng(0)
+    rows = 6_000
+    x = rng.normal(size=(rows, 3))
+    lines = ["a,b,c,price"] + [f"{a:.3f},{b:.3f},{c:.3f},{abs(a + b) * 100 + 5:.2f}" for a, b, c in x]
+    (tmp_path / "t.csv").write_text("\n".join(lines) + "\n")
+    plain = cli("init", tmp_path / "t.csv", "--target", "price", "-o", tmp_path / "plain.yaml")
+    assert plain.exit_code == 0, plain.output
+    config = yaml.safe_load((tmp_path / "plain.yaml").read_text())
+    assert config["data"]["batch_size"] == 32 and "tune" not in config
+    assert [layer.get("units") for layer in config["model"]["layers"]] == [256, None, 256, None, 1]
+    assert config["train"]["optimizer"]["type"] == "adamw"
+    assert [c["type"] for c in config["train"]["callbacks"]] == ["reduce_lr_on_plateau", "early_stopping"]
+    assert config["train"]["callbacks"][1]["patience"] == 12
+
+    tuned = cli("init", tmp_path / "t.csv", "--target", "price", "--tune", "-o", tmp_path / "tune.yaml")
+    assert tuned.exit_code == 0, tuned.output
+    assert "tune it with: dlkit tune" in tuned.stderr
+    config = yaml.safe_load((tmp_path / "tune.yaml").read_text())
+    assert config["tune"]["trials"] == 20 and config["tune"]["metric"] == "val_loss"
+    space = config["tune"]["space"]
+    assert space["model.layers.0.units"]["choices"] == [128, 256, 512]
+    assert space["data.batch_size"]["choices"] == [32, 64]
+    assert cli("validate", tmp_path / "tune.yaml").exit_code == 0
+
+
+def test_tune_is_for_tables_only(cli, tmp_path):
+    photos = _images(tmp_path)
+    result = cli("init", photos, "--tune", "-o", tmp_path / "c.yaml")
+    assert result.exit_code == 2 and "--tune: writes a search space for a table" in result.stderr
+    assert not (tmp_path / "c.yaml").exists()
