@@ -41,7 +41,7 @@ def init_config(
     """Write the config for DATA at `out` (never over an existing file) and check it; a config that
     does not pass is removed, so nothing half-made is left. `tune`: with a search space (tables)."""
     if out.exists():
-        raise UsageError(f"{out} exists; dlkit init does not overwrite it: remove it or give -o ANOTHER.yaml")
+        raise _exists(out)
     if not out.parent.is_dir():
         raise UsageError(f"-o {out}: no folder {out.parent}")
     draft = sniff(data, target)
@@ -55,11 +55,18 @@ def init_config(
     from dlkit.config import load_config
 
     text = render(draft, command)
-    with open(out, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not overwritten either
-        f.write(text)
+    try:
+        with open(out, "x", encoding="utf-8") as f:  # "x": a file made meanwhile is not overwritten either
+            f.write(text)
+    except FileExistsError:
+        raise _exists(out) from None
     try:
         check_data(load_config(out), out)
     except DlkitError:
         out.unlink()
         raise
     return draft
+
+
+def _exists(out: Path) -> UsageError:
+    return UsageError(f"{out} exists; dlkit init does not overwrite it: remove it or give -o ANOTHER.yaml")

@@ -111,6 +111,22 @@ def test_an_existing_config_is_not_overwritten(cli, tmp_path):
     assert out.read_text() == "mine\n"
 
 
+def test_a_config_made_meanwhile_is_not_overwritten_either(cli, tmp_path, monkeypatch):
+    """Another process writes the file after init looked and before it writes: the same line."""
+    import dlkit.autoconfig as autoconfig
+
+    out, render = tmp_path / "config.yaml", autoconfig.render
+
+    def render_while_another_writes(*args):
+        out.write_text("theirs\n")
+        return render(*args)
+
+    monkeypatch.setattr(autoconfig, "render", render_while_another_writes)
+    result = cli("init", _table(tmp_path), "-o", out)
+    assert result.exit_code == 2 and "exists; dlkit init does not overwrite it" in result.stderr
+    assert out.read_text() == "theirs\n"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
