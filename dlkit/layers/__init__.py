@@ -65,4 +65,4 @@ for _name, _entry in keras_table.load().items():
         lazy=True,
     )
 
-from dlkit.layers import wrappers  # noqa: E402, F401  (registers bidirectional, time_distributed)
+from dlkit.layers import embeddings, wrappers  # noqa: E402, F401  (register the numeric embeddings and the wrappers)
