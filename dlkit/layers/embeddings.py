@@ -10,8 +10,7 @@ from pydantic import Field, PositiveInt, StrictBool, field_validator, model_vali
 
 from dlkit.core.registries import LAYERS
 from dlkit.core.strict import raise_at
-from dlkit.layers import Float
-from dlkit.layers.spec import LayerSpec
+from dlkit.layers.spec import Float, LayerSpec
 
 
 class _Embedding(LayerSpec):
