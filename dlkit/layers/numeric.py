@@ -156,11 +156,12 @@ class PiecewiseLinearEmbedding(k.layers.Layer):
     def build(self, input_shape):
         edges = self._per_feature(_feature_count("PiecewiseLinearEmbedding", input_shape))
         bins = [len(e) - 1 for e in edges]
-        # Every bin of every feature side by side: which feature it reads and its affine map and clamps.
+        # Every bin of every feature side by side: which feature it reads, its left edge, 1 / its
+        # width, and its clamps.
         self._owner = np.repeat(np.arange(len(edges)), bins).astype("int32")
         left = np.concatenate([e[:-1] for e in edges])
         width = np.concatenate([np.diff(e) for e in edges])
-        self._scale, self._shift = 1.0 / width, -left / width
+        self._left, self._scale = left, 1.0 / width
         first = np.concatenate([np.arange(t) == 0 for t in bins])
         last = np.concatenate([np.arange(t) == t - 1 for t in bins])
         self._lower, self._upper = np.where(first, -np.inf, 0.0), np.where(last, np.inf, 1.0)
@@ -182,7 +183,8 @@ class PiecewiseLinearEmbedding(k.layers.Layer):
         def const(values):
             return ops.convert_to_tensor(values, dtype=x.dtype)
 
-        encoded = ops.take(x, ops.convert_to_tensor(self._owner), axis=1) * const(self._scale) + const(self._shift)
+        # x - b first: a large value in a narrow bin keeps its digits (x / w - b / w would not).
+        encoded = (ops.take(x, ops.convert_to_tensor(self._owner), axis=1) - const(self._left)) * const(self._scale)
         encoded = ops.minimum(ops.maximum(encoded, const(self._lower)), const(self._upper))
         if self.d_embedding is None:
             return encoded
