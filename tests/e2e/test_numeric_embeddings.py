@@ -33,11 +33,13 @@ def _predicted(cli, rows: Path, run: Path) -> np.ndarray:
 
 
 def _by_model_keras(run: Path, rows: pd.DataFrame) -> np.ndarray:
+    """model.keras called on the raw columns itself (blanks as NaN, categories as text)."""
+    import tensorflow as tf
+
     model = keras.saving.load_model(run / "model.keras", safe_mode=True)
-    columns = {
-        name: rows[name].to_numpy("float32" if rows[name].dtype.kind in "fi" else str).reshape(-1, 1) for name in rows
-    }
-    return model.predict(columns, verbose=0).reshape(-1)
+    numeric = {name: rows[name].dtype.kind in "fi" for name in rows}
+    columns = {name: tf.constant(rows[name].to_numpy("float32" if numeric[name] else str)[:, None]) for name in rows}
+    return keras.ops.convert_to_numpy(model(columns)).reshape(-1)
 
 
 def test_piecewise_linear_columns_fit_a_step_function_and_predict_raw_rows(tmp_path, cli):
