@@ -12,6 +12,7 @@ Run (diamonds' 53,940 rows take a few minutes on 2 CPU cores):
     .venv/bin/python benchmarks/public_tables.py                 # all three
     .venv/bin/python benchmarks/public_tables.py penguins fair   # some
     .venv/bin/python benchmarks/public_tables.py --set train.epochs=3
+    .venv/bin/python benchmarks/public_tables.py diamonds --set data.options.numeric_encoding=piecewise_linear
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """`csv`: a table with a target column. Rows are cleaned here; the column encoders (missing-value
-fill, standardisation, category lookup) are fitted on the training split and live in the model,
-so `dlkit predict rows.csv` needs nothing but the run folder."""
+fill, standardisation or numeric embeddings, category lookup; `dlkit.data.table_encoders`) are
+fitted on the training split and live in the model, so `dlkit predict rows.csv` needs nothing but
+the run folder."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import re
 from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import PositiveInt
+from pydantic import BeforeValidator, PositiveFloat, PositiveInt, model_validator
 
 from dlkit.core.errors import DataError, UsageError
 from dlkit.core.registries import DATASETS
-from dlkit.core.strict import did_you_mean
+from dlkit.core.strict import did_you_mean, raise_at
 from dlkit.data.bounds import check_csv
-from dlkit.data.dataset import COLUMNS, Arrays, Dataset, DatasetInfo, ModelInput
+from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import OptionError, Peek, column_values, csv_header, existing_file, label_classes, require_column
 from dlkit.data.rows import Duplicates, Rows, settle_duplicates
 from dlkit.data.targets import of_cells
@@ -33,6 +34,21 @@ UnseenPolicy = Literal["warn", "error", "ignore"]
 #: Keras builds and traces one by one: 60 rows of 500 numeric columns trained in 84 s, of 1,000 in
 #: 410 s (2 shared CPU cores), and 10,000 would take hours.
 MAX_COLUMNS = 1000
+
+
+def _width_or_auto(value: Any) -> Any:
+    """`embedding_dim`: an integer > 0 or `auto`, refused in one message (not one per type)."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    raise ValueError("should be an integer > 0 or auto")
+
+
+#: The options of the numeric encodings, by the encodings they are for.
+_NUMERIC_OPTIONS = {
+    ("periodic", "piecewise_linear"): {"numeric_embedding_dim"},
+    ("periodic",): {"numeric_frequencies", "numeric_sigma", "numeric_lite"},
+    ("piecewise_linear",): {"numeric_bins"},
+}
 
 #: A number as a CSV cell writes it (what pandas would parse), checked before `Decimal` reads it.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -147,7 +163,8 @@ def require_columns(frame, names: list[str], path: Path, what: str) -> None:
 
 @DATASETS.register()
 class Csv(Dataset):
-    """A CSV table: options.target is the label; numeric columns standardised, categories one-hot or embedded."""
+    """A CSV table: options.target is the label; numeric columns standardised or embedded, categories one-hot
+    or embedded."""
 
     path: Path
     """The CSV file, with a header row."""
@@ -170,13 +187,45 @@ class Csv(Dataset):
     Training prints how many there are, and how many held-out rows are training rows too."""
     categorical_encoding: Literal["one_hot", "embedding"] = "one_hot"
     """How categorical columns enter the model: one-hot vectors, or a trained embedding each."""
-    embedding_dim: PositiveInt = 8
-    """Width of each categorical column's embedding (with categorical_encoding: embedding)."""
+    embedding_dim: Annotated[PositiveInt | Literal["auto"], BeforeValidator(_width_or_auto)] = 8
+    """Width of each categorical column's embedding (with categorical_encoding: embedding); auto:
+    min(600, round(1.6 * n ** 0.56)) of its n categories plus one (fastai's rule)."""
+    numeric_encoding: Literal["standardize", "periodic", "piecewise_linear"] = "standardize"
+    """How numeric columns enter the model: standardised, or all through one embedding layer, each
+    column embedded on its own: periodic (sin and cos of trained frequencies of the standardised
+    value) or piecewise_linear (bins at the training split's quantiles), then a Linear + ReLU each."""
+    numeric_embedding_dim: PositiveInt | None = 24
+    """Width of each numeric column's embedding (periodic, piecewise_linear); null: the encoding alone."""
+    numeric_frequencies: PositiveInt = 48
+    """Frequencies per numeric column (numeric_encoding: periodic)."""
+    numeric_sigma: PositiveFloat = 0.01
+    """Standard deviation of the initial frequencies, per standard deviation of the column
+    (numeric_encoding: periodic); the method's most important setting: larger for sharper functions."""
+    numeric_lite: bool = False
+    """One Linear shared by every numeric column instead of one each (numeric_encoding: periodic)."""
+    numeric_bins: PositiveInt = 48
+    """Bins per numeric column, at the training split's quantiles, fewer where values repeat
+    (numeric_encoding: piecewise_linear)."""
     test_path: Path | None = None
     """An optional test table with the same columns; otherwise data.split.test is held out."""
     unseen: UnseenPolicy = "warn"
     """At predict time, a row with a category not seen in training is predicted and reported
     (warn), an error for that row, not predicted (error), or predicted silently (ignore)."""
+
+    @model_validator(mode="after")
+    def _numeric_options_of_the_encoding(self):
+        """An option of another numeric encoding than the one chosen, changed from its default, is a
+        mistake, not a no-op (a resolved config.yaml holds every option at its default)."""
+        chosen = self.numeric_encoding
+        for encoding, keys in _NUMERIC_OPTIONS.items():
+            for key in sorted(keys):
+                if chosen not in encoding and getattr(self, key) != type(self).model_fields[key].default:
+                    raise_at((key,), f"is for numeric_encoding: {' or '.join(encoding)}, not {chosen}")
+        if chosen == "periodic" and self.numeric_lite and self.numeric_embedding_dim is None:
+            raise_at(
+                ("numeric_lite",), "shares a Linear of width numeric_embedding_dim; set it, or numeric_lite: false"
+            )
+        return self
 
     def load(self) -> Arrays:
         existing_file(self.path)
@@ -297,39 +346,13 @@ class Csv(Dataset):
         return x, frame[column_name(self.target)].to_numpy()
 
     def model_input(self, shape, x_train: Any = None):
-        """One input per column; numeric: fill, standardise; categorical: fill, look up, encode.
-        Each column's encoded tensor is also a graph source of its own (`columns.NAME`)."""
-        import numpy as np
+        """One input per column, with its encoders fitted on `x_train` (`dlkit.data.table_encoders`);
+        each column's encoded tensor is also a graph source of its own (`columns.NAME`)."""
+        from dlkit.data.table_encoders import encode_columns
 
-        from dlkit.core.backend import keras
-        from dlkit.layers.custom import FillMissing
-
-        k = keras()
         if x_train is None:  # a dry run: the table is local, read it
             x_train = self.load().x_train
-        inputs, encoded = {}, {}
-        for name, values in x_train.items():
-            if values.dtype.kind == "f":
-                inputs[name] = k.Input(shape=(1,), name=name, dtype="float32")
-                fill = {"median": np.nanmedian, "most_frequent": _mode}.get(self.missing, np.nanmean)(values)
-                filled = np.where(np.isnan(values), fill, values)
-                x = FillMissing(float(fill), name=f"{name}_fill")(inputs[name])
-                x = k.layers.Normalization(mean=filled.mean(), variance=filled.var(), name=f"{name}_scale")(x)
-            else:
-                inputs[name] = k.Input(shape=(1,), name=name, dtype="string")
-                present = values[values != ""]
-                vocabulary = sorted(set(present.tolist()))
-                x = FillMissing(_mode(present) if len(present) else "", name=f"{name}_fill")(inputs[name])
-                if self.categorical_encoding == "one_hot":
-                    x = k.layers.StringLookup(vocabulary=vocabulary, output_mode="one_hot", name=f"{name}_lookup")(x)
-                else:
-                    x = k.layers.StringLookup(vocabulary=vocabulary, name=f"{name}_lookup")(x)
-                    x = k.layers.Embedding(len(vocabulary) + 1, self.embedding_dim, name=f"{name}_embed")(x)
-                    x = k.layers.Flatten(name=f"{name}_flat")(x)
-            encoded[name] = x
-        parts = list(encoded.values())
-        features = k.layers.Concatenate(name="features")(parts) if len(parts) > 1 else parts[0]
-        return ModelInput(inputs, features, {f"{COLUMNS}{name}": x for name, x in encoded.items()})
+        return encode_columns(self, x_train)
 
 
 def _mostly_numbers(column) -> bool:
@@ -341,17 +364,6 @@ def _mostly_numbers(column) -> bool:
         return True
     present = column.dropna()
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
-
-
-def _mode(values):
-    import numpy as np
-
-    values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
-    uniques, counts = np.unique(values, return_counts=True)
-    if not len(uniques):
-        return 0.0
-    best = uniques[counts.argmax()]
-    return str(best) if values.dtype.kind in "USO" else float(best)
 
 
 def write_table(dataset: str, path: Path) -> int:

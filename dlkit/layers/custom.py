@@ -194,3 +194,8 @@ class SoftDice(k.losses.Loss):
             "crossentropy": self.crossentropy,
             "smooth": self.smooth,
         }
+
+
+# The numeric-feature embeddings live in a module of their own; importing this module registers every
+# dlkit layer for safe-mode loading (`dlkit.model.saved`, and the README a run folder holds).
+from dlkit.layers.numeric import PeriodicEmbedding, PiecewiseLinearEmbedding  # noqa: E402, F401

@@ -4,9 +4,23 @@ of their own (wrappers) need not import the package that imports them."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, StrictFloat
 
 from dlkit.core.registry import KerasSpec, Spec
+
+
+def _yaml_float(value: Any) -> Any:
+    """PyYAML reads `1e-3` (no dot) as a string; take it as the number it is meant to be."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value):
+        return float(value)
+    return value
+
+
+#: A layer argument that is a number: strict (a bool or a string is not), YAML's `1e-3` included.
+Float = Annotated[StrictFloat, BeforeValidator(_yaml_float)]
 
 
 class LayerSpec(Spec):

@@ -44,7 +44,7 @@ def test_every_option_has_a_type_and_a_line():
             assert option.type and option.type != "any" and option.about and "\n" not in option.about, (name, option)
     csv = {option.key: option for option in options("csv")}
     assert csv["path"].default == "required" and csv["path"].type == "path"
-    assert csv["embedding_dim"].type == "int > 0" and csv["embedding_dim"].default == "8"
+    assert csv["embedding_dim"].type == "int > 0 | 'auto'" and csv["embedding_dim"].default == "8"
     assert csv["categorical_encoding"].type == "'one_hot' | 'embedding'"
     assert csv["categorical_encoding"].about.startswith("How categorical columns enter the model")
 
