@@ -66,6 +66,8 @@ class Draft:
     epochs: int = 30
     names: bool = False
     """The target holds names (text): classes only."""
+    comments: dict[str, str] = dataclasses.field(default_factory=dict)
+    """A comment beside an option in the written file, by option."""
 
     @property
     def task(self) -> str:
@@ -129,7 +131,7 @@ def render(draft: Draft, command: str) -> str:
         "data:",
         f"  dataset: {draft.dataset}",
         "  options:",
-        *(f"    {key}: {json.dumps(_plain(value))}" for key, value in draft.options.items()),
+        *(_option(key, value, draft.comments.get(key)) for key, value in draft.options.items()),
         f"  split: {draft.split or _split(draft)}",
     ]
     if draft.rescale:
@@ -166,6 +168,11 @@ def _split(draft: Draft) -> str:
                 f"of each of the {draft.classes} classes and train on the rest"
             )
     return f"{{validation: {validation:g}, test: {test:g}}}"
+
+
+def _option(key: str, value, comment: str | None) -> str:
+    line = f"    {key}: {json.dumps(_plain(value))}"
+    return f"{line}   # {comment}" if comment else line
 
 
 def _plain(value):
