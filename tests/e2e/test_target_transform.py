@@ -5,6 +5,7 @@ loss is the log space's, resume is exact, and a target outside the domain is ref
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -159,3 +160,23 @@ def test_a_target_outside_the_domain_is_refused_before_training(cli, tmp_path, t
     assert len(message) == 1 and message[0].startswith(f"dlkit: error: data.options.target_transform: {transform} ")
     assert re.search(f"the smallest of column 'price' in the training split is {smallest};", message[0]), message
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_search_over_the_transform_ranks_its_trials_in_the_targets_units(cli, tmp_path):
+    """`dlkit tune` over none and log, judged by val_mae: each trial's model ends as its transform
+    says, and the figure it is ranked by is in prices for both, as metrics.json scores model.keras."""
+    data = _config(_prices(tmp_path / "prices.csv"), "none", epochs=2)
+    space = {"data.options.target_transform": {"type": "categorical", "choices": ["none", "log"]}}
+    data["tune"] = {"metric": "val_mae", "trials": 2, "sampler": "grid", "space": space}
+    result = cli("tune", write_config(tmp_path, data), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.stderr
+    folder = Path(result.stdout.strip().splitlines()[-1])
+    trials = json.loads((folder / "tune.json").read_text())["trials"]
+    last = {row["data.options.target_transform"]: load_run_model(folder / row["run"]).layers[-1].name for row in trials}
+    assert last == {"none": "scale_target", "log": "target_transform"}
+    for row in trials:
+        run = folder / row["run"]
+        logged = [float(r["val_mae"]) for r in csv.DictReader((run / "history.csv").open())]
+        scored = json.loads((run / "metrics.json").read_text())["val"]["mae"]  # of model.keras, by sklearn
+        assert row["val_mae"] == pytest.approx(min(logged)) and min(logged) > 10  # prices, not logs
+        assert any(scored == pytest.approx(value, rel=1e-3) for value in logged)
