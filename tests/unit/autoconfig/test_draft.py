@@ -38,6 +38,16 @@ def test_an_identifier_column_is_dropped_and_a_numeric_target_with_fractions_is_
     assert "{type: dense, units: 1}" in out.read_text()
 
 
+def test_a_regression_mlp_has_no_dropout_and_a_classifier_keeps_it(cli, tmp_path):
+    layers = {}
+    for kind in ("regression", "table"):
+        result, out = _init(cli, tmp_path, kind)
+        assert result.exit_code == 0, result.output
+        layers[kind] = [layer.get("type") for layer in yaml.safe_load(out.read_text())["model"]["layers"]]
+    assert layers == {"regression": ["dense", "dense", "dense"], "table": ["dense", "dropout", "dense", "dense"]}
+    assert "# no dropout: it shifts predicted numbers at inference" in (tmp_path / "regression.yaml").read_text()
+
+
 @pytest.mark.parametrize(
     ("x", "model", "said"),
     [
