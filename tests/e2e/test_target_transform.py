@@ -117,7 +117,7 @@ def test_log1p_and_standardize_runs_are_inverted_exactly(cli, tmp_path, transfor
     _inverted_exactly(run)
 
 
-@pytest.mark.parametrize("format", ["saved_model", "onnx"])
+@pytest.mark.parametrize("format", ["saved_model", "onnx", "litert"])
 def test_exports_answer_in_prices_as_model_keras_does(log_run, format):
     from typer.testing import CliRunner
 
