@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dlkit.autoconfig.table_recipe import LAYERS, table_batch, train_lines, tune_lines
+from dlkit.autoconfig.table_recipe import table_batch, table_layers, train_lines, tune_lines
 from dlkit.core.errors import DataError, UsageError
 
 #: A whole-number target with more distinct values than this is a quantity (regression), not classes.
@@ -69,6 +69,8 @@ class Draft:
     """The target holds names (text): classes only."""
     tune: bool = False
     """`dlkit init --tune`: the config gets a `tune:` section (tables only)."""
+    comments: dict[str, str] = dataclasses.field(default_factory=dict)
+    """A comment beside an option in the written file, by option."""
 
     @property
     def task(self) -> str:
@@ -132,7 +134,7 @@ def render(draft: Draft, command: str) -> str:
         "data:",
         f"  dataset: {draft.dataset}",
         "  options:",
-        *(f"    {key}: {json.dumps(_plain(value))}" for key, value in draft.options.items()),
+        *(_option(key, value, draft.comments.get(key)) for key, value in draft.options.items()),
         f"  split: {draft.split or _split(draft)}",
     ]
     if draft.rescale:
@@ -149,7 +151,7 @@ def render(draft: Draft, command: str) -> str:
     lines += [f"    - {layer}" for layer in _LAYERS[draft.model](draft)] + [f"    - {_head(draft)}"]
     lines += train_lines() if table else _train_lines(draft)
     if draft.tune:
-        lines += tune_lines(draft.examples)
+        lines += tune_lines(draft.examples, numbers=draft.target == NUMBERS)
     return "\n".join(lines) + "\n"
 
 
@@ -179,13 +181,18 @@ def _split(draft: Draft) -> str:
     return f"{{validation: {validation:g}, test: {test:g}}}"
 
 
+def _option(key: str, value, comment: str | None) -> str:
+    line = f"    {key}: {json.dumps(_plain(value))}"
+    return f"{line}   # {comment}" if comment else line
+
+
 def _plain(value):
     return str(value) if isinstance(value, Path) else value
 
 
 _MODELS = {
     "cnn": "a small CNN: two convolution blocks, then the classifier",
-    "mlp": "an MLP: two hidden layers of 256 units with dropout",
+    "mlp": "an MLP: two hidden layers of 256 units (with dropout for classes)",
     "text": "word embeddings averaged over the text, then a hidden layer",
     "lstm": "an LSTM reading each window of time steps",
     "unet": "a small U-Net: one level down and back up, the first features joined back, a class per pixel",
@@ -200,7 +207,7 @@ _LAYERS = {
         "flatten",
         "{type: dropout, rate: 0.3}",
     ],
-    "mlp": lambda d: LAYERS,
+    "mlp": lambda d: table_layers(numbers=d.target == NUMBERS),
     "text": lambda d: [
         f"{{type: embedding, input_dim: {d.options['max_tokens']}, output_dim: 64}}   # input_dim: max_tokens",
         "global_average_pooling1d",

@@ -18,6 +18,8 @@ TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "day")
 TEXT_WORDS = 4
 #: A categorical column with more distinct values than this gets an embedding rather than one-hot.
 EMBED_ABOVE = 50
+#: A numeric target with a sample skewness over this is learned as its log (`skewed_target`).
+SKEWED = 1.0
 
 
 def sniff_csv(path: Path, target: str | None = None) -> Draft:
@@ -103,6 +105,10 @@ def _table(path: Path, frame, what: str, given: str | None) -> Draft:
     if frame[features].isna().any().any():
         options["missing"] = "mean"
         notes.append("missing: mean: some cells are empty; rows are kept, cells filled from the training split")
+    skewed = skewed_target(frame[target], target) if kind == NUMBERS else None
+    if skewed:
+        options["target_transform"] = skewed[0]
+        notes.append(f"target_transform {skewed[0]}: {skewed[1]}")
     kinds = list(Csv.model_validate(options).columns(frame).values())  # as the loader will read them
     numeric, categorical = kinds.count("numeric"), kinds.count("categorical")
     encoded = "embedded" if wide else "one-hot"
@@ -114,9 +120,30 @@ def _table(path: Path, frame, what: str, given: str | None) -> Draft:
             f"known only after it, leave it out (data.options.drop), or the figures will flatter the model"
             for name in leaks(frame, target, features)
         ]
-    draft = Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50)
+    comments = {"target_transform": skewed[2]} if skewed else {}
+    draft = Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50, comments=comments)
     draft.examples, draft.names = len(frame), frame[target].dtype == object
     return draft
+
+
+def skewed_target(values, name: str) -> tuple[str, str, str] | None:
+    """(`target_transform`, why, the config's comment beside it) for a target of positive numbers
+    skewed to the right: `log` when every value is > 0, `log1p` when the smallest is 0. Skewed
+    means a sample skewness over `SKEWED` (Bulmer's rule of thumb for highly skewed): then the
+    large values, few and far apart, would outweigh the rest in a squared error, and the error of
+    log(y) is a relative one instead.
+    None for any other target (negative values, or nearly symmetric ones)."""
+    values = values.dropna()
+    smallest, skewness = float(values.min()), float(values.skew())
+    if smallest < 0 or not skewness > SKEWED:
+        return None
+    transform, learned = ("log", f"log({name})") if smallest > 0 else ("log1p", f"log(1 + {name})")
+    sign = "> 0" if smallest > 0 else ">= 0 (zeros among them)"
+    why = (
+        f"{name!r} holds numbers {sign} skewed to the right (skewness {skewness:.2f} > {SKEWED:g}): the model "
+        f"learns {learned}, so its loss weighs relative errors, and answers in the units of {name!r}"
+    )
+    return transform, why, f"skewness {skewness:.2f} > {SKEWED:g}: learns {learned}; none learns {name} itself"
 
 
 def _blank_targets(frame, target: str) -> list[str]:

@@ -43,9 +43,20 @@ class Grid(Sampler):
     """Every combination once, in random order; needs `step` on float ranges."""
 
     def build(self, seed, grid):
+        import itertools
+
         import optuna
 
         class GridSampler(optuna.samplers.GridSampler):
+            def __init__(self, search_space, seed):
+                super().__init__(search_space, seed=seed)
+                # Optuna shuffles its list of combinations by the seed, and a trial's `grid_id` indexes
+                # that list; dlkit reseeds the sampler for every claim (`seed_sampler`), so the list
+                # must keep one order, or a later claim reads another combination at a free id (a
+                # grid of two values drew the same one twice). The seeded draw among the free ids
+                # still makes the order random.
+                self._all_grids = list(itertools.product(*self._search_space.values()))
+
             def after_trial(self, study, trial, state, values):
                 pass  # Optuna's stops `optimize` when the grid is done; dlkit caps the trials at its size
 

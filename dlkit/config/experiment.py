@@ -58,6 +58,7 @@ class ExperimentConfig(Strict):
         self.fill_defaults()
         self._scale_target()
         self._check_monitors()
+        self._check_tuned_loss()
         return self
 
     def fill_defaults(self) -> None:
@@ -76,20 +77,31 @@ class ExperimentConfig(Strict):
 
     def _scale_target(self) -> None:
         """`data.options.scale_target`: on by default for a task whose targets are numbers to
-        scale, refused for the others (and left out of their resolved config)."""
+        scale, refused for the others (and left out of their resolved config); likewise
+        `target_transform`, left out where not given so resolved configs (and resume's comparison
+        of them) are as before it existed."""
         options = self.data.options
+        if options.get("target_transform") is None:
+            options.pop("target_transform", None)
         if TASKS.get(self.task).scales_targets:
             if options.get("scale_target") is None:
                 options["scale_target"] = True
-        elif options.get("scale_target"):
-            scaling = [name for name in TASKS.names() if TASKS.get(name).scales_targets]
-            raise_at(
-                ("data", "options", "scale_target"),
-                f"only for task {' or '.join(scaling)} (task is {self.task!r})",
-                True,
-            )
-        elif "scale_target" in options:
-            del options["scale_target"]
+            if options.get("target_transform") == "standardize" and not options["scale_target"]:
+                raise_at(
+                    ("data", "options", "target_transform"),
+                    "standardize is what scale_target: true does; remove scale_target: false or this",
+                    "standardize",
+                )
+            return
+        for key in ("scale_target", "target_transform"):
+            if options.get(key) not in (None, False, "none"):
+                scaling = [name for name in TASKS.names() if TASKS.get(name).scales_targets]
+                raise_at(
+                    ("data", "options", key),
+                    f"only for task {' or '.join(scaling)} (task is {self.task!r})",
+                    options[key],
+                )
+            options.pop(key, None)
 
     def _check_monitors(self) -> None:
         logged = self.logged()
@@ -111,3 +123,17 @@ class ExperimentConfig(Strict):
                 no_val = monitor.startswith("val_") and monitor[4:] in logged and not self.data.split.has_validation
                 why = " (data.split.validation is 0, so nothing val_ is logged)" if no_val else ""
                 raise_at(loc, f"{clipped(monitor)} is not logged{why}; {did_you_mean(monitor, logged)}", monitor)
+
+    def _check_tuned_loss(self) -> None:
+        """A search over `data.options.target_transform` cannot rank its trials by their loss: each
+        trial's loss is in its own space (log(price) against price)."""
+        key = "data.options.target_transform"
+        if self.tune is None or key not in self.tune.space or self.tune.metric.removeprefix("val_") != "loss":
+            return
+        others = [name for name in self.logged() if name.startswith("val_") and name != "val_loss"]
+        raise_at(
+            ("tune", "metric"),
+            f"{self.tune.metric} is in each trial's own {key} space, so trials would not compare; "
+            f"judge them by a metric in the target's units: one of {listed(others or list(self.logged()))}",
+            self.tune.metric,
+        )

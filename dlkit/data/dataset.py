@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import PrivateAttr
 
@@ -104,6 +104,12 @@ class Dataset(Spec):
     target column in the training split) and model.keras ends in a fixed layer mapping them back,
     so loss, metrics and predictions are in the target's units. Default (null): true for task
     regression; no other task has a target to scale."""
+    target_transform: Literal["none", "log", "log1p", "standardize"] | None = None
+    """Regression: the space the network and the loss learn the targets in, fitted on the training
+    split: `log` (every training target > 0; predictions exp(.) > 0), `log1p` (targets > -1),
+    `standardize` (as scale_target: true, which it needs) or none (default). model.keras answers in
+    the target's units, as do metrics, eval and predict; the loss compares log(y) (log1p(y)) of the
+    labels and predictions. log and log1p are standardised after with scale_target (default)."""
 
     _max_bytes: int | None = PrivateAttr(None)
 

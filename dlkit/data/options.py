@@ -55,8 +55,9 @@ def options(name: str) -> list[Option]:
     for key, prop in schema["properties"].items():
         default = "required" if key in required else json.dumps(prop.get("default"))
         found.append(Option(key, type_text(prop), default, first_sentence(prop.get("description", ""))))
-    # Required options first; `scale_target`, which every dataset has, last.
-    return sorted(found, key=lambda option: (option.key == "scale_target", option.default != "required"))
+    # Required options first; those every dataset has for regression targets last.
+    shared = ("scale_target", "target_transform")
+    return sorted(found, key=lambda option: (option.key in shared, option.default != "required"))
 
 
 def markdown() -> str:

@@ -89,7 +89,7 @@ def score(config: ExperimentConfig, split: Split, outputs: np.ndarray) -> dict[s
     if loss_spec.labels == "one_hot":
         y_true = tf.one_hot(y_true, outputs.shape[-1])
     y_pred = tf.constant(outputs)
-    results = {"loss": float(loss_spec.build()(y_true, y_pred))}
+    results = {"loss": float(task_of(config).loss()(y_true, y_pred))}
     for spec in config.train.metrics:
         metric = spec.build(loss_spec, outputs.shape[-1])
         metric.update_state(y_true, y_pred)

@@ -140,6 +140,11 @@ class Task:
         training split's labels (None: a dry run)."""
         return outputs
 
+    def loss(self):
+        """The Keras loss training minimises and `score` reports as `loss`: `train.loss` as
+        configured (regression's `target_transform` compares log targets)."""
+        return self.config.train.loss.build()
+
     def layer_problems(self, peek) -> list[tuple[tuple, str]]:
         """Clear mistakes of the configured layers for what the data is known to be without loading
         it (`dlkit.data.peek.Peek`), each as (key path, message); no TensorFlow here."""

@@ -6,10 +6,15 @@ from pathlib import Path
 
 import numpy as np
 
+from dlkit.core.errors import ConfigError
 from dlkit.core.registries import TASKS
 from dlkit.data.targets import FLOATS, INTEGERS
 from dlkit.engine.task import Baseline
 from dlkit.tasks.supervised import SupervisedTask
+
+#: The transforms of `data.options.target_transform` that the model inverts in a layer of its own
+#: (`dlkit.layers.target`), each with the value every training target must be above.
+DOMAIN = {"log": 0.0, "log1p": -1.0}
 
 
 @TASKS.register()
@@ -45,13 +50,48 @@ class Regression(SupervisedTask):
         layers learn standardised targets while the model, its loss and its metrics are in the
         target's units. With Adam that trains as on standardised labels (a gradient's scale cancels
         out). Keras's Rescaling keeps mean and std in its config, not as weights, so the parameter
-        count is the network's."""
-        if not self.config.data.options.get("scale_target"):
+        count is the network's. With `target_transform: log` or `log1p` it ends in
+        `target_transform` instead, the statistics those of the transformed targets, answering
+        exp(.) (`dlkit.layers.target.TargetTransform`)."""
+        options = self.config.data.options
+        transform = options.get("target_transform") or "none"
+        if transform in DOMAIN:
+            from dlkit.layers.target import TargetTransform
+
+            learned = None if train_targets is None else self.transformed(transform, train_targets)
+            mean, std = target_scale(learned) if learned is not None and options.get("scale_target") else (0.0, 1.0)
+            return TargetTransform(transform, mean, std, dtype="float32", name="target_transform")(outputs)
+        if not options.get("scale_target"):
             return outputs
         from dlkit.core.backend import keras
 
         mean, std = target_scale(train_targets) if train_targets is not None else (0.0, 1.0)
         return keras().layers.Rescaling(std, offset=mean, dtype="float32", name="scale_target")(outputs)
+
+    def transformed(self, transform: str, y) -> np.ndarray:
+        """The training targets as the network learns them, log(y) or log1p(y); a target outside
+        the transform's domain is a ConfigError naming the smallest one, before any training."""
+        y = np.asarray(y, dtype="float64")
+        smallest, edge = float(y.min()), DOMAIN[transform]
+        if smallest <= edge:
+            _, subject = self.config.data.loader().names_target()
+            other = "log1p (targets > -1), " if transform == "log" else ""
+            raise ConfigError(
+                f"data.options.target_transform: {transform} needs every training target > {edge:g}, but the "
+                f"smallest of {subject} in the training split is {smallest:g}; use {other}standardize or none"
+            )
+        return np.log(y) if transform == "log" else np.log1p(y)
+
+    def loss(self):
+        """`train.loss` of log(y) or log1p(y) with `target_transform: log` or `log1p` (the loss
+        Keras minimises and metrics.json's `loss`); `train.metrics` and `eval.metrics` stay in the
+        target's units."""
+        transform = self.config.data.options.get("target_transform") or "none"
+        if transform not in DOMAIN:
+            return super().loss()
+        from dlkit.layers.target import TransformedLoss
+
+        return TransformedLoss(super().loss(), transform)
 
     def constant_baselines(self, data) -> dict[str, np.ndarray]:
         """The training split's mean (least squared error) and median (least absolute error) of

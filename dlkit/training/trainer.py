@@ -169,7 +169,7 @@ class Session:
             optimizer=optimizer.build(
                 schedule.build(optimizer.learning_rate, self.steps_per_epoch, epochs) if schedule else None
             ),
-            loss=loss.build(),
+            loss=task_of(config).loss(),
             metrics=[m.build(loss, classes) for m in config.train.metrics],
             # Keras 3.15's loop of several batches per call fails under MirroredStrategy (feeds no placeholder).
             steps_per_execution=1 if self.strategy else config.train.steps_per_execution,

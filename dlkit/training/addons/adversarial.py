@@ -8,6 +8,7 @@ from dlkit.components.input_space import input_space, refusal
 from dlkit.core.backend import keras
 from dlkit.core.errors import ConfigError
 from dlkit.core.registries import ADDONS
+from dlkit.engine.task import task_of
 from dlkit.training.addons import Addon
 
 
@@ -34,7 +35,7 @@ def train_on_attacks(model, config, data) -> None:
     if reason:
         raise ConfigError(f"train.adversarial: cannot attack {config.data.dataset}: {reason}")
     space = input_space(data.kind, model, data.splits.train.x)
-    attack, loss, seed = spec.attack(), config.train.loss.build(), config.seed
+    attack, loss, seed = spec.attack(), task_of(config).loss(), config.seed
     train_step, k = model.train_step, keras()
 
     def adversarial_train_step(batch):

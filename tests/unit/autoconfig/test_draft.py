@@ -38,6 +38,16 @@ def test_an_identifier_column_is_dropped_and_a_numeric_target_with_fractions_is_
     assert "{type: dense, units: 1}" in out.read_text()
 
 
+def test_a_regression_mlp_has_no_dropout_and_a_classifier_keeps_it(cli, tmp_path):
+    layers = {}
+    for kind in ("regression", "table"):
+        result, out = _init(cli, tmp_path, kind)
+        assert result.exit_code == 0, result.output
+        layers[kind] = [layer.get("type") for layer in yaml.safe_load(out.read_text())["model"]["layers"]]
+    assert layers == {"regression": ["dense", "dense", "dense"], "table": ["dense", "dropout", "dense", "dropout", "dense"]}
+    assert "# no dropout: it shifts predicted numbers at inference" in (tmp_path / "regression.yaml").read_text()
+
+
 @pytest.mark.parametrize(
     ("x", "model", "said"),
     [
@@ -207,7 +217,7 @@ def test_a_table_gets_the_measured_recipe_and_tune_adds_a_space_that_validates(c
     assert plain.exit_code == 0, plain.output
     config = yaml.safe_load((tmp_path / "plain.yaml").read_text())
     assert config["data"]["batch_size"] == 32 and "tune" not in config
-    assert [layer.get("units") for layer in config["model"]["layers"]] == [256, None, 256, None, 1]
+    assert [layer.get("units") for layer in config["model"]["layers"]] == [256, 256, 1]  # a number: no dropout
     assert config["train"]["optimizer"]["type"] == "adamw"
     assert [c["type"] for c in config["train"]["callbacks"]] == ["reduce_lr_on_plateau", "early_stopping"]
     assert config["train"]["callbacks"][1]["patience"] == 12
@@ -218,8 +228,8 @@ def test_a_table_gets_the_measured_recipe_and_tune_adds_a_space_that_validates(c
     config = yaml.safe_load((tmp_path / "tune.yaml").read_text())
     assert config["tune"]["trials"] == 20 and config["tune"]["metric"] == "val_loss"
     space = config["tune"]["space"]
-    assert space["model.layers.0.units"]["choices"] == [128, 256, 512]
-    assert space["data.batch_size"]["choices"] == [32, 64]
+    assert space["model.layers.0.units"]["choices"] == space["model.layers.1.units"]["choices"] == [128, 256, 512]
+    assert space["data.batch_size"]["choices"] == [32, 64] and not any(key.endswith(".rate") for key in space)
     assert cli("validate", tmp_path / "tune.yaml").exit_code == 0
 
 
