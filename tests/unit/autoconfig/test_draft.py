@@ -44,7 +44,8 @@ def test_a_regression_mlp_has_no_dropout_and_a_classifier_keeps_it(cli, tmp_path
         result, out = _init(cli, tmp_path, kind)
         assert result.exit_code == 0, result.output
         layers[kind] = [layer.get("type") for layer in yaml.safe_load(out.read_text())["model"]["layers"]]
-    assert layers == {"regression": ["dense", "dense", "dense"], "table": ["dense", "dropout", "dense", "dropout", "dense"]}
+    assert layers["regression"] == ["dense", "dense", "dense"]
+    assert layers["table"] == ["dense", "dropout", "dense", "dropout", "dense"]
     assert "# no dropout: it shifts predicted numbers at inference" in (tmp_path / "regression.yaml").read_text()
 
 
@@ -238,3 +239,15 @@ def test_tune_is_for_tables_only(cli, tmp_path):
     result = cli("init", photos, "--tune", "-o", tmp_path / "c.yaml")
     assert result.exit_code == 2 and "--tune: writes a search space for a table" in result.stderr
     assert not (tmp_path / "c.yaml").exists()
+
+
+def test_a_classifiers_tune_space_names_its_dropout_layers(cli, tmp_path):
+    tuned = cli("init", _table(tmp_path), "--tune", "-o", tmp_path / "tune.yaml")
+    assert tuned.exit_code == 0, tuned.output
+    config = yaml.safe_load((tmp_path / "tune.yaml").read_text())
+    space, layers = config["tune"]["space"], config["model"]["layers"]
+    for key in [k for k in space if k.startswith("model.layers.")]:
+        index, field = key.split(".")[2:]
+        assert field in layers[int(index)], key  # each key names a field its layer has
+    assert {"model.layers.1.rate", "model.layers.3.rate", "model.layers.2.units"} <= set(space)
+    assert cli("validate", tmp_path / "tune.yaml").exit_code == 0
