@@ -12,6 +12,7 @@ Run (diamonds' 53,940 rows take a few minutes on 2 CPU cores):
     .venv/bin/python benchmarks/public_tables.py                 # all three
     .venv/bin/python benchmarks/public_tables.py penguins fair   # some
     .venv/bin/python benchmarks/public_tables.py --set train.epochs=3
+    .venv/bin/python benchmarks/public_tables.py --seeds 42,1,7  # each seed its own split; and the mean
     .venv/bin/python benchmarks/public_tables.py diamonds --set data.options.numeric_encoding=piecewise_linear
 """
 
@@ -23,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,7 +64,7 @@ def dlkit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dlkit", *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
-def one(name: str, folder: Path, sets: list[str]) -> None:
+def one(name: str, folder: Path, sets: list[str], seeds: list[int]) -> None:
     data, target = TABLES[name](folder)
     config = folder / f"{name}.yaml"
     made = dlkit("init", str(data), "--target", target, "-o", str(config), cwd=folder)
@@ -71,35 +73,59 @@ def one(name: str, folder: Path, sets: list[str]) -> None:
     if made.returncode != 0:
         return
     flags = [a for s in sets for a in ("--set", s)]
+    runs = [train(config, folder, [*flags, "--set", f"seed={seed}"], seed) for seed in seeds]
+    runs = [run for run in runs if run is not None]
+    if len(runs) > 1:
+        print(f"    mean of {len(runs)} seeds")
+        show({label: mean([run[label] for run in runs]) for label in runs[0]})
+    print()
+
+
+def train(config: Path, folder: Path, flags: list[str], seed: int) -> dict | None:
+    """One training of `config` as written (with `flags`): the test figures of the model and of
+    each baseline, printed; None where training failed."""
+    started = time.perf_counter()
     trained = dlkit("train", str(config), "--runs-dir", str(folder / "runs"), "-q", *flags, cwd=folder)
+    seconds = time.perf_counter() - started
     lines = trained.stderr.strip().splitlines()
+    print(f"    seed {seed} ({seconds:.0f} s):")
     print("\n".join(f"    {line}" for line in lines if line.startswith(("data:", "train ", "dlkit:"))))
     if trained.returncode != 0:
-        return
+        return None
     run = Path(trained.stdout.strip().splitlines()[-1])
     metrics = json.loads((run / "metrics.json").read_text())
-    names = [k for k in metrics["test"] if k != "loss"]
-    print(f"    {'':24}" + "".join(f"{k:>14}" for k in names))
     rows = {"dlkit (init's config)": metrics["test"]}
     rows |= {baseline: figures["test"] for baseline, figures in metrics.get("baselines", {}).items()}
+    show(rows)
+    return rows
+
+
+def show(rows: dict[str, dict[str, float]]) -> None:
+    names = [k for k in next(iter(rows.values())) if k != "loss"]
+    print(f"    {'':24}" + "".join(f"{k:>14}" for k in names))
     for label, figures in rows.items():
         print(f"    {label:24}" + "".join(f"{figures.get(k, float('nan')):>14.6g}" for k in names))
-    print()
+
+
+def mean(figures: list[dict[str, float]]) -> dict[str, float]:
+    return {k: sum(f.get(k, float("nan")) for f in figures) / len(figures) for k in figures[0]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tables", nargs="*", help=f"Some of {', '.join(TABLES)} (default: all).")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="A --set for every training.")
+    parser.add_argument("--seeds", default="42", help="Comma-separated seeds, one training each (default: 42).")
     args = parser.parse_args()
     unknown = sorted(set(args.tables) - set(TABLES))
     if unknown:
         parser.error(f"unknown tables {unknown}; choose from {list(TABLES)}")
+    seeds = [int(seed) for seed in args.seeds.split(",")]
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.tables or TABLES:
             folder = Path(scratch) / name
             folder.mkdir()
-            one(name, folder, args.sets)
+            one(name, folder, args.sets, seeds)
 
 
 if __name__ == "__main__":

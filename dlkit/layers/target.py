@@ -38,24 +38,46 @@ class TargetTransform(k.layers.Layer):
     always) or exp(v) - 1 (`log1p`: > -1). exp(v) - 1 rather than expm1, which ONNX has no operator
     for. The statistics are config, not weights, as in Keras's Rescaling."""
 
-    def __init__(self, transform, mean=0.0, std=1.0, **kwargs):
+    def __init__(self, transform, mean=0.0, std=1.0, low=None, high=None, **kwargs):
         super().__init__(**kwargs)
         if transform not in BOUNDS:
             raise ValueError(f"TargetTransform takes a transform of {tuple(BOUNDS)}. Received: transform={transform!r}")
-        self.transform, self.mean, self.std = transform, mean, std
+        self.transform, self.mean, self.std, self.low, self.high = transform, mean, std, low, high
 
     def call(self, inputs):
         ops = k.ops
         low, high = BOUNDS[self.transform]
         mean, std = (ops.convert_to_tensor(value, dtype=self.compute_dtype) for value in (self.mean, self.std))
-        grown = ops.exp(ops.clip(inputs * std + mean, low, high))
+        learned = ops.clip(inputs * std + mean, low, high)
+        if self.low is not None:  # the training range, widened (`learned_range`)
+            bounds = (ops.convert_to_tensor(value, dtype=self.compute_dtype) for value in (self.low, self.high))
+            learned = ops.minimum(ops.maximum(learned, next(bounds)), next(bounds))
+        grown = ops.exp(learned)
         return grown if self.transform == "log" else grown - 1.0
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "transform": self.transform, "mean": self.mean, "std": self.std}
+        config = {"transform": self.transform, "mean": self.mean, "std": self.std, "low": self.low, "high": self.high}
+        return {**super().get_config(), **config}
+
+
+#: How far past the training targets' range a prediction may go, as a share of that range in the
+#: learned space: exp turns a network's linear extrapolation on an outlying row into a number
+#: without bound (a diamond of impossible dimensions was priced at millions of dollars).
+MARGIN = 0.1
+
+
+def learned_range(learned) -> tuple[list[float], list[float]]:
+    """The bounds of each target column in the learned space: the training split's range, widened
+    by MARGIN of it on each side (diamonds' log prices 5.79..9.84: predictions $217..$28,200)."""
+    import numpy as np
+
+    learned = np.asarray(learned, dtype="float64").reshape(len(learned), -1)
+    low, high = learned.min(axis=0), learned.max(axis=0)
+    margin = MARGIN * (high - low)
+    return (low - margin).tolist(), (high + margin).tolist()
 
 
 @k.saving.register_keras_serializable(package="dlkit")

@@ -52,15 +52,18 @@ class Regression(SupervisedTask):
         out). Keras's Rescaling keeps mean and std in its config, not as weights, so the parameter
         count is the network's. With `target_transform: log` or `log1p` it ends in
         `target_transform` instead, the statistics those of the transformed targets, answering
-        exp(.) (`dlkit.layers.target.TargetTransform`)."""
+        exp(.) of a value kept within the training range widened by a tenth of it
+        (`dlkit.layers.target.TargetTransform`, `learned_range`)."""
         options = self.config.data.options
         transform = options.get("target_transform") or "none"
         if transform in DOMAIN:
-            from dlkit.layers.target import TargetTransform
+            from dlkit.layers.target import TargetTransform, learned_range
 
             learned = None if train_targets is None else self.transformed(transform, train_targets)
             mean, std = target_scale(learned) if learned is not None and options.get("scale_target") else (0.0, 1.0)
-            return TargetTransform(transform, mean, std, dtype="float32", name="target_transform")(outputs)
+            low, high = learned_range(learned) if learned is not None else (None, None)
+            layer = TargetTransform(transform, mean, std, low, high, dtype="float32", name="target_transform")
+            return layer(outputs)
         if not options.get("scale_target"):
             return outputs
         from dlkit.core.backend import keras

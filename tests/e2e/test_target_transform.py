@@ -62,6 +62,7 @@ def _numpy_inverse(layer, pre: np.ndarray) -> np.ndarray:
     if layer.name == "scale_target":  # standardize: Keras's Rescaling
         return np.asarray(config["offset"]) + np.asarray(config["scale"]) * pre
     v = np.clip(np.asarray(config["mean"]) + np.asarray(config["std"]) * pre.astype("float64"), -80, 80)
+    v = np.clip(v, config["low"], config["high"])  # the training range, widened
     return np.exp(v) if config["transform"] == "log" else np.expm1(np.maximum(v, -16))
 
 
@@ -109,6 +110,10 @@ def test_a_log_run_is_inverted_exactly_and_predicts_prices(log_run, cli, tmp_pat
     values = np.array([row["value"] for row in json.loads(result.stdout)["predictions"]])
     np.testing.assert_allclose(values[:8], outputs[:8].reshape(-1), rtol=1e-5)  # prices, not logs
     assert np.isfinite(values).all() and (values > 0).all(), values[8:]  # never negative, never inf
+    config = load_run_model(log_run).layers[-1].get_config()
+    prices = test.y.astype("float64")
+    assert np.exp(config["low"][0]) < prices.min() and prices.max() < np.exp(config["high"][0])
+    assert (values >= np.exp(config["low"][0]) * 0.9999).all() and (values <= np.exp(config["high"][0]) * 1.0001).all()
 
 
 @pytest.mark.parametrize(("transform", "zeros"), [("log1p", True), ("standardize", False)])

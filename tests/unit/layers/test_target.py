@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlkit.layers.target import BOUNDS, TargetTransform, TransformedLoss, forward
+from dlkit.layers.target import BOUNDS, MARGIN, TargetTransform, TransformedLoss, forward, learned_range
 
 #: Two target columns: the statistics are per column.
 MEAN, STD = [7.5, -0.2], [1.3, 0.4]
@@ -73,3 +73,20 @@ def test_unknown_transforms_are_refused():
         TargetTransform("sqrt")
     with pytest.raises(ValueError, match="transform of"):
         TransformedLoss(keras.losses.MeanSquaredError(), "standardize")
+
+
+def test_predictions_stay_within_the_training_range_widened():
+    """exp of a network's linear extrapolation has no bound: the layer keeps the learned value
+    within the training targets' range widened by MARGIN of it (per column), as a tree would."""
+    learned = np.log(np.array([[326.0, 1.0], [18_823.0, 4.0], [2_000.0, 2.0]]))
+    low, high = learned_range(learned)
+    span = learned.max(axis=0) - learned.min(axis=0)
+    np.testing.assert_allclose(low, learned.min(axis=0) - MARGIN * span)
+    np.testing.assert_allclose(high, learned.max(axis=0) + MARGIN * span)
+    layer = TargetTransform("log", 0.0, 1.0, low, high)
+    z = np.array([[-50.0, -50.0], [np.log(1000.0), np.log(3.0)], [50.0, 50.0]], "float32")
+    got = keras.ops.convert_to_numpy(layer(z))
+    np.testing.assert_allclose(got[0], np.exp(low), rtol=1e-5)
+    np.testing.assert_allclose(got[1], [1000.0, 3.0], rtol=1e-5)  # inside: untouched
+    np.testing.assert_allclose(got[2], np.exp(high), rtol=1e-5)
+    assert TargetTransform.from_config(layer.get_config()).get_config()["high"] == high
