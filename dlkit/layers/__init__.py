@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, WithJsonSchema, create_model
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, WithJsonSchema, create_model
 
 from dlkit.core.registries import LAYERS
 from dlkit.layers import keras_table
-from dlkit.layers.spec import KerasLayer, LayerSpec
-
-
-def _yaml_float(value: Any) -> Any:
-    """PyYAML reads `1e-3` (no dot) as a string; take it as the number it is meant to be."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value):
-        return float(value)
-    return value
+from dlkit.layers.spec import Float, KerasLayer, LayerSpec
 
 
 def _int_or_ints(value: Any) -> Any:
@@ -27,8 +19,6 @@ def _int_or_ints(value: Any) -> Any:
         raise ValueError("Input should be an integer or a list of integers")
     return value
 
-
-Float = Annotated[StrictFloat, BeforeValidator(_yaml_float)]
 
 #: The argument types `keras_layers.json` records, from Keras's docstrings and defaults. Strict:
 #: a bool is not an int, a string is not a number; an int is a float.
@@ -65,4 +55,4 @@ for _name, _entry in keras_table.load().items():
         lazy=True,
     )
 
-from dlkit.layers import wrappers  # noqa: E402, F401  (registers bidirectional, time_distributed)
+from dlkit.layers import ensemble, wrappers  # noqa: E402, F401  (register tabm, ensemble_head; bidirectional, time_distributed)

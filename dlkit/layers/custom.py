@@ -7,6 +7,8 @@ from dlkit.core.backend import keras
 
 k = keras()
 
+from dlkit.layers import tabm  # noqa: E402, F401  (registers TabM and EnsembleHead with Keras)
+
 
 @k.saving.register_keras_serializable(package="dlkit")
 class FillMissing(k.layers.Layer):

@@ -4,9 +4,23 @@ of their own (wrappers) need not import the package that imports them."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, StrictFloat
 
 from dlkit.core.registry import KerasSpec, Spec
+
+
+def _yaml_float(value: Any) -> Any:
+    """PyYAML reads `1e-3` (no dot) as a string; take it as the number it is meant to be."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value):
+        return float(value)
+    return value
+
+
+#: A float argument of a layer (an int is a float; `1e-3` in YAML too).
+Float = Annotated[StrictFloat, BeforeValidator(_yaml_float)]
 
 
 class LayerSpec(Spec):
@@ -19,6 +33,13 @@ class LayerSpec(Spec):
 
     name: str | None = None
     inputs: list[str] | None = None
+
+    @property
+    def trains_members(self) -> bool:
+        """Whether a training call of the layer gives each ensemble member's outputs on a new axis 1
+        (its other calls their mean), so that the trainer takes each member's loss
+        (`dlkit.training.addons.ensemble`)."""
+        return False
 
     def layer_args(self) -> dict[str, Any]:
         """The arguments for the Keras layer: what the user set, minus the graph keys."""
