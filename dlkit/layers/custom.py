@@ -7,7 +7,7 @@ from dlkit.core.backend import keras
 
 k = keras()
 
-from dlkit.layers import tabm  # noqa: E402, F401  (registers TabM and EnsembleHead with Keras)
+from dlkit.layers import members  # noqa: E402, F401  (registers TabM, EnsembleHead and MemberMean with Keras)
 
 
 @k.saving.register_keras_serializable(package="dlkit")

@@ -1,5 +1,5 @@
 """The ensemble layers' entries (`tabm`, `ensemble_head`): their keys, checked without TensorFlow,
-and `build`, which makes the Keras layers of `dlkit.layers.tabm`.
+and `build`, which makes the Keras layers of `dlkit.layers.members`.
 
 ```yaml
 model:
@@ -42,7 +42,7 @@ class TabMLayer(LayerSpec):
     or a standard normal (TabM's choice after numeric embeddings); the other scales start at 1."""
 
     def build(self):
-        from dlkit.layers.tabm import TabM
+        from dlkit.layers.members import TabM
 
         return TabM(name=self.name, **_arguments(self))
 
@@ -65,7 +65,7 @@ class EnsembleHeadLayer(LayerSpec):
         return self.member_loss
 
     def build(self):
-        from dlkit.layers.tabm import EnsembleHead
+        from dlkit.layers.members import EnsembleHead
 
         return EnsembleHead(name=self.name, **_arguments(self))
 

@@ -45,7 +45,7 @@ def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None)
     check_size(config, [("model", config.model, x, columns)], copies)
     outputs = [apply_layers(config.model, x, "model", columns=columns, copy=i) for i in range(copies)]
     if ensemble:
-        from dlkit.layers.tabm import MemberMean
+        from dlkit.layers.members import MemberMean
 
         outputs = [MemberMean(name="ensemble_mean")(outputs)]
     return keras().Model(inputs, outputs[0], name=config.name)

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlkit.layers.tabm import EnsembleHead, TabM
+from dlkit.layers.members import EnsembleHead, TabM
 from dlkit.training.addons.ensemble import train_members
 
 K, B = 5, 8

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dlkit.core.registries import LAYERS
-from dlkit.layers.tabm import EnsembleHead, TabM
+from dlkit.layers.members import EnsembleHead, TabM
 
 K, D, B = 4, 5, 6
 
