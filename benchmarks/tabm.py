@@ -7,11 +7,12 @@ HistGradientBoosting's, the epochs run and the fit's seconds:
     init        the config as init writes it (MLP 64-32, batch 32, Adam 1e-3, early stopping)
     mlp         the same MLP trained as TabM is (batch 256, AdamW 2e-3, weight decay 3e-4)
     mlp_wide    an MLP of TabM's width (128-128, dropout 0.1), trained so: one member alone
+    deep        `train.ensemble: {seeds: 5}` of mlp_wide: a deep ensemble of 5 such MLPs
     tabm        tabm [128, 128], k 16, dropout 0.1 + ensemble_head: each member on its own loss
     tabm_mean   the same, trained on the loss of the members' mean (`member_loss: false`)
 
 Run (on 2 shared CPU cores, at 30 epochs: tabm about 8 s an epoch, the MLPs 1-2 s, init under a minute):
-    .venv/bin/python benchmarks/tabm.py --epochs 30             # all five
+    .venv/bin/python benchmarks/tabm.py --epochs 30             # all six
     .venv/bin/python benchmarks/tabm.py tabm tabm_mean --epochs 10
 """
 
@@ -40,6 +41,11 @@ VARIANTS = {
     "init": {},
     "mlp": AS_TABM,
     "mlp_wide": {**AS_TABM, "model": {"layers": [*WIDE, {"type": "dense", "units": 1}]}},
+    "deep": {
+        **AS_TABM,
+        "model": {"layers": [*WIDE, {"type": "dense", "units": 1}]},
+        "train": {**AS_TABM["train"], "ensemble": {"seeds": 5}},
+    },
     "tabm": {**AS_TABM, "model": {"layers": TABM}},
     "tabm_mean": {**AS_TABM, "model": {"layers": [TABM[0], {**TABM[1], "member_loss": False}]}},
 }

@@ -1,6 +1,6 @@
 """Ensembles on a table: TabM (`tabm` + `ensemble_head`) in a regression and a binary run, and a deep
 ensemble (`train.ensemble`), each member trained on its own loss; the saved `model.keras` is a plain
-model giving the members' mean, which eval, predict and a safe-mode load use as for any run."""
+model giving the members' mean, which eval, predict, export and a safe-mode load use as for any run."""
 
 from __future__ import annotations
 
@@ -96,6 +96,10 @@ def test_a_binary_run_averages_the_members_probabilities(tmp_path, cli):
     assert metrics["test"]["auc"] > 0.9 and metrics["test"]["accuracy"] > majority
     assert cli("eval", run_dir).exit_code == 0
     assert (run_dir / "eval" / "roc_curve.png").exists()
+    exported = cli("export", run_dir, "--format", "saved_model")
+    assert exported.exit_code == 0, exported.stderr
+    parity = json.loads((run_dir / "export" / "saved_model" / "export.json").read_text())["parity"]
+    assert parity["passed"] and parity["max_abs_diff"] < 1e-5  # the members' mean, as model.keras gives it
 
     _rows(tmp_path)
     out = cli("predict", tmp_path / "rows.csv", "--run", run_dir, "--json")
