@@ -29,7 +29,7 @@ class TabMLayer(LayerSpec):
     """Each hidden layer's size, e.g. [256, 256]: every member has these layers."""
     k: PositiveInt = 32
     """How many members (TabM's default 32). Each adds its own scales, biases and head, about 3
-    numbers per unit, not a copy of the weight matrices; the compute grows k times."""
+    numbers per unit, not a copy of the weight matrices; the compute grows with k."""
     dropout: Annotated[Float, Field(ge=0, lt=1)] = 0.0
     """Dropout after each hidden layer, drawn for every member apart."""
     activation: StrictStr = "relu"
