@@ -39,4 +39,12 @@ class ModelConfig(Strict):
                 if layer.name in seen:
                     raise_at(("layers", i, "name"), f"the name {clipped(layer.name)} is used twice", layer.name)
                 seen.add(layer.name)
+        for i, layer in enumerate(self.layers[:-1]):
+            if layer.trains_members:  # a layer after it would see another shape in training
+                raise_at(
+                    ("layers", i, "type"),
+                    f"{layer.type_name} gives each ensemble member's outputs in training, so it must be the "
+                    "last layer; move it last, or set member_loss: false",
+                    layer.type_name,
+                )
         return self

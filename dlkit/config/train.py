@@ -53,6 +53,15 @@ class TrainConfig(Strict):
     """Also log the run to an experiment tracker: `{type: mlflow, uri: ./mlruns, experiment: NAME}`."""
 
 
+class EnsembleConfig(Strict):
+    """`train.ensemble`: a deep ensemble (Lakshminarayanan et al. 2017) of `model.layers`."""
+
+    seeds: int = Field(ge=2)
+    """How many copies of `model.layers` to train, each from its own random initial weights and
+    on its own loss; `model.keras` predicts their mean (of the probabilities, for a softmax or
+    sigmoid head). They train side by side in one model: the batches and the best epoch are shared."""
+
+
 class SupervisedTrainConfig(TrainConfig):
     """`train:` of a task that fits one model to labels."""
 
@@ -79,6 +88,10 @@ class SupervisedTrainConfig(TrainConfig):
     distribute: DistributeConfig | None = None
     """Train on several devices of this machine at once (`{strategy: mirrored, devices: 2}`): the
     same result as one device, `data.batch_size` shared among them (docs/distributed.md)."""
+
+    ensemble: EnsembleConfig | None = None
+    """Train `{seeds: k}` copies of the model and predict their mean (a deep ensemble): k times the
+    weights and the compute; `model.keras` is one model."""
 
     phases: list[Phase] | None = Field(None, min_length=1)
     """Train in stages, each recompiling with its own learning rate and unfreezing more of

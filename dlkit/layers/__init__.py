@@ -55,4 +55,4 @@ for _name, _entry in keras_table.load().items():
         lazy=True,
     )
 
-from dlkit.layers import embeddings, wrappers  # noqa: E402, F401  (register the numeric embeddings and the wrappers)
+from dlkit.layers import embeddings, ensemble, wrappers  # noqa: E402, F401  (register the numeric embeddings, tabm and ensemble_head, the wrappers)

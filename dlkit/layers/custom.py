@@ -7,6 +7,8 @@ from dlkit.core.backend import keras
 
 k = keras()
 
+from dlkit.layers import members  # noqa: E402, F401  (registers TabM, EnsembleHead and MemberMean with Keras)
+
 
 @k.saving.register_keras_serializable(package="dlkit")
 class FillMissing(k.layers.Layer):
@@ -196,6 +198,8 @@ class SoftDice(k.losses.Loss):
         }
 
 
-# The numeric-feature embeddings live in a module of their own; importing this module registers every
-# dlkit layer for safe-mode loading (`dlkit.model.saved`, and the README a run folder holds).
+# The numeric-feature embeddings and a regression's target transform live in modules of their own;
+# importing this module registers every dlkit layer for safe-mode loading (`dlkit.model.saved`, and
+# the README's `import dlkit.layers.custom` for plain Keras).
+from dlkit.layers import target  # noqa: E402, F401  (TargetTransform, TransformedLoss)
 from dlkit.layers.numeric import PeriodicEmbedding, PiecewiseLinearEmbedding  # noqa: E402, F401

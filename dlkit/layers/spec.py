@@ -34,6 +34,13 @@ class LayerSpec(Spec):
     name: str | None = None
     inputs: list[str] | None = None
 
+    @property
+    def trains_members(self) -> bool:
+        """Whether a training call of the layer gives each ensemble member's outputs on a new axis 1
+        (its other calls their mean), so that the trainer takes each member's loss
+        (`dlkit.training.addons.ensemble`)."""
+        return False
+
     def layer_args(self) -> dict[str, Any]:
         """The arguments for the Keras layer: what the user set, minus the graph keys."""
         return {k: v for k, v in self.args().items() if k not in ("name", "inputs")}

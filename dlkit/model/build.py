@@ -40,8 +40,15 @@ def _build(config: ExperimentConfig, model_input, kind: str, train_batches=None)
     columns = getattr(model_input, "columns", {})
     inputs, x = preprocess(config, model_input, kind, train_batches)
     x = backbone.attach(getattr(config.model, "backbone", None), x)
-    check_size(config, [("model", config.model, x, columns)])
-    return keras().Model(inputs, apply_layers(config.model, x, "model", columns=columns), name=config.name)
+    ensemble = getattr(config.train, "ensemble", None)
+    copies = ensemble.seeds if ensemble else 1
+    check_size(config, [("model", config.model, x, columns)], copies)
+    outputs = [apply_layers(config.model, x, "model", columns=columns, copy=i) for i in range(copies)]
+    if ensemble:
+        from dlkit.layers.members import MemberMean
+
+        outputs = [MemberMean(name="ensemble_mean")(outputs)]
+    return keras().Model(inputs, outputs[0], name=config.name)
 
 
 def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=None):
@@ -65,10 +72,12 @@ def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=N
     return inputs, x
 
 
-def apply_layers(model_config, x, where: str, built: dict | None = None, columns: dict | None = None):
+def apply_layers(model_config, x, where: str, built: dict | None = None, columns: dict | None = None, copy: int = 0):
     """Call `model_config.layers` on `x` in order (or as `inputs:` wire them); `where` (`model`,
     `model.generator`) prefixes the key path of a layer Keras rejects. `built` collects
-    {key path: (spec, layer)}; `columns` are a table's encoded columns (`columns.NAME`)."""
+    {key path: (spec, layer)}; `columns` are a table's encoded columns (`columns.NAME`). Copy
+    `copy` > 0 of the layers (`train.ensemble`) names its Keras layers `NAME_copyN` where the
+    config names them, as names are unique in a model."""
     outputs = {INPUT_NAME: x, **(columns or {})}
     for i, spec in enumerate(model_config.layers):
         for j, name in enumerate(spec.inputs or []):
@@ -77,7 +86,8 @@ def apply_layers(model_config, x, where: str, built: dict | None = None, columns
                 raise ConfigError(f"{where}.layers.{i}.inputs.{j}: no column {name!r}; {hint}")
         sources = [outputs[name] for name in spec.inputs] if spec.inputs else [x]
         args = sources if len(sources) > 1 else sources[0]
-        x = _apply(f"{where}.layers.{i}", spec, args, built=built)
+        made = spec.model_copy(update={"name": f"{spec.name}_copy{copy}"}) if copy and spec.name else spec
+        x = _apply(f"{where}.layers.{i}", made, args, built=built)
         if spec.name:
             outputs[spec.name] = x
     return x
@@ -95,11 +105,12 @@ def _apply(where: str, spec, inputs, layer=None, built: dict | None = None):
         raise ConfigError(f"{where} ({spec.type_name}): {message[:200]}") from None
 
 
-def check_size(config: ExperimentConfig, networks: list[tuple[str, object, object]]) -> None:
+def check_size(config: ExperimentConfig, networks: list[tuple[str, object, object]], copies: int = 1) -> None:
     """Refuse the model if it is over `train.max_params` or would not train in the memory
     available (`dlkit.model.size`). `networks` are (key path, model config with `layers:`, the
-    symbolic input they take[, a table's encoded columns])."""
-    check_model_size(config, layer_sizes(networks))
+    symbolic input they take[, a table's encoded columns]), each in the model `copies` times."""
+    sizes = {where: (kind, n * copies, b * copies) for where, (kind, n, b) in layer_sizes(networks).items()}
+    check_model_size(config, sizes)
 
 
 def layer_sizes(networks) -> dict[str, tuple[str, int, int]]:

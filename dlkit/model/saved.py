@@ -14,7 +14,6 @@ from dlkit.core.writing import scratch, writing
 def load_run_model(run_dir: Path):
     """The run's `model.keras`, loaded in safe mode (no arbitrary code from the file)."""
     import dlkit.layers.custom  # noqa: F401  (registers dlkit's layers for safe-mode loading)
-    import dlkit.layers.target  # noqa: F401  (the inverse of regression's target_transform)
     from dlkit.core.backend import keras
 
     path = Path(run_dir) / MODEL

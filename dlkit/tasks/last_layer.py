@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dlkit.core.strict import listed
 
+#: Layers whose `units` and `activation` are the model's outputs when they end it.
+OUTPUT_LAYERS = ("dense", "ensemble_head")
+
 
 def last_layer(layers: list) -> tuple[int, int | None, int, str | None]:
     """(index, units) of the layer giving the model's output and (index, activation) of its
@@ -17,7 +20,7 @@ def last_layer(layers: list) -> tuple[int, int | None, int, str | None]:
         index -= 1
     spec = layers[index]
     units = getattr(spec, "units", None)
-    if activation is None and spec.type_name == "dense":
+    if activation is None and spec.type_name in OUTPUT_LAYERS:
         activation = str(spec.activation or "linear")
     units = units if isinstance(units, int) else None
     return index, units, act_index, activation and activation.lower()

@@ -78,6 +78,21 @@ class SupervisedConfig(ExperimentConfig):
                         ("train", "lr_schedule"),
                         f"train.callbacks.{i} (reduce_lr_on_plateau) also sets the learning rate; keep one of the two",
                     )
+        if train.ensemble is not None:
+            self._check_ensemble()
+
+    def _check_ensemble(self) -> None:
+        """`train.ensemble` copies `model.layers`, which must not be an ensemble trained per member
+        already, nor share a backbone's weights among the copies."""
+        last = self.model.layers[-1]
+        if last.trains_members:
+            raise_at(
+                ("train", "ensemble"),
+                f"model.layers.{len(self.model.layers) - 1} ({last.type_name}) already trains an ensemble "
+                "member by member; keep one of the two (or set its member_loss: false)",
+            )
+        if self.model.backbone is not None:
+            raise_at(("train", "ensemble"), "its copies would share model.backbone's weights; leave out one of the two")
 
     def logged(self) -> dict[str, Literal["up", "down"]]:
         names: dict[str, Literal["up", "down"]] = {"loss": "down"}

@@ -51,6 +51,12 @@ class GanModelConfig(Strict):
         for side in ("generator", "discriminator"):
             if getattr(self, side).backbone is not None:
                 raise_at((side, "backbone"), "not used by task gan (its networks are built from layers: only)")
+            for i, layer in enumerate(getattr(self, side).layers):
+                if layer.trains_members:
+                    raise_at(
+                        (side, "layers", i, "member_loss"),
+                        "task gan trains with its own losses, not each ensemble member's; set member_loss: false",
+                    )
         return self
 
 

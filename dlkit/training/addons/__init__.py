@@ -1,7 +1,8 @@
 """Training add-ons: what a run does beyond fitting the model, each one file of this package that
 the trainer never names (Lightning's `callbacks/pruning.py` shape). An add-on registers in `ADDONS`,
 says from the config alone whether it applies (its own section: `train.distill`, `train.prune`,
-`train.adversarial`, `eval.calibrate`), and is driven by the hooks of `Addon`, which the trainer
+`train.adversarial`, `eval.calibrate`, `train.ensemble`, or a model ending in an ensemble head
+trained member by member), and is driven by the hooks of `Addon`, which the trainer
 calls for every add-on that applies. A config without those sections (a GAN's has none) has none.
 This package's `__init__` loads no TensorFlow; each add-on loads it when it first works.
 

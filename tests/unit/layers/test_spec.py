@@ -45,6 +45,9 @@ LAYER_CASES = [
     ({"type": "rescaling", "scale": 0.5}, (3,), (3,)),
     ({"type": "resizing", "height": 4, "width": 4}, (8, 8, 1), (4, 4, 1)),
     ({"type": "random_flip"}, (4, 4, 1), (4, 4, 1)),
+    ({"type": "tabm", "units": [6, 5], "k": 3, "dropout": 0.1}, (4,), (3, 5)),
+    ({"type": "tabm", "units": [5], "k": 3, "adapters": "mini"}, (3, 4), (3, 5)),
+    ({"type": "ensemble_head", "units": 2, "activation": "softmax"}, (3, 4), (2,)),
 ]
 
 

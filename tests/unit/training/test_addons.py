@@ -1,8 +1,8 @@
-"""Training add-ons as a registry: `ADDONS` lists distill, prune, adversarial and calibrate;
+"""Training add-ons as a registry: `ADDONS` lists distill, prune, adversarial, calibrate and ensemble;
 `addons_for` picks exactly those a config's sections switch on (none for a config without them, a
 GAN's included); the trainer names none of them and probes no config section for them. What each
 add-on does in a run is proven by its own tests (test_distill, test_prune, test_adversarial,
-test_calibration)."""
+test_calibration, test_ensemble)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from conftest import REPO, TINY, write_config
 TRAINING = REPO / "dlkit" / "training"
 PRUNE = {"target_sparsity": 0.5, "start_epoch": 0, "end_epoch": 2, "layers": ["dense"]}
 ADVERSARIAL = {"method": "fgsm", "eps": 0.1}
+TABM = [{"type": "tabm", "units": [8], "k": 2}, {"type": "ensemble_head", "units": 10, "activation": "softmax"}]
 
 
 def _config(tmp_path: Path, train: dict | None = None, **top):
@@ -38,7 +39,7 @@ def test_the_registry_lists_the_add_ons():
     from dlkit.core.registries import ADDONS, REGISTRIES
     from dlkit.training.addons import Addon
 
-    assert ADDONS.names() == ["adversarial", "calibrate", "distill", "prune"]
+    assert ADDONS.names() == ["adversarial", "calibrate", "distill", "ensemble", "prune"]
     assert all(issubclass(ADDONS.get(name), Addon) for name in ADDONS.names())
     assert "addons" not in REGISTRIES  # nothing a config names: not in `dlkit list`
 
@@ -57,6 +58,10 @@ def test_the_registry_lists_the_add_ons():
             {"eval": {"calibrate": "temperature"}},
             ["adversarial", "calibrate", "distill", "prune"],
         ),
+        # A model ending in an ensemble head whose members learn from their own losses.
+        ({}, {"model": {"layers": ["flatten", *TABM]}}, ["ensemble"]),
+        ({}, {"model": {"layers": ["flatten", TABM[0], {**TABM[1], "member_loss": False}]}}, []),
+        ({"ensemble": {"seeds": 2}}, {}, ["ensemble"]),  # copies of the model (a deep ensemble)
         # Sections set to null, and a phased run: phases are the trainer's own, not an add-on.
         ({"prune": None, "distill": None, "phases": [{"epochs": 1}, {"epochs": 1}]}, {}, []),
     ],
