@@ -281,4 +281,16 @@ class SupervisedTask(Task):
         return p.astype("float32")
 
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
-        return {"value": output.tolist() if output.size > 1 else float(output[0])}
+        """The predicted number(s) as float32 holds them, with the fewest digits that read back
+        to the same float32 (4398.8823, not 4398.88232421875: digits the model never had)."""
+        import numpy as np
+
+        value = np.vectorize(_shortest, otypes=[float])(np.asarray(output, "float32"))
+        return {"value": value.tolist() if output.size > 1 else float(value.reshape(-1)[0])}
+
+
+def _shortest(number) -> float:
+    """`number` (a float32) as the float with the shortest decimal that is the same float32."""
+    import numpy as np
+
+    return float(str(np.float32(number)))

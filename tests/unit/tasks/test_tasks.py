@@ -120,6 +120,9 @@ def test_regression_values_reports_and_scale():
         {"mae": 0.5, "mse": 1.25 / 3, "rmse": np.sqrt(1.25 / 3), "r2": skm.r2_score(y, outputs[:, 0])}
     )
     assert task.describe(np.array([2.5]), [], 3) == {"value": 2.5}
+    shown = task.describe(np.array([4398.8823], "float32"), [], 3)["value"]  # float32's digits only
+    assert shown == 4398.8823 and str(shown) == "4398.8823" and np.float32(shown) == np.float32(4398.8823)
+    assert task.describe(np.array([1.5, 0.1], "float32"), [], 3) == {"value": [1.5, 0.1]}
     assert task.score_rows([{"value": 2.0}, {"value": 4.0}], ["1", "4"], []) == ({"mae": 0.5, "rmse": np.sqrt(0.5)}, 2)
     assert task.headline({"loss": 1.0, "mae": 0.3}) == {"mae": 0.3}
 
