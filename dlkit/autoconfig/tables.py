@@ -121,7 +121,7 @@ def _table(path: Path, frame, what: str, given: str | None) -> Draft:
             for name in leaks(frame, target, features)
         ]
     comments = {"target_transform": skewed[2]} if skewed else {}
-    draft = Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, epochs=50, comments=comments)
+    draft = Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, comments=comments)
     draft.examples, draft.names = len(frame), frame[target].dtype == object
     return draft
 
