@@ -55,6 +55,10 @@ def train_lines() -> list[str]:
     ]
 
 
+#: The numeric columns' encodings `--tune` chooses among (`data.options.numeric_encoding`).
+ENCODINGS = ("standardize", "piecewise_linear", "periodic")
+
+
 def trials_for(rows: int) -> int:
     """The trial budget `--tune` writes: each trial is a whole training, so fewer on larger tables."""
     return 30 if rows <= 5_000 else 20 if rows <= 50_000 else 12
@@ -62,8 +66,9 @@ def trials_for(rows: int) -> int:
 
 def tune_lines(rows: int, numbers: bool) -> list[str]:
     """The `tune:` section `dlkit init --tune` writes for a table of `rows` rows: the rate, weight
-    decay, widths (and dropout, for classes) and batch size around the defaults above, sampled by
-    TPE, hopeless trials pruned after a few epochs."""
+    decay, widths (and dropout, for classes), batch size around the defaults above and how numeric
+    columns are encoded (standardised, or the embeddings of Gorishniy et al. 2022, which tune it
+    too), sampled by TPE, hopeless trials pruned after a few epochs."""
     batch = table_batch(rows)
     batches = sorted({max(MIN_BATCH, batch // 2), batch, min(MAX_BATCH * 2, batch * 2)})
     second = 1 if numbers else 2  # the second dense layer's index (after a dropout for classes)
@@ -81,4 +86,8 @@ def tune_lines(rows: int, numbers: bool) -> list[str]:
     ]
     if not numbers:
         lines += [f"    model.layers.{i}.rate: {{type: float, low: 0.0, high: 0.3}}" for i in (1, 3)]
-    return [*lines, f"    data.batch_size: {{type: categorical, choices: {batches}}}"]
+    return [
+        *lines,
+        f"    data.batch_size: {{type: categorical, choices: {batches}}}",
+        f"    data.options.numeric_encoding: {{type: categorical, choices: {list(ENCODINGS)}}}".replace("'", ""),
+    ]

@@ -231,6 +231,7 @@ def test_a_table_gets_the_measured_recipe_and_tune_adds_a_space_that_validates(c
     space = config["tune"]["space"]
     assert space["model.layers.0.units"]["choices"] == space["model.layers.1.units"]["choices"] == [128, 256, 512]
     assert space["data.batch_size"]["choices"] == [32, 64] and not any(key.endswith(".rate") for key in space)
+    assert space["data.options.numeric_encoding"]["choices"] == ["standardize", "piecewise_linear", "periodic"]
     assert cli("validate", tmp_path / "tune.yaml").exit_code == 0
 
 
