@@ -7,14 +7,17 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dlkit.core.errors import DlkitError, WriteError
 from dlkit.core.version import __version__
 from dlkit.core.writing import DISK_ERRNOS, reason
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
 app = typer.Typer(
     name="dlkit",
@@ -28,11 +31,38 @@ app = typer.Typer(
 
 def console(stream) -> Console:
     """Pipes and CI logs get 120 columns (or $COLUMNS) rather than rich's 80, so tables stay readable."""
+    from rich.console import Console
+
     width = None if stream.isatty() else int(os.environ.get("COLUMNS", 120))
     return Console(stderr=stream is sys.stderr, soft_wrap=True, width=width)
 
 
-out, err = console(sys.stdout), console(sys.stderr)
+class _LazyConsole:
+    """`console(stream)`, made when first used: importing rich costs `--help` and `validate` about
+    40 ms that they do not spend printing through it. Stands for the Console everywhere, a live
+    progress bar's `with console:` included."""
+
+    def __init__(self, stream_name: str):
+        self._stream_name = stream_name
+        self._console: Console | None = None
+
+    def _made(self) -> Console:
+        if self._console is None:
+            self._console = console(getattr(sys, self._stream_name))
+        return self._console
+
+    def __getattr__(self, name: str):
+        return getattr(self._made(), name)
+
+    def __enter__(self):
+        return self._made().__enter__()
+
+    def __exit__(self, *exc):
+        return self._made().__exit__(*exc)
+
+
+out: Console = _LazyConsole("stdout")  # type: ignore[assignment]
+err: Console = _LazyConsole("stderr")  # type: ignore[assignment]
 
 
 def _assignments(values: list[str] | None) -> list[str] | None:
@@ -107,6 +137,8 @@ def _main(
 
 def rich_table(table) -> Table:
     """A task's table (`dlkit.tasks.Table`) as a rich one."""
+    from rich.table import Table
+
     shown = Table(*table.columns, title=table.title)
     for row in table.rows:
         shown.add_row(*row)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from dlkit.cli.common import RunsDirOption, app, err, out, user_errors
 
@@ -17,6 +15,9 @@ def doctor(runs_dir: Path = RunsDirOption):
     """Check this installation: versions, extras, CPU features, GPUs, the Keras cache and the
     datasets in it, that the runs folder is writable, and a 2-second fit on generated data.
     Exit 1, with what to fix, when something is wrong."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from dlkit.commands.doctor import run_checks
 
     table = Table("check", "", "what was found", title="dlkit doctor")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, err, out, user_errors
 
@@ -29,6 +28,8 @@ def export(
     """Export a run's model (preprocessing inside) and check it against model.keras on the test
     split: outputs, predictions, test figures, size and latency (RUN/export/.../export.json).
     Prints the export folder last; exit 1 if it scores more than --max-drop worse."""
+    from rich.table import Table
+
     from dlkit.core.runs import resolve_run
     from dlkit.export.exporter import check_format
 

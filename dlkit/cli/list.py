@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, app, out, user_errors
 
@@ -25,6 +23,9 @@ def list_(
     ),
 ):
     """Show what a registry holds."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from dlkit.core.errors import UsageError
     from dlkit.core.registries import REGISTRIES
     from dlkit.core.strict import did_you_mean
@@ -41,6 +42,9 @@ def list_(
 
 
 def _dataset_options(what: str, name: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     from dlkit.core.errors import UsageError
     from dlkit.core.registries import DATASETS
     from dlkit.core.registry import UnknownNameError

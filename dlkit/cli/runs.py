@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, app, err, out, user_errors
 
@@ -29,6 +27,9 @@ def runs(
     run.json, metrics.json or config.yaml (--sort test.accuracy --filter dataset=digits --filter train.epochs=3).
     A run folder stopped before its run.json is shown `incomplete` (`dlkit train` removes it); a run
     whose files dlkit cannot use is listed as `bad run.json` (or the file's name), with a warning saying why."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from dlkit.commands.runs import runs_table
 
     found, warnings = runs_table(root, sort, filter_ or [], reverse)

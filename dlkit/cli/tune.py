@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, user_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 @app.command()
@@ -51,6 +54,8 @@ def tune(
 
 
 def _leaderboard(summary: dict) -> Table:
+    from rich.table import Table
+
     metric, rows = summary["metric"], summary["trials"]
     keys = [
         k for k in (rows[0] if rows else {}) if k not in ("trial", "state", metric, "epochs", "seconds", "run", "error")

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, err, out, user_errors
 
@@ -28,6 +27,8 @@ def validate(
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
     the resolved config; --explain: where each value came from; --dry-run: the model built)."""
+    from rich.table import Table
+
     from dlkit.commands.validate import check_data
     from dlkit.config import dump_config, load_config
 

@@ -9,8 +9,6 @@ import dataclasses
 import warnings
 from typing import Any
 
-import numpy as np
-
 #: The pixel scale of image datasets (uint8, as in an image file).
 PIXELS = 255.0
 
@@ -56,6 +54,8 @@ class InputSpace:
 def refusal(kind: str, model, x_train) -> str | None:
     """Why these inputs cannot be attacked (None: they can): text, and integer ids (tokens,
     categories), are not continuous, so a small step along a gradient means nothing there."""
+    import numpy as np
+
     if kind == "text":
         return "its inputs are text (token ids are not continuous)"
     if kind == "image":
@@ -75,6 +75,7 @@ def refusal(kind: str, model, x_train) -> str | None:
 def input_space(kind: str, model, x_train) -> InputSpace:
     """The space of the model's float inputs, from the training split (`x_train`: an array, or a
     dict of columns); images are 0-255 whatever the split holds. Check `refusal` first."""
+    import numpy as np
     import tensorflow as tf
 
     from dlkit.core.backend import takes_columns

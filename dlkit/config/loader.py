@@ -8,6 +8,7 @@ key, anything else (lists included) replaces the base's value wholesale. A base 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -16,11 +17,12 @@ from dlkit.config.experiment import DEFAULT_TASK, ExperimentConfig
 from dlkit.config.paths import apply_override, key_lines, set_lines, where_written
 from dlkit.config.yaml_safe import read_yaml
 from dlkit.core.errors import ConfigError
-from dlkit.core.plugins import RunPlugin, check_run_plugins, load_plugin, run_plugins
 from dlkit.core.registries import TASKS
-from dlkit.core.runs import RUN_FILE
 from dlkit.core.strict import clipped, did_you_mean
 from dlkit.data.options import upgrade as upgrade_options
+
+if TYPE_CHECKING:
+    from dlkit.core.plugins import RunPlugin
 
 
 def deep_merge(base: dict, override: dict) -> dict:
@@ -114,8 +116,10 @@ def parse_config(data: dict, source: str = "config", lines: dict[tuple, str] | N
 def _load_plugins(paths, lines: dict[tuple, str], source: str) -> None:
     """Import the config's plug-ins before validating it: they may register what it names. A list
     of something else is left for validation to report."""
-    if not isinstance(paths, list):
+    if not isinstance(paths, list) or not paths:
         return
+    from dlkit.core.plugins import load_plugin
+
     for i, path in enumerate(paths):
         if isinstance(path, str):
             try:
@@ -162,8 +166,12 @@ def load_config_and_data(path: str | Path, overrides=(), plugins=()) -> tuple[Ex
     """`load_config`, and the raw mapping it validated (a search sets each trial's values in it)."""
     data, lines = read_config(path, overrides)
     path = Path(path)
-    if path.name == "config.yaml" and (path.parent / RUN_FILE).is_file():  # a run folder's: not the user's own code
-        _check_run_plugins(path.parent, data, lines, str(path))
+    if path.name == "config.yaml":
+        # A run folder's (run.json beside it): not the user's own code. Run records load only here.
+        from dlkit.core.runs import RUN_FILE
+
+        if (path.parent / RUN_FILE).is_file():
+            _check_run_plugins(path.parent, data, lines, str(path))
     if plugins:
         given = data.get("plugins") if isinstance(data.get("plugins"), list) else []
         data["plugins"] = [*given, *(str(Path(p).absolute()) for p in plugins)]
@@ -191,12 +199,16 @@ def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
 def _check_run_plugins(run_dir: Path, data: dict, lines: dict[tuple, str], source: str) -> None:
     """A run folder's config imports only the folder's own kept plug-ins, and those only when
     trusted (`dlkit.core.plugins.check_run_plugins`), checked before `parse_config` imports them."""
+    from dlkit.core.plugins import check_run_plugins
+
     check_run_plugins(run_dir, data.get("plugins"), _plugin_place(lines, source))
 
 
 def run_config_plugins(run_dir: Path) -> list[RunPlugin]:
     """The plug-ins a run folder's `config.yaml` names, checked to be its own kept copies (trusted
     or not): what `dlkit trust` shows."""
+    from dlkit.core.plugins import run_plugins
+
     path = Path(run_dir) / "config.yaml"
     data, lines = read_config(path)
     return run_plugins(run_dir, data.get("plugins"), _plugin_place(lines, str(path)))

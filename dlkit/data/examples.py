@@ -3,13 +3,16 @@ by rows the same way whichever they are."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def take(x: Any, indices: np.ndarray | slice) -> Any:
     """Rows `indices` (or a slice) of an array or of each column of a dict."""
+    import numpy as np
+
     if isinstance(x, dict):
         return {name: column[indices] for name, column in x.items()}
     return np.asarray(x)[indices]
@@ -22,6 +25,8 @@ def count(x: Any) -> int:
 
 def concatenate(parts: list) -> Any:
     """Parts of rows (arrays, or dicts of columns) as one."""
+    import numpy as np
+
     if len(parts) == 1:
         return parts[0]
     if isinstance(parts[0], dict):

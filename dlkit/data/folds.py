@@ -4,17 +4,24 @@ which validate in fold k of K. Seeded by the config's seed and the repeat, so a 
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def fold_seed(seed: int, repeat: int) -> int:
     """The shuffling seed of repeat `repeat` (1 is the config's own seed; each other its own)."""
+    import numpy as np
+
     if repeat == 1:
         return seed
     return int(np.random.SeedSequence([seed, repeat]).generate_state(1)[0])
 
 
 def _labels(y: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     y = np.asarray(y)
     return y.reshape(len(y)) if y.ndim > 1 and y.shape[1:] == (1,) else y
 
@@ -23,6 +30,8 @@ def fold_problem(
     y: np.ndarray, folds: int, *, stratify: bool, ordered: bool, class_names=None, groups: np.ndarray | None = None
 ) -> str | None:
     """Why the pool with labels `y` cannot be cut into `folds` folds, or None."""
+    import numpy as np
+
     if groups is not None:
         distinct = len(np.unique(groups))
         return f"{folds} folds need at least {folds} groups; there are {distinct}" if distinct < folds else None
@@ -58,6 +67,7 @@ def fold_indices(
     folds keep each class's share; `groups` keep each group in one fold; `ordered` is an
     expanding window (scikit-learn's TimeSeriesSplit): fold k trains on the first k of folds+1
     blocks and validates on the next."""
+    import numpy as np
     from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold, TimeSeriesSplit
 
     labels = _labels(y)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from dlkit.core.errors import ConfigError, DataError
 from dlkit.data.dataset import Arrays
 from dlkit.data.examples import take
 from dlkit.data.folds import fold_indices, fold_problem
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclasses.dataclass
@@ -80,6 +81,7 @@ def _cut(split: Split, fraction: float, what: str, *, seed: int, stratify: bool,
     """`split` less `fraction` of it, and that fraction (`what`: the key it is for): whole groups
     where it has them, else a random sample (stratified on the labels with `stratify`), or the last
     examples if `ordered`."""
+    import numpy as np
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
     try:

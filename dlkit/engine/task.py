@@ -8,12 +8,12 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-
 from dlkit.core.errors import UsageError
 from dlkit.core.registries import TASKS
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from dlkit.config.experiment import ExperimentConfig
     from dlkit.data.dataset import Arrays, DatasetInfo
     from dlkit.data.prepared import PreparedData

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from dlkit.core.registries import TASKS
 from dlkit.core.strict import listed
 from dlkit.tasks.class_labels import ClassTask
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @TASKS.register()
@@ -44,14 +46,20 @@ class Binary(ClassTask):
         return (self.probabilities(outputs).reshape(-1) > 0.5).astype("int64")
 
     def class_probability_rows(self, outputs: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         positive = self.probabilities(outputs).reshape(-1).astype("float64")
         return np.stack([1.0 - positive, positive], axis=-1)
 
     def from_class_probabilities(self, rows: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         return self.from_probabilities(np.asarray(rows)[:, 1:])
 
     def write_report(self, split, outputs, class_names, folder: Path, title: str) -> dict:
         """The class report, and the ROC curve where the split has both classes."""
+        import numpy as np
+
         report = super().write_report(split, outputs, class_names, folder, title)
         if len(np.unique(split.y)) == 2:
             from sklearn import metrics as skm

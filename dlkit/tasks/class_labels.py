@@ -5,9 +5,7 @@ precision/recall/F1) and predict rows with the top classes."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from dlkit.config.evaluation import ClassEvalConfig
 from dlkit.config.train import ClassTrainConfig
@@ -17,6 +15,9 @@ from dlkit.core.strict import listed, raise_at
 from dlkit.data.targets import INTEGERS, TEXT
 from dlkit.engine.task import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class ClassConfig(SupervisedConfig):
@@ -52,6 +53,8 @@ class ClassTask(SupervisedTask):
     # --- labels ---
 
     def labels(self, arrays) -> list[str]:
+        import numpy as np
+
         if not np.issubdtype(np.asarray(arrays.y_train).dtype, np.integer):
             encode_labels(arrays)
         names = self.class_names(arrays)
@@ -77,6 +80,8 @@ class ClassTask(SupervisedTask):
     def constant_baselines(self, data) -> dict[str, np.ndarray]:
         """`majority`: each class's share of the training split as its probability for every
         example: it decides for the majority class, and its loss is the prior's."""
+        import numpy as np
+
         y = np.asarray(data.splits.train.y, dtype="int64").reshape(-1)
         shares = np.bincount(y, minlength=len(data.class_names)) / max(len(y), 1)
         return {"majority": self.from_class_probabilities(shares[None])[0]}
@@ -93,6 +98,7 @@ class ClassTask(SupervisedTask):
         return outputs.argmax(axis=-1)
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+        import numpy as np
         from sklearn import metrics as skm
 
         wanted = set(self.config.eval.metrics) - {"confusion_matrix"}
@@ -169,6 +175,8 @@ class ClassTask(SupervisedTask):
         return self.class_probability_rows(output[None])[0]
 
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
+        import numpy as np
+
         probs = self.class_probabilities(output)
         order = np.argsort(-probs, kind="stable")[:top_k]
         label = lambda i: classes[i] if i < len(classes) else str(i)  # noqa: E731
@@ -180,6 +188,8 @@ class ClassTask(SupervisedTask):
 
     def score_rows(self, rows, targets, classes):
         """Accuracy: a target written `1.0` is class `1` when the classes are integers."""
+        import numpy as np
+
         from dlkit.data.table import category_text, id_suffix
 
         integer_classes = id_suffix(classes) == ""
@@ -204,6 +214,8 @@ class ClassTask(SupervisedTask):
 def encode_labels(arrays) -> None:
     """Labels given as names (strings, or floats that are whole numbers: `1.0` is class `1`, as a
     CSV column with a blank cell gives them) become class indices; names sorted, from training."""
+    import numpy as np
+
     for part in ("y_train", "y_test"):
         y = getattr(arrays, part)
         if y is not None and y.dtype.kind == "f" and np.isfinite(y).all() and (y == np.round(y)).all():
@@ -223,6 +235,8 @@ def encode_labels(arrays) -> None:
 def class_weights(config, data) -> dict[int, float] | None:
     """`train.class_weight` as {class index: weight}; `balanced` weighs each class by
     examples / (classes x its examples) in the training split."""
+    import numpy as np
+
     wanted, names = config.train.class_weight, data.class_names
     if wanted is None:
         return None

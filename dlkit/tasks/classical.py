@@ -14,12 +14,13 @@ trained again gets the same figures."""
 from __future__ import annotations
 
 import warnings
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from dlkit.data.examples import take
 from dlkit.data.splits import Split
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: The most training rows the models are fitted on: a larger split is sampled (seeded). On a 50,000-row
 #: table both models fit and predict in seconds on two CPU cores.
@@ -39,6 +40,8 @@ def fit_predict(
     """{model name: {split name: predictions}}: class probabilities (N, `classes`) for a
     classifier, values (N, D) for a regressor. Empty when the training split cannot fit one (a
     single class)."""
+    import numpy as np
+
     y = np.asarray(train.y)
     if len(y) > MAX_ROWS:
         chosen = np.sort(np.random.default_rng([seed, MAX_ROWS]).choice(len(y), MAX_ROWS, replace=False))
@@ -75,6 +78,7 @@ def fit_predict(
 def _frame(x):
     """The columns as a DataFrame (numbers float64, NaN where missing or infinite, which
     scikit-learn refuses; categories objects, NaN where blank) and the names of the categorical ones."""
+    import numpy as np
     import pandas as pd
 
     def numbers(values) -> np.ndarray:
@@ -112,6 +116,7 @@ def _linear_input(frame, categorical: list[str]):
 def _tree_input(frame, categorical: list[str]):
     """Categories as ordinal codes first (blank and unseen: missing), then the numbers as they are;
     and which of the columns out are categorical."""
+    import numpy as np
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OrdinalEncoder
 
@@ -163,6 +168,8 @@ def _regressors(frame, categorical: list[str], seed: int) -> dict:
 
 def _all_classes(model, probabilities: np.ndarray, classes: int) -> np.ndarray:
     """Probabilities over every class 0..`classes`-1 (a class missing from the training sample: 0)."""
+    import numpy as np
+
     full = np.zeros((len(probabilities), max(classes, int(model.classes_.max()) + 1)), dtype="float64")
     full[:, model.classes_] = probabilities
     return full

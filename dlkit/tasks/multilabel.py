@@ -9,9 +9,8 @@ split. A CSV row without labels holds `|` alone: an empty cell is a missing valu
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import Field
 
 from dlkit.config.evaluation import SupervisedEvalConfig
@@ -20,6 +19,9 @@ from dlkit.core.registries import TASKS
 from dlkit.core.strict import listed
 from dlkit.engine.task import Table
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: What separates the labels of one example in a CSV cell or a string.
 SEPARATOR = "|"
@@ -55,6 +57,8 @@ class Multilabel(SupervisedTask):
     # --- labels ---
 
     def labels(self, arrays) -> list[str]:
+        import numpy as np
+
         if np.ndim(arrays.y_train) == 2:
             names = self._matrix_names(arrays, np.shape(arrays.y_train)[1])
             arrays.y_train, arrays.y_test = (self._matrix(y, part, len(names)) for part, y in self._parts(arrays))
@@ -90,6 +94,8 @@ class Multilabel(SupervisedTask):
         return [str(i) for i in range(width)]
 
     def _matrix(self, y, part: str, width: int) -> np.ndarray | None:
+        import numpy as np
+
         if y is None:
             return None
         y = np.asarray(y)
@@ -131,6 +137,8 @@ class Multilabel(SupervisedTask):
     def constant_baselines(self, data) -> dict[str, np.ndarray]:
         """`prior`: each label's share of the training split as its probability for every example
         (so the labels most examples have are predicted, at `eval.threshold`)."""
+        import numpy as np
+
         return {"prior": self.from_probabilities(np.asarray(data.splits.train.y, dtype="float64").mean(axis=0))}
 
     def decisions(self, outputs: np.ndarray) -> np.ndarray:
@@ -138,6 +146,7 @@ class Multilabel(SupervisedTask):
         return (self.probabilities(outputs) > self.config.eval.threshold).astype("int64")
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+        import numpy as np
         from sklearn import metrics as skm
 
         y_true, y_pred = np.asarray(y_true).astype("int64"), self.decisions(outputs)
@@ -152,6 +161,7 @@ class Multilabel(SupervisedTask):
 
     def write_report(self, split, outputs, class_names: list[str], folder: Path, title: str) -> dict:
         """Precision, recall, F1 and support of each label at `eval.threshold`, and a bar chart of the F1s."""
+        import numpy as np
         from sklearn import metrics as skm
 
         y_true = np.asarray(split.y).astype("int64")
@@ -177,6 +187,8 @@ class Multilabel(SupervisedTask):
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         """The labels above `eval.threshold` (most probable first; none is an empty list), every
         label's probability, and the `top_k` most probable whether above it or not."""
+        import numpy as np
+
         probs = self.probabilities(np.asarray(output)[None])[0]
         name = lambda i: classes[i] if i < len(classes) else str(i)  # noqa: E731
         order = np.argsort(-probs, kind="stable")
@@ -222,6 +234,8 @@ def label_set(value) -> set[str]:
 
 def multi_hot(sets: list[set[str]], names: list[str]) -> np.ndarray:
     """(N, L) float32: 1 where example n has label names[l]."""
+    import numpy as np
+
     index = {name: i for i, name in enumerate(names)}
     y = np.zeros((len(sets), len(names)), dtype="float32")
     for row, labels in enumerate(sets):
@@ -231,6 +245,8 @@ def multi_hot(sets: list[set[str]], names: list[str]) -> np.ndarray:
 
 def _f1_chart(rows: list[dict], threshold: float, path: Path, title: str) -> None:
     """One horizontal bar per label, its support beside it."""
+    import numpy as np
+
     from dlkit.core import plots
 
     plt = plots.figure()

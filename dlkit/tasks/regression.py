@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from dlkit.core.errors import ConfigError
 from dlkit.core.registries import TASKS
 from dlkit.data.targets import FLOATS, INTEGERS
 from dlkit.engine.task import Baseline
 from dlkit.tasks.supervised import SupervisedTask
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: The transforms of `data.options.target_transform` that the model inverts in a layer of its own
 #: (`dlkit.layers.target`), each with the value every training target must be above.
@@ -40,6 +42,8 @@ class Regression(SupervisedTask):
 
     def labels(self, arrays) -> list[str]:
         """Numbers as float32 (`check_target` has refused labels that are not numbers)."""
+        import numpy as np
+
         parts = (arrays.y_train, arrays.y_test)
         arrays.y_train, arrays.y_test = (None if y is None else np.asarray(y, "float32") for y in parts)
         return []
@@ -74,6 +78,8 @@ class Regression(SupervisedTask):
     def transformed(self, transform: str, y) -> np.ndarray:
         """The training targets as the network learns them, log(y) or log1p(y); a target outside
         the transform's domain is a ConfigError naming the smallest one, before any training."""
+        import numpy as np
+
         y = np.asarray(y, dtype="float64")
         smallest, edge = float(y.min()), DOMAIN[transform]
         if smallest <= edge:
@@ -99,6 +105,8 @@ class Regression(SupervisedTask):
     def constant_baselines(self, data) -> dict[str, np.ndarray]:
         """The training split's mean (least squared error) and median (least absolute error) of
         each target column, in the target's units."""
+        import numpy as np
+
         y = np.asarray(data.splits.train.y, dtype="float64").reshape(len(data.splits.train.y), -1)
         return {"mean": y.mean(axis=0).astype("float32"), "median": np.median(y, axis=0).astype("float32")}
 
@@ -122,6 +130,7 @@ class Regression(SupervisedTask):
 
     def score_rows(self, rows, targets, classes):
         """MAE and RMSE of the values (one target only)."""
+        import numpy as np
         import pandas as pd
 
         if any(isinstance(row["value"], list) for row in rows):
@@ -133,6 +142,7 @@ class Regression(SupervisedTask):
         return {"mae": float(np.abs(errors).mean()), "rmse": float(np.sqrt((errors**2).mean()))}, len(errors)
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+        import numpy as np
         from sklearn import metrics as skm
 
         y_pred = outputs.reshape(y_true.shape)
@@ -157,6 +167,8 @@ class Regression(SupervisedTask):
 def target_scale(y) -> tuple:
     """The mean and standard deviation of each target column (numbers for one column); a constant
     column keeps std 1, since there is nothing to scale."""
+    import numpy as np
+
     y = np.asarray(y, dtype="float64")
     mean, std = y.mean(axis=0), y.std(axis=0)
     return mean.tolist(), np.where(std > 0, std, 1.0).tolist()

@@ -5,9 +5,11 @@ predictions (image / true mask / predicted mask)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 #: How many examples of each end the grid shows.
 SHOWN = 3
@@ -15,6 +17,7 @@ SHOWN = 3
 
 def colours(num_classes: int) -> np.ndarray:
     """(K, 3) uint8: class 0 (background) black, then matplotlib's tab10/tab20 colours."""
+    import numpy as np
     from matplotlib import colormaps
 
     table = colormaps["tab10" if num_classes <= 11 else "tab20"]
@@ -29,6 +32,8 @@ def coloured(mask: np.ndarray, num_classes: int) -> np.ndarray:
 
 def overlay(image: np.ndarray, mask: np.ndarray, num_classes: int, alpha: float = 0.5) -> np.ndarray:
     """The image with each non-background pixel tinted by its class's colour."""
+    import numpy as np
+
     rgb = image if image.shape[-1] == 3 else np.repeat(image, 3, axis=-1)
     tinted = (1 - alpha) * rgb + alpha * coloured(mask, num_classes)
     return np.where(mask[..., None] > 0, tinted, rgb).round().astype("uint8")
@@ -37,6 +42,8 @@ def overlay(image: np.ndarray, mask: np.ndarray, num_classes: int, alpha: float 
 def best_and_worst(split, predicted: np.ndarray, num_classes: int, path: Path, title: str) -> dict:
     """Draw the SHOWN worst and best examples of `split` by their mean IoU into `path`; return
     which they were (file or index) with their mean IoU."""
+    import numpy as np
+
     from dlkit.core import plots
 
     truth = np.asarray(split.y)[..., 0]
@@ -68,6 +75,8 @@ def best_and_worst(split, predicted: np.ndarray, num_classes: int, path: Path, t
 
 def _image(x, size: tuple[int, int]) -> np.ndarray:
     """An example as pixels to show: a file read at the masks' size, or the array itself."""
+    import numpy as np
+
     if np.ndim(x) == 0:
         from dlkit.data.images import read_image
 
@@ -78,6 +87,8 @@ def _image(x, size: tuple[int, int]) -> np.ndarray:
 def mask_scores(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> dict[str, Any]:
     """Pixel figures from the confusion matrix of true and predicted class ids: per-class IoU
     and Dice (None for a class in neither), their means over the classes present, pixel accuracy."""
+    import numpy as np
+
     true = np.asarray(y_true, dtype="int64").reshape(-1)
     pred = np.asarray(y_pred, dtype="int64").reshape(-1)
     k = num_classes

@@ -6,9 +6,7 @@ labels are (H, W, 1) integer masks (`dataset: segmentation_folder`)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from dlkit.core.errors import ConfigError, DataError
 from dlkit.core.registries import TASKS
@@ -17,6 +15,9 @@ from dlkit.data.targets import MASKS
 from dlkit.engine.task import Table
 from dlkit.tasks.segmentation.report import mask_scores
 from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class SegmentationConfig(SupervisedConfig):
@@ -116,6 +117,8 @@ class Segmentation(SupervisedTask):
     def constant_baselines(self, data) -> dict[str, np.ndarray]:
         """`majority`: each class's share of the training masks' pixels as its probability on
         every pixel, which decides for the most frequent class everywhere."""
+        import numpy as np
+
         masks = np.asarray(data.splits.train.y, dtype="int64")
         shares = np.bincount(masks.reshape(-1), minlength=max(len(data.class_names), 2)) / max(masks.size, 1)
         pixel = shares[1:2] if self.head == "sigmoid" else shares
@@ -134,6 +137,8 @@ class Segmentation(SupervisedTask):
     def write_report(self, split, outputs: np.ndarray, class_names: list[str], folder: Path, title: str) -> dict:
         """IoU and Dice of each class, the confusion matrix of the pixels, and the best and worst
         predictions beside their images and true masks."""
+        import numpy as np
+
         from dlkit.core import plots
         from dlkit.tasks.segmentation.report import best_and_worst
 
@@ -199,6 +204,8 @@ class Segmentation(SupervisedTask):
 
     @staticmethod
     def _mask_row(mask: np.ndarray, classes: list[str]) -> dict[str, Any]:
+        import numpy as np
+
         counts = np.bincount(mask.reshape(-1), minlength=max(len(classes), 2))
         names = [classes[i] if i < len(classes) else str(i) for i in range(len(counts))]
         return {
@@ -219,6 +226,8 @@ class Segmentation(SupervisedTask):
 
 def encode_rle(mask: np.ndarray) -> dict[str, Any]:
     """An (H, W) mask as runs of class ids in row-major order: {size: [H, W], runs: [[id, length], ...]}."""
+    import numpy as np
+
     flat = np.asarray(mask).reshape(-1)
     starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
     lengths = np.diff(np.r_[starts, flat.size])
@@ -226,6 +235,8 @@ def encode_rle(mask: np.ndarray) -> dict[str, Any]:
 
 
 def decode_rle(encoded: dict[str, Any]) -> np.ndarray:
+    import numpy as np
+
     ids, lengths = zip(*encoded["runs"], strict=True) if encoded["runs"] else ((), ())
     return np.repeat(np.array(ids, dtype="int64"), lengths).reshape(encoded["size"])
 

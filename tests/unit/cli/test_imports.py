@@ -57,3 +57,32 @@ def test_validating_a_table_reads_its_header_without_tensorflow_or_pandas(tmp_pa
         f"r = CliRunner().invoke(app, ['validate', {str(config)!r}]); assert r.exit_code == 0, r.output"
     )
     assert _loaded_after(statement, ("tensorflow", "keras", "pandas", "sklearn")) == set()
+
+
+#: What start-up must not pay for: TensorFlow, and the numeric and plotting stacks (about 0.1-1.4 s
+#: of CPU each to import; `benchmarks/startup.py` measures them).
+HEAVY = ("tensorflow", "keras", "numpy", "pandas", "sklearn", "scipy", "matplotlib", "optuna")
+
+
+def _loaded_by_command(*args: str) -> set[str]:
+    """The HEAVY modules `python -m dlkit ARGS` has loaded when it exits (a whole process, as a user runs it)."""
+    code = (
+        "import atexit, runpy, sys\n"
+        f"atexit.register(lambda: print('LOADED', *(m for m in {HEAVY!r} if m in sys.modules)))\n"
+        f"sys.argv = ['dlkit', *{list(args)!r}]\n"
+        "runpy.run_module('dlkit', run_name='__main__')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("LOADED")]
+    return set(line.split()[1:])
+
+
+def test_help_loads_no_numeric_or_plotting_stack():
+    assert _loaded_by_command("--help") == set()
+
+
+@pytest.mark.parametrize("config", ["quickstart", "digits_gan", "quickstart_tune"])
+def test_validate_loads_no_numpy_or_numeric_stack(config):
+    """Looking up the task and the layers imports every task module: none may import NumPy at its top."""
+    assert _loaded_by_command("validate", f"configs/{config}.yaml") == set()

@@ -1,0 +1,118 @@
+"""Start-up time of the commands that train nothing, and the heavy modules each one imports.
+
+What it measures
+  Each command runs `--runs` times (default 7) as a whole process, `python -m dlkit ...` from the
+  repository root with this checkout first on the path, after one untimed run that writes the
+  bytecode caches. It prints the median wall time and the median CPU time (user + system of the
+  child): the machine these figures come from is shared (2 cores, a long tuning job beside it),
+  where wall time varies with the load and CPU time much less.
+  Then one more run of each records the heavy modules it imported (TensorFlow, Keras, NumPy,
+  pandas, scikit-learn, SciPy, matplotlib, Optuna, pydantic, PyYAML, typer, rich), checked in
+  `sys.modules` at exit, so that a module newly imported at the top of a file shows here.
+  Also printed: the bare interpreter (`python -c pass`), which every command pays.
+
+Goals (issue 30): `validate` < 0.25 s and `--help` < 0.1 s, medians of 5 wall times.
+
+PYTHONDONTWRITEBYTECODE is removed from the commands' environment: with it set, every run compiles
+dlkit's sources again (about 0.1 s), which an installed dlkit never does.
+
+Run (under a minute):
+    .venv/bin/python benchmarks/startup.py
+    .venv/bin/python benchmarks/startup.py --runs 11
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Modules whose import costs start-up something worth seeing (each a top-level package).
+HEAVY = (
+    "tensorflow",
+    "keras",
+    "numpy",
+    "pandas",
+    "sklearn",
+    "scipy",
+    "matplotlib",
+    "optuna",
+    "pydantic",
+    "yaml",
+    "typer",
+    "rich",
+)
+
+#: Prints the HEAVY packages loaded when the command exits (TensorFlow's commands leave through
+#: os._exit, so they are caught there too).
+WRAPPER = """
+import atexit, os, runpy, sys
+def report():
+    loaded = [m for m in {heavy!r} if m in sys.modules]
+    os.write(1, ("\\nLOADED " + " ".join(loaded) + "\\n").encode())
+atexit.register(report)
+_exit = os._exit
+os._exit = lambda code: (report(), _exit(code))
+sys.argv = ["dlkit", *sys.argv[1:]]
+runpy.run_module("dlkit", run_name="__main__")
+"""
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def loaded(args: list[str], env: dict[str, str]) -> list[str]:
+    """The HEAVY packages `dlkit ARGS` imported."""
+    code = WRAPPER.format(heavy=HEAVY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
+    return next(line.split()[1:] for line in done.stdout.splitlines() if line.startswith("LOADED"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
+    args = parser.parse_args()
+    env = environment()
+    with tempfile.TemporaryDirectory() as empty:
+        commands = {
+            "python -c pass": [],
+            "dlkit --help": ["--help"],
+            "dlkit validate configs/quickstart.yaml": ["validate", "configs/quickstart.yaml"],
+            "dlkit list layers": ["list", "layers"],
+            "dlkit runs (an empty folder)": ["runs", empty],
+        }
+        print(f"{'command':42s} {'wall (median)':>14s} {'CPU (median)':>13s}   heavy modules imported")
+        for name, dlkit_args in commands.items():
+            command = [sys.executable, "-c", "pass"] if not dlkit_args else [sys.executable, "-m", "dlkit", *dlkit_args]
+            timed(command, env)  # writes the bytecode caches
+            walls, cpus = zip(*(timed(command, env) for _ in range(args.runs)), strict=True)
+            heavy = "" if not dlkit_args else " ".join(loaded(dlkit_args, env)) or "-"
+            print(f"{name:42s} {statistics.median(walls):12.3f} s {statistics.median(cpus):11.3f} s   {heavy}")
+    print(f"\n{args.runs} runs each; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()
