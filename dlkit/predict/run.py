@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from dlkit.config import load_run_config
-from dlkit.core.errors import DlkitError, UsageError
+from dlkit.core.errors import DlkitError, UsageError, WriteError
 from dlkit.core.registries import INPUTS
 from dlkit.core.runs import read_run
 from dlkit.core.strict import listed
@@ -53,6 +53,8 @@ def predict(
     about = describe_run(run_dir, info)
     try:
         return _predict(Path(run_dir), info, about, inputs, texts, top_k, overrides, options or {}, output, keep)
+    except WriteError:  # the output file's fault, which names it
+        raise
     except DlkitError as e:
         raise type(e)(f"{about}: {str(e).removeprefix(f'{run_dir}: ')}") from None
 
