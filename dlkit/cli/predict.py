@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -10,6 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, user_errors
+
+#: How many rows the table shows (unless --all): the rest are counted under it, and in --output.
+HEAD = 20
 
 
 @app.command()
@@ -24,7 +28,10 @@ def predict(
     ),
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes to list."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the predictions to a CSV file."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write every prediction to a CSV file, as they come (the table shows the first)."
+    ),
+    all_rows: bool = typer.Option(False, "--all", help=f"Print every row in the table, not the first {HEAD}."),
     overlay: bool = typer.Option(False, "--overlay", help="Segmentation: also write each mask over its image."),
     set_: list[str] | None = SetOption,
     runs_dir: Path = RunsDirOption,
@@ -32,8 +39,9 @@ def predict(
     trust_plugins: bool = TrustOption,
 ):
     """Predict with a run's model (`dlkit predict RUN INPUT...`, or --run RUN); one row per example.
-    A target column, or class sub-folders named as the run's classes, is scored on stderr. Exit 1
-    if any input could not be read."""
+    The table shows the first rows and a count (--all: every row; none when stdout is not a terminal
+    and --output takes them). A target column, or class sub-folders named as the run's classes, is
+    scored on stderr. Exit 1 if any input could not be read."""
     from dlkit.core.errors import UsageError
     from dlkit.core.runs import resolve_run
 
@@ -46,15 +54,32 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict.run import predict as run_predict
 
-    result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], {"overlay": True} if overlay else {})
-    if output is not None:
-        result.write_csv(output)
+    table = not as_json and (output is None or sys.stdout.isatty())
+    keep = None if as_json or all_rows else HEAD if table else 0
+    options = {"overlay": True} if overlay else {}
+    result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], options, output, keep)
     if as_json:
         typer.echo(json.dumps({"run": str(run_dir), "predictions": result.rows}, indent=2))
-    else:
+    elif table:
         out.print(_predictions_table(result, str(run_dir)))
+        if result.total > len(result.rows):
+            out.print(_summary(result, output), markup=False, highlight=False)
+    else:
+        err.print(f"dlkit: {_count_line(result)} written to {output}", markup=False, highlight=False)
     if _say_on_stderr(result, named=run is not None):
         raise typer.Exit(1)
+
+
+def _summary(result, output: Path | None) -> str:
+    """The line under a table that shows the first rows: how many there were, and where the rest are."""
+    rest = f"all of them are in {output}" if output is not None else "--output FILE writes them all, --all prints them"
+    return f"the first {len(result.rows)} of {_count_line(result)}; {rest}"
+
+
+def _count_line(result) -> str:
+    """`200000 predictions (3 could not be made)`."""
+    failed = f" ({len(result.errors)} could not be made)" if result.errors else ""
+    return f"{result.total} prediction{'' if result.total == 1 else 's'}{failed}"
 
 
 def _run_and_inputs(inputs: list[Path], run: Path | None, text: list[str] | None) -> tuple[Path | None, list[Path]]:
@@ -75,18 +100,16 @@ def _run_and_inputs(inputs: list[Path], run: Path | None, text: list[str] | None
 def _say_on_stderr(result, named: bool) -> bool:
     """The warnings, the score against the inputs' known answers, and a line per input that could
     not be predicted; True when there was one."""
-    rows = result.rows
     for warning in [*result.unseen, *result.warnings]:
         err.print(f"dlkit: warning: {warning}", markup=False, highlight=False)
     if result.score is not None:
         err.print(str(result.score), markup=False, highlight=False)
-    failed = [row for row in rows if "error" in row]
-    for row in failed:
-        err.print(f"dlkit: error: {row['input']}: {row['error']}", markup=False, highlight=False)
-    if failed and not named:  # the user did not name the run: say which one could not take these inputs
-        summary = f"{result.run}: {len(failed)} of {len(rows)} inputs could not be predicted"
+    for name, error in result.errors:
+        err.print(f"dlkit: error: {name}: {error}", markup=False, highlight=False)
+    if result.errors and not named:  # the user did not name the run: say which one could not take these inputs
+        summary = f"{result.run}: {len(result.errors)} of {result.total} inputs could not be predicted"
         err.print(f"dlkit: error: {summary}", markup=False, highlight=False)
-    return bool(failed)
+    return bool(result.errors)
 
 
 def _predictions_table(result, title: str) -> Table:

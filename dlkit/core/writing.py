@@ -62,13 +62,22 @@ def remove(path: Path) -> None:
 
 def atomic_write(path: Path, content: str | bytes) -> None:
     """Write to a temporary file beside `path` and rename it over, so `path` is never half-written."""
+    with atomic_file(path) as f:
+        f.write(content.encode() if isinstance(content, str) else content)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "wb"):
+    """A temporary file beside `path` to write in steps (`mode` "w": text, UTF-8), renamed over
+    `path` when the block ends; a failure inside the block removes it and leaves `path` as it was."""
     path = Path(path)
+    text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
     with writing(path):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with writing(path, scratch=Path(tmp)):
             os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
-            with os.fdopen(fd, "wb") as f:
-                f.write(content.encode() if isinstance(content, str) else content)
+            with os.fdopen(fd, mode, **text) as f:
+                yield f
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)

@@ -17,16 +17,11 @@ from dlkit.core.errors import DataError, UsageError
 from dlkit.core.registries import DATASETS
 from dlkit.core.strict import did_you_mean, raise_at
 from dlkit.data.bounds import check_csv
+from dlkit.data.csv_files import column_name, read_csv
 from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.peek import OptionError, Peek, column_values, csv_header, existing_file, label_classes, require_column
 from dlkit.data.rows import Duplicates, Rows, settle_duplicates
 from dlkit.data.targets import of_cells
-
-
-def column_name(name: str) -> str:
-    """`" Petal Length (cm)"` -> `petal_length_cm`: the names configs and predict use."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
-
 
 UnseenPolicy = Literal["warn", "error", "ignore"]
 
@@ -52,28 +47,6 @@ _NUMERIC_OPTIONS = {
 
 #: A number as a CSV cell writes it (what pandas would parse), checked before `Decimal` reads it.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def read_csv(path: Path, text: Collection[str] = ()):
-    """The file as a DataFrame with normalised column names; a bad file is a DataError. The
-    columns named in `text` keep the file's text: pandas alone reads an id column holding one
-    blank cell, or any cell `60.0`, as floats."""
-    import pandas as pd
-
-    if not Path(path).is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        text = set(text)
-        header = pd.read_csv(path, nrows=0, skipinitialspace=True).columns if text else []
-        as_text = {raw: str for raw in header if column_name(raw) in text}
-        frame = pd.read_csv(path, skipinitialspace=True, dtype=as_text or None)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read as CSV: {' '.join(str(e).split())}") from None
-    frame.columns = [column_name(c) for c in frame.columns]
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if duplicated:
-        raise DataError(f"{path}: columns with the same normalised name: {', '.join(duplicated)}")
-    return frame
 
 
 def numeric_column(frame, name: str, path: Path):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from dlkit.data.dataset import Arrays, DatasetInfo
     from dlkit.data.prepared import PreparedData
     from dlkit.data.splits import Split
+    from dlkit.engine.described import Described
 
 
 @dataclasses.dataclass
@@ -206,14 +207,38 @@ class Task:
         """One predict row's fields from the model's output for one example."""
         raise NotImplementedError
 
-    def predicted(self, rows: list[dict], run_dir: Path, options: dict[str, Any]) -> None:
-        """After `describe`: finish the predicted rows (write files they name). `options` are
-        `dlkit predict`'s task-specific options that were given (`overlay`); this task takes none."""
+    def describe_rows(self, outputs: np.ndarray, classes: list[str], top_k: int) -> Described:
+        """The predictions of a batch of examples (the model's outputs, one row each). In columns
+        where the class that gives `describe_columns` (a class, a value) also gives `describe`
+        and no subclass of it changes `shown`; else an example at a time through `describe` and
+        `shown` (a mask, or a plug-in's own rows)."""
+        from dlkit.engine.described import Rows
+
+        owner = lambda name: next(c for c in type(self).__mro__ if name in vars(c))  # noqa: E731
+        columns = owner("describe_columns")
+        if columns is not Task and columns is owner("describe") and issubclass(columns, owner("shown")):
+            return self.describe_columns(outputs, classes, top_k)
+        return Rows([self.describe(output, classes, top_k) for output in outputs], self.shown)
+
+    def describe_columns(self, outputs: np.ndarray, classes: list[str], top_k: int) -> Described:
+        """`describe_rows` in columns, for a task whose rows are columns of numbers."""
+        raise NotImplementedError
+
+    def predicted(self, described: Described, inputs: list[str], run_dir: Path, options: dict[str, Any]) -> None:
+        """After `describe_rows`: finish the predictions of `inputs` (write files they name).
+        `options` are `dlkit predict`'s task-specific options that were given (`overlay`); this
+        task takes none."""
         if options:
             raise UsageError(f"--{next(iter(options))} draws segmentation masks; this run is task {self.name!r}")
 
-    def score_rows(self, rows: list[dict], targets: list, classes: list[str]) -> tuple[dict[str, float], int] | None:
-        """Predict's rows against the target cells a CSV still holds: (figures, rows scored)."""
+    def score_parts(self, described: Described, targets: np.ndarray, classes: list[str]) -> np.ndarray | None:
+        """Predict's scoring of a batch against the filled target cells a CSV holds: what each
+        scored example adds to the figures (a hit, an error), or None where this task scores none.
+        The parts of every batch, concatenated, make `score_figures`."""
+        return None
+
+    def score_figures(self, parts: np.ndarray, classes: list[str]) -> tuple[dict[str, float], int] | None:
+        """The figures of `score_parts`' parts of all the batches, and how many examples were scored."""
         return None
 
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:

@@ -5,6 +5,7 @@ reason it could not be read), values not seen in training marked."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +25,15 @@ OOV_SHARE = 0.5
 
 #: How many names, values or inputs a message lists before "and N more".
 SHOWN = 5
+
+#: How many examples the model predicts at a time.
+PREDICT_BATCH = 256
+
+#: How many rows of a CSV file predict reads, predicts and writes at a time: memory is bounded by
+#: this, not the file (50,000 rows of 10 columns are some tens of MB as pandas holds them). A
+#: multiple of `PREDICT_BATCH`, so that the model sees the batches of one pass over the file and
+#: gives the same numbers to the last bit.
+CHUNK_ROWS = 200 * PREDICT_BATCH
 
 #: The columns of a text CSV given to a text run: `data.options` key, and the name when the run's
 #: config has none (`text_csv`'s defaults; a text folder's run reads the same).
@@ -113,11 +123,13 @@ def read_images(inputs, shape, antialias: bool, classes: list[str]) -> Inputs:
     return read
 
 
-def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs:
-    """Rows of CSV files, by column name; the target and other extra columns play no part. A table
-    run's categorical columns are read as text, as in training, whatever else the file holds."""
+def table_batches(inputs, model, kind: str, features, target: str | None) -> Iterator[Inputs]:
+    """Rows of CSV files by column name, `CHUNK_ROWS` of one file at a time (so a file of any size
+    is never whole in memory); a file that cannot be read is a batch of its one row. The target and
+    other extra columns play no part. A table run's categorical columns are read as text, as in
+    training, whatever else the file holds."""
     from dlkit.core.errors import DataError
-    from dlkit.data.table import column_name, read_csv
+    from dlkit.data.csv_files import column_name, csv_frames
 
     paths = expand_inputs(inputs, {".csv"})
     if not paths:
@@ -125,33 +137,39 @@ def read_table(inputs, model, kind: str, features, target: str | None) -> Inputs
     wanted = wanted_columns(model, kind, features)
     target = column_name(target) if target else None
     as_text = [name for name, category in wanted.items() if category is not None] + ([target] if target else [])
-    rows, parts, targets = [], [], []
     for path in paths:
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            rows.append({"input": str(path), "error": "not a CSV file (an image; this run takes CSV rows)"})
+            yield _file_error(path, "not a CSV file (an image; this run takes CSV rows)")
             continue
+        first = 0
         try:
-            frame = read_csv(path, as_text)
+            for frame in csv_frames(path, as_text, CHUNK_ROWS):
+                if not wanted:  # unnamed features: take the columns in order
+                    wanted = dict.fromkeys(frame.columns[: model.input_shape[-1]])
+                missing = [name for name in wanted if name not in frame.columns]
+                if missing:  # this file is reported; the others are still predicted
+                    takes = f"the model takes {listed(wanted, SHOWN)}"
+                    yield _file_error(path, f"missing columns {listed(missing, SHOWN)}; {takes}")
+                    break
+                yield _frame_batch(frame, wanted, path, first, kind, target)
+                first += len(frame)
         except DataError as e:
-            rows.append({"input": str(path), "error": str(e).removeprefix(f"{path}: ")})
-            continue
-        if not wanted:  # unnamed features: take the columns in order
-            wanted = dict.fromkeys(frame.columns[: model.input_shape[-1]])
-        missing = [name for name in wanted if name not in frame.columns]
-        if missing:  # this file is reported; the others are still predicted
-            error = f"missing columns {listed(missing, SHOWN)}; the model takes {listed(wanted, SHOWN)}"
-            rows.append({"input": str(path), "error": error})
-            continue
-        file_rows, values = frame_rows(frame, wanted, path)
-        good = np.array(["error" not in row for row in file_rows], dtype=bool)
-        rows += file_rows
-        parts.append({name: column[good] for name, column in values.items()})
-        cells = frame[target][good] if target in frame.columns else [None] * int(good.sum())
-        targets += list(cells)
-    if not targets:  # no row without an error
+            yield _file_error(path, str(e).removeprefix(f"{path}: "))
+
+
+def _frame_batch(frame, wanted, path: Path, first: int, kind: str, target: str | None) -> Inputs:
+    """The rows of one frame of a CSV file, its first row the file's row `first`."""
+    rows, values = frame_rows(frame, wanted, path, first)
+    good = np.array(["error" not in row for row in rows], dtype=bool)
+    if not good.any():
         return Inputs(rows, None)
-    columns = {name: np.concatenate([p[name] for p in parts]) for name in wanted}
-    return Inputs(rows, table_examples(columns, kind), targets if target else None, f"target column {target!r}")
+    examples = table_examples({name: column[good] for name, column in values.items()}, kind)
+    cells = frame[target].to_numpy(object)[good] if target in frame.columns else np.full(good.sum(), None, object)
+    return Inputs(rows, examples, cells if target else None, f"target column {target!r}")
+
+
+def _file_error(path: Path, error: str) -> Inputs:
+    return Inputs([{"input": str(path), "error": error}], None)
 
 
 def read_windows(inputs, features, window: int) -> Inputs:
@@ -265,6 +283,10 @@ class InputKind:
         `options` its `data.options`."""
         raise NotImplementedError
 
+    def batches(self, inputs: list[Path], texts: list[str], model, info: dict, options: dict) -> Iterator[Inputs]:
+        """`read` in batches, for a reader whose inputs can be larger than memory; one by default."""
+        yield self.read(inputs, texts, model, info, options)
+
 
 @INPUTS.register("image")
 class ImageFiles(InputKind):
@@ -278,16 +300,16 @@ class ImageFiles(InputKind):
 class TableRows(InputKind):
     """CSV rows by column name: categories read as at training, unseen values marked, the target scored."""
 
-    def read(self, inputs, texts, model, info, options):
-        return read_table(inputs, model, "table", info["input"].get("features"), options.get("target"))
+    def batches(self, inputs, texts, model, info, options):
+        return table_batches(inputs, model, "table", info["input"].get("features"), options.get("target"))
 
 
 @INPUTS.register("array")
 class FeatureRows(InputKind):
     """CSV rows of numeric features, by the names training gave them (or in order)."""
 
-    def read(self, inputs, texts, model, info, options):
-        return read_table(inputs, model, "array", info["input"].get("features"), options.get("target"))
+    def batches(self, inputs, texts, model, info, options):
+        return table_batches(inputs, model, "array", info["input"].get("features"), options.get("target"))
 
 
 @INPUTS.register("text")

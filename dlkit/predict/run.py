@@ -1,90 +1,30 @@
 """`dlkit predict`: bring inputs to the run's model the way its training data looked: image files
 (resized as training did), CSV rows (by column name), or text. The model holds the preprocessing
-and encoders itself, so only the run folder is needed. Returns rows and reports; the CLI prints."""
+and encoders itself, so only the run folder is needed. A batch at a time (a CSV file in chunks):
+each is predicted, written to the output file and let go. Returns rows and reports; the CLI prints."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import dataclasses
-import io
 from pathlib import Path
 
 import numpy as np
 
 from dlkit.config import load_run_config
-from dlkit.core.errors import DlkitError, UsageError
+from dlkit.core.errors import DlkitError, UsageError, WriteError
 from dlkit.core.registries import INPUTS
-from dlkit.core.runs import atomic_write, read_run
+from dlkit.core.runs import read_run
 from dlkit.core.strict import listed
+from dlkit.core.writing import atomic_file
 from dlkit.data.examples import take
+from dlkit.engine.described import Described, Rows
 from dlkit.engine.task import task_of
 from dlkit.model.saved import load_run_model
-from dlkit.predict.inputs import SHOWN
+from dlkit.predict.inputs import PREDICT_BATCH, SHOWN
+from dlkit.predict.results import Gathered, Predictions, Score, Unseen, short
 
-
-@dataclasses.dataclass
-class Unseen:
-    """Rows holding values training never saw, for one column (`words` for text runs)."""
-
-    column: str
-    rows: int
-    #: Table runs: the distinct unseen values; text runs: the inputs.
-    values: list[str]
-
-    def __str__(self) -> str:
-        shown = listed([_short(v) if self.column == "words" else repr(_short(v)) for v in self.values], SHOWN)
-        if self.column == "words":
-            their = "its" if self.rows == 1 else "their"
-            return f"{_count(self.rows, 'text')} with most of {their} words not in the training vocabulary ({shown})"
-        value = "a value" if len(self.values) == 1 else "values"
-        return f"{self.column}: {_count(self.rows, 'row')} with {value} not seen in training ({shown})"
-
-
-@dataclasses.dataclass
-class Score:
-    """The predictions against the known answers the inputs hold: a CSV's target column, or the
-    class sub-folders images are in."""
-
-    #: Where the answers are: `target column 'price'`.
-    source: str
-    rows: int
-    metrics: dict[str, float]
-    #: What was scored: `row`, `image`.
-    noun: str = "row"
-
-    def __str__(self) -> str:
-        figures = ", ".join(f"{name} {value:.4g}" for name, value in self.metrics.items())
-        return f"{self.source} present: {figures} on {_count(self.rows, self.noun)}"
-
-
-@dataclasses.dataclass
-class Predictions:
-    #: The run folder and its kind, as errors name it: `runs/x (an image run)`.
-    run: str
-    #: One per example: the prediction, or `error`; `unseen` marks values training never saw.
-    rows: list[dict]
-    unseen: list[Unseen]
-    score: Score | None = None
-    #: Each row as (prediction, probability, more) for a table or a CSV file, as its task shows it.
-    shown: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
-    #: What the reader has to say about the inputs (sub-folders that are no class of the run).
-    warnings: list[str] = dataclasses.field(default_factory=list)
-    #: The headers of `shown`'s cells ("" for one the task never fills), and those a file keeps.
-    columns: tuple[str, str, str] = ("prediction", "", "")
-    file_cells: tuple[int, ...] = (0, 1)
-
-    def write_csv(self, path: Path) -> None:
-        """The rows as CSV (`dlkit predict --output`): the input, the cells the task keeps in a file
-        (the probability as a number), the unseen values and the error."""
-        cells = [i for i in self.file_cells if self.columns[i]]
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["input", *(self.columns[i] for i in cells), "unseen", "error"])
-        for row, shown in zip(self.rows, self.shown, strict=True):
-            values = ["" if "error" in row else row.get("probability", shown[i]) if i == 1 else shown[i] for i in cells]
-            unseen = "; ".join(f"{name}={value}" for name, value in row.get("unseen", {}).items())
-            writer.writerow([row["input"], *values, unseen, row.get("error", "")])
-        atomic_write(path, buffer.getvalue())
+__all__ = ["Predictions", "Score", "Unseen", "apply_policy", "describe_run", "predict"]
 
 
 def describe_run(run_dir: Path, info: dict) -> str:
@@ -94,21 +34,32 @@ def describe_run(run_dir: Path, info: dict) -> str:
 
 
 def predict(
-    run_dir: Path, inputs: list[Path], texts: list[str] = (), top_k: int = 3, overrides=(), options=None
+    run_dir: Path,
+    inputs: list[Path],
+    texts: list[str] = (),
+    top_k: int = 3,
+    overrides=(),
+    options=None,
+    output: Path | None = None,
+    keep: int | None = None,
 ) -> Predictions:
     """One row per example, as the run's task describes its output (the class, its probability and
     the top-k; the value; ...), or the reason the example could not be read. Every error raised
     names the run. `overrides` (`--set`) change the run's config for this prediction, e.g. a
-    multilabel run's `eval.threshold`. `options` are task-specific ones (`Task.predicted`)."""
+    multilabel run's `eval.threshold`. `options` are task-specific ones (`Task.predicted`). Every
+    row is written to the CSV file `output` as its batch is predicted (the file whole or not at
+    all); the predictions returned hold the first `keep` rows (all when None)."""
     info = read_run(run_dir)
     about = describe_run(run_dir, info)
     try:
-        return _predict(Path(run_dir), info, about, inputs, texts, top_k, overrides, options or {})
+        return _predict(Path(run_dir), info, about, inputs, texts, top_k, overrides, options or {}, output, keep)
+    except WriteError:  # the output file's fault, which names it
+        raise
     except DlkitError as e:
         raise type(e)(f"{about}: {str(e).removeprefix(f'{run_dir}: ')}") from None
 
 
-def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, overrides, asked) -> Predictions:
+def _predict(run_dir: Path, info, about, inputs, texts, top_k, overrides, asked, output, keep) -> Predictions:
     config = load_run_config(run_dir, overrides)  # first: it loads the run's plug-ins, which the model may need
     task = task_of(config)
     task.check_predict(run_dir)
@@ -119,29 +70,61 @@ def _predict(run_dir: Path, info: dict, about: str, inputs, texts, top_k: int, o
     if texts and not reader.takes_text:
         raise UsageError(f"--text needs a run trained on text; this one takes {kind} inputs")
     model = load_run_model(run_dir)
-    options = config.data.options
-    read = reader.read(inputs, texts, model, info, options)
-    readable = [row for row in read.rows if "error" not in row]
+    options, classes = config.data.options, info.get("classes") or []
+    gathered = Gathered(task, classes, keep)
+    with _rows_file(output, task.columns(top_k), task.file_cells) as write:
+        for read in reader.batches(inputs, texts, model, info, options):
+            good, described = _predict_batch(read, task, model, (classes, top_k, options), run_dir, asked)
+            write(read.rows, good, described)
+            gathered.add(read.rows, good, described, read)
+    return gathered.predictions(about, task.columns(top_k))
+
+
+def _predict_batch(read, task, model, asked_for, run_dir, asked) -> tuple[np.ndarray, Described]:
+    """The indices of the batch's rows that are predicted, and their predictions (`asked_for`:
+    the run's classes, top k and `data.options`). `read.targets` is narrowed to those rows."""
+    classes, top_k, options = asked_for
+    readable = np.flatnonzero(["error" not in row for row in read.rows]) if read.examples is not None else []
     apply_policy(read.rows, options.get("unseen", "warn"))
-    keep = np.array(["error" not in row for row in readable], dtype=bool)
-    good = [row for row in readable if "error" not in row]
-    if good:
+    keep = np.array(["error" not in read.rows[i] for i in readable], dtype=bool)
+    good = np.asarray(readable, dtype=int)[keep]
+    described = Rows([], task.shown)
+    if len(good):
         import tensorflow as tf
 
-        examples = take(read.examples, keep)
         # Through tf.data, as in training: Keras's array adapter refuses string arrays.
-        outputs = model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(256), verbose=0)
-        for row, output in zip(good, outputs, strict=True):
-            row.update(task.describe(output, info.get("classes") or [], top_k))
-    task.predicted(good, run_dir, asked)
-    score = None
+        examples = tf.data.Dataset.from_tensor_slices(take(read.examples, keep)).batch(PREDICT_BATCH)
+        described = task.describe_rows(model.predict(examples, verbose=0), classes, top_k)
     if read.targets is not None:
-        targets = [t for t, kept in zip(read.targets, keep, strict=True) if kept]
-        score = _score(task, info.get("classes") or [], good, targets, read)
-    shown = [("", "", "") if "error" in row else task.shown(row) for row in read.rows]
-    return Predictions(
-        about, read.rows, _unseen_report(good), score, shown, read.warnings, task.columns(top_k), task.file_cells
-    )
+        read.targets = np.asarray(read.targets, dtype=object)[keep] if len(keep) else np.array([], dtype=object)
+    task.predicted(described, [read.rows[i]["input"] for i in good], run_dir, asked)
+    return good, described
+
+
+@contextlib.contextmanager
+def _rows_file(path: Path | None, columns: tuple[str, str, str], file_cells: tuple[int, ...]):
+    """Writing predict's rows to the CSV file `path` as they come (`write(rows, good, described)`):
+    the input, the cells the task keeps in a file (the probability as a number), the unseen values
+    and the error. Nothing is written without a path."""
+    if path is None:
+        yield lambda rows, good, described: None
+        return
+    cells = [i for i in file_cells if columns[i]]
+    with atomic_file(path, "w") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(["input", *(columns[i] for i in cells), "unseen", "error"])
+
+        def write(rows: list[dict], good: np.ndarray, described: Described) -> None:
+            filled = []
+            for i in cells:
+                column = np.full(len(rows), "", dtype=object)
+                column[good] = described.cells(i) if len(good) else []
+                filled.append(column)
+            unseen = ["; ".join(f"{k}={v}" for k, v in row.get("unseen", {}).items()) for row in rows]
+            errors = [row.get("error", "") for row in rows]
+            writer.writerows(zip([row["input"] for row in rows], *filled, unseen, errors, strict=True))
+
+        yield write
 
 
 def apply_policy(rows: list[dict], policy: str) -> None:
@@ -159,36 +142,5 @@ def apply_policy(rows: list[dict], policy: str) -> None:
 def _unseen_error(unseen: dict[str, str]) -> str:
     if "words" in unseen:
         return f"{unseen['words']} words not in the training vocabulary (data.options.unseen: error)"
-    values = listed([f"column {name!r}: {_short(value)!r}" for name, value in unseen.items()], SHOWN)
+    values = listed([f"column {name!r}: {short(value)!r}" for name, value in unseen.items()], SHOWN)
     return f"{values} {'was' if len(unseen) == 1 else 'were'} not seen in training (data.options.unseen: error)"
-
-
-def _unseen_report(rows: list[dict]) -> list[Unseen]:
-    report: dict[str, Unseen] = {}
-    for row in rows:
-        for column, value in row.get("unseen", {}).items():
-            entry = report.setdefault(column, Unseen(column, 0, []))
-            entry.rows += 1
-            shown = row["input"] if column == "words" else value
-            if shown not in entry.values:
-                entry.values.append(shown)
-    return list(report.values())
-
-
-def _score(task, classes: list[str], rows: list[dict], targets: list, read) -> Score | None:
-    """The task's figures of the predictions against the known answers (target cells that are
-    filled, class sub-folders that are the run's classes)."""
-    from dlkit.data.table import category_text
-
-    pairs = [(row, t) for row, t in zip(rows, targets, strict=True) if category_text(t, False)]
-    figures = task.score_rows([row for row, _ in pairs], [t for _, t in pairs], classes) if pairs else None
-    return Score(read.scored, figures[1], figures[0], read.noun) if figures else None
-
-
-def _short(text: str) -> str:
-    """A value or input as a message quotes it: long ones cut, so a line stays short."""
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -60,12 +60,14 @@ def table_columns(model) -> dict[str, Category | None]:
     return columns
 
 
-def frame_rows(frame, wanted: dict[str, Category | None], path) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """One row per line of the file (`dlkit serve`: per instance of a request); a row's error
-    names its first bad column."""
+def frame_rows(
+    frame, wanted: dict[str, Category | None], path, first: int = 0
+) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """One row per line of the file (`dlkit serve`: per instance of a request), the frame's first
+    row the file's row `first`; a row's error names its first bad column."""
     import pandas as pd
 
-    rows = [{"input": f"{path}:{i + 2}"} for i in range(len(frame))]
+    rows = [{"input": f"{path}:{i + 2}"} for i in range(first, first + len(frame))]
     values = {}
     for name, category in wanted.items():
         cells = frame[name]

@@ -19,6 +19,8 @@ from dlkit.tasks.supervised import SupervisedConfig, SupervisedTask
 if TYPE_CHECKING:
     import numpy as np
 
+    from dlkit.engine.described import Described
+
 
 class ClassConfig(SupervisedConfig):
     """An experiment whose labels are classes; `train:` also takes `class_weight`, `eval:` `calibrate`."""
@@ -170,25 +172,18 @@ class ClassTask(SupervisedTask):
         """(N, K): each example's probability of each class."""
         return self.probabilities(outputs)
 
-    def class_probabilities(self, output: np.ndarray) -> np.ndarray:
-        """One example's probability of each class."""
-        return self.class_probability_rows(output[None])[0]
-
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
-        import numpy as np
+        return self.describe_columns(output[None], classes, top_k).row(0)
 
-        probs = self.class_probabilities(output)
-        order = np.argsort(-probs, kind="stable")[:top_k]
-        label = lambda i: classes[i] if i < len(classes) else str(i)  # noqa: E731
-        return {
-            "label": label(order[0]),
-            "probability": float(probs[order[0]]),
-            "top_k": [{"label": label(i), "probability": float(probs[i])} for i in order],
-        }
+    def describe_columns(self, outputs: np.ndarray, classes: list[str], top_k: int) -> Described:
+        from dlkit.engine.described import Classes
 
-    def score_rows(self, rows, targets, classes):
-        """Accuracy: a target written `1.0` is class `1` when the classes are integers."""
+        return Classes.of(self.class_probability_rows(outputs), classes, top_k)
+
+    def score_parts(self, described, targets, classes):
+        """A hit per example; a target written `1.0` is class `1` when the classes are integers."""
         import numpy as np
+        import pandas as pd
 
         from dlkit.data.table import category_text, id_suffix
 
@@ -200,15 +195,23 @@ class ClassTask(SupervisedTask):
             except ValueError:
                 return category_text(cell, False)
 
-        hits = [row["label"] == label(cell) for row, cell in zip(rows, targets, strict=True)]
-        return {"accuracy": float(np.mean(hits))}, len(hits)
+        codes, distinct = pd.factorize(np.asarray(targets, dtype=object))  # each distinct cell read once
+        truth = np.array([label(cell) for cell in distinct], dtype=object)[codes]
+        return np.asarray(described.field("label"), dtype=object) == truth
+
+    def score_figures(self, parts, classes):
+        """Accuracy."""
+        import numpy as np
+
+        return {"accuracy": float(np.mean(parts))}, len(parts)
 
     def columns(self, top_k: int) -> tuple[str, str, str]:
         return "prediction", "probability", f"top {top_k}"
 
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
-        top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
-        return row["label"], f"{row['probability']:.4f}", top
+        from dlkit.engine.described import shown_class
+
+        return shown_class(row)
 
 
 def encode_labels(arrays) -> None:

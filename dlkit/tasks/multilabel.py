@@ -200,26 +200,36 @@ class Multilabel(SupervisedTask):
             "top_k": [{"label": name(i), "probability": float(probs[i])} for i in order[:top_k]],
         }
 
-    def score_rows(self, rows, targets, classes):
-        """Micro F1 and subset accuracy at `eval.threshold` against `a|b` target cells; a label
-        training never saw counts as missed."""
+    def score_parts(self, described, targets, classes):
+        """Each example's (true labels, predicted labels), from `a|b` target cells."""
+        import numpy as np
+
+        parts = np.empty(len(targets), dtype=object)
+        predicted = [{t["label"] for t in labels} for labels in described.field("labels")]
+        parts[:] = list(zip([label_set(cell) for cell in targets], predicted, strict=True))
+        return parts
+
+    def score_figures(self, parts, classes):
+        """Micro F1 and subset accuracy at `eval.threshold`; a label training never saw counts as missed."""
         from sklearn import metrics as skm
 
-        truth = [label_set(cell) for cell in targets]
+        truth = [true for true, _ in parts]
         names = [*classes, *sorted(set().union(*truth) - set(classes))]
         y_true = multi_hot(truth, names)
-        y_pred = multi_hot([{t["label"] for t in row["labels"]} for row in rows], names)
+        y_pred = multi_hot([predicted for _, predicted in parts], names)
         figures = {
             "micro_f1": skm.f1_score(y_true, y_pred, average="micro", zero_division=0),
             "subset_accuracy": skm.accuracy_score(y_true, y_pred),
         }
-        return {name: float(value) for name, value in figures.items()}, len(rows)
+        return {name: float(value) for name, value in figures.items()}, len(parts)
 
     def columns(self, top_k: int) -> tuple[str, str, str]:
         return "prediction", "probability", f"top {top_k}"
 
     def shown(self, row: dict[str, Any]) -> tuple[str, str, str]:
-        top = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
+        from dlkit.engine.described import shown_top
+
+        top = shown_top(row["top_k"])
         if not row["labels"]:
             return "(none)", "", top
         labels, probabilities = zip(*((t["label"], f"{t['probability']:.4f}") for t in row["labels"]), strict=True)

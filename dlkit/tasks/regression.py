@@ -128,18 +128,24 @@ class Regression(SupervisedTask):
     def output_meaning(self, units: int) -> str:
         return f"{units} target(s)"
 
-    def score_rows(self, rows, targets, classes):
-        """MAE and RMSE of the values (one target only)."""
+    def score_parts(self, described, targets, classes):
+        """Each example's error (one target only; a target cell that is no number is not scored)."""
         import numpy as np
         import pandas as pd
 
-        if any(isinstance(row["value"], list) for row in rows):
+        values = np.asarray(described.field("value"), dtype=object)
+        if values.ndim != 1 or any(isinstance(v, list) for v in values):
             return None
-        errors = np.array([row["value"] for row in rows]) - pd.to_numeric(targets, errors="coerce")
-        errors = errors[~np.isnan(errors)]
-        if not len(errors):
+        errors = values.astype("float64") - pd.to_numeric(pd.Series(targets, dtype=object), errors="coerce").to_numpy()
+        return errors[~np.isnan(errors)]
+
+    def score_figures(self, parts, classes):
+        """MAE and RMSE."""
+        import numpy as np
+
+        if not len(parts):
             return None
-        return {"mae": float(np.abs(errors).mean()), "rmse": float(np.sqrt((errors**2).mean()))}, len(errors)
+        return {"mae": float(np.abs(parts).mean()), "rmse": float(np.sqrt((parts**2).mean()))}, len(parts)
 
     def report(self, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
         import numpy as np

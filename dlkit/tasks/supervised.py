@@ -21,6 +21,8 @@ from dlkit.engine.task import Baseline, Report, Table, Task
 if TYPE_CHECKING:
     import numpy as np
 
+    from dlkit.engine.described import Described
+
 
 class SupervisedConfig(ExperimentConfig):
     """An experiment that fits `model.layers` to labels."""
@@ -283,14 +285,9 @@ class SupervisedTask(Task):
     def describe(self, output: np.ndarray, classes: list[str], top_k: int) -> dict[str, Any]:
         """The predicted number(s) as float32 holds them, with the fewest digits that read back
         to the same float32 (4398.8823, not 4398.88232421875: digits the model never had)."""
-        import numpy as np
+        return self.describe_columns(output[None], classes, top_k).row(0)
 
-        value = np.vectorize(_shortest, otypes=[float])(np.asarray(output, "float32"))
-        return {"value": value.tolist() if output.size > 1 else float(value.reshape(-1)[0])}
+    def describe_columns(self, outputs: np.ndarray, classes: list[str], top_k: int) -> Described:
+        from dlkit.engine.described import Values
 
-
-def _shortest(number) -> float:
-    """`number` (a float32) as the float with the shortest decimal that is the same float32."""
-    import numpy as np
-
-    return float(str(np.float32(number)))
+        return Values.of(outputs)

@@ -33,7 +33,7 @@ def test_a_regression_predict_table_has_no_probability_columns(tmp_path, cli):
     trained = cli("train", write_config(tmp_path, config), "--runs-dir", tmp_path / "runs", "-q")
     assert trained.exit_code == 0, trained.stderr
     run_dir = trained.stdout.strip().splitlines()[-1]
-    result = cli("predict", table, "--run", run_dir)
+    result = cli("predict", table, "--run", run_dir, "--all")
     assert result.exit_code == 0, result.stderr
     header = next(line for line in result.stdout.splitlines() if "prediction" in line)
     assert "probability" not in header and "top" not in header

@@ -173,7 +173,7 @@ class Segmentation(SupervisedTask):
         """The mask (class ids, run-length encoded) and each class's share of its pixels."""
         return self._mask_row(self.decisions(output[None])[0], classes)
 
-    def predicted(self, rows: list[dict], run_dir: Path, options: dict[str, Any]) -> None:
+    def predicted(self, described, inputs: list[str], run_dir: Path, options: dict[str, Any]) -> None:
         """Each mask brought to its image's own size (nearest neighbour) and written as a PNG of
         class ids into RUN/predictions/ (with `overlay`, the image tinted by class beside it)."""
         from PIL import Image
@@ -187,8 +187,8 @@ class Segmentation(SupervisedTask):
         classes = read_run(run_dir).get("classes") or []
         folder = inside(run_dir, "predictions", folder=True)
         used: set[str] = set()
-        for row in rows:
-            path = Path(row["input"])
+        for row, name in zip(described.rows, inputs, strict=True):
+            path = Path(name)
             with Image.open(path) as image:
                 width, height = image.size
             mask = nearest(decode_rle(row["mask"]), height, width).astype("uint8")

@@ -11,6 +11,7 @@ from dlkit.core.errors import ConfigError, DataError
 from dlkit.data.dataset import Arrays
 from dlkit.data.npz import Npz
 from dlkit.data.splits import Split
+from dlkit.engine.described import Rows
 from dlkit.engine.task import task_of
 from helpers.multilabel import _config
 
@@ -155,7 +156,9 @@ def test_predict_scores_rows_against_target_cells():
         {"labels": []},
         {"labels": [{"label": "b", "probability": 0.6}]},
     ]
-    figures, scored = _task().score_rows(rows, ["a", "|", "b|zzz"], ["a", "b"])  # zzz: never seen, so missed
+    task = _task()
+    parts = task.score_parts(Rows(rows, task.shown), ["a", "|", "b|zzz"], ["a", "b"])  # zzz: never seen, so missed
+    figures, scored = task.score_figures(np.concatenate([parts[:1], parts[1:]]), ["a", "b"])  # two batches
     assert scored == 3 and figures["subset_accuracy"] == pytest.approx(2 / 3)
     y_true, y_pred = [[1, 0, 0], [0, 0, 0], [0, 1, 1]], [[1, 0, 0], [0, 0, 0], [0, 1, 0]]
     assert figures["micro_f1"] == pytest.approx(skm.f1_score(y_true, y_pred, average="micro"))

@@ -103,7 +103,12 @@ def test_classification_predict_rows_and_scores():
         "probability": pytest.approx(0.7),
         "top_k": [{"label": "b", "probability": pytest.approx(0.7)}, {"label": "c", "probability": pytest.approx(0.2)}],
     }
-    assert task.score_rows([{"label": "1"}, {"label": "2"}], ["1.0", "3"], ["1", "2", "3"]) == ({"accuracy": 0.5}, 2)
+    described = task.describe_rows(np.array([[0.1, 0.8, 0.1], [0.1, 0.2, 0.7]]), ["1", "2", "3"], 2)
+    assert described.field("label").tolist() == ["2", "3"] and described.row(0) == task.describe(
+        np.array([0.1, 0.8, 0.1]), ["1", "2", "3"], 2
+    )
+    parts = task.score_parts(described, np.array(["2.0", "2"], dtype=object), ["1", "2", "3"])
+    assert task.score_figures(parts, ["1", "2", "3"]) == ({"accuracy": 0.5}, 2)
 
 
 def test_regression_values_reports_and_scale():
@@ -123,7 +128,8 @@ def test_regression_values_reports_and_scale():
     shown = task.describe(np.array([4398.8823], "float32"), [], 3)["value"]  # float32's digits only
     assert shown == 4398.8823 and str(shown) == "4398.8823" and np.float32(shown) == np.float32(4398.8823)
     assert task.describe(np.array([1.5, 0.1], "float32"), [], 3) == {"value": [1.5, 0.1]}
-    assert task.score_rows([{"value": 2.0}, {"value": 4.0}], ["1", "4"], []) == ({"mae": 0.5, "rmse": np.sqrt(0.5)}, 2)
+    parts = task.score_parts(task.describe_rows(np.array([[2.0], [4.0]]), [], 3), ["1", "4"], [])
+    assert task.score_figures(parts, []) == ({"mae": 0.5, "rmse": np.sqrt(0.5)}, 2)
     assert task.headline({"loss": 1.0, "mae": 0.3}) == {"mae": 0.3}
 
 
