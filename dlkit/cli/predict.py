@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, user_errors
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 #: How many rows the table shows (unless --all): the rest are counted under it, and in --output.
 HEAD = 20
@@ -115,6 +117,9 @@ def _say_on_stderr(result, named: bool) -> bool:
 def _predictions_table(result, title: str) -> Table:
     """The predictions, without the columns the task or every row leaves empty (a regression has no
     probabilities)."""
+    from rich.markup import escape
+    from rich.table import Table
+
     rows, shown, headers = result.rows, result.shown, result.columns
     good = [cells for row, cells in zip(rows, shown, strict=True) if "error" not in row]
     kept = [i for i in range(len(headers)) if i == 0 or (headers[i] and any(cells[i] for cells in good))]
