@@ -90,7 +90,7 @@ class Registry:
         #: entry is a new file there (the tasks, the export formats).
         self.locations = locations
         self._pending = bool(locations)  # locations not all imported yet
-        #: Loose key of a name or alias -> the location module that registers it (`registry_index.json`).
+        #: Loose key of a name or alias -> the module that registers it (`registry_index.json`).
         self._index = {loose_key(name): module for name, module in (index or {}).items()}
         #: The module that defined each entry (what `registry_index.json` records).
         self._modules: dict[str, str] = {}
@@ -121,8 +121,17 @@ class Registry:
         if key in self._names or not self._pending:
             return
         if key in self._index:
-            importlib.import_module(self._index[key])
+            self._import(self._index[key])
         if key not in self._names:
+            self._discover()
+
+    def _import(self, module: str) -> None:
+        """Import an indexed module; one that is gone (a stale index) means importing every location."""
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
             self._discover()
 
     def _before_adding(self, spellings) -> None:
@@ -135,7 +144,7 @@ class Registry:
             if module is None:
                 self._discover()
             elif module not in sys.modules:
-                importlib.import_module(module)
+                self._import(module)
 
     def module_of(self, name: str) -> str:
         """The module that defined the entry `name` (`registry_index.json` records it)."""

@@ -81,7 +81,11 @@ def test_a_lookup_imports_only_the_module_the_index_names(package):
     assert _imported(package) == {"a", "b", "c"}
 
 
-@pytest.mark.parametrize("index", [{}, {"gamma": "{package}.a"}], ids=["not indexed", "indexed wrongly"])
+@pytest.mark.parametrize(
+    "index",
+    [{}, {"gamma": "{package}.a"}, {"gamma": "{package}.gone"}],
+    ids=["not indexed", "indexed wrongly", "indexed to a module that is gone"],
+)
 def test_a_stale_index_costs_imports_never_a_wrong_answer(package, index):
     things = _things(package, {name: module.format(package=package) for name, module in index.items()})
     assert things.canonical("gamma") == "gamma"
