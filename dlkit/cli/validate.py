@@ -27,8 +27,6 @@ def validate(
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
     the resolved config; --explain: where each value came from; --dry-run: the model built)."""
-    from rich.table import Table
-
     from dlkit.commands.validate import check_data
     from dlkit.config import dump_config, load_config
 
@@ -54,6 +52,8 @@ def validate(
         else:
             typer.echo(f"{config}: valid ({cfg.task} on {cfg.data.dataset}, {cfg.train.epochs} epochs)")
         return
+    from rich.table import Table
+
     from dlkit.commands.inspect import describe_model
 
     summary = describe_model(cfg)

@@ -4,11 +4,21 @@ A component is written in YAML as a mapping with `type:` plus its arguments, or 
 Each registered entry is a `Spec`: a strict pydantic model whose fields are those arguments and whose
 `build()` makes the real object, importing TensorFlow only then. Names are matched loosely, so
 `max_pooling2d`, `MaxPooling2D` and `maxpooling2d` are the same entry.
+
+The modules that register a registry's entries (its `locations`) are imported when it is first used.
+For a registry spread over several modules (the tasks, the dataset loaders, ...), looking up one name
+imports only the module that registers it: `registry_index.json`, written by
+`python -m dlkit.core.registry_index`, records which module that is. The index can only make a lookup
+fast, never wrong: a name it lacks, or that its module does not register, imports every location as
+before; and tests/unit/core/test_registry_index.py fails when it differs from what the modules
+register. Listing, the schema and an unknown name's hint import every location.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar
 
@@ -64,7 +74,9 @@ class KerasSpec(Spec):
 class Registry:
     """Named `Spec` classes of one kind; `parse` validates a YAML entry, `build` makes the object."""
 
-    def __init__(self, kind: str, listing: str, *, locations: tuple[str, ...] = ()):
+    def __init__(
+        self, kind: str, listing: str, *, locations: tuple[str, ...] = (), index: dict[str, str] | None = None
+    ):
         self.kind = kind
         #: The argument of `dlkit list` that shows this registry.
         self.listing = listing
@@ -76,21 +88,67 @@ class Registry:
         #: The modules that register entries here, imported on first use, so that nothing that only
         #: names an entry imports them; `package.*` is every module of the package, so that a new
         #: entry is a new file there (the tasks, the export formats).
-        self._locations = locations
+        self.locations = locations
+        self._pending = bool(locations)  # locations not all imported yet
+        #: Loose key of a name or alias -> the module that registers it (`registry_index.json`).
+        self._index = {loose_key(name): module for name, module in (index or {}).items()}
+        #: The module that defined each entry (what `registry_index.json` records).
+        self._modules: dict[str, str] = {}
 
-    def _discover(self) -> None:
-        if not self._locations:
-            return
-        import importlib
+    def modules(self) -> list[str]:
+        """The location modules, `package.*` expanded to the package's modules (importing the package)."""
         import pkgutil
 
-        locations, self._locations = self._locations, ()
-        for location in locations:
+        found = []
+        for location in self.locations:
             name = location.removesuffix(".*")
-            module = importlib.import_module(name)
             if location.endswith(".*"):
-                for found in pkgutil.iter_modules(module.__path__):
-                    importlib.import_module(f"{name}.{found.name}")
+                package = importlib.import_module(name)
+                found += [f"{name}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+            else:
+                found.append(name)
+        return found
+
+    def _discover(self) -> None:
+        """Import every location (once)."""
+        if self._pending:
+            self._pending = False
+            for module in self.modules():
+                importlib.import_module(module)
+
+    def _load(self, key: str) -> None:
+        """Import what registers the loose key `key`: its module in the index, else every location."""
+        if key in self._names or not self._pending:
+            return
+        if key in self._index:
+            self._import(self._index[key])
+        if key not in self._names:
+            self._discover()
+
+    def _import(self, module: str) -> None:
+        """Import an indexed module; one that is gone (a stale index) means importing every location."""
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise
+            self._discover()
+
+    def _before_adding(self, spellings) -> None:
+        """Import whatever registers any of `spellings` already, so that a clash is caught now: the
+        indexed module of each (that of the entry being added is being imported), else every location."""
+        for key in map(loose_key, spellings):
+            if not self._pending:
+                return
+            module = self._index.get(key)
+            if module is None:
+                self._discover()
+            elif module not in sys.modules:
+                self._import(module)
+
+    def module_of(self, name: str) -> str:
+        """The module that defined the entry `name` (`registry_index.json` records it)."""
+        return self._modules[self.canonical(name)]
 
     def register(self, name: str | None = None, *, aliases: tuple[str, ...] = ()):
         """Class decorator: `@DATASETS.register()` registers a Spec under its snake_case name."""
@@ -103,7 +161,7 @@ class Registry:
 
     def add(self, name: str, entry, *, summary: str = "", aliases=(), lazy: bool = False) -> None:
         """Add `entry` (a Spec class, or with `lazy=True` a function returning one) under `name`."""
-        self._discover()
+        self._before_adding((name, *aliases))
         for alias in (name, *aliases):
             if loose_key(alias) in self._names:
                 raise ValueError(f"{self.kind} {alias!r} is registered twice")
@@ -115,10 +173,11 @@ class Registry:
         self._entries[name] = entry
         self._summaries[name] = summary
         self._aliases[name] = list(aliases)
+        self._modules[name] = getattr(entry, "__module__", "")
 
     def canonical(self, name: str) -> str:
         """The registered name `name` stands for; an unknown name gets the closest one."""
-        self._discover()
+        self._load(loose_key(str(name)))
         found = self._names.get(loose_key(str(name)))
         if found is None:
             spellings = [*self._entries, *(a for aliases in self._aliases.values() for a in aliases)]
@@ -143,7 +202,7 @@ class Registry:
         return self._entries[canonical]
 
     def __contains__(self, name: str) -> bool:
-        self._discover()
+        self._load(loose_key(str(name)))
         return loose_key(str(name)) in self._names
 
     def names(self) -> list[str]:

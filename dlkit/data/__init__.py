@@ -1,8 +1,8 @@
-"""Datasets (a registry of loaders) and the preprocessing steps applied to them."""
+"""Datasets (a registry of loaders) and the preprocessing steps applied to them. Each loader module
+registers its datasets on `DATASETS` (`dlkit.core.registries`), which imports only the one a config
+names; importing this package imports none of them."""
 
-import dlkit.data.segmentation_folder  # noqa: F401  (registers the loader)
 from dlkit.core.registries import DATASETS, PREPROCESS
-from dlkit.data import digits, image_folder, keras_datasets, keras_words, npz, sequence, sklearn_sets, table, text  # noqa: F401  (registers the loaders)
 from dlkit.data.dataset import Arrays, Dataset
 
 __all__ = ["DATASETS", "PREPROCESS", "Arrays", "Dataset"]

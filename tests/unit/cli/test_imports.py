@@ -1,5 +1,6 @@
 """`--help`, `validate` and config errors must not wait for TensorFlow."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -84,5 +85,41 @@ def test_help_loads_no_numeric_or_plotting_stack():
 
 @pytest.mark.parametrize("config", ["quickstart", "digits_gan", "quickstart_tune"])
 def test_validate_loads_no_numpy_or_numeric_stack(config):
-    """Looking up the task and the layers imports every task module: none may import NumPy at its top."""
+    """Looking up the task, the dataset and the layers imports their modules: none may import NumPy at its top."""
     assert _loaded_by_command("validate", f"configs/{config}.yaml") == set()
+
+
+def _registering_modules_loaded(statement: str) -> dict[str, list[str]]:
+    """The modules of `INDEX` (each registers tasks or datasets) that `statement` imported, by registry."""
+    code = (
+        f"import json, sys; {statement}; from dlkit.core.registries import INDEX; "
+        "print(json.dumps({r: sorted({m for m in INDEX[r].values() if m in sys.modules}) for r in INDEX}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "config, task, datasets",
+    [
+        ("quickstart", "classification", ["digits"]),
+        ("digits_gan", "gan", ["digits"]),
+        ("imdb_bilstm", "binary", ["keras_datasets", "keras_words"]),  # keras_words builds on keras_datasets
+        ("series_regression", "regression", ["sequence", "table"]),  # sequence reads CSVs as table does
+        ("unet_shapes", "segmentation.task", ["segmentation_folder"]),
+    ],
+)
+def test_a_config_imports_the_one_task_and_loader_it_names(config, task, datasets):
+    """Looking up a task or a dataset imports the module registering it, not all of them (issue 30)."""
+    if config in ("quickstart", "digits_gan"):  # the whole command; the others need their data files
+        statement = (
+            "from typer.testing import CliRunner; from dlkit.cli import app; "
+            f"r = CliRunner().invoke(app, ['validate', 'configs/{config}.yaml']); assert r.exit_code == 0, r.output"
+        )
+    else:
+        statement = f"from dlkit.config import load_config; load_config('configs/{config}.yaml')"
+    loaded = _registering_modules_loaded(statement)
+    assert loaded["tasks"] == [f"dlkit.tasks.{task}"]
+    assert loaded["datasets"] == [f"dlkit.data.{d}" for d in datasets]
+    assert loaded["formats"] == loaded["addons"] == []
