@@ -18,6 +18,15 @@ TIME_NAMES = ("date", "time", "timestamp", "datetime", "year", "month", "day")
 TEXT_WORDS = 4
 #: A categorical column with more distinct values than this gets an embedding rather than one-hot.
 EMBED_ABOVE = 50
+#: How init has a table's numeric columns encoded: each as its piecewise-linear encoding over
+#: quantile bins of the training split, then a Linear + ReLU (Gorishniy et al. 2022). Measured with
+#: init's recipe over three seeds (docs/tables.md): diamonds' test RMSE 534.6 against 558.2 with
+#: standardised columns, Computers' 150.9 against 182.3, fair's accuracy 0.7227 against 0.7172;
+#: within a seed's noise elsewhere.
+NUMERIC_ENCODING = "piecewise_linear"
+NUMERIC_SHOWN = "piecewise-linear embeddings"
+NUMERIC_WHY = "each numeric column embedded over its quantile bins: docs/tables.md measures it against standardised"
+
 #: A numeric target with a sample skewness over this is learned as its log (`skewed_target`).
 SKEWED = 1.0
 
@@ -111,8 +120,10 @@ def _table(path: Path, frame, what: str, given: str | None) -> Draft:
         notes.append(f"target_transform {skewed[0]}: {skewed[1]}")
     kinds = list(Csv.model_validate(options).columns(frame).values())  # as the loader will read them
     numeric, categorical = kinds.count("numeric"), kinds.count("categorical")
+    if numeric:
+        options["numeric_encoding"] = NUMERIC_ENCODING
     encoded = "embedded" if wide else "one-hot"
-    shown = f"{numeric} numeric (standardised), {categorical} of categories ({encoded})"
+    shown = f"{numeric} numeric ({NUMERIC_SHOWN}), {categorical} of categories ({encoded})"
     notes.append(f"features: the other {len(features)} columns, {shown}")
     if kind != NUMBERS:
         notes += [
@@ -120,7 +131,7 @@ def _table(path: Path, frame, what: str, given: str | None) -> Draft:
             f"known only after it, leave it out (data.options.drop), or the figures will flatter the model"
             for name in leaks(frame, target, features)
         ]
-    comments = {"target_transform": skewed[2]} if skewed else {}
+    comments = {"numeric_encoding": NUMERIC_WHY} | ({"target_transform": skewed[2]} if skewed else {})
     draft = Draft(path, what, "csv", options, "mlp", kind, classes=classes, notes=notes, comments=comments)
     draft.examples, draft.names = len(frame), frame[target].dtype == object
     return draft

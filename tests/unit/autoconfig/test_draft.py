@@ -222,6 +222,8 @@ def test_a_table_gets_the_measured_recipe_and_tune_adds_a_space_that_validates(c
     assert config["train"]["optimizer"]["type"] == "adamw"
     assert [c["type"] for c in config["train"]["callbacks"]] == ["reduce_lr_on_plateau", "early_stopping"]
     assert config["train"]["callbacks"][1]["patience"] == 12
+    assert config["data"]["options"]["numeric_encoding"] == "piecewise_linear"  # docs/tables.md measures it
+    assert "piecewise-linear embeddings" in plain.stderr
 
     tuned = cli("init", tmp_path / "t.csv", "--target", "price", "--tune", "-o", tmp_path / "tune.yaml")
     assert tuned.exit_code == 0, tuned.output
@@ -252,3 +254,16 @@ def test_a_classifiers_tune_space_names_its_dropout_layers(cli, tmp_path):
         assert field in layers[int(index)], key  # each key names a field its layer has
     assert {"model.layers.1.rate", "model.layers.3.rate", "model.layers.2.units"} <= set(space)
     assert cli("validate", tmp_path / "tune.yaml").exit_code == 0
+
+
+def test_a_table_of_categories_alone_gets_no_numeric_encoding(cli, tmp_path):
+    rng = np.random.default_rng(0)
+    rows = ["colour,size,label"] + [
+        f"{c},{s},{'yes' if c == 'red' else 'no'}"
+        for c, s in zip(rng.choice(["red", "blue", "green"], 60), rng.choice(["S", "M", "L"], 60), strict=True)
+    ]
+    (tmp_path / "cats.csv").write_text("\n".join(rows) + "\n")
+    result = cli("init", tmp_path / "cats.csv", "--target", "label", "-o", tmp_path / "c.yaml")
+    assert result.exit_code == 0, result.output
+    options = yaml.safe_load((tmp_path / "c.yaml").read_text())["data"]["options"]
+    assert "numeric_encoding" not in options and "0 numeric" in result.stderr
