@@ -79,9 +79,9 @@ def _summary(result, output: Path | None) -> str:
 
 
 def _count_line(result) -> str:
-    """`200000 predictions (3 could not be made)`."""
-    failed = f" ({len(result.errors)} could not be made)" if result.errors else ""
-    return f"{result.total} prediction{'' if result.total == 1 else 's'}{failed}"
+    """`200,000 predictions (3 could not be made)`, the numbers written as the rest of dlkit writes them."""
+    failed = f" ({len(result.errors):,} could not be made)" if result.errors else ""
+    return f"{result.total:,} prediction{'' if result.total == 1 else 's'}{failed}"
 
 
 def _run_and_inputs(inputs: list[Path], run: Path | None, text: list[str] | None) -> tuple[Path | None, list[Path]]:
