@@ -4,8 +4,8 @@ What it measures
   Each command runs `--runs` times (default 7) as a whole process, `python -m dlkit ...` from the
   repository root with this checkout first on the path, after one untimed run that writes the
   bytecode caches. It prints the median wall time and the median CPU time (user + system of the
-  child): the machine these figures come from is shared (2 cores, a long tuning job beside it),
-  where wall time varies with the load and CPU time much less.
+  child): on a shared machine wall time varies with the load and CPU time much less; the load
+  average is printed with the figures.
   Then one more run of each records the heavy modules it imported (TensorFlow, Keras, NumPy,
   pandas, scikit-learn, SciPy, matplotlib, Optuna, pydantic, PyYAML, typer, rich), checked in
   `sys.modules` at exit, so that a module newly imported at the top of a file shows here.
