@@ -126,7 +126,8 @@ def main() -> None:
     (folder / "plain.py").write_text(PLAIN)
     dlkit = [sys.executable, "-m", "dlkit", "predict", str(run)]
     plain = [sys.executable, str(folder / "plain.py"), str(run), str(rows), str(folder / "plain.csv")]
-    print(f"{args.rows:,} rows; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: the ratios of pairs count")
+    load = os.getloadavg()[0]
+    print(f"{args.rows:,} rows; load average {load:.1f} on {os.cpu_count()} CPUs: the ratios of pairs count")
     ratios, peaks = [], {"dlkit": [], "plain": []}
     for pair in range(max(args.pairs, 3)):
         ours, our_peak = _run([*dlkit, str(rows), "--output", str(folder / "out.csv")])
