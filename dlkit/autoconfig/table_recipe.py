@@ -89,5 +89,5 @@ def tune_lines(rows: int, numbers: bool) -> list[str]:
     return [
         *lines,
         f"    data.batch_size: {{type: categorical, choices: {batches}}}",
-        f"    data.options.numeric_encoding: {{type: categorical, choices: {list(ENCODINGS)}}}".replace("'", ""),
+        f"    data.options.numeric_encoding: {{type: categorical, choices: [{', '.join(ENCODINGS)}]}}",
     ]

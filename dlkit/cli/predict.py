@@ -57,7 +57,7 @@ def predict(
     from dlkit.predict.run import predict as run_predict
 
     table = not as_json and (output is None or sys.stdout.isatty())
-    keep = None if as_json or all_rows else HEAD if table else 0
+    keep = None if as_json else (None if all_rows else HEAD) if table else 0  # rows nothing prints are let go
     options = {"overlay": True} if overlay else {}
     result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], options, output, keep)
     if as_json:
