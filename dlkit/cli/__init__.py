@@ -14,6 +14,9 @@ def main() -> None:
     import os
     import sys
 
+    from dlkit.core.backend import defer_optional_imports
+
+    defer_optional_imports()
     try:
         app()
     except SystemExit as e:
