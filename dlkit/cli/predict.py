@@ -41,9 +41,9 @@ def predict(
     trust_plugins: bool = TrustOption,
 ):
     """Predict with a run's model (`dlkit predict RUN INPUT...`, or --run RUN); one row per example.
-    The table shows the first rows and a count (--all: every row; none when stdout is not a terminal
-    and --output takes them). A target column, or class sub-folders named as the run's classes, is
-    scored on stderr. Exit 1 if any input could not be read."""
+    The table shows the first rows and a count (--all: every row, wherever stdout goes; none when
+    stdout is not a terminal and --output takes them). A target column, or class sub-folders named
+    as the run's classes, is scored on stderr. Exit 1 if any input could not be read."""
     from dlkit.core.errors import UsageError
     from dlkit.core.runs import resolve_run
 
@@ -56,7 +56,7 @@ def predict(
     run_dir = resolve_run(run, runs_dir)
     from dlkit.predict.run import predict as run_predict
 
-    table = not as_json and (output is None or sys.stdout.isatty())
+    table = not as_json and (output is None or sys.stdout.isatty() or all_rows)  # --all asks for them
     keep = None if as_json else (None if all_rows else HEAD) if table else 0  # rows nothing prints are let go
     options = {"overlay": True} if overlay else {}
     result = run_predict(run_dir, inputs, text or [], top_k, set_ or [], options, output, keep)

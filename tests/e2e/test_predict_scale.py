@@ -61,10 +61,18 @@ def test_the_table_shows_the_first_rows_and_a_count(table_run, cli, tmp_path, mo
     assert sum(line.startswith("│") for line in few.stdout.splitlines()) == 12 and "the first" not in few.stdout
 
 
-def test_a_pipe_with_output_gets_no_table(table_run, cli, tmp_path):
-    """CliRunner's stdout is no terminal: the rows go to the file, a count to stderr."""
+def test_a_pipe_with_output_gets_no_table(table_run, cli, tmp_path, monkeypatch):
+    """CliRunner's stdout is no terminal: the rows go to the file, a count to stderr; --all prints
+    them too."""
+    monkeypatch.chdir(tmp_path)  # short inputs, which the table does not wrap
     rows = _rows(tmp_path / "rows.csv", 45)
     result = cli("predict", rows, "--run", table_run, "--output", tmp_path / "out.csv")
     assert result.exit_code == 1 and result.stdout == ""
     assert f"dlkit: 45 predictions (1 could not be made) written to {tmp_path / 'out.csv'}" in result.stderr
     assert len((tmp_path / "out.csv").read_text().splitlines()) == 46
+    asked = cli("predict", rows.name, "--run", table_run, "--output", tmp_path / "again.csv", "--all")
+    assert sum(f"rows.csv:{i} " in asked.stdout for i in range(2, 47)) == 45 and "the first" not in asked.stdout
+    def rows_of(name):  # the inputs are named as given: absolute once, relative once
+        return [line.split(",", 1)[1] for line in (tmp_path / name).read_text().splitlines()]
+
+    assert rows_of("again.csv") == rows_of("out.csv")
