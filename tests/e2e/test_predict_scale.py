@@ -72,6 +72,7 @@ def test_a_pipe_with_output_gets_no_table(table_run, cli, tmp_path, monkeypatch)
     assert len((tmp_path / "out.csv").read_text().splitlines()) == 46
     asked = cli("predict", rows.name, "--run", table_run, "--output", tmp_path / "again.csv", "--all")
     assert sum(f"rows.csv:{i} " in asked.stdout for i in range(2, 47)) == 45 and "the first" not in asked.stdout
+
     def rows_of(name):  # the inputs are named as given: absolute once, relative once
         return [line.split(",", 1)[1] for line in (tmp_path / name).read_text().splitlines()]
 
