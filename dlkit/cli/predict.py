@@ -80,8 +80,10 @@ def _summary(result, output: Path | None) -> str:
 
 def _count_line(result) -> str:
     """`200,000 predictions (3 could not be made)`, the numbers written as the rest of dlkit writes them."""
+    from dlkit.predict.results import count
+
     failed = f" ({len(result.errors):,} could not be made)" if result.errors else ""
-    return f"{result.total:,} prediction{'' if result.total == 1 else 's'}{failed}"
+    return f"{count(result.total, 'prediction')}{failed}"
 
 
 def _run_and_inputs(inputs: list[Path], run: Path | None, text: list[str] | None) -> tuple[Path | None, list[Path]]:

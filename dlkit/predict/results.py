@@ -144,4 +144,5 @@ def short(text: str) -> str:
 
 
 def count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    """`1 row`, `12,000 rows`: a number as the rest of dlkit writes it, and its noun."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

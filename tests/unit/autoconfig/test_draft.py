@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
+from dlkit.data.table import Csv
 from helpers.init import KINDS, _images, _init, _table
 
 REPO = Path(__file__).resolve().parents[3]
@@ -234,6 +236,8 @@ def test_a_table_gets_the_measured_recipe_and_tune_adds_a_space_that_validates(c
     assert space["model.layers.0.units"]["choices"] == space["model.layers.1.units"]["choices"] == [128, 256, 512]
     assert space["data.batch_size"]["choices"] == [32, 64] and not any(key.endswith(".rate") for key in space)
     assert space["data.options.numeric_encoding"]["choices"] == ["standardize", "piecewise_linear", "periodic"]
+    encodings = typing.get_args(Csv.model_fields["numeric_encoding"].annotation)  # every one the loader takes
+    assert sorted(space["data.options.numeric_encoding"]["choices"]) == sorted(encodings)
     assert cli("validate", tmp_path / "tune.yaml").exit_code == 0
 
 
