@@ -13,7 +13,7 @@ import signal
 import threading
 from pathlib import Path
 
-from dlkit.core.backend import keras
+from dlkit.core.backend import fast_saving, keras
 from dlkit.core.runs import HISTORY, atomic_write, now, update_run
 from dlkit.core.writing import inside, scratch, writing
 from dlkit.training import state as saved_state
@@ -72,6 +72,7 @@ class Checkpoint(keras().callbacks.Callback):
     def _save(self, epochs_done: int, step: int | None = None, best: bool = False) -> None:
         # model.save wants a .keras name; write beside the target, add the state, rename over it.
         last = self.folder / LAST
+        fast_saving()
         with writing(last, scratch=(tmp := scratch(last, ".keras"))):
             self.model.save(tmp)
             state, arrays = saved_state.capture(
