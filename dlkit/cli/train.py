@@ -76,20 +76,30 @@ def _train(config: Path, set_: list[str], plugin: list[Path], runs_dir: Path, ca
     from dlkit.config import load_config
 
     cfg = load_config(config, set_, plugin)
+    from dlkit.core import spare_plots
+
+    spare_plots.start()  # matplotlib imports on another core while TensorFlow does here
     from dlkit.training.trainer import train as run_training
 
     # The command as a user would type it again (sys.argv is the test runner's in-process).
     sets = [a for s in set_ for a in ("--set", s)] + [a for p in plugin for a in ("--plugin", str(p))]
     command = ["dlkit", "train", str(config), *sets, "--runs-dir", str(runs_dir)]
-    return run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks, say=_say)
+    run_dir = run_training(cfg, runs_dir=runs_dir, command=command, callbacks=callbacks, say=_say)
+    spare_plots.wait()  # a task that draws without training's finish (a GAN's curves)
+    return run_dir
 
 
 def _resume(run: Path, extend_epochs: int | None, force: bool, callbacks: list) -> Path:
+    from dlkit.core import spare_plots
+
+    spare_plots.start()
     from dlkit.training.resume import resume
 
     extend = ["--extend-epochs", str(extend_epochs)] if extend_epochs else []
     command = ["dlkit", "train", "--resume", str(run), *extend]
-    return resume(run, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command, say=_say)
+    run_dir = resume(run, force=force, extend_epochs=extend_epochs, callbacks=callbacks, command=command, say=_say)
+    spare_plots.wait()
+    return run_dir
 
 
 def _show(run_dir: Path, verbose: bool) -> None:

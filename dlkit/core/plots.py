@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlkit.core import spare_plots
 from dlkit.core.runs import atomic_write
 
 
@@ -30,6 +31,14 @@ def save(fig, path: Path) -> None:
     atomic_write(path, buffer.getvalue())
 
 
+def serve_spare() -> None:
+    """The spare process of `dlkit.core.spare_plots`: matplotlib imported at once, then each
+    drawing it is sent."""
+    figure()
+    spare_plots.serve(lambda name, args, kwargs: globals()[name].__wrapped__(*args, **kwargs))
+
+
+@spare_plots.offloaded
 def learning_curves(history_csv: Path, path: Path) -> None:
     """One panel per logged quantity (loss first), training and validation together."""
     with open(history_csv, newline="") as f:
@@ -56,6 +65,7 @@ def learning_curves(history_csv: Path, path: Path) -> None:
     save(fig, path)
 
 
+@spare_plots.offloaded
 def confusion_matrix(matrix: np.ndarray, class_names: list[str], path: Path, title: str) -> None:
     plt = figure()
     size = max(4.0, 0.45 * len(class_names) + 2)
@@ -78,6 +88,7 @@ def confusion_matrix(matrix: np.ndarray, class_names: list[str], path: Path, tit
     save(fig, path)
 
 
+@spare_plots.offloaded
 def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auc: float, path: Path, title: str) -> None:
     """True- against false-positive rate over every threshold; the diagonal is a random guess."""
     plt = figure()
@@ -90,6 +101,7 @@ def roc_curve(fpr: np.ndarray, tpr: np.ndarray, auc: float, path: Path, title: s
     save(fig, path)
 
 
+@spare_plots.offloaded
 def reliability(report: dict, path: Path, title: str) -> None:
     """Accuracy against confidence per bin (a perfectly calibrated model is on the diagonal), the
     gap to the diagonal shaded, and each bin's share of the examples below (`report`: the bins and
@@ -124,6 +136,7 @@ def reliability(report: dict, path: Path, title: str) -> None:
     save(fig, path)
 
 
+@spare_plots.offloaded
 def residuals(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> None:
     """Predicted against true values (perfect on y = x), and the residuals (true - predicted)
     against the predictions, where a pattern means something the model missed."""
