@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dlkit.components.callbacks import log_learning_rate
 from dlkit.config import ExperimentConfig, dump_config
-from dlkit.core.backend import keras, seed_everything
+from dlkit.core.backend import choose_backend, keras, seed_everything
 from dlkit.core.errors import DataError, Interrupted, UsageError, WriteError
 from dlkit.core.plugins import keep_in_run
 from dlkit.core.runs import (
@@ -49,6 +49,8 @@ def train(
     Config mistakes raise before the folder exists. `say(line)` is told the rows read and used, the
     split sizes, and the incomplete run folders (stopped before their run.json) removed from
     `runs_dir` as it goes."""
+    config.backend = choose_backend(config.backend)  # the one Keras runs on here, or a refusal
+    config.check_backend(config.backend)
     session = make_session(config)
     say = say or (lambda line: None)
     say(session.data.rows_used())
@@ -82,6 +84,7 @@ def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
         plugins=plugins,
+        backend=keras().config.backend(),
         **fields,
     )
 
