@@ -35,10 +35,10 @@ def attack_run(
     """Attack `model.keras` on `n` examples of the split (a seeded sample; all if fewer) at each
     eps, and write RUN/eval/attack.json, attack.png and (images) attack_examples.png. `overrides`
     (`--set`) change the run's config for this attack (where its data is)."""
-    from dlkit.core.backend import choose_backend, keras
+    from dlkit.attack.check import on_tensorflow
+    from dlkit.core.backend import keras
 
-    # A .keras file loads on any backend, whichever the run trained on; the attacks need TensorFlow's.
-    choose_backend("tensorflow", "dlkit attack (its attacks take gradients with tf.GradientTape)")
+    on_tensorflow()
     keras()  # TensorFlow loads quietly
     from dlkit.config.loader import load_run_config
     from dlkit.core.writing import inside

@@ -192,6 +192,18 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.use_deterministic_algorithms(True)
 
 
+def check_string_inputs(model) -> None:
+    """Refuse (ConfigError, before the run folder) a model that takes strings on a backend other
+    than TensorFlow: its tensors alone hold them (JAX and PyTorch take numbers only)."""
+    k = keras()
+    names = [t.name for t in model.inputs if k.backend.standardize_dtype(t.dtype) == "string"]
+    if names and k.config.backend() != "tensorflow":
+        raise ConfigError(
+            f"data: the model takes {', '.join(names)} as strings (text or category columns), which only the "
+            f"TensorFlow backend's tensors hold; the backend is {k.config.backend()}: train with --backend tensorflow"
+        )
+
+
 def takes_columns(model) -> bool:
     """Whether the model takes a dict of inputs by name (a table's columns), not one array."""
     return isinstance(model.input, dict) or len(model.inputs) > 1

@@ -20,11 +20,12 @@ class FillMissing(k.layers.Layer):
         self.value = value
 
     def call(self, inputs):
-        import tensorflow as tf
+        if k.backend.standardize_dtype(inputs.dtype) == "string":  # TensorFlow's tensors alone hold strings
+            import tensorflow as tf
 
-        if inputs.dtype == tf.string:
             return tf.where(tf.equal(inputs, ""), tf.constant(str(self.value)), inputs)
-        return tf.where(tf.math.is_nan(inputs), tf.cast(self.value, inputs.dtype), inputs)
+        ops = k.ops
+        return ops.where(ops.isnan(inputs), ops.cast(self.value, inputs.dtype), inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape

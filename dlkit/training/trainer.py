@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dlkit.components.callbacks import log_learning_rate
 from dlkit.config import ExperimentConfig, dump_config
-from dlkit.core.backend import choose_backend, keras, seed_everything
+from dlkit.core.backend import check_string_inputs, choose_backend, keras, seed_everything
 from dlkit.core.errors import DataError, Interrupted, UsageError, WriteError
 from dlkit.core.plugins import keep_in_run
 from dlkit.core.runs import (
@@ -134,6 +134,7 @@ class Session:
         with scope(self.strategy):  # its variables (and the statistics adapted into them) mirrored
             self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
+        check_string_inputs(model)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
         self.phases = phases_of(config, model)
         state = resumed[1] if resumed else {}

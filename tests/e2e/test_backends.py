@@ -1,0 +1,140 @@
+"""Training on JAX with TensorFlow installed (dlkit's tf.data pipelines feed Keras on JAX): the tiny
+config trains, scores, evaluates and predicts there with the TensorFlow run's model; its run folder
+predicts on JAX from another process, and its model.keras loads on TensorFlow alike; the shipped
+mnist_cnn and tabular_csv configs train an epoch. Keras takes one backend per process and this one
+runs TensorFlow's, so the JAX commands run in processes of their own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, TINY, write_config
+from helpers.keras_datasets import _mnist
+
+pytest.importorskip("jax")
+
+PARAMS = {"mnist_cnn": 693_962, "tabular_csv": 1_537}  # as tests/e2e/test_configs.py has them
+
+
+def dlkit(*args, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m dlkit ARGS` in a process of its own (this worktree's code), $KERAS_BACKEND unset."""
+    environment = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    environment |= {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "dlkit", *map(str, args)], capture_output=True, text=True, env=environment, timeout=300
+    )
+
+
+def _folder(done: subprocess.CompletedProcess) -> Path:
+    assert done.returncode == 0, done.stderr
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def jax_run(tmp_path_factory):
+    """The tiny config (as `trained_run` trains it on TensorFlow) trained with --backend jax."""
+    folder = tmp_path_factory.mktemp("jax")
+    return _folder(dlkit("train", write_config(folder, TINY), "--backend", "jax", "--runs-dir", folder / "runs", "-q"))
+
+
+def _figures(run: Path, file: str = "metrics.json") -> dict:
+    return json.loads((run / file).read_text())["test"]
+
+
+def test_a_jax_run_records_its_backend_and_matches_the_tensorflow_run(jax_run, trained_run):
+    import keras
+
+    info = json.loads((jax_run / "run.json").read_text())
+    assert (info["status"], info["backend"]) == ("completed", "jax")
+    assert info["versions"]["jax"]
+    assert yaml.safe_load((jax_run / "config.yaml").read_text())["backend"] == "jax"
+    assert json.loads((trained_run[0] / "run.json").read_text())["backend"] == "tensorflow"
+    on_jax, on_tf = (keras.saving.load_model(run / "model.keras") for run in (jax_run, trained_run[0]))
+    assert on_jax.count_params() == on_tf.count_params()
+    # Two epochs of a tiny CNN from another backend's initial weights: the same model, near figures.
+    assert abs(_figures(jax_run)["accuracy"] - _figures(trained_run[0])["accuracy"]) < 0.1
+    assert _figures(jax_run)["accuracy"] > 0.5
+    assert (jax_run / "plots" / "learning_curves.png").is_file() and (jax_run / "checkpoints" / "last.keras").is_file()
+
+
+def test_a_jax_run_evaluates_and_predicts_on_jax_in_another_process(jax_run, tmp_path):
+    import keras
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    eval_dir = _folder(dlkit("eval", jax_run))
+    assert _figures(eval_dir) == pytest.approx(_figures(jax_run), abs=1e-6)  # the same model on the same test split
+
+    images = (load_digits().images[:5] * 255 / 16).astype("uint8")
+    paths = [tmp_path / f"{i}.png" for i in range(len(images))]
+    for image, path in zip(images, paths, strict=True):
+        Image.fromarray(image).save(path)
+    done = dlkit("predict", *paths, "--run", jax_run, "--json", "--top-k", "10")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["predictions"]
+    on_jax = np.array([[top["probability"] for top in sorted(row["top_k"], key=lambda t: t["label"])] for row in rows])
+    # The same model.keras on this process's TensorFlow: a run folder's file loads on any backend.
+    model = keras.saving.load_model(jax_run / "model.keras")
+    on_tf = np.asarray(model.predict(images[..., None].astype("float32"), verbose=0))
+    np.testing.assert_allclose(on_jax, on_tf, atol=1e-5)
+
+
+def test_shipped_configs_train_an_epoch_on_jax(tmp_path, cli):
+    mnist, _ = _mnist(tmp_path, n_train=100, n_test=20)
+    table = tmp_path / "breast_cancer.csv"
+    assert cli("to-csv", "breast_cancer", table).exit_code == 0
+    runs = tmp_path / "runs"
+    common = ["--runs-dir", runs, "-q", "--set", "train.epochs=1", "--set", "data.batch_size=16"]
+    trained = {
+        # The environment's backend for one, the option for the other.
+        "mnist_cnn": dlkit(
+            "train",
+            REPO / "configs/mnist_cnn.yaml",
+            "--set",
+            f"data.options.path={mnist}",
+            *common,
+            env={"KERAS_BACKEND": "jax"},
+        ),  # fmt: skip
+        "tabular_csv": dlkit(
+            "train",
+            REPO / "configs/tabular_csv.yaml",
+            "--set",
+            f"data.options.path={table}",
+            "--backend",
+            "jax",
+            *common,
+        ),  # fmt: skip
+    }
+    import keras
+
+    for name, done in trained.items():
+        run = _folder(done)
+        info = json.loads((run / "run.json").read_text())
+        assert (info["status"], info["backend"]) == ("completed", "jax"), name
+        assert keras.saving.load_model(run / "model.keras").count_params() == PARAMS[name]
+        assert "accuracy" in _figures(run)
+
+
+def test_string_columns_are_refused_off_tensorflow_before_the_run_folder(tmp_path):
+    rows = "\n".join(f"{i / 10},{('paris', 'rome', 'oslo')[i % 3]},{i % 2}" for i in range(60))
+    (tmp_path / "cities.csv").write_text(f"a,city,target\n{rows}\n")
+    config = {
+        "task": "binary",
+        "data": {"dataset": "csv", "options": {"path": str(tmp_path / "cities.csv"), "target": "target"}},
+        "model": {"layers": [{"type": "dense", "units": 1, "activation": "sigmoid"}]},
+    }
+    done = dlkit("train", write_config(tmp_path, config), "--backend", "jax", "--runs-dir", tmp_path / "runs", "-q")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "dlkit: error: data: the model takes city as strings (text or category columns), which only the TensorFlow "
+        "backend's tensors hold; the backend is jax: train with --backend tensorflow"
+    )
+    assert not (tmp_path / "runs").exists()
