@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, TINY, write_config
+from conftest import REPO, TINY, signal_training, write_config
 from helpers.keras_datasets import _mnist
 
 pytest.importorskip("jax")
@@ -138,3 +139,34 @@ def test_string_columns_are_refused_off_tensorflow_before_the_run_folder(tmp_pat
         "backend's tensors hold; the backend is jax: train with --backend tensorflow"
     )
     assert not (tmp_path / "runs").exists()
+
+
+#: The tiny config with dropout (random masks), early stopping and reduce-lr (callback state), in
+#: epochs of 81 batches and a checkpoint every 8, on JAX: what an exact resume inside an epoch needs.
+MID_EPOCH = {
+    **TINY,
+    "backend": "jax",
+    "model": {"layers": [TINY["model"]["layers"][0], {"type": "dropout", "rate": 0.3}, *TINY["model"]["layers"][1:]]},
+    "data": {**TINY["data"], "batch_size": 16},
+    "train": {
+        **TINY["train"],
+        "epochs": 2,
+        "checkpoint_every": 8,
+        "steps_per_execution": 1,
+        "callbacks": [{"type": "early_stopping", "patience": 2}, {"type": "reduce_lr_on_plateau", "patience": 1}],
+    },
+}
+
+
+def test_a_jax_run_stopped_inside_an_epoch_resumes_to_the_uninterrupted_run(tmp_path):
+    from dlkit.training import state as saved_state
+
+    config = write_config(tmp_path, MID_EPOCH)
+    alone = _folder(dlkit("train", config, "--runs-dir", tmp_path / "alone", "-q"))
+    inside_epoch_2 = lambda state: state["epochs_done"] == 1 and bool(state.get("step"))  # noqa: E731
+    run_dir, _ = signal_training(config, tmp_path / "stopped", inside_epoch_2, signal.SIGINT)
+    assert saved_state.read(run_dir / "checkpoints" / "last.keras")["step"], "the Ctrl-C should land inside epoch 2"
+    assert _folder(dlkit("train", "--resume", run_dir, "-q")) == run_dir
+    assert json.loads((run_dir / "run.json").read_text())["backend"] == "jax"
+    assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
+    assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
