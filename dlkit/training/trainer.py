@@ -175,8 +175,11 @@ class Session:
             ),
             loss=task_of(config).loss(),
             metrics=[m.build(loss, classes) for m in config.train.metrics],
-            # Keras 3.15's loop of several batches per call fails under MirroredStrategy (feeds no placeholder).
-            steps_per_execution=1 if self.strategy else config.train.steps_per_execution,
+            # Keras 3.15's loop of several batches per call fails under MirroredStrategy (feeds no
+            # placeholder), and PyTorch's trainer has none.
+            steps_per_execution=1
+            if self.strategy or keras().config.backend() == "torch"
+            else config.train.steps_per_execution,
             jit_compile=config.train.jit_compile,
         )
 
