@@ -21,13 +21,15 @@ def antialiased(options: dict) -> bool:
 
 def resize(image, height: int, width: int, antialias: bool = True):
     """Bilinear resize of an (H, W, C) image tensor (`antialias`: smoothed first, as a large
-    downscale needs, at twice the cost), back to uint8 pixels."""
+    downscale needs, at twice the cost), back to uint8 pixels. Both weigh the pixels around each
+    new one with weights that are positive and sum to 1, so the result stays within 0-255 and only
+    needs rounding."""
     import tensorflow as tf
 
     if tuple(image.shape[:2]) == (height, width):
         return tf.cast(image, tf.uint8)
     resized = tf.image.resize(image, (height, width), method="bilinear", antialias=antialias)
-    return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
+    return tf.cast(tf.round(resized), tf.uint8)
 
 
 def decode_file(path, *, height: int, width: int, channels: int, antialias: bool = True):
