@@ -21,22 +21,43 @@ def antialiased(options: dict) -> bool:
 
 def resize(image, height: int, width: int, antialias: bool = True):
     """Bilinear resize of an (H, W, C) image tensor (`antialias`: smoothed first, as a large
-    downscale needs, at twice the cost), back to uint8 pixels."""
+    downscale needs, at twice the cost), back to uint8 pixels. Both weigh the pixels around each
+    new one with weights that are positive and sum to 1, so the result stays within 0-255 and only
+    needs rounding."""
     import tensorflow as tf
 
     if tuple(image.shape[:2]) == (height, width):
         return tf.cast(image, tf.uint8)
     resized = tf.image.resize(image, (height, width), method="bilinear", antialias=antialias)
-    return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
+    return tf.cast(tf.round(resized), tf.uint8)
 
 
 def decode_file(path, *, height: int, width: int, channels: int, antialias: bool = True):
     """A TensorFlow function: an image file's path to uint8 (height, width, channels)."""
     import tensorflow as tf
 
-    image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    contents = tf.io.read_file(path)
+
+    def decoded():
+        return tf.io.decode_image(contents, channels=channels, expand_animations=False)
+
+    if channels == 1:  # TensorFlow decodes GIF and BMP files in colour only
+        colour_only = (tf.strings.substr(contents, 0, 3) == b"GIF") | (tf.strings.substr(contents, 0, 2) == b"BM")
+        image = tf.cond(colour_only, lambda: _grey(contents), decoded)
+    else:
+        image = decoded()
     image.set_shape([None, None, channels])
     return resize(image, height, width, antialias)
+
+
+def _grey(contents):
+    """A colour image file's pixels as one channel, weighed as Pillow's `convert("L")` does (so
+    `read_image`, which predict uses, gives the same)."""
+    import tensorflow as tf
+
+    rgb = tf.cast(tf.io.decode_image(contents, channels=3, expand_animations=False), tf.int32)
+    grey = tf.tensordot(rgb, tf.constant([19595, 38470, 7471]), 1) + 32768
+    return tf.cast(tf.bitwise.right_shift(grey, 16), tf.uint8)[..., None]
 
 
 def read_image(path: Path, shape: tuple[int, int, int], antialias: bool = True) -> np.ndarray:
