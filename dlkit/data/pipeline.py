@@ -41,6 +41,10 @@ def to_dataset(
     (`in_memory` decodes it once instead)."""
     import tensorflow as tf
 
+    if hasattr(split.x, "dataset"):  # a streamed table's rows (`dlkit.data.stream`), read from its files
+        return split.x.dataset(split.y, batch_size=batch_size, shuffle=shuffle, seed=seed, epoch=epoch, skip=skip,
+                               one_hot=one_hot)  # fmt: skip
+
     def labels(y):
         return tf.one_hot(y, one_hot) if one_hot is not None else y
 

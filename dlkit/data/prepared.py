@@ -66,6 +66,8 @@ class PreparedData:
         split = self.split(name)
         if name != "train" or len(split) <= SCORED_TRAIN:
             return split
+        if hasattr(split.x, "scored"):  # a streamed table: rows of the sample its pass drew, in memory
+            return split.take(split.x.scored(SCORED_TRAIN))
         chosen = np.random.default_rng([seed, SCORED_TRAIN]).choice(len(split), SCORED_TRAIN, replace=False)
         return split.take(np.sort(chosen))
 
