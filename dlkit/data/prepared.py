@@ -80,6 +80,7 @@ def summary(rows: Rows, splits: Splits) -> str:
     held = [s for i, s in enumerate(held) if all(s is not other for other in held[:i])]  # validation: test
     used = len(splits.train) + sum(len(s) for s in held)
     notes = [f"{count_of(count, rows.noun)} left out {why}" for why, count in rows.left_out.items()]
+    notes += [rows.note] if rows.note else []
     if rows.compare:
         keys = [row_keys(s.x, s.y) for s in (splits.train, *held)]
         repeated = used - len(np.unique(np.concatenate(keys)))

@@ -57,8 +57,9 @@ def header(path: Path, key: tuple = ("path",)) -> list[str]:
         raise OptionError(key, f"{path}: cannot read as Parquet: {' '.join(str(e).split())}") from None
 
 
-def frames(path: Path, text: list[str], rows: int = CHUNK_ROWS):
-    """The file in DataFrames of at most `rows` rows, column names normalised."""
+def frames(path: Path, text: list[str], rows: int | None = None):
+    """The file in DataFrames of at most `rows` (`CHUNK_ROWS`) rows, column names normalised."""
+    rows = rows or CHUNK_ROWS
     if not is_parquet(path):
         yield from csv_frames(path, text, rows)
         return
@@ -105,14 +106,14 @@ class Source:
         key = self.options.split_key
         return [column_name(c) for c in [*(self.options.categorical or []), *([key] if key else [])]]
 
-    def chunks(self, index: int, rows: Rows | None = None, read: int = CHUNK_ROWS):
+    def chunks(self, index: int, rows: Rows | None = None):
         """(parts, columns, raw labels) of each cleaned chunk of file `index`; `rows` counts what was
         read and left out."""
         path, start = self.files[index], sum(self.raw_rows[:index])
         rows = rows if rows is not None else Rows(0)
-        for frame in frames(path, self.text, read):
+        for frame in frames(path, self.text):
             count = len(frame)
-            frame[_BUCKET] = self._buckets(frame, start)
+            frame[_BUCKET] = self._buckets(frame, start, path)
             start += count
             kept = self.options._kept(frame, self.columns, path, rows)
             if kept.empty:
@@ -120,14 +121,18 @@ class Source:
             x, y = self.options._arrays(kept, self.columns, self.ids, path)
             yield self._parts(kept[_BUCKET].to_numpy()), x, compact(y)
 
-    def _buckets(self, frame, start: int):
+    def _buckets(self, frame, start: int, path: Path):
         import numpy as np
         import pandas as pd
+
+        from dlkit.core.errors import DataError
 
         key = self.options.split_key
         if key is None:
             hashed = pd.util.hash_array(np.arange(start, start + len(frame), dtype="uint64"))
         else:
+            if column_name(key) not in frame.columns:
+                raise DataError(f"{path}: no column {column_name(key)!r} (data.options.split_key)")
             cells = frame[column_name(key)]
             hashed = pd.util.hash_array(cells.where(cells.notna(), "").astype(str).str.strip().to_numpy(object))
         return (hashed % BUCKETS).astype("uint16")
@@ -171,6 +176,11 @@ def load_streamed(options, files: list[Path], test_files: list[Path] | None, col
     source = Source(options, files, columns, ids, cuts(0.0 if test_files else test, validation))
     found = scan(source, options.stream_sample, fit=True)
     train_val = StreamedRows(source, (TRAIN, VAL), found.counts, found.stats, found.sample, found.row_parts)
+    key = f"data.options.split_key {options.split_key}" if options.split_key else "the row number"
+    found.rows.note = (
+        f"streamed from {len(files)} file{'s' * (len(files) > 1)}, split by a hash of {key}; "
+        f"bins, fills and the train score from a sample of {len(found.sample.positions):,} training rows"
+    )
     if test_files:
         test_source = Source(options, test_files, columns, ids, None)
         tested = scan(test_source, 0, rows=found.rows)
@@ -207,6 +217,9 @@ class StreamedRows:
 
     def __len__(self) -> int:
         return sum(sum(per[p] for p in self.parts) for per in self.counts)
+
+    def __repr__(self) -> str:
+        return f"StreamedRows({len(self):,} rows of parts {self.parts} of {self.source.options.path})"
 
     @property
     def paths(self) -> list[str]:
