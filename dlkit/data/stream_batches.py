@@ -18,24 +18,36 @@ def batches(rows, y, batch_size: int, shuffle: bool, seed: int, epoch=None, skip
     import tensorflow as tf
 
     y = np.asarray(y)
-    kinds = rows.source.columns
+    numeric = [name for name, kind in rows.source.columns.items() if kind == "numeric"]
+    text = [name for name, kind in rows.source.columns.items() if kind != "numeric"]
     signature = (
-        {name: tf.TensorSpec((None,), tf.float32 if kind == "numeric" else tf.string) for name, kind in kinds.items()},
+        tf.TensorSpec((None, len(numeric)), tf.float32),
+        tf.TensorSpec((None, len(text)), tf.string),
         tf.TensorSpec((None, *y.shape[1:]), tf.as_dtype(y.dtype)),
     )
     passes = [-1]
 
-    def generate():
+    def generate():  # a batch's columns as two matrices: a tensor each costs a conversion out of Python
         passes[0] += 1
         key = int(epoch.numpy()) if epoch is not None else passes[0]
         rng = np.random.default_rng([seed, key]) if shuffle else None
-        yield from cut(rows, y, batch_size, rng)
+        for x, labels in cut(rows, y, batch_size, rng):
+            yield _matrix(x, numeric, "float32"), _matrix(x, text, object), labels
+
+    def columns(numbers, texts, labels):
+        x = {name: numbers[:, i] for i, name in enumerate(numeric)} | {name: texts[:, i] for i, name in enumerate(text)}
+        return x, labels if one_hot is None else tf.one_hot(labels, one_hot)
 
     ds = tf.data.Dataset.from_generator(generate, output_signature=signature)
     ds = ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(y) / batch_size))).skip(skip)
-    if one_hot is not None:
-        ds = ds.map(lambda x, labels: (x, tf.one_hot(labels, one_hot)))
-    return ds.prefetch(2)
+    return ds.map(columns).prefetch(2)
+
+
+def _matrix(x: dict, names: list[str], dtype):
+    import numpy as np
+
+    count = len(next(iter(x.values())))
+    return np.stack([x[name] for name in names], axis=1).astype(dtype) if names else np.zeros((count, 0), dtype)
 
 
 def cut(rows, y, batch_size: int, rng=None):
