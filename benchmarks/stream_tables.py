@@ -13,8 +13,8 @@ What it measures
              encoders' statistics), then one pass of the training rows as training reads them
              (tf.data batches of 1024, shuffled within windows): seconds and rows/s of each, peak RSS;
     train    `dlkit train` of a streamed run (1 epoch of a 16-unit layer) in a memory cgroup of
-             `--memory`: seconds, test figures, peak RSS and the cgroup's peak (file pages included,
-             which the kernel reclaims under the limit);
+             `--memory`: seconds, test figures, peak RSS (shared library pages too) and the cgroup's
+             peaks: with file pages (which the kernel reclaims at the limit) and anonymous memory;
     predict  `dlkit predict RUN <shards> --output` in the same cgroup: seconds, rows/s, peaks;
     memory   `dlkit train` of the same config, stream: false, on sample.csv (1%), `--epochs-memory`
              epochs (20) (100 times fewer rows a pass), no limit: test figures.
@@ -24,9 +24,10 @@ What it measures
 The cgroup is cgroup v1's memory controller (`/sys/fs/cgroup/memory`), which needs root; without it
 the runs are made without a limit and the script says so.
 
-Run (2 shared CPU cores: about 4 minutes at 0.05 GB; about an hour at 3 GB):
+Run (2 shared CPU cores: about a minute at 0.05 GB; about 40 minutes at 3 GB, half of it predict):
     .venv/bin/python benchmarks/stream_tables.py --gigabytes 0.05
     .venv/bin/python benchmarks/stream_tables.py --gigabytes 3
+    .venv/bin/python benchmarks/stream_tables.py --steps train   # the streamed run and predict alone
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow", "PYTHONPATH": str(REPO)}
-CGROUP = Path("/sys/fs/cgroup/memory/dlkit-stream-bench")
+#: This run's own memory cgroup (two runs at once must not share one limit).
+CGROUP = Path(f"/sys/fs/cgroup/memory/dlkit-stream-bench-{os.getpid()}")
 NUMERIC = 24
 
 READ = """
@@ -133,10 +136,26 @@ def cgroup(memory: str) -> str | None:
         return None
 
 
-def run(command: list[str], memory: str | None = None) -> tuple[float, float, float | None, str]:
-    """(seconds, peak RSS MiB, the cgroup's peak MiB or None, stdout) of a whole child process."""
+class Anonymous(threading.Thread):
+    """The largest anonymous memory (`rss` of memory.stat: not file pages) of the cgroup, polled."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak, self.done = 0, threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.2):
+            for line in (CGROUP / "memory.stat").read_text().splitlines():
+                if line.startswith("rss "):
+                    self.peak = max(self.peak, int(line.split()[1]))
+
+
+def run(command: list[str], memory: str | None = None) -> tuple[float, float, str | None, str]:
+    """(seconds, peak RSS MiB, the cgroup's peaks or None, stdout) of a whole child process."""
     if memory is not None:
         (CGROUP / "memory.max_usage_in_bytes").write_text("0")
+        anonymous = Anonymous()
+        anonymous.start()
     started = time.monotonic()
     with tempfile.TemporaryFile() as errors:
         child = subprocess.Popen(command, env=ENV, stdout=subprocess.PIPE, stderr=errors, preexec_fn=limited(memory))
@@ -147,7 +166,12 @@ def run(command: list[str], memory: str | None = None) -> tuple[float, float, fl
         if code != 0:
             errors.seek(0)
             raise SystemExit(f"{' '.join(command)} failed ({code}):\n{errors.read().decode()[-3000:]}")
-    peak = float((CGROUP / "memory.max_usage_in_bytes").read_text()) / 2**20 if memory is not None else None
+    peak = None
+    if memory is not None:
+        anonymous.done.set()
+        anonymous.join()
+        usage_peak = float((CGROUP / "memory.max_usage_in_bytes").read_text()) / 2**20
+        peak = f"cgroup peak {usage_peak:,.0f} MiB with file pages, {anonymous.peak / 2**20:,.0f} MiB anonymous"
     return seconds, usage.ru_maxrss / 1024, peak, stdout.decode()
 
 
@@ -173,8 +197,42 @@ def trained(folder: Path, yaml_path: Path, memory: str | None) -> tuple[Path, di
     return run_dir, json.loads((run_dir / "metrics.json").read_text())["test"], measured
 
 
-def peaks(rss: float, group: float | None) -> str:
-    return f"peak RSS {rss:,.0f} MiB" + (f", cgroup peak {group:,.0f} MiB" if group is not None else "")
+def peaks(rss: float, group: str | None) -> str:
+    return f"peak RSS {rss:,.0f} MiB" + (f", {group}" if group is not None else "")
+
+
+def reading(glob: Path) -> float:
+    """pandas.read_csv of every shard: prints its figures, returns its rows/s."""
+    _, rss, _, out = run([sys.executable, "-c", READ, str(glob)])
+    read_rows, read_seconds = int(out.split()[0]), float(out.split()[1])
+    rate = read_rows / read_seconds
+    print(f"read     pandas.read_csv: {read_rows:,} rows in {read_seconds:.1f} s, {rate:,.0f} rows/s, "
+          f"{peaks(rss, None)}")  # fmt: skip
+    return rate
+
+
+def streaming(glob: Path, pandas_rate: float | None) -> None:
+    """dlkit's pass and a pass of training batches, against pandas' rows/s."""
+    _, rss, _, out = run([sys.executable, "-c", STREAM, str(glob)])
+    scanned_rows, scanned, batched, batched_seconds = (float(v) for v in out.split())
+    print(f"stream   one pass: {scanned_rows:,.0f} rows in {scanned:.1f} s, {scanned_rows / scanned:,.0f} rows/s; "
+          f"training rows as tf.data batches: {batched:,.0f} in {batched_seconds:.1f} s (every row read), "
+          f"{batched / batched_seconds:,.0f} rows/s; {peaks(rss, None)}")  # fmt: skip
+    if pandas_rate:
+        pass_ratio, batch_ratio = scanned_rows / scanned / pandas_rate, batched / batched_seconds / pandas_rate
+        print(f"ratio    streamed/pandas rows/s: pass {pass_ratio:.2f}, training batches {batch_ratio:.2f}")
+
+
+def streamed_run(folder: Path, glob: Path, rows: int, memory: str | None) -> dict:
+    """`dlkit train` (1 epoch) and `dlkit predict` of every row in the cgroup; the test figures."""
+    run_dir, streamed, (seconds, rss, group, _) = trained(folder, config(folder, glob, True, 1, "streamed"), memory)
+    print(f"train    streamed, 1 epoch, limit {memory}: {seconds:.0f} s, test accuracy {streamed['accuracy']:.4f}, "
+          f"loss {streamed['loss']:.4f}; {peaks(rss, group)}")  # fmt: skip
+    shards = [str(p) for p in sorted(folder.glob("part-*.csv"))]
+    predict = [sys.executable, "-m", "dlkit", "predict", str(run_dir), *shards, "--output", str(folder / "out.csv")]
+    seconds, rss, group, _ = run(predict, memory)
+    print(f"predict  {rows:,} rows, limit {memory}: {seconds:.0f} s, {rows / seconds:,.0f} rows/s; {peaks(rss, group)}")
+    return streamed
 
 
 def main() -> None:
@@ -184,47 +242,28 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("/tmp/dlkit-stream-bench"))
     parser.add_argument("--memory", default="1G", help="the cgroup's memory limit for train and predict")
     parser.add_argument("--epochs-memory", type=int, default=20)
+    parser.add_argument("--steps", default="read,stream,train,memory", help="which to run (predict goes with train)")
     args = parser.parse_args()
-    started = time.monotonic()
+    steps, started = set(args.steps.split(",")), time.monotonic()
     rows = generate(args.folder, args.gigabytes, args.shards)
     glob = args.folder / "part-*.csv"
     size = sum(p.stat().st_size for p in args.folder.glob("part-*.csv"))
     print(f"{size / 1e9:.2f} GB in {args.shards} shards, {rows:,} rows (made in {time.monotonic() - started:.0f} s)")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-
-    seconds, rss, _, out = run([sys.executable, "-c", READ, str(glob)])
-    read_rows, read_seconds = int(out.split()[0]), float(out.split()[1])
-    pandas_rate = read_rows / read_seconds
-    print(f"read     pandas.read_csv: {read_rows:,} rows in {read_seconds:.1f} s, {pandas_rate:,.0f} rows/s, "
-          f"{peaks(rss, None)}")  # fmt: skip
-    seconds, rss, _, out = run([sys.executable, "-c", STREAM, str(glob)])
-    scanned_rows, scanned, batched, batched_seconds = (float(v) for v in out.split())
-    print(f"stream   one pass: {scanned_rows:,.0f} rows in {scanned:.1f} s, {scanned_rows / scanned:,.0f} rows/s; "
-          f"training rows as tf.data batches: {batched:,.0f} in {batched_seconds:.1f} s, "
-          f"{batched / batched_seconds:,.0f} rows/s; {peaks(rss, None)}")  # fmt: skip
-    print(
-        f"ratio    streamed/pandas rows/s: pass {scanned_rows / scanned / pandas_rate:.2f}, "
-        f"batches {batched / batched_seconds / pandas_rate:.2f}"
-    )
-
-    memory = cgroup(args.memory)
-    streaming = config(args.folder, glob, True, 1, "streamed")
-    run_dir, streamed, (seconds, rss, group, _) = trained(args.folder, streaming, memory)
-    print(f"train    streamed, 1 epoch, limit {memory}: {seconds:.0f} s, test accuracy {streamed['accuracy']:.4f}, "
-          f"loss {streamed['loss']:.4f}; {peaks(rss, group)}")  # fmt: skip
-    shards = [str(p) for p in sorted(args.folder.glob("part-*.csv"))]
-    out = args.folder / "predictions.csv"
-    predict = [sys.executable, "-m", "dlkit", "predict", str(run_dir), *shards, "--output", str(out)]
-    seconds, rss, group, _ = run(predict, memory)
-    print(f"predict  {rows:,} rows, limit {memory}: {seconds:.0f} s, {rows / seconds:,.0f} rows/s; {peaks(rss, group)}")
-    sample = config(args.folder, args.folder / "sample.csv", False, args.epochs_memory, "memory")
-    _, in_memory, (seconds, rss, _, _) = trained(args.folder, sample, None)
-    print(f"memory   1% sample in memory, {args.epochs_memory} epochs: {seconds:.0f} s, test accuracy "
-          f"{in_memory['accuracy']:.4f}, loss {in_memory['loss']:.4f}; {peaks(rss, None)}")  # fmt: skip
-    print(
-        f"ratio    streamed - in memory: accuracy {streamed['accuracy'] - in_memory['accuracy']:+.4f}, "
-        f"loss {streamed['loss'] - in_memory['loss']:+.4f}"
-    )
+    pandas_rate = reading(glob) if "read" in steps else None
+    if "stream" in steps:
+        streaming(glob, pandas_rate)
+    streamed = streamed_run(args.folder, glob, rows, cgroup(args.memory)) if "train" in steps else None
+    if "memory" in steps:
+        sample = config(args.folder, args.folder / "sample.csv", False, args.epochs_memory, "memory")
+        _, in_memory, (seconds, rss, _, _) = trained(args.folder, sample, None)
+        print(f"memory   1% sample in memory, {args.epochs_memory} epochs: {seconds:.0f} s, test accuracy "
+              f"{in_memory['accuracy']:.4f}, loss {in_memory['loss']:.4f}; {peaks(rss, None)}")  # fmt: skip
+    if streamed and "memory" in steps:
+        print(f"ratio    streamed - in memory: accuracy {streamed['accuracy'] - in_memory['accuracy']:+.4f}, "
+              f"loss {streamed['loss'] - in_memory['loss']:+.4f}")  # fmt: skip
+    if CGROUP.is_dir():
+        CGROUP.rmdir()  # empty: its processes have ended
     print(f"files in {args.folder} ({time.monotonic() - started:.0f} s in all)")
 
 

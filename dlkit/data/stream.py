@@ -72,6 +72,8 @@ def frames(path: Path, text: list[str], rows: int | None = None):
         for batch in batches:
             frame = batch.to_pandas()
             for name in frame.columns:
+                if str(frame[name].dtype) == "category":  # a dictionary-encoded column: its values, as a CSV's
+                    frame[name] = frame[name].astype(object)
                 if column_name(name) in text:
                     frame[name] = frame[name].astype("string").astype(object).where(frame[name].notna(), None)
             yield named(frame, path)

@@ -376,7 +376,7 @@ class Csv(Dataset):
         if first is None:
             raise DataError(f"{self.path}: no rows (every file holds a header alone)")
         columns = self.columns(first)
-        first = self._clean(first, columns, files[0], Rows(0))
+        first = self._kept(first, columns, files[0], Rows(0))
         ids = {name for name, kind in columns.items() if kind == "categorical" and integer_ids(first[name])}
         return load_streamed(self, files, test_files, columns, ids, self.holdout)
 

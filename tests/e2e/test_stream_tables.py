@@ -5,13 +5,16 @@ the CLI on CSV shards and on Parquet, with the test figure of the table read in 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import write_config
+from conftest import REPO, write_config
 from helpers.data_bounds import one_error_line
 
 pytestmark = pytest.mark.slow
@@ -94,6 +97,21 @@ def test_a_file_over_max_bytes_streams_and_is_refused_in_memory(cli, tmp_path):
     streamed = cli("train", path, "--set", "data.max_bytes=10kB", "--set", "data.options.stream=true",
                    "--runs-dir", tmp_path / "runs", "-q")  # fmt: skip
     assert streamed.exit_code == 0, streamed.output[-3000:]
+
+
+def test_two_local_workers_train_a_streamed_table_as_one_process_does(cli, tmp_path):
+    """Each worker reads every row and keeps its share of each batch: the figures of one process."""
+    table(tmp_path, rows=1200)
+    path = config(tmp_path, tmp_path / "part-*.csv", stream=True)
+    alone = trained(cli, path, tmp_path / "one")
+    argv = [sys.executable, "-m", "dlkit", "train", str(path), "--set", "train.distribute.strategy=multi_worker",
+            "--local-workers", "2", "--runs-dir", str(tmp_path / "workers"), "-q"]  # fmt: skip
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    workers = Path(done.stdout.strip().splitlines()[-1])
+    figures = [json.loads((run / "metrics.json").read_text())["test"] for run in (alone, workers)]
+    assert figures[1] == pytest.approx(figures[0], abs=1e-3)
 
 
 @pytest.mark.parametrize(

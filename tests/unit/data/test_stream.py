@@ -182,3 +182,13 @@ def test_validation_test_validates_on_the_test_rows(tmp_path):
     arrays = Csv(path=path, target="label", stream=True, missing="mean").holding_out(0.2, "test").load()
     splits = streamed_splits(arrays, SplitConfig(validation="test"), False)
     assert splits.val is splits.test and not (arrays.x_train.row_parts == VAL).any()
+
+
+def test_a_test_file_streams_as_the_test_split(tmp_path):
+    path, frame = shards(tmp_path)
+    frame.iloc[:100].to_csv(tmp_path / "test.csv", index=False)
+    arrays = loaded(path, test_path=tmp_path / "test.csv")
+    assert len(arrays.x_test) == len(arrays.y_test) == 99  # one blank target
+    assert list(ids_of(arrays.x_test)) == [i for i in range(100) if i != 7]
+    assert not (arrays.x_train.row_parts == TEST).any() and len(arrays.x_train) == 1199
+    assert arrays.rows.read == 1300
