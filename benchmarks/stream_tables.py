@@ -163,9 +163,13 @@ def run(command: list[str], memory: str | None = None) -> tuple[float, float, st
         _, status, usage = os.wait4(child.pid, 0)  # its own ru_maxrss
         seconds = time.monotonic() - started
         code = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        said = errors.read().decode()
         if code != 0:
-            errors.seek(0)
-            raise SystemExit(f"{' '.join(command)} failed ({code}):\n{errors.read().decode()[-3000:]}")
+            raise SystemExit(f"{' '.join(command)} failed ({code}):\n{said[-3000:]}")
+        for line in said.splitlines():  # what training says of the data: rows read, used, split
+            if line.startswith(("data: ", "train ")):
+                print(f"         {line}")
     peak = None
     if memory is not None:
         anonymous.done.set()
