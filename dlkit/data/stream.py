@@ -83,10 +83,16 @@ def frames(path: Path, text: list[str], rows: int | None = None):
 
 def compact(y):
     """Labels as a numpy array of fixed-width strings or numbers, not Python objects (millions of
-    them would take ten times the memory)."""
+    them would take ten times the memory); integers (class ids) as int32 where they fit."""
     import numpy as np
 
-    return y.astype(str) if y.dtype == object else np.asarray(y)
+    if y.dtype == object:
+        return y.astype(str)
+    y = np.asarray(y)
+    small = np.iinfo("int32")
+    if y.dtype.kind in "iu" and (not len(y) or (small.min <= y.min() and y.max() <= small.max)):
+        return y.astype("int32")
+    return y
 
 
 @dataclasses.dataclass
