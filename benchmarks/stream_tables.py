@@ -257,7 +257,11 @@ def main() -> None:
     pandas_rate = reading(glob) if "read" in steps else None
     if "stream" in steps:
         streaming(glob, pandas_rate)
-    streamed = streamed_run(args.folder, glob, rows, cgroup(args.memory)) if "train" in steps else None
+    try:
+        streamed = streamed_run(args.folder, glob, rows, cgroup(args.memory)) if "train" in steps else None
+    finally:
+        if CGROUP.is_dir():
+            CGROUP.rmdir()  # empty: its processes have ended, however
     if "memory" in steps:
         sample = config(args.folder, args.folder / "sample.csv", False, args.epochs_memory, "memory")
         _, in_memory, (seconds, rss, _, _) = trained(args.folder, sample, None)
@@ -266,8 +270,6 @@ def main() -> None:
     if streamed and "memory" in steps:
         print(f"ratio    streamed - in memory: accuracy {streamed['accuracy'] - in_memory['accuracy']:+.4f}, "
               f"loss {streamed['loss'] - in_memory['loss']:+.4f}")  # fmt: skip
-    if CGROUP.is_dir():
-        CGROUP.rmdir()  # empty: its processes have ended
     print(f"files in {args.folder} ({time.monotonic() - started:.0f} s in all)")
 
 
