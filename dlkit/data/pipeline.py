@@ -31,15 +31,16 @@ def to_dataset(
     """Batches of (x, y); `one_hot` encodes integer labels with that depth; `skip` leaves out the
     first batches of each pass (the rest of an epoch a resumed run stopped inside); `augment`
     (x, y, seed) -> (x, y) transforms each batch, seeded by the seed, the epoch and the batch.
-
     Shuffled, each pass is ordered by the seed and `epoch` (a tf.Variable the trainer sets at each
-    epoch's start; without it, the pass count), so a resumed run sees the order an uninterrupted
-    one would.
-
+    epoch's start; else the pass count), so a resumed run sees the order an uninterrupted one would.
     In memory, shuffling permutes indices and gathers whole batches, much cheaper than shuffling
-    single examples. Streamed data (`decode`: path -> example) is decoded in parallel each pass
-    (`in_memory` decodes it once instead)."""
+    single examples. Files (`decode`: path -> example) are decoded in parallel each pass
+    (`in_memory` decodes them once instead); a streamed table's rows read from its files."""
     import tensorflow as tf
+
+    if hasattr(split.x, "dataset"):  # `dlkit.data.stream.StreamedRows`
+        return split.x.dataset(split.y, **dict(batch_size=batch_size, shuffle=shuffle, seed=seed), epoch=epoch,
+                               skip=skip, one_hot=one_hot)  # fmt: skip
 
     def labels(y):
         return tf.one_hot(y, one_hot) if one_hot is not None else y
