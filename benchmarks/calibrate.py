@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
 
-    from dlkit.data.table import write_table
+    from dlkit.data.to_csv import write_table
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -17,9 +17,10 @@ What it measures
   script's model) against `python -m dlkit predict one.png --run RUN`.
   Each is a fresh process; pairs alternate their order. Printed: seconds of each, the ratio
   plain/dlkit of each pair (> 1: dlkit faster), the median ratio, and each process's CPU seconds
-  and peak RSS (ru_utime + ru_stime, ru_maxrss from os.wait4). The CPU seconds other processes
-  used during each run are printed too: on a shared machine a pair with many is not comparable in
-  wall time (its CPU-seconds ratio still is, roughly).
+  and peak RSS (ru_utime + ru_stime, ru_maxrss from os.wait4). The load average as each pair began
+  and the CPU seconds other processes used during each run are printed too: on a shared machine a
+  pair with many is not comparable in wall time (its CPU-seconds ratio still is, roughly). The
+  timing helpers are benchmarks/processes.py, shared with benchmarks/small_runs.py.
 
 Run (about 15 minutes on 2 CPU cores):
     .venv/bin/python benchmarks/images.py                     # 20,000 images, 3 pairs each
@@ -30,14 +31,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from throughput import busy_cpu_seconds
+from processes import pairs, run
 
 REPO = Path(__file__).resolve().parents[1]
 SEED, BATCH, VALIDATION, SIZE = 42, 128, 0.1, 32
@@ -162,51 +161,6 @@ def plain_predict(model_path: Path, image: Path) -> None:
 # --- the driver -----------------------------------------------------------------------------------
 
 
-def run(argv: list[str]) -> dict:
-    """A whole process: its wall seconds, peak RSS (MB), the CPU seconds others used meanwhile,
-    and its stdout."""
-    busy, start = busy_cpu_seconds(), time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=ENV, cwd=REPO, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if proc.returncode:
-        sys.exit(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    own = usage.ru_utime + usage.ru_stime
-    other = busy_cpu_seconds() - busy - own
-    return {"seconds": seconds, "cpu": own, "rss": usage.ru_maxrss / 1024, "other_cpu": other, "out": stdout}
-
-
-def pairs(name: str, plain: list[str], dlkit: list[str], count: int) -> list[tuple[dict, dict]]:
-    """`count` pairs of whole processes, the order alternating; prints each pair and the median."""
-    results = []
-    for i in range(count):
-        order = ("plain", "dlkit") if i % 2 == 0 else ("dlkit", "plain")
-        pair = {kind: run(plain if kind == "plain" else dlkit) for kind in order}
-        results.append((pair["plain"], pair["dlkit"]))
-        p, d = pair["plain"], pair["dlkit"]
-        print(
-            f"  {name} pair {i + 1}: plain {p['seconds']:.2f} s ({p['cpu']:.1f} CPU s, {p['rss']:.0f} MB), "
-            f"dlkit {d['seconds']:.2f} s ({d['cpu']:.1f} CPU s, {d['rss']:.0f} MB): "
-            f"ratio {p['seconds'] / d['seconds']:.3f}, CPU {p['cpu'] / d['cpu']:.3f}; "
-            f"other processes used {p['other_cpu']:.0f} / {d['other_cpu']:.0f} CPU s meanwhile",
-            flush=True,
-        )
-    ratios = [p["seconds"] / d["seconds"] for p, d in results]
-    cpu = [p["cpu"] / d["cpu"] for p, d in results]
-    print(
-        f"{name}: median ratio plain/dlkit {statistics.median(ratios):.3f} (CPU seconds "
-        f"{statistics.median(cpu):.3f}; {count} pairs); median peak RSS "
-        f"plain {statistics.median(p['rss'] for p, _ in results):.0f} MB, "
-        f"dlkit {statistics.median(d['rss'] for _, d in results):.0f} MB",
-        flush=True,
-    )
-    return results
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=20_000, help="generated training images")
@@ -239,18 +193,19 @@ def main() -> None:
             plain = [python, me, "--worker", "train", str(data), str(tmp), "cache" if cache else "stream"]
             plain += ["--epochs", str(args.epochs)]
             dlkit = [python, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
-            pairs(f"train, data.cache {str(cache).lower()}", plain, dlkit, args.pairs)
+            pairs(f"train, data.cache {str(cache).lower()}", plain, dlkit, args.pairs, ENV, REPO)
         if "predict" in only:
             one = next((data / "test" / "c3").glob("*.png"))
             if not (tmp / "model.keras").exists():
-                run([python, me, "--worker", "train", str(data), str(tmp), "stream", "--epochs", "1"])
+                run([python, me, "--worker", "train", str(data), str(tmp), "stream", "--epochs", "1"], ENV, REPO)
             config = tmp / "images-predict.yaml"
             write_config(config, data, 1, False)
-            run_dir = run([python, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"])["out"]
+            train = [python, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
+            run_dir = run(train, ENV, REPO)["out"]
             run_dir = run_dir.strip().splitlines()[-1]
             plain = [python, me, "--worker", "predict", str(tmp / "model.keras"), str(one)]
             dlkit = [python, "-m", "dlkit", "predict", str(one), "--run", run_dir]
-            pairs("predict one image", plain, dlkit, args.pairs)
+            pairs("predict one image", plain, dlkit, args.pairs, ENV, REPO)
 
 
 if __name__ == "__main__":

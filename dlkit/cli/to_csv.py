@@ -20,7 +20,7 @@ def to_csv(
     from dlkit.core.errors import UsageError
     from dlkit.core.registries import DATASETS
     from dlkit.core.registry import UnknownNameError
-    from dlkit.data.table import write_table
+    from dlkit.data.to_csv import write_table
 
     try:
         name = DATASETS.canonical(dataset)

@@ -51,6 +51,13 @@ class InputSpace:
         return {**fixed, **attacked} if self.columns else next(iter(attacked.values()))
 
 
+def in_memory(x_train):
+    """The training examples, or for a streamed table (`dlkit.data.stream`) the columns of its
+    sample of training rows: what the input space is measured on."""
+    sample = getattr(x_train, "sample", None)
+    return x_train if sample is None else sample.x
+
+
 def refusal(kind: str, model, x_train) -> str | None:
     """Why these inputs cannot be attacked (None: they can): text, and integer ids (tokens,
     categories), are not continuous, so a small step along a gradient means nothing there."""
@@ -62,6 +69,7 @@ def refusal(kind: str, model, x_train) -> str | None:
         return None
     from dlkit.core.backend import takes_columns
 
+    x_train = in_memory(x_train)
     arrays = x_train if takes_columns(model) else {model.inputs[0].name: x_train}
     numeric = [name for name, values in arrays.items() if np.asarray(values).dtype.kind in "fiu"]
     integer = [name for name in numeric if np.asarray(arrays[name]).dtype.kind in "iu"]
@@ -80,7 +88,7 @@ def input_space(kind: str, model, x_train) -> InputSpace:
 
     from dlkit.core.backend import takes_columns
 
-    columns = takes_columns(model)
+    columns, x_train = takes_columns(model), in_memory(x_train)
     names = [t.name for t in model.inputs if "float" in str(t.dtype)]
     scale, low, high = {}, {}, {}
     for name in names:

@@ -121,5 +121,6 @@ class DataConfig(Strict):
         return data
 
     def loader(self):
-        """The dataset's loader, configured by `options` and bounded by `max_bytes`."""
-        return DATASETS.get(self.dataset).model_validate(self.options).bounded(self.max_bytes)
+        """The dataset's loader, configured by `options`, bounded by `max_bytes`, told the split."""
+        loader = DATASETS.get(self.dataset).model_validate(self.options).bounded(self.max_bytes)
+        return loader.holding_out(self.split.test, self.split.validation)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dlkit.config import ExperimentConfig, load_config
-from dlkit.core.errors import DlkitError, Interrupted, UsageError
+from dlkit.core.errors import ConfigError, DlkitError, Interrupted, UsageError
 from dlkit.core.runs import now, write_json
 from dlkit.core.strict import listed
 from dlkit.crossval.folds import (
@@ -42,6 +42,7 @@ def check_folds(config: ExperimentConfig, folds: int, repeats: int, source: str)
     any folder exists."""
     from dlkit.config.loader import parse_config
     from dlkit.data.folds import fold_problem
+    from dlkit.data.stream import refusal
     from dlkit.engine.prepare import prepare_data
     from dlkit.engine.task import task_of
 
@@ -51,6 +52,8 @@ def check_folds(config: ExperimentConfig, folds: int, repeats: int, source: str)
     if split.ordered and repeats > 1:
         raise UsageError(f"--repeats {repeats}: time-ordered folds (data.split.ordered) are the same in every repeat")
     parse_config(fold_config(config, folds, 1, 1).model_dump(mode="json"), source)
+    if getattr(config.data.loader(), "stream", False):  # before a pass over a table beyond memory
+        raise ConfigError(refusal(fold_config(config, folds, 1, 1).data.split, False))
     pool = config.model_copy(deep=True)
     pool.data.split = split.model_copy(update={"validation": 0.0})
     data = prepare_data(pool)

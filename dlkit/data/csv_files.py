@@ -38,7 +38,7 @@ def csv_frames(path: Path, text: Collection[str] = (), rows: int | None = None):
         as_text = {raw: str for raw in header if column_name(raw) in text}
         frames = pd.read_csv(path, skipinitialspace=True, dtype=as_text or None, chunksize=rows)
     if rows is None:
-        yield _named(frames, path)
+        yield named(frames, path)
         return
     with frames:
         while True:
@@ -46,7 +46,7 @@ def csv_frames(path: Path, text: Collection[str] = (), rows: int | None = None):
                 frame = next(frames, None)
             if frame is None:
                 return
-            yield _named(frame, path)
+            yield named(frame, path)
 
 
 @contextlib.contextmanager
@@ -60,7 +60,8 @@ def _csv_faults(path: Path):
         raise DataError(f"{path}: cannot read as CSV: {' '.join(str(e).split())}") from None
 
 
-def _named(frame, path: Path):
+def named(frame, path: Path):
+    """The frame with normalised column names; two columns of one name are a DataError."""
     frame.columns = [column_name(c) for c in frame.columns]
     duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if duplicated:

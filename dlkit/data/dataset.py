@@ -66,7 +66,10 @@ class Arrays:
         from dlkit.data.fingerprint import fingerprint
 
         files = self.decode is not None
-        return fingerprint([(self.x_train, files), (self.y_train, False), (self.x_test, files), (self.y_test, False)])
+        # A streamed table's rows stand for its files (`paths`), hashed by their contents.
+        x_train, x_test = (getattr(x, "paths", x) for x in (self.x_train, self.x_test))
+        files = files or x_train is not self.x_train
+        return fingerprint([(x_train, files), (self.y_train, False), (x_test, files), (self.y_test, False)])
 
 
 @dataclasses.dataclass
@@ -122,6 +125,18 @@ class Dataset(Spec):
     def bounded(self, max_bytes: int | None) -> Dataset:
         """This loader, with `data.max_bytes` (`DataConfig.loader` gives it)."""
         self._max_bytes = max_bytes
+        return self
+
+    _holdout: tuple[float, float | str] = PrivateAttr((0.2, 0.1))  # data.split's defaults
+
+    @property
+    def holdout(self) -> tuple[float, float | str]:
+        """`data.split`'s (test, validation), for a loader that splits as it reads (a streamed table)."""
+        return self._holdout
+
+    def holding_out(self, test: float, validation: float | str) -> Dataset:
+        """This loader, with `data.split`'s fractions (`DataConfig.loader` gives them)."""
+        self._holdout = (test, validation)
         return self
 
     def load(self) -> Arrays:

@@ -15,6 +15,8 @@ def take(x: Any, indices: np.ndarray | slice) -> Any:
 
     if isinstance(x, dict):
         return {name: column[indices] for name, column in x.items()}
+    if hasattr(x, "rows_at"):  # a streamed table's rows: those columns, read (sorted indices)
+        return x.rows_at(indices)
     return np.asarray(x)[indices]
 
 

@@ -78,8 +78,10 @@ def _digest(digest, part, *, files: bool, contents: bool) -> None:
     digest.update(f"{array.dtype}{array.shape}".encode())
     if files:
         for path in array:
-            if contents:
-                digest.update(Path(str(path)).read_bytes())
+            if contents:  # in blocks: a streamed table's shard may be larger than memory
+                with open(str(path), "rb") as f:
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        digest.update(block)
             else:
                 stat = os.stat(str(path))
                 digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())

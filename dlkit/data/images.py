@@ -1,5 +1,7 @@
-"""Image files to uint8 (H, W, C) pixels. Training (streamed folders) and `dlkit predict` resize
-with the same function, so a file predicts on the pixels training would have seen."""
+"""Image files to uint8 (H, W, C) pixels. Training (streamed folders), `dlkit predict` and `dlkit
+serve` decode and resize with the same functions, so a file predicts on the pixels training would
+have seen: TensorFlow's decoders, as `keras.utils.image_dataset_from_directory` uses (a JPEG's
+pixels differ by a few levels between decoders; the EXIF orientation is not applied, there or here)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ if TYPE_CHECKING:
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 _MODES = {1: "L", 3: "RGB"}
+#: The formats (Pillow's names) training's decoder reads, and `read_image` decodes as it does.
+_DECODED = {"PNG", "JPEG", "BMP", "GIF"}
 
 
 def antialiased(options: dict) -> bool:
@@ -21,36 +25,85 @@ def antialiased(options: dict) -> bool:
 
 def resize(image, height: int, width: int, antialias: bool = True):
     """Bilinear resize of an (H, W, C) image tensor (`antialias`: smoothed first, as a large
-    downscale needs, at twice the cost), back to uint8 pixels."""
+    downscale needs, at twice the cost), back to uint8 pixels. Both weigh the pixels around each
+    new one with weights that are positive and sum to 1, so the result stays within 0-255 and only
+    needs rounding."""
     import tensorflow as tf
 
     if tuple(image.shape[:2]) == (height, width):
         return tf.cast(image, tf.uint8)
     resized = tf.image.resize(image, (height, width), method="bilinear", antialias=antialias)
-    return tf.cast(tf.round(tf.clip_by_value(resized, 0, 255)), tf.uint8)
+    return tf.cast(tf.round(resized), tf.uint8)
 
 
 def decode_file(path, *, height: int, width: int, channels: int, antialias: bool = True):
     """A TensorFlow function: an image file's path to uint8 (height, width, channels)."""
     import tensorflow as tf
 
-    image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+    return resize(decode_bytes(tf.io.read_file(path), channels), height, width, antialias)
+
+
+def decode_bytes(contents, channels: int):
+    """A TensorFlow function: an image file's bytes (PNG, JPEG, BMP, GIF's first frame) to uint8
+    (H, W, channels)."""
+    import tensorflow as tf
+
+    def decoded():
+        return tf.io.decode_image(contents, channels=channels, expand_animations=False)
+
+    if channels == 1:  # TensorFlow decodes GIF and BMP files in colour only
+        colour_only = (tf.strings.substr(contents, 0, 3) == b"GIF") | (tf.strings.substr(contents, 0, 2) == b"BM")
+        image = tf.cond(colour_only, lambda: _grey(contents), decoded)
+    else:
+        image = decoded()
     image.set_shape([None, None, channels])
-    return resize(image, height, width, antialias)
+    return image
 
 
-def read_image(path: Path, shape: tuple[int, int, int], antialias: bool = True) -> np.ndarray:
-    """Any size and colour mode (EXIF rotation applied), as uint8 pixels of `shape`. Raises
-    OSError/ValueError (and Pillow's DecompressionBombError) for files that are not images."""
+def _grey(contents):
+    """A colour image file's pixels as one channel, weighed as Pillow's `convert("L")` does (so
+    `read_image`, which predict uses, gives the same)."""
+    import tensorflow as tf
+
+    rgb = tf.cast(tf.io.decode_image(contents, channels=3, expand_animations=False), tf.int32)
+    grey = tf.tensordot(rgb, tf.constant([19595, 38470, 7471]), 1) + 32768
+    return tf.cast(tf.bitwise.right_shift(grey, 16), tf.uint8)[..., None]
+
+
+def read_image(path, shape: tuple[int, int, int], antialias: bool = True) -> np.ndarray:
+    """An image file (a path, or its bytes in a BytesIO) of any size and colour mode, as uint8
+    pixels of `shape`, decoded as training decodes (`decode_bytes`); a format training does not
+    read (WebP, TIFF sent to `dlkit serve`) by Pillow. Pillow reads the header first, so a file
+    declaring more pixels than it allows is refused before decoding. Raises OSError/ValueError (and
+    Pillow's DecompressionBombError) for files that are not images."""
+    import io
+
     import numpy as np
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     height, width, channels = shape
     if channels not in _MODES:
         raise ValueError(f"cannot make {channels}-channel images from files")
-    with Image.open(path) as image:
-        pixels = np.asarray(ImageOps.exif_transpose(image).convert(_MODES[channels]), dtype="uint8")
+    data = path.getvalue() if isinstance(path, io.BytesIO) else Path(path).read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        image.verify()
+        decoded_here = image.format in _DECODED
+    if decoded_here:
+        pixels = _decoded(data, channels)
+    else:
+        with Image.open(io.BytesIO(data)) as image:
+            pixels = np.asarray(image.convert(_MODES[channels]), dtype="uint8")
     return resize(pixels.reshape(*pixels.shape[:2], channels), height, width, antialias).numpy()
+
+
+def _decoded(data: bytes, channels: int):
+    """`decode_bytes` of a file's bytes; a file TensorFlow cannot decode (truncated) is a ValueError."""
+    import tensorflow as tf
+
+    try:
+        return decode_bytes(tf.constant(data), channels).numpy()
+    except tf.errors.InvalidArgumentError as e:
+        raise ValueError(" ".join(e.message.split())[:200]) from None
 
 
 def check_image(path: Path) -> None:

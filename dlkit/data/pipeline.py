@@ -31,15 +31,16 @@ def to_dataset(
     """Batches of (x, y); `one_hot` encodes integer labels with that depth; `skip` leaves out the
     first batches of each pass (the rest of an epoch a resumed run stopped inside); `augment`
     (x, y, seed) -> (x, y) transforms each batch, seeded by the seed, the epoch and the batch.
-
     Shuffled, each pass is ordered by the seed and `epoch` (a tf.Variable the trainer sets at each
-    epoch's start; without it, the pass count), so a resumed run sees the order an uninterrupted
-    one would.
-
+    epoch's start; else the pass count), so a resumed run sees the order an uninterrupted one would.
     In memory, shuffling permutes indices and gathers whole batches, much cheaper than shuffling
-    single examples. Streamed data (`decode`: path -> example) is decoded in parallel each pass
-    (`in_memory` decodes it once instead)."""
+    single examples. Files (`decode`: path -> example) are decoded in parallel each pass
+    (`in_memory` decodes them once instead); a streamed table's rows read from its files."""
     import tensorflow as tf
+
+    if hasattr(split.x, "dataset"):  # `dlkit.data.stream.StreamedRows`
+        return split.x.dataset(split.y, **dict(batch_size=batch_size, shuffle=shuffle, seed=seed), epoch=epoch,
+                               skip=skip, one_hot=one_hot)  # fmt: skip
 
     def labels(y):
         return tf.one_hot(y, one_hot) if one_hot is not None else y
@@ -57,7 +58,8 @@ def to_dataset(
         count = math.ceil(len(split) / batch_size) - skip
         ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(count))
         ds = _augmented(ds, augment, seed, epoch, skip)
-        ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
+        if one_hot is not None:
+            ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 
     # As Keras does for arrays: the data enter as one dataset element zipped with each batch's
@@ -91,13 +93,18 @@ def in_memory(data: PreparedData) -> PreparedData:
 
 
 def decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
-    """Files decoded in parallel into one array, in order (batched: one Python step per batch)."""
+    """Files decoded in parallel into one array, in order: batched (one Python step per batch),
+    each batch copied into its place (no list of batches joined at the end: half the peak memory)."""
     import tensorflow as tf
 
     examples = tf.data.Dataset.from_tensor_slices(paths).map(decode, num_parallel_calls=tf.data.AUTOTUNE)
     spec = examples.element_spec
-    batches = list(examples.batch(1024).prefetch(1).as_numpy_iterator())
-    return np.concatenate(batches) if batches else np.zeros((0, *spec.shape), spec.dtype.as_numpy_dtype)
+    pixels = np.empty((len(paths), *spec.shape), spec.dtype.as_numpy_dtype)
+    start = 0
+    for batch in examples.batch(256).prefetch(tf.data.AUTOTUNE).as_numpy_iterator():
+        pixels[start : start + len(batch)] = batch
+        start += len(batch)
+    return pixels
 
 
 def _augmented(ds, augment, seed: int, epoch, skip: int):

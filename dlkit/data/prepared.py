@@ -66,6 +66,8 @@ class PreparedData:
         split = self.split(name)
         if name != "train" or len(split) <= SCORED_TRAIN:
             return split
+        if hasattr(split.x, "scored"):  # a streamed table: rows of the sample its pass drew, in memory
+            return split.take(split.x.scored(SCORED_TRAIN))
         chosen = np.random.default_rng([seed, SCORED_TRAIN]).choice(len(split), SCORED_TRAIN, replace=False)
         return split.take(np.sort(chosen))
 
@@ -78,6 +80,7 @@ def summary(rows: Rows, splits: Splits) -> str:
     held = [s for i, s in enumerate(held) if all(s is not other for other in held[:i])]  # validation: test
     used = len(splits.train) + sum(len(s) for s in held)
     notes = [f"{count_of(count, rows.noun)} left out {why}" for why, count in rows.left_out.items()]
+    notes += [rows.note] if rows.note else []
     if rows.compare:
         keys = [row_keys(s.x, s.y) for s in (splits.train, *held)]
         repeated = used - len(np.unique(np.concatenate(keys)))

@@ -30,6 +30,8 @@ class Rows:
     noun: str = "row"
     #: Whether identical examples are looked for (not among files streamed from disk).
     compare: bool = True
+    #: How the rows were read, where training should say it (a streamed table's split and sample).
+    note: str | None = None
 
     def leave_out(self, why: str, count: int) -> None:
         if count:

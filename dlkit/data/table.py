@@ -5,6 +5,7 @@ the run folder."""
 
 from __future__ import annotations
 
+import glob
 import re
 from collections.abc import Collection
 from decimal import Decimal
@@ -13,14 +14,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, PositiveFloat, PositiveInt, model_validator
 
-from dlkit.core.errors import DataError, UsageError
+from dlkit.core.errors import DataError
 from dlkit.core.registries import DATASETS
 from dlkit.core.strict import did_you_mean, raise_at
 from dlkit.data.bounds import check_csv
 from dlkit.data.csv_files import column_name, read_csv
 from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
-from dlkit.data.peek import OptionError, Peek, column_values, csv_header, existing_file, label_classes, require_column
+from dlkit.data.peek import OptionError, Peek, column_values, existing_file, label_classes, require_column
 from dlkit.data.rows import Duplicates, Rows, settle_duplicates
+from dlkit.data.stream import header, is_parquet, shards
 from dlkit.data.targets import of_cells
 
 UnseenPolicy = Literal["warn", "error", "ignore"]
@@ -184,6 +186,20 @@ class Csv(Dataset):
     unseen: UnseenPolicy = "warn"
     """At predict time, a row with a category not seen in training is predicted and reported
     (warn), an error for that row, not predicted (error), or predicted silently (ignore)."""
+    stream: bool = False
+    """Read the table in chunks, never whole, so it may be larger than memory: `path` one CSV or
+    Parquet file or a glob of shards (`data/part-*.csv`). Rows are split by a hash of `split_key`
+    (or of the row number) into data.split's fractions, exact in expectation only; the encoders'
+    statistics and vocabularies come from one pass over the training rows; each epoch reads the
+    files again, rows shuffled within windows of 200,000. No folds, groups, ordered splits,
+    duplicates: drop or group, or data.cache. docs/tables.md#tables-beyond-memory."""
+    split_key: str | None = None
+    """With stream: the column whose value's hash puts a row in train, validation or test (rows
+    with one key stay together); default: the row's number in the files, sorted by name."""
+    stream_sample: PositiveInt = 100_000
+    """With stream: the seeded sample of training rows that what needs rows is fitted on (the bins
+    of piecewise_linear, a median or most frequent fill, the training-split score); training says
+    its size."""
 
     @model_validator(mode="after")
     def _numeric_options_of_the_encoding(self):
@@ -194,6 +210,12 @@ class Csv(Dataset):
             for key in sorted(keys):
                 if chosen not in encoding and getattr(self, key) != type(self).model_fields[key].default:
                     raise_at((key,), f"is for numeric_encoding: {' or '.join(encoding)}, not {chosen}")
+        if self.stream and self.duplicates != "keep":
+            raise_at(("duplicates",), "a streamed table (stream: true) keeps every row; set duplicates: keep")
+        if not self.stream and (is_parquet(self.path) or glob.has_magic(str(self.path))):
+            raise_at(("path",), f"{self.path}: Parquet files and globs of shards are read with stream: true")
+        if not self.stream and self.split_key is not None:
+            raise_at(("split_key",), "is for stream: true (a table in memory is split at random)")
         if chosen == "periodic" and self.numeric_lite and self.numeric_embedding_dim is None:
             raise_at(
                 ("numeric_lite",), "shares a Linear of width numeric_embedding_dim; set it, or numeric_lite: false"
@@ -201,6 +223,8 @@ class Csv(Dataset):
         return self
 
     def load(self) -> Arrays:
+        if self.stream:
+            return self._streamed()
         existing_file(self.path)
         if self.test_path is not None:
             existing_file(self.test_path, ("test_path",))
@@ -243,31 +267,35 @@ class Csv(Dataset):
         stem = self.path.stem
         if not self.path.is_file() and stem in DATASETS and DATASETS.get(stem).to_csv:
             raise OptionError(("path",), f"no such file: {self.path}; `dlkit to-csv {stem} {self.path}` writes it")
-        self._guard()
-        header = [column_name(c) for c in csv_header(self.path)]
+        files = self._guard()
+        names = [column_name(c) for c in header(files[0])]
         target = column_name(self.target)
-        require_column(target, header, self.path, ("target",))
+        require_column(target, names, files[0], ("target",))
         for key in ("features", "categorical", "drop"):
             for i, name in enumerate(getattr(self, key) or []):
-                require_column(column_name(name), header, self.path, (key, i))
+                require_column(column_name(name), names, files[0], (key, i))
+        if self.split_key is not None:
+            require_column(column_name(self.split_key), names, files[0], ("split_key",))
         dropped = {target, *(column_name(c) for c in self.drop)}
-        used = [column_name(c) for c in self.features] if self.features else [c for c in header if c not in dropped]
+        used = [column_name(c) for c in self.features] if self.features else [c for c in names if c not in dropped]
         if self.test_path is not None:
-            test_header = [column_name(c) for c in csv_header(self.test_path, ("test_path",))]
+            test_file = shards(self.test_path, ("test_path",))[0]
+            test_header = [column_name(c) for c in header(test_file, ("test_path",))]
             for name in [target, *used]:
-                require_column(name, test_header, self.test_path, ("test_path",))
-        read = column_values(self.path, header.index(target)) if classes else None
+                require_column(name, test_header, test_file, ("test_path",))
+        read = column_values(self.path, names.index(target)) if classes and not self.stream else None
         classes = label_classes(*read) if read else None
         kind = of_cells(read[0], *self.names_target()) if read else None
         return Peek(f"{self.path} column {target!r}", classes, target_width=1, columns=used, target=kind)
 
-    def _guard(self) -> None:
+    def _guard(self) -> list[Path]:
         """Refuse, before pandas reads them, files with more input columns than MAX_COLUMNS or more
-        cells than fit in `data.max_bytes` and the memory available."""
+        cells than fit in `data.max_bytes` and the memory available (a streamed table's: any size).
+        Returns the files of `path`."""
         for key in ("path",) if self.test_path is None else ("path", "test_path"):
-            path = getattr(self, key)
-            header = csv_header(path, (key,))
-            inputs = len(self.features) if self.features else len(header) - 1 - len(self.drop)
+            path = shards(getattr(self, key), (key,))[0]
+            columns = header(path, (key,))
+            inputs = len(self.features) if self.features else len(columns) - 1 - len(self.drop)
             if inputs > MAX_COLUMNS:
                 raise OptionError((key,), (
                     f"{path}: {inputs:,} input columns; a csv table takes at most {MAX_COLUMNS:,} (each is a model "
@@ -276,9 +304,11 @@ class Csv(Dataset):
                     "data.options.features or drop, or save the features as one array in an .npz (dataset: npz, "
                     "options.kind: array)"))  # fmt: skip
             try:
-                check_csv(path, len(header), self.max_bytes)
+                if not self.stream:
+                    check_csv(path, len(columns), self.max_bytes)
             except DataError as e:
                 raise OptionError((key,), str(e)) from None
+        return shards(self.path)
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""
@@ -295,7 +325,15 @@ class Csv(Dataset):
 
     def _clean(self, frame, columns: dict[str, str], path: Path, rows: Rows):
         """The rows with a target, and with `missing: drop` a cell in every input column; those
-        left out are counted in `rows`."""
+        left out are counted in `rows`. No row left is a DataError."""
+        frame = self._kept(frame, columns, path, rows)
+        if frame.empty:
+            why = "; ".join(f"{count:,} left out {why}" for why, count in rows.left_out.items())
+            raise DataError(f"{path}: no rows left of {rows.read:,} read ({why or 'the file has no rows'})")
+        return frame.reset_index(drop=True)
+
+    def _kept(self, frame, columns: dict[str, str], path: Path, rows: Rows):
+        """`_clean` of one chunk of a streamed table (which may leave none)."""
         target = column_name(self.target)
         require_columns(frame, [target], path, "target")
         require_columns(frame, list(columns), path, "feature")
@@ -307,10 +345,7 @@ class Csv(Dataset):
             gaps = frame[list(columns)].isna().any(axis=1)
             rows.leave_out("with an empty cell by missing: drop", int(gaps.sum()))
             frame = frame[~gaps]
-        if frame.empty:
-            why = "; ".join(f"{count:,} left out {why}" for why, count in rows.left_out.items())
-            raise DataError(f"{path}: no rows left of {rows.read:,} read ({why or 'the file has no rows'})")
-        return frame.reset_index(drop=True)
+        return frame
 
     def _arrays(self, frame, columns: dict[str, str], ids: set[str], path: Path):
         """Column arrays (numeric: float32 with NaN; categorical: str with "") and the raw target."""
@@ -325,7 +360,25 @@ class Csv(Dataset):
 
         if x_train is None:  # a dry run: the table is local, read it
             x_train = self.load().x_train
+        if not isinstance(x_train, dict):  # streamed: fitted in its pass, and on its sample
+            return encode_columns(self, x_train.sample.x, x_train.stats)
         return encode_columns(self, x_train)
+
+    def _streamed(self) -> Arrays:
+        """`load` of a streamed table (`dlkit.data.stream`): column kinds and integer-id columns
+        told from the first rows, as `columns` tells them of a whole table."""
+        from dlkit.data.stream import frames, load_streamed
+
+        files = self._guard()
+        test_files = shards(self.test_path, ("test_path",)) if self.test_path is not None else None
+        text = [column_name(c) for c in self.categorical or []]
+        first = next((frame for path in files for frame in frames(path, text) if len(frame)), None)
+        if first is None:
+            raise DataError(f"{self.path}: no rows (every file holds a header alone)")
+        columns = self.columns(first)
+        first = self._kept(first, columns, files[0], Rows(0))
+        ids = {name for name, kind in columns.items() if kind == "categorical" and integer_ids(first[name])}
+        return load_streamed(self, files, test_files, columns, ids, self.holdout)
 
 
 def _mostly_numbers(column) -> bool:
@@ -337,29 +390,3 @@ def _mostly_numbers(column) -> bool:
         return True
     present = column.dropna()
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() >= 0.5
-
-
-def write_table(dataset: str, path: Path) -> int:
-    """`dlkit to-csv`: a dataset of numeric feature rows (iris, wine, breast_cancer, diabetes,
-    boston_housing) as a CSV with its feature names as columns and the label in `target` (the
-    class name for classification), training and test rows together. Returns the row count."""
-    import numpy as np
-    import pandas as pd
-
-    from dlkit.core.runs import atomic_write
-
-    refusal = UsageError(f"dlkit to-csv: {dataset} is not a table of numeric features; try breast_cancer or iris")
-    if not DATASETS.get(dataset).to_csv:  # checked before loading: another dataset may be a download
-        raise refusal
-    arrays = DATASETS.get(dataset)().load()
-    if arrays.kind != "array" or np.ndim(arrays.x_train) != 2:
-        raise refusal
-    parts = [(arrays.x_train, arrays.y_train), (arrays.x_test, arrays.y_test)]
-    x = np.concatenate([p[0] for p in parts if p[0] is not None])
-    y = np.concatenate([p[1] for p in parts if p[1] is not None])
-    names = arrays.feature_names or [f"feature_{i}" for i in range(x.shape[1])]
-    frame = pd.DataFrame(x, columns=names)
-    frame["target"] = [arrays.class_names[int(v)] for v in y] if arrays.class_names else y
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(Path(path), frame.to_csv(index=False).encode())
-    return len(frame)

@@ -34,10 +34,11 @@ def quantile_edges(filled, bins: int) -> list[float]:
     return [float(e) for e in edges]
 
 
-def encode_columns(options: Any, x_train: dict) -> ModelInput:
+def encode_columns(options: Any, x_train: dict, stats: dict | None = None) -> ModelInput:
     """One input per column of `x_train` (the training split's column arrays) with its encoders as
     `options` (a `Csv` dataset's) say; each encoded column is also a graph source `columns.NAME`
-    (a numeric column's standardised value, which the embedding layers take)."""
+    (a numeric column's standardised value, which the embedding layers take). `stats` (a streamed
+    table's, `column_stats` of every training row) overrides what `x_train`, then a sample, tells."""
     from dlkit.core.backend import keras
 
     k = keras()
@@ -45,10 +46,11 @@ def encode_columns(options: Any, x_train: dict) -> ModelInput:
     for name, values in x_train.items():
         numeric = values.dtype.kind == "f"
         inputs[name] = k.Input(shape=(1,), name=name, dtype="float32" if numeric else "string")
+        fitted = stats[name] if stats is not None else column_stats(values, options.missing)
         if numeric:
-            filled[name], encoded[name] = _numeric(name, values, inputs[name], options.missing)
+            filled[name], encoded[name] = _numeric(name, values, inputs[name], fitted)
         else:
-            encoded[name] = _categorical(name, values, inputs[name], options)
+            encoded[name] = _categorical(name, inputs[name], options, fitted)
     parts = list(encoded.values())
     if options.numeric_encoding != "standardize" and filled:
         categorical = [x for name, x in encoded.items() if name not in filled]
@@ -57,29 +59,40 @@ def encode_columns(options: Any, x_train: dict) -> ModelInput:
     return ModelInput(inputs, features, {f"{COLUMNS}{name}": x for name, x in encoded.items()})
 
 
-def _numeric(name: str, values, column, missing: str):
-    """((the filled training values, the filled column), the standardised column)."""
+def column_stats(values, missing: str) -> dict:
+    """What a column's encoders are fitted on: a numeric column's fill (`missing`) and the mean and
+    variance of its filled values; a categorical column's vocabulary and fill (its most frequent)."""
+    import numpy as np
+
+    if values.dtype.kind == "f":
+        fill = {"median": np.nanmedian, "most_frequent": mode}.get(missing, np.nanmean)(values)
+        values = np.where(np.isnan(values), fill, values)
+        return {"fill": float(fill), "mean": values.mean(), "var": values.var()}
+    present = values[values != ""]
+    return {"vocabulary": sorted(set(present.tolist())), "fill": mode(present) if len(present) else ""}
+
+
+def _numeric(name: str, values, column, stats: dict):
+    """((the training values filled, the filled column), the standardised column)."""
     import numpy as np
 
     from dlkit.core.backend import keras
     from dlkit.layers.custom import FillMissing
 
-    fill = {"median": np.nanmedian, "most_frequent": mode}.get(missing, np.nanmean)(values)
-    values = np.where(np.isnan(values), fill, values)
-    x = FillMissing(float(fill), name=f"{name}_fill")(column)
-    scaled = keras().layers.Normalization(mean=values.mean(), variance=values.var(), name=f"{name}_scale")(x)
+    values = np.where(np.isnan(values), stats["fill"], values)
+    x = FillMissing(stats["fill"], name=f"{name}_fill")(column)
+    scaled = keras().layers.Normalization(mean=stats["mean"], variance=stats["var"], name=f"{name}_scale")(x)
     return (values, x), scaled
 
 
-def _categorical(name: str, values, column, options):
+def _categorical(name: str, column, options, stats: dict):
     """The column filled with its most frequent category, looked up, one-hot or embedded."""
     from dlkit.core.backend import keras
     from dlkit.layers.custom import FillMissing
 
     k = keras()
-    present = values[values != ""]
-    vocabulary = sorted(set(present.tolist()))
-    x = FillMissing(mode(present) if len(present) else "", name=f"{name}_fill")(column)
+    vocabulary = stats["vocabulary"]
+    x = FillMissing(stats["fill"], name=f"{name}_fill")(column)
     if options.categorical_encoding == "one_hot":
         return k.layers.StringLookup(vocabulary=vocabulary, output_mode="one_hot", name=f"{name}_lookup")(x)
     x = k.layers.StringLookup(vocabulary=vocabulary, name=f"{name}_lookup")(x)

@@ -14,6 +14,7 @@ from dlkit.data.dataset import Arrays
 from dlkit.data.prepared import PreparedData
 from dlkit.data.rows import Rows
 from dlkit.data.splits import make_splits
+from dlkit.data.stream import streamed_splits
 from dlkit.engine.targets import check_target
 from dlkit.engine.task import task_of
 
@@ -32,6 +33,9 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
     split = config.data.split
     fingerprint = arrays.fingerprint()
     rows = arrays.rows or _examples(arrays)
+    if hasattr(arrays.x_train, "row_parts"):  # a streamed table, split by a hash as it was read
+        splits = streamed_splits(arrays, split, config.data.cache)
+        return PreparedData(splits, class_names, fingerprint, loader, _about(arrays), rows)
     arrays, groups = _without_group(arrays, split.group)
     if groups is None and arrays.groups is not None:
         if split.ordered:
@@ -53,10 +57,14 @@ def prepare_data(config: ExperimentConfig) -> PreparedData:
         class_names=class_names,
         groups=groups,
     )
-    about = dataclasses.replace(
+    return PreparedData(splits, class_names, fingerprint, loader, _about(arrays), rows)
+
+
+def _about(arrays: Arrays) -> Arrays:
+    """What the loader said about its data, less the examples."""
+    return dataclasses.replace(
         arrays, x_train=None, y_train=None, x_test=None, y_test=None, example_shape=arrays.shape, groups=None
     )
-    return PreparedData(splits, class_names, fingerprint, loader, about, rows)
 
 
 def _examples(arrays: Arrays) -> Rows:

@@ -124,14 +124,15 @@ def read_images(inputs, shape, antialias: bool, classes: list[str]) -> Inputs:
 
 
 def table_batches(inputs, model, kind: str, features, target: str | None) -> Iterator[Inputs]:
-    """Rows of CSV files by column name, `CHUNK_ROWS` of one file at a time (so a file of any size
-    is never whole in memory); a file that cannot be read is a batch of its one row. The target and
-    other extra columns play no part. A table run's categorical columns are read as text, as in
-    training, whatever else the file holds."""
+    """Rows of CSV (or Parquet) files by column name, `CHUNK_ROWS` of one file at a time (so a file
+    of any size is never whole in memory); a file that cannot be read is a batch of its one row. The
+    target and other extra columns play no part. A table run's categorical columns are read as
+    text, as in training, whatever else the file holds."""
     from dlkit.core.errors import DataError
-    from dlkit.data.csv_files import column_name, csv_frames
+    from dlkit.data.csv_files import column_name
+    from dlkit.data.stream import frames
 
-    paths = expand_inputs(inputs, {".csv"})
+    paths = expand_inputs(inputs, {".csv", ".parquet"})
     if not paths:
         raise UsageError("no CSV files to predict")
     wanted = wanted_columns(model, kind, features)
@@ -143,7 +144,7 @@ def table_batches(inputs, model, kind: str, features, target: str | None) -> Ite
             continue
         first = 0
         try:
-            for frame in csv_frames(path, as_text, CHUNK_ROWS):
+            for frame in frames(path, as_text, CHUNK_ROWS):
                 if not wanted:  # unnamed features: take the columns in order
                     wanted = dict.fromkeys(frame.columns[: model.input_shape[-1]])
                 missing = [name for name in wanted if name not in frame.columns]

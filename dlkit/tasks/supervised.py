@@ -196,7 +196,8 @@ class SupervisedTask(Task):
             for baseline, row in self.constant_baselines(data).items()
         ]
         found += self.data_baselines(data, splits)
-        if self.classical and data.about.tabular:
+        # Not for a streamed table: scikit-learn's models take their splits whole, in memory.
+        if self.classical and data.about.tabular and isinstance(data.splits.train.x, dict):
             from dlkit.tasks.classical import fit_predict
 
             seed, classes = self.config.seed, len(data.class_names)
