@@ -39,9 +39,18 @@ def check_arguments(method: str, eps: str, steps: int | None, n: int, split: str
     return entry.model_validate(arguments), sorted(set(values))
 
 
+def on_tensorflow() -> None:
+    """Choose TensorFlow for this process: the attacks take gradients with tf.GradientTape, and a
+    run's `.keras` file loads on any backend, whichever it trained on."""
+    from dlkit.core.backend import choose_backend
+
+    choose_backend("tensorflow", "dlkit attack (its attacks take gradients with tf.GradientTape)")
+
+
 def check_run(run_dir: Path) -> None:
     """Refuse, from its config and run.json alone, a run whose task has no classes to score or
     whose inputs are text."""
+    on_tensorflow()  # before the run's config chooses its own backend
     from dlkit.config.loader import load_run_config
     from dlkit.core.registries import TASKS
     from dlkit.core.runs import read_run

@@ -35,8 +35,10 @@ def attack_run(
     """Attack `model.keras` on `n` examples of the split (a seeded sample; all if fewer) at each
     eps, and write RUN/eval/attack.json, attack.png and (images) attack_examples.png. `overrides`
     (`--set`) change the run's config for this attack (where its data is)."""
+    from dlkit.attack.check import on_tensorflow
     from dlkit.core.backend import keras
 
+    on_tensorflow()
     keras()  # TensorFlow loads quietly
     from dlkit.config.loader import load_run_config
     from dlkit.core.writing import inside

@@ -80,6 +80,12 @@ RunsDirOption = typer.Option(Path("runs"), "--runs-dir", help="Where run folders
 PluginOption = typer.Option(
     None, "--plugin", help="A Python file registering your own components (repeatable; docs/extending.md)."
 )
+BackendOption = typer.Option(
+    None,
+    "--backend",
+    help="The Keras backend: tensorflow, jax or torch (docs/backends.md). Default: the config's `backend:`, "
+    "else $KERAS_BACKEND, else tensorflow; a run folder's commands use the backend it trained on.",
+)
 TrustOption = typer.Option(
     False,
     "--trust-plugins",
@@ -91,12 +97,16 @@ TrustOption = typer.Option(
 def user_errors(command):
     """Show a DlkitError as one line and exit with its code; DLKIT_DEBUG=1 shows the traceback.
     A disk's error (no space left, read-only, quota) is one too, wherever it comes from. The
-    command's `--plugin` files are imported first; with `--trust-plugins`, the run folders it opens
-    may import theirs."""
+    command's `--plugin` files are imported first (after its `--backend` is chosen: they may import
+    Keras); with `--trust-plugins`, the run folders it opens may import theirs."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            if kwargs.get("backend"):
+                from dlkit.core.backend import choose_backend
+
+                choose_backend(kwargs["backend"], "--backend")
             if kwargs.get("plugin"):
                 from dlkit.core.plugins import load_plugins
 

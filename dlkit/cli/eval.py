@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
+from dlkit.cli.common import BackendOption, PluginOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
 
 
 @app.command("eval")
@@ -24,6 +24,7 @@ def eval_(
     seed: int | None = typer.Option(None, "--seed", help="GAN runs: the seed of the latent vectors (default 0)."),
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
+    backend: str | None = BackendOption,
 ):
     """Evaluate a finished run on a split (a GAN's samples with --classifier); writes RUN/eval/."""
     from dlkit.commands.eval import evaluate_run

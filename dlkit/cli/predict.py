@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, user_errors
+from dlkit.cli.common import (
+    BackendOption,
+    PluginOption,
+    RunsDirOption,
+    SetOption,
+    TrustOption,
+    app,
+    err,
+    out,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -39,6 +49,7 @@ def predict(
     runs_dir: Path = RunsDirOption,
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
+    backend: str | None = BackendOption,
 ):
     """Predict with a run's model (`dlkit predict RUN INPUT...`, or --run RUN); one row per example.
     The table shows the first rows and a count (--all: every row, wherever stdout goes; none when

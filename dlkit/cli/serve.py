@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, RunsDirOption, TrustOption, app, err, user_errors
+from dlkit.cli.common import BackendOption, PluginOption, RunsDirOption, TrustOption, app, err, user_errors
 from dlkit.core.errors import UsageError
 
 _UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
@@ -61,6 +61,7 @@ def serve(
     top_k: int = typer.Option(3, "--top-k", min=1, help="How many classes each prediction lists."),
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
+    backend: str | None = BackendOption,
     admin_token: str | None = AdminTokenOption,
     read_timeout: float = ReadTimeoutOption,
     allow_nonfinite: bool = AllowNonfiniteOption,

@@ -7,7 +7,18 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, RunsDirOption, SetOption, TrustOption, app, err, out, rich_table, user_errors
+from dlkit.cli.common import (
+    BackendOption,
+    PluginOption,
+    RunsDirOption,
+    SetOption,
+    TrustOption,
+    app,
+    err,
+    out,
+    rich_table,
+    user_errors,
+)
 from dlkit.core.errors import UsageError
 
 
@@ -39,9 +50,13 @@ def train(
     ),
     task_index: int | None = typer.Option(None, "--task-index", help="With --cluster: this worker's place, from 0."),
     trust_plugins: bool = TrustOption,
+    backend: str | None = BackendOption,
 ):
     """Train the experiment (or --resume a run); prints the run folder as the last line."""
     _check_options(config, set_, resume, extend_epochs, force)
+    if backend and resume is not None:
+        raise UsageError("--backend does not go with --resume: a run goes on on the backend it trained on")
+    set_ = [*(set_ or []), f"backend={backend}"] if backend else set_
     if local_workers is not None or cluster is not None or task_index is not None:
         across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
                        task_index, quiet)  # fmt: skip
@@ -91,7 +106,11 @@ def _train(config: Path, set_: list[str], plugin: list[Path], runs_dir: Path, ca
 
 def _resume(run: Path, extend_epochs: int | None, force: bool, callbacks: list) -> Path:
     from dlkit.core import spare_plots
+    from dlkit.core.backend import choose_backend
+    from dlkit.core.runs import RUN_FILE, resolve_run, run_backend
 
+    run_dir = resolve_run(run)
+    choose_backend(run_backend(run_dir), f"{run_dir / RUN_FILE}: backend")  # before Keras's import: its own
     spare_plots.start()
     from dlkit.training.resume import resume
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import PluginOption, SetOption, TrustOption, app, err, out, user_errors
+from dlkit.cli.common import BackendOption, PluginOption, SetOption, TrustOption, app, err, out, user_errors
 
 
 @app.command()
@@ -23,6 +23,7 @@ def validate(
     ),
     plugin: list[Path] | None = PluginOption,
     trust_plugins: bool = TrustOption,
+    backend: str | None = BackendOption,
 ):
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
@@ -30,6 +31,7 @@ def validate(
     from dlkit.commands.validate import check_data
     from dlkit.config import dump_config, load_config
 
+    set_ = [*(set_ or []), f"backend={backend}"] if backend else set_
     cfg = load_config(config, set_ or [], plugin or [])
     check_data(cfg, config, set_ or [], dry_run=dry_run)
     if explain:

@@ -90,13 +90,18 @@ def _installed(name: str) -> bool:
 
 
 def _keras() -> Check:
+    import importlib
+
     import keras
 
+    from dlkit.core.backend import BACKENDS
+
     backend = keras.backend.backend()
-    if backend != "tensorflow":
-        fix = "unset KERAS_BACKEND (dlkit runs on TensorFlow)"
+    if backend not in BACKENDS:
+        fix = f"set KERAS_BACKEND to one of {', '.join(BACKENDS)}, or unset it (docs/backends.md)"
         return Check("Keras", f"{keras.__version__}, backend {backend}", fix)
-    return Check("Keras", f"{keras.__version__}, backend tensorflow")
+    version = "" if backend == "tensorflow" else f" {importlib.import_module(backend).__version__}"
+    return Check("Keras", f"{keras.__version__}, backend {backend}{version}")
 
 
 def _cpu() -> str:

@@ -13,6 +13,7 @@ from dlkit.config.evaluation import EvalConfig
 from dlkit.config.model import ModelConfig
 from dlkit.config.train import TrainConfig
 from dlkit.config.tune import TuneConfig
+from dlkit.core.errors import ConfigError
 from dlkit.core.registries import TASKS
 from dlkit.core.strict import Strict, clipped, did_you_mean, listed, raise_at
 
@@ -26,6 +27,9 @@ class ExperimentConfig(Strict):
     seed: int = 42
     task: str = DEFAULT_TASK
     """What the model learns (`dlkit list tasks`); it decides the keys `model:` and `train:` take."""
+    backend: Literal["tensorflow", "jax", "torch"] | None = None
+    """The Keras backend that trains the model (docs/backends.md); null takes $KERAS_BACKEND, else
+    tensorflow. `--backend` overrides it; a run folder's config.yaml and run.json name the one it used."""
     plugins: list[str] = []
     """Python files (relative to the config file that lists them) registering the user's own
     layers, datasets, steps, metrics, losses, callbacks or tasks (docs/extending.md). A run folder
@@ -46,6 +50,8 @@ class ExperimentConfig(Strict):
             del data["tune"]
         if not data.get("plugins", ...):
             del data["plugins"]
+        if data.get("backend", ...) is None:
+            del data["backend"]
         return data
 
     @field_validator("task")
@@ -63,6 +69,26 @@ class ExperimentConfig(Strict):
 
     def fill_defaults(self) -> None:
         """Fill what the task decides (its loss, metrics, monitor) and check what spans sections."""
+
+    def tensorflow_only(self) -> dict[str, str]:
+        """The keys this config sets that only the TensorFlow backend runs, each with why."""
+        train = self.train
+        keys = {}
+        if getattr(train, "distribute", None) is not None:
+            keys["train.distribute"] = "its strategies are tf.distribute's"
+        if getattr(train, "adversarial", None) is not None:
+            keys["train.adversarial"] = "its attack takes gradients with tf.GradientTape inside the train step"
+        return keys
+
+    def check_backend(self, backend: str) -> None:
+        """Refuse, before any work, a key that runs on TensorFlow only when `backend` is another."""
+        if backend == "tensorflow":
+            return
+        for key, why in self.tensorflow_only().items():
+            raise ConfigError(
+                f"{key}: runs on the TensorFlow backend only ({why}); the backend is {backend}: "
+                "remove it, or train with --backend tensorflow"
+            )
 
     def logged(self) -> dict[str, Literal["up", "down"]]:
         """What training logs per epoch, each with its direction (`up`: higher is better)."""

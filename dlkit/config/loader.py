@@ -175,7 +175,10 @@ def load_config_and_data(path: str | Path, overrides=(), plugins=()) -> tuple[Ex
     if plugins:
         given = data.get("plugins") if isinstance(data.get("plugins"), list) else []
         data["plugins"] = [*given, *(str(Path(p).absolute()) for p in plugins)]
+    backend = _choose_backend(data, lines, str(path))  # before the plug-ins import Keras
     config = parse_config(data, str(path), lines)
+    if backend is not None:
+        config.check_backend(backend)
     if config.tune is not None:  # every key of the search space must be a key of this config
         from dlkit.config.space import check_space
 
@@ -183,9 +186,23 @@ def load_config_and_data(path: str | Path, overrides=(), plugins=()) -> tuple[Ex
     return config, data
 
 
+def _choose_backend(data: dict, lines: dict[tuple, str], source: str) -> str | None:
+    """The config's `backend:` (else $KERAS_BACKEND, else tensorflow) chosen for this process
+    (`dlkit.core.backend.choose_backend`); None where `backend:` is no string (validation says so)."""
+    from dlkit.core.backend import choose_backend
+
+    value = data.get("backend")
+    if value is not None and not isinstance(value, str):
+        return None
+    return choose_backend(value, f"{where_written(('backend',), lines, source)}: backend")
+
+
 def load_run_config(run_dir: Path, overrides=()) -> ExperimentConfig:
     """A run folder's resolved `config.yaml`. Those of earlier versions held every task's keys, null
     where unused: keys the task's config does not take are dropped when they are null or empty."""
+    from dlkit.core.runs import use_run_backend
+
+    use_run_backend(run_dir)  # before its plug-ins import Keras
     path = Path(run_dir) / "config.yaml"
     data, lines = read_config(path, overrides)
     _check_run_plugins(run_dir, data, lines, str(path))

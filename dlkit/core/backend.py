@@ -1,16 +1,22 @@
-"""Importing TensorFlow/Keras quietly, and seeding. Everything else imports Keras through here."""
+"""Choosing Keras's backend, importing TensorFlow/Keras quietly, and seeding. Everything else
+imports Keras through here."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import sys
 import tempfile
 
-from dlkit.core.errors import DlkitError
+from dlkit.core.errors import ConfigError, DlkitError, UsageError
 
 #: Set to 1 to see TensorFlow's own start-up logging.
 VERBOSE_ENV = "DLKIT_TF_LOGS"
+#: The Keras backends dlkit runs on, each with the module it imports (and `pip install "dlkit[<name>]"`).
+BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+#: The backend of a config that does not say `backend:` when $KERAS_BACKEND does not either.
+DEFAULT_BACKEND = "tensorflow"
 
 
 @contextlib.contextmanager
@@ -51,7 +57,8 @@ def _stderr_silenced():
 #: Packages TensorFlow and Keras import at start-up only in case a user passes their objects
 #: (DataFrames to `fit`, scikit-learn wrappers, matplotlib galleries, SciPy sparse matrices to
 #: TF's legacy Keras): about 1.5 of the 4.7 CPU seconds `import keras` takes here. dlkit gives Keras
-#: arrays and tensors only, and imports these itself where it uses them.
+#: arrays and tensors only, and imports these itself where it uses them. The packages of the
+#: backends not in use are deferred too (`_other_backend`).
 DEFERRED = ("pandas", "sklearn", "scipy", "matplotlib")
 
 
@@ -62,7 +69,7 @@ class _Deferred:
     one already imported is found in `sys.modules` before any finder is asked."""
 
     def find_spec(self, name, path, target=None):
-        if name not in DEFERRED:
+        if name not in DEFERRED and not _other_backend(name):
             return None
         frame = sys._getframe(1)
         while frame is not None and frame.f_code.co_filename.startswith("<frozen"):
@@ -75,14 +82,62 @@ class _Deferred:
         return None
 
 
+def _other_backend(name: str) -> bool:
+    """Whether `name` is the package of a backend other than the one Keras imports with: TensorFlow
+    Lite's start-up imports JAX where it is installed (0.5-0.8 s here) for a converter dlkit never
+    calls, whichever backend runs."""
+    return name in BACKENDS and name != "tensorflow" and name != os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)
+
+
 def defer_optional_imports() -> None:
     """Install `_Deferred` (once) for the dlkit process: the command line calls it first."""
     if not any(isinstance(finder, _Deferred) for finder in sys.meta_path):
         sys.meta_path.insert(0, _Deferred())
 
 
+#: The backend this process chose (`choose_backend`), None before it chose.
+_chosen: str | None = None
+
+
+def running_backend() -> str | None:
+    """The backend Keras runs on in this process, None before Keras is imported."""
+    module = sys.modules.get("keras")
+    config = getattr(module, "config", None)
+    return config.backend() if config is not None else None
+
+
+def chosen_backend() -> str | None:
+    """The backend of this process: the one Keras runs on, else the one chosen; None before either."""
+    return running_backend() or _chosen
+
+
+def choose_backend(name: str | None = None, where: str = "backend") -> str:
+    """Make `name` (else $KERAS_BACKEND, else tensorflow) the backend Keras imports with, and
+    return it. Refused in one line (exit 2, `where` naming the key, option or file that asked): a
+    name that is no dlkit backend, one that is not installed (with the extra that installs it), or
+    one other than the backend this process chose or runs Keras on (Keras takes one per process)."""
+    global _chosen
+    if name is None and os.environ.get("KERAS_BACKEND"):
+        name, where = os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
+    name = name or DEFAULT_BACKEND
+    if name not in BACKENDS:
+        raise ConfigError(f"{where}: {name!r} is no backend dlkit runs on; one of {', '.join(BACKENDS)}")
+    current = chosen_backend()
+    if current is not None and current != name:
+        raise UsageError(
+            f"{where}: {name} asked for, but this process already runs Keras on {current} "
+            "(one backend per process): run the command again in a process of its own"
+        )
+    if current is None and importlib.util.find_spec(BACKENDS[name]) is None:
+        extra = "tensorflow" if name == "tensorflow" else f'"dlkit[{name}]"'
+        raise UsageError(f"{where}: {name} is not installed here; pip install {extra}")
+    os.environ["KERAS_BACKEND"] = _chosen = name
+    return name
+
+
 def keras():
-    """The `keras` module, TensorFlow backend, with start-up noise off unless DLKIT_TF_LOGS=1."""
+    """The `keras` module on the chosen backend (`choose_backend`; TensorFlow when none was), with
+    TensorFlow imported beside it for dlkit's tf.data pipelines, start-up noise off unless DLKIT_TF_LOGS=1."""
     if "keras" in sys.modules and "tensorflow" in sys.modules:
         return sys.modules["keras"]
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -121,13 +176,32 @@ def fast_saving() -> None:
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """Python, NumPy and TF seeds; with `deterministic`, TF ops are too (same config, same metrics)."""
+    """Python, NumPy and the backend's seeds; with `deterministic`, the backend's ops are too (same
+    config, same metrics). JAX's are on the CPU as they are; TensorFlow and PyTorch are told to be."""
     k = keras()
     k.utils.set_random_seed(seed)
-    if deterministic:
+    if not deterministic:
+        return
+    if k.config.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+    elif k.config.backend() == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(True)
+
+
+def check_string_inputs(model) -> None:
+    """Refuse (ConfigError, before the run folder) a model that takes strings on a backend other
+    than TensorFlow: its tensors alone hold them (JAX and PyTorch take numbers only)."""
+    k = keras()
+    names = [t.name for t in model.inputs if k.backend.standardize_dtype(t.dtype) == "string"]
+    if names and k.config.backend() != "tensorflow":
+        raise ConfigError(
+            f"data: the model takes {', '.join(names)} as strings (text or category columns), which only the "
+            f"TensorFlow backend's tensors hold; the backend is {k.config.backend()}: train with --backend tensorflow"
+        )
 
 
 def takes_columns(model) -> bool:
@@ -140,9 +214,39 @@ def model_function(model):
     `model.predict` costs milliseconds of set-up per call. Examples as the model takes them: one
     array, or a dict of arrays by input name."""
     import numpy as np
+
+    backend = keras().config.backend()
+    if backend == "jax":
+        return _jax_function(model)
+    if backend == "torch":
+        import torch
+
+        def run(examples):
+            with torch.no_grad():
+                return keras().ops.convert_to_numpy(model(examples, training=False))
+
+        return run
     import tensorflow as tf
 
     specs = {t.name: tf.TensorSpec((None, *t.shape[1:]), t.dtype, name=t.name) for t in model.inputs}
     signature = [specs] if takes_columns(model) else [next(iter(specs.values()))]
     function = tf.function(lambda x: model(x, training=False), input_signature=signature, reduce_retracing=True)
     return lambda examples: np.asarray(function(examples))
+
+
+def _jax_function(model):
+    """`model_function` on JAX: the model's stateless call, jitted (once per batch shape), on the
+    values its variables hold when called (a reloaded model's too)."""
+    import jax
+    import numpy as np
+
+    @jax.jit
+    def function(trainable, non_trainable, examples):
+        return model.stateless_call(trainable, non_trainable, examples, training=False)[0]
+
+    def run(examples):
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+        return np.asarray(function(trainable, non_trainable, examples))
+
+    return run

@@ -126,6 +126,8 @@ class RunRecord(_Record):
     host: str | None = None
     pid: int | None = None
     versions: dict[str, str] = {}
+    backend: str | None = None
+    """The Keras backend it trained on (tensorflow where missing: runs older than the choice)."""
     command: list[str] = []
     seed: int | None = None
     dataset_fingerprint: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import json
 import os
 import platform
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dlkit.core.backend import DEFAULT_BACKEND, choose_backend, chosen_backend
 from dlkit.core.errors import DlkitError, UsageError
 from dlkit.core.run_record import BadRunFile, load_json, read_metrics_file, read_run_file
 from dlkit.core.version import __version__
@@ -84,13 +86,28 @@ def environment() -> dict[str, str]:
     import keras
     import tensorflow as tf
 
+    backend = keras.config.backend()
+    own = {} if backend == "tensorflow" else {backend: importlib.import_module(backend).__version__}
     return {
         "dlkit": __version__,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
+        **own,
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def run_backend(run_dir: Path) -> str:
+    """The backend the run trained on (run.json's `backend`; runs older than it trained on TensorFlow)."""
+    return read_run(run_dir).get("backend") or DEFAULT_BACKEND
+
+
+def use_run_backend(run_dir: Path) -> str:
+    """Choose the backend the run trained on for this process, unless it chose one already (a
+    `--backend`, or another run's): a `.keras` file loads on any backend. Refused in one line
+    where the run's backend is not installed."""
+    return chosen_backend() or choose_backend(run_backend(run_dir), f"{Path(run_dir) / RUN_FILE}: backend")
 
 
 def read_json(path: Path) -> dict:

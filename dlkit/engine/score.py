@@ -81,14 +81,15 @@ def verdict(task: Task, metrics: dict, split: str = "test") -> str | None:
 
 
 def score(config: ExperimentConfig, split: Split, outputs: np.ndarray) -> dict[str, float]:
-    """The figures of one split, from the model's outputs on it."""
-    import tensorflow as tf
+    """The figures of one split, from the model's outputs on it, in the backend's own tensors."""
+    from dlkit.core.backend import keras
 
+    ops = keras().ops
     loss_spec = config.train.loss
     y_true = split.y
     if loss_spec.labels == "one_hot":
-        y_true = tf.one_hot(y_true, outputs.shape[-1])
-    y_pred = tf.constant(outputs)
+        y_true = ops.one_hot(y_true, outputs.shape[-1])
+    y_pred = ops.convert_to_tensor(outputs)
     results = {"loss": float(task_of(config).loss()(y_true, y_pred))}
     for spec in config.train.metrics:
         metric = spec.build(loss_spec, outputs.shape[-1])

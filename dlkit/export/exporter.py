@@ -51,12 +51,15 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     """Export the run's model and check it on the test split; `overrides` (`--set`) change the
     run's config for this export (where its data is)."""
     from dlkit.config import load_run_config
+    from dlkit.core.backend import choose_backend
     from dlkit.engine.prepare import prepare_run_data
     from dlkit.engine.score import predict
     from dlkit.engine.task import task_of
     from dlkit.model.saved import load_run_model
 
     chosen = check_format(format, quantize)
+    # A .keras file loads on any backend, whichever the run trained on; the formats are TensorFlow's.
+    choose_backend("tensorflow", "dlkit export (its formats are converted from a TensorFlow SavedModel)")
     run_dir = Path(run_dir)
     config = load_run_config(run_dir, overrides)  # first: it loads the run's plug-ins, which the model may need
     task = task_of(config)

@@ -20,11 +20,12 @@ class FillMissing(k.layers.Layer):
         self.value = value
 
     def call(self, inputs):
-        import tensorflow as tf
+        if k.backend.standardize_dtype(inputs.dtype) == "string":  # TensorFlow's tensors alone hold strings
+            import tensorflow as tf
 
-        if inputs.dtype == tf.string:
             return tf.where(tf.equal(inputs, ""), tf.constant(str(self.value)), inputs)
-        return tf.where(tf.math.is_nan(inputs), tf.cast(self.value, inputs.dtype), inputs)
+        ops = k.ops
+        return ops.where(ops.isnan(inputs), ops.cast(self.value, inputs.dtype), inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -38,6 +39,8 @@ class ToGrayscale(k.layers.Layer):
     """RGB (H, W, 3) to grayscale (H, W, 1), with the ITU-R 601 weights of tf.image."""
 
     def call(self, inputs):
+        if k.config.backend() != "tensorflow":  # the same weights; TensorFlow keeps its own op
+            return k.ops.image.rgb_to_grayscale(inputs)
         import tensorflow as tf
 
         return tf.image.rgb_to_grayscale(inputs)
@@ -51,6 +54,8 @@ class ToRgb(k.layers.Layer):
     """Grayscale (H, W, 1) to RGB (H, W, 3) by repeating the channel."""
 
     def call(self, inputs):
+        if k.config.backend() != "tensorflow":  # the channel three times, as TensorFlow's op tiles it
+            return k.ops.repeat(inputs, 3, axis=-1)
         import tensorflow as tf
 
         return tf.image.grayscale_to_rgb(inputs)

@@ -66,6 +66,8 @@ class Checkpoint(keras().callbacks.Callback):
         self.nan_at: tuple[int, int] | None = None
         #: Ctrl-C seen; `stopped`: training stopped for it before its last epoch ended.
         self.interrupted = self.stopped = False
+        #: A resumed run's PyTorch generator state waits for the first batch (`on_epoch_begin`).
+        self.rng_pending = False
 
     # --- what is saved ---
 
@@ -114,10 +116,20 @@ class Checkpoint(keras().callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch, first = epoch, 0
         state = self.resumed[1] if self.resumed else {}
+        # PyTorch's generator as the checkpoint left it, where the run left it: before the epoch's
+        # data loader draws its seed from it, or, inside an epoch, after (its first batch).
+        self.rng_pending = bool(state.get("step")) and epoch == state["epochs_done"]
+        if state and epoch == state["epochs_done"] and not self.rng_pending:
+            saved_state.restore_torch_rng(self.resumed[0])
         if state.get("step") and epoch == state["epochs_done"]:  # the epoch the run stopped inside
             first = state["step"]
             saved_state.restore_metrics(self.model, state["metrics"])
         self.next_save = self.every_steps and first + self.every_steps
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.rng_pending:
+            self.rng_pending = False
+            saved_state.restore_torch_rng(self.resumed[0])
 
     def on_train_batch_end(self, batch, logs=None):
         done, steps = batch + 1, self.params.get("steps")

@@ -1,8 +1,8 @@
 """What resume needs beyond the weights and optimizer state Keras saves in a `.keras` file: the
 finished epoch count (and within an epoch, the batches done and the running loss and metrics),
-the callbacks' state, the random generators of dropout and augmentation layers, and what the run
-was trained on. It travels inside the checkpoint's zip, so a checkpoint
-and its state are written (renamed into place) together and can never disagree."""
+the callbacks' state, the random generators of dropout and augmentation layers (and PyTorch's
+global one), and what the run was trained on. It travels inside the checkpoint's zip, so a
+checkpoint and its state are written (renamed into place) together and can never disagree."""
 
 from __future__ import annotations
 
@@ -23,6 +23,23 @@ CALLBACK_STATE = {
     "Checkpoint": ("best", "best_epoch"),
     "LogLearningRate": ("epoch", "rate"),
 }
+
+
+#: The array holding PyTorch's global random generator's state, beside the callbacks' arrays.
+TORCH_RNG = "torch_rng_state"
+
+
+def _torch_generator():
+    """PyTorch's global random generator on the PyTorch backend (None on the others): Keras draws
+    an unseeded dropout layer's masks from it, not from the layer's SeedGenerator."""
+    import sys
+
+    keras = sys.modules.get("keras")
+    if keras is None or keras.config.backend() != "torch":
+        return None
+    import torch
+
+    return torch.default_generator
 
 
 def _plain(value: Any) -> Any:
@@ -59,6 +76,8 @@ def capture(model, callbacks, **fields: Any) -> tuple[dict, dict]:
             callback_state[str(i)] = {n: _plain(getattr(callback, n, None)) for n in names}
         if getattr(callback, "best_weights", None) is not None:
             arrays |= {f"{i}_{j}": w for j, w in enumerate(callback.best_weights)}
+    if _torch_generator() is not None:
+        arrays[TORCH_RNG] = _torch_generator().get_state().numpy()
     state = {
         **fields,
         "callbacks": callback_state,
@@ -104,3 +123,19 @@ def restore(path: Path, state: dict, model, callbacks) -> None:
         weights = sorted((k for k in arrays if k.startswith(f"{i}_")), key=lambda k: int(k.split("_")[1]))
         if weights:
             callback.best_weights = [arrays[k] for k in weights]
+
+
+def restore_torch_rng(path: Path) -> None:
+    """Put PyTorch's global random generator back as the checkpoint at `path` stored it (on the
+    PyTorch backend): as its first epoch begins, after `fit` built what it builds."""
+    import numpy as np
+
+    if _torch_generator() is None:
+        return
+    import torch
+
+    with zipfile.ZipFile(path) as archive:
+        if BEST_WEIGHTS_FILE in archive.namelist():
+            arrays = np.load(io.BytesIO(archive.read(BEST_WEIGHTS_FILE)))
+            if TORCH_RNG in arrays:
+                _torch_generator().set_state(torch.from_numpy(arrays[TORCH_RNG]))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dlkit.components.callbacks import log_learning_rate
 from dlkit.config import ExperimentConfig, dump_config
-from dlkit.core.backend import keras, seed_everything
+from dlkit.core.backend import check_string_inputs, choose_backend, keras, seed_everything
 from dlkit.core.errors import DataError, Interrupted, UsageError, WriteError
 from dlkit.core.plugins import keep_in_run
 from dlkit.core.runs import (
@@ -49,6 +49,8 @@ def train(
     Config mistakes raise before the folder exists. `say(line)` is told the rows read and used, the
     split sizes, and the incomplete run folders (stopped before their run.json) removed from
     `runs_dir` as it goes."""
+    config.backend = choose_backend(config.backend)  # the one Keras runs on here, or a refusal
+    config.check_backend(config.backend)
     session = make_session(config)
     say = say or (lambda line: None)
     say(session.data.rows_used())
@@ -82,6 +84,7 @@ def open_run(run_dir: Path, session: Session, *, command=None, **fields) -> None
         classes=data.class_names or None,
         input={"kind": data.kind, "shape": list(data.input_shape), "features": data.about.feature_names},
         plugins=plugins,
+        backend=keras().config.backend(),
         **fields,
     )
 
@@ -131,6 +134,7 @@ class Session:
         with scope(self.strategy):  # its variables (and the statistics adapted into them) mirrored
             self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
+        check_string_inputs(model)
         self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
         self.phases = phases_of(config, model)
         state = resumed[1] if resumed else {}
@@ -171,8 +175,11 @@ class Session:
             ),
             loss=task_of(config).loss(),
             metrics=[m.build(loss, classes) for m in config.train.metrics],
-            # Keras 3.15's loop of several batches per call fails under MirroredStrategy (feeds no placeholder).
-            steps_per_execution=1 if self.strategy else config.train.steps_per_execution,
+            # Keras 3.15's loop of several batches per call fails under MirroredStrategy (feeds no
+            # placeholder), and PyTorch's trainer has none.
+            steps_per_execution=1
+            if self.strategy or keras().config.backend() == "torch"
+            else config.train.steps_per_execution,
             jit_compile=config.train.jit_compile,
         )
 

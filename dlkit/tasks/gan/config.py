@@ -124,5 +124,8 @@ class GanConfig(ExperimentConfig):
                 ("data", "split", "validation"), "task gan trains without validation; set 0", data.split.validation
             )
 
+    def tensorflow_only(self) -> dict[str, str]:
+        return {"task": "task gan's train step takes its gradients with tf.GradientTape", **super().tensorflow_only()}
+
     def logged(self) -> dict[str, Literal["up", "down"]]:
         return dict(GAN_LOGS)
