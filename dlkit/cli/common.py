@@ -86,6 +86,13 @@ BackendOption = typer.Option(
     help="The Keras backend: tensorflow, jax or torch (docs/backends.md). Default: the config's `backend:`, "
     "else $KERAS_BACKEND, else tensorflow; a run folder's commands use the backend it trained on.",
 )
+
+
+def with_backend(set_: list[str] | None, backend: str | None) -> list[str]:
+    """The command's `--set` overrides, with `--backend` as `backend=...` (it beats the config's key)."""
+    return [*(set_ or []), *([f"backend={backend}"] if backend else [])]
+
+
 TrustOption = typer.Option(
     False,
     "--trust-plugins",

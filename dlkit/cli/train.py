@@ -18,6 +18,7 @@ from dlkit.cli.common import (
     out,
     rich_table,
     user_errors,
+    with_backend,
 )
 from dlkit.core.errors import UsageError
 
@@ -56,7 +57,7 @@ def train(
     _check_options(config, set_, resume, extend_epochs, force)
     if backend and resume is not None:
         raise UsageError("--backend does not go with --resume: a run goes on on the backend it trained on")
-    set_ = [*(set_ or []), f"backend={backend}"] if backend else set_
+    set_ = with_backend(set_, backend)
     if local_workers is not None or cluster is not None or task_index is not None:
         across_workers(config, set_, runs_dir, resume, extend_epochs, force, plugin, local_workers, cluster,
                        task_index, quiet)  # fmt: skip

@@ -7,7 +7,17 @@ from pathlib import Path
 
 import typer
 
-from dlkit.cli.common import BackendOption, PluginOption, SetOption, TrustOption, app, err, out, user_errors
+from dlkit.cli.common import (
+    BackendOption,
+    PluginOption,
+    SetOption,
+    TrustOption,
+    app,
+    err,
+    out,
+    user_errors,
+    with_backend,
+)
 
 
 @app.command()
@@ -31,7 +41,7 @@ def validate(
     from dlkit.commands.validate import check_data
     from dlkit.config import dump_config, load_config
 
-    set_ = [*(set_ or []), f"backend={backend}"] if backend else set_
+    set_ = with_backend(set_, backend)
     cfg = load_config(config, set_ or [], plugin or [])
     check_data(cfg, config, set_ or [], dry_run=dry_run)
     if explain:

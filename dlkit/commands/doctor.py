@@ -90,17 +90,15 @@ def _installed(name: str) -> bool:
 
 
 def _keras() -> Check:
-    import importlib
-
     import keras
 
-    from dlkit.core.backend import BACKENDS
+    from dlkit.core.backend import BACKENDS, backend_versions
 
     backend = keras.backend.backend()
     if backend not in BACKENDS:
         fix = f"set KERAS_BACKEND to one of {', '.join(BACKENDS)}, or unset it (docs/backends.md)"
         return Check("Keras", f"{keras.__version__}, backend {backend}", fix)
-    version = "" if backend == "tensorflow" else f" {importlib.import_module(backend).__version__}"
+    version = "".join(f" {v}" for v in backend_versions(backend).values())
     return Check("Keras", f"{keras.__version__}, backend {backend}{version}")
 
 

@@ -99,6 +99,14 @@ def defer_optional_imports() -> None:
 _chosen: str | None = None
 
 
+def backend_versions(backend: str) -> dict[str, str]:
+    """{backend: version} of a backend other than TensorFlow (whose version dlkit always
+    reports); {} for TensorFlow."""
+    if backend == "tensorflow":
+        return {}
+    return {backend: importlib.import_module(BACKENDS[backend]).__version__}
+
+
 def running_backend() -> str | None:
     """The backend Keras runs on in this process, None before Keras is imported."""
     module = sys.modules.get("keras")

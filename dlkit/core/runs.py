@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
 import json
 import os
 import platform
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dlkit.core.backend import DEFAULT_BACKEND, choose_backend, chosen_backend
+from dlkit.core.backend import DEFAULT_BACKEND, backend_versions, choose_backend, chosen_backend
 from dlkit.core.errors import DlkitError, UsageError
 from dlkit.core.run_record import BadRunFile, load_json, read_metrics_file, read_run_file
 from dlkit.core.version import __version__
@@ -86,13 +85,11 @@ def environment() -> dict[str, str]:
     import keras
     import tensorflow as tf
 
-    backend = keras.config.backend()
-    own = {} if backend == "tensorflow" else {backend: importlib.import_module(backend).__version__}
     return {
         "dlkit": __version__,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
-        **own,
+        **backend_versions(keras.config.backend()),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }

@@ -292,8 +292,10 @@ class Csv(Dataset):
         """Refuse, before pandas reads them, files with more input columns than MAX_COLUMNS or more
         cells than fit in `data.max_bytes` and the memory available (a streamed table's: any size).
         Returns the files of `path`."""
+        files = {}
         for key in ("path",) if self.test_path is None else ("path", "test_path"):
-            path = shards(getattr(self, key), (key,))[0]
+            files[key] = shards(getattr(self, key), (key,))
+            path = files[key][0]
             columns = header(path, (key,))
             inputs = len(self.features) if self.features else len(columns) - 1 - len(self.drop)
             if inputs > MAX_COLUMNS:
@@ -308,7 +310,7 @@ class Csv(Dataset):
                     check_csv(path, len(columns), self.max_bytes)
             except DataError as e:
                 raise OptionError((key,), str(e)) from None
-        return shards(self.path)
+        return files["path"]
 
     def columns(self, frame) -> dict[str, str]:
         """Input column -> `numeric` or `categorical`."""

@@ -116,12 +116,13 @@ class Checkpoint(keras().callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch, first = epoch, 0
         state = self.resumed[1] if self.resumed else {}
+        inside = bool(state.get("step")) and epoch == state["epochs_done"]  # the epoch the run stopped inside
         # PyTorch's generator as the checkpoint left it, where the run left it: before the epoch's
         # data loader draws its seed from it, or, inside an epoch, after (its first batch).
-        self.rng_pending = bool(state.get("step")) and epoch == state["epochs_done"]
-        if state and epoch == state["epochs_done"] and not self.rng_pending:
+        self.rng_pending = inside
+        if state and epoch == state["epochs_done"] and not inside:
             saved_state.restore_torch_rng(self.resumed[0])
-        if state.get("step") and epoch == state["epochs_done"]:  # the epoch the run stopped inside
+        if inside:
             first = state["step"]
             saved_state.restore_metrics(self.model, state["metrics"])
         self.next_save = self.every_steps and first + self.every_steps

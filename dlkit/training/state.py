@@ -76,8 +76,8 @@ def capture(model, callbacks, **fields: Any) -> tuple[dict, dict]:
             callback_state[str(i)] = {n: _plain(getattr(callback, n, None)) for n in names}
         if getattr(callback, "best_weights", None) is not None:
             arrays |= {f"{i}_{j}": w for j, w in enumerate(callback.best_weights)}
-    if _torch_generator() is not None:
-        arrays[TORCH_RNG] = _torch_generator().get_state().numpy()
+    if (generator := _torch_generator()) is not None:
+        arrays[TORCH_RNG] = generator.get_state().numpy()
     state = {
         **fields,
         "callbacks": callback_state,
