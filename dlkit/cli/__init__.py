@@ -10,7 +10,6 @@ from dlkit.cli.common import app
 
 
 def main() -> None:
-    import logging
     import os
     import sys
 
@@ -28,6 +27,8 @@ def main() -> None:
         code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
         if isinstance(e.code, str):
             print(e.code, file=sys.stderr)
+        import logging  # (imported by TensorFlow already; `--help` need not)
+
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             try:
