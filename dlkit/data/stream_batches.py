@@ -17,6 +17,8 @@ def batches(rows, y, batch_size: int, shuffle: bool, seed: int, epoch=None, skip
     import numpy as np
     import tensorflow as tf
 
+    from dlkit.data.pipeline import untuned
+
     y = np.asarray(y)
     numeric = [name for name, kind in rows.source.columns.items() if kind == "numeric"]
     text = [name for name, kind in rows.source.columns.items() if kind != "numeric"]
@@ -40,7 +42,7 @@ def batches(rows, y, batch_size: int, shuffle: bool, seed: int, epoch=None, skip
 
     ds = tf.data.Dataset.from_generator(generate, output_signature=signature)
     ds = ds.apply(tf.data.experimental.assert_cardinality(math.ceil(len(y) / batch_size))).skip(skip)
-    return ds.map(columns).prefetch(2)
+    return ds.map(columns).with_options(untuned()).prefetch(2)
 
 
 def _matrix(x: dict, names: list[str], dtype):
