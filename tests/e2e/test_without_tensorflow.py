@@ -1,8 +1,9 @@
 """dlkit without TensorFlow, as an install of `dlkit[jax]` alone: each command runs in a process whose
 path finder finds no `tensorflow` (tests/helpers/no_tensorflow/sitecustomize.py). The quickstart, an
 image folder (streamed, and decoded once with data.cache, to the same figures) and a `.npz` train,
-evaluate and predict on JAX, the default backend there, through Keras PyDatasets; a run stopped
-inside an epoch resumes exactly; what needs TensorFlow is refused in one line naming the extra."""
+evaluate and predict on JAX, the default backend there (a `.npz` on PyTorch too, where installed),
+through Keras PyDatasets; a run stopped inside an epoch resumes exactly; what needs TensorFlow is
+refused in one line naming the extra."""
 
 from __future__ import annotations
 
@@ -107,11 +108,18 @@ def test_an_image_folder_trains_streamed_or_cached_to_the_same_figures_and_predi
 
 
 @pytest.mark.slow
-def test_an_npz_trains(tmp_path):
-    path, _ = _mnist(tmp_path, n_train=60, n_test=20)
+@pytest.mark.parametrize(
+    "backend",
+    ["jax", pytest.param("torch", marks=pytest.mark.skipif(not importlib.util.find_spec("torch"), reason="no torch"))],
+)
+def test_an_npz_trains_and_predicts(tmp_path, backend):
+    path, arrays = _mnist(tmp_path, n_train=60, n_test=20)
     data = {**TINY["data"], "dataset": "npz", "options": {"path": str(path)}, "split": {"validation": 0.2}}
-    run = _folder(dlkit("train", write_config(tmp_path, {**TINY, "data": data}), "--runs-dir", tmp_path / "runs", "-q"))
-    assert json.loads((run / "run.json").read_text())["backend"] == "jax" and "accuracy" in _test(run)
+    config = write_config(tmp_path, {**TINY, "data": data})
+    run = _folder(dlkit("train", config, "--backend", backend, "--runs-dir", tmp_path / "runs", "-q"))
+    assert json.loads((run / "run.json").read_text())["backend"] == backend and "accuracy" in _test(run)
+    Image.fromarray(arrays["x_test"][0]).save(tmp_path / "0.png")
+    assert len(_predicted(dlkit("predict", tmp_path / "0.png", "--run", run, "--json"))) == 1
 
 
 def _one_line_refusal(done: subprocess.CompletedProcess, key: str) -> None:
