@@ -70,6 +70,14 @@ def to_dataset(
             ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
 
+    ds = _gathered(split, batches, labels)
+    return _augmented(ds, augment, seed, epoch, skip).prefetch(tf.data.AUTOTUNE)
+
+
+def _gathered(split: Split, batches, labels: Callable):
+    """The examples and labels (through `labels`) of each batch of indices, gathered from memory."""
+    import tensorflow as tf
+
     # As Keras does for arrays: the data enter as one dataset element zipped with each batch's
     # indices rather than as constants captured by the map function, and tf.data's default graph
     # rewrites are off; both would copy the arrays again for every pass.
@@ -81,9 +89,7 @@ def to_dataset(
 
     options = tf.data.Options()
     options.experimental_optimization.apply_default_optimizations = False
-    ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    ds = _augmented(ds, augment, seed, epoch, skip)
-    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+    return tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE).with_options(options)
 
 
 def epoch_variable(start: int):
