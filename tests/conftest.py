@@ -104,15 +104,15 @@ def last_state(runs: Path) -> dict | None:
     return saved_state.read(last) if last else None
 
 
-def signal_training(config: Path, runs: Path, when, signum: int) -> tuple[Path, str]:
-    """`dlkit train CONFIG` in a process of its own, sent `signum` once `when(state)` holds for its
-    last checkpoint's state; returns its run folder and what it wrote on stderr. SIGINT must end
-    it with exit 1 (interrupted, checkpoint saved)."""
+def signal_training(config: Path, runs: Path, when, signum: int, env: dict | None = None) -> tuple[Path, str]:
+    """`dlkit train CONFIG` in a process of its own (`env` added to its environment), sent `signum`
+    once `when(state)` holds for its last checkpoint's state; returns its run folder and what it
+    wrote on stderr. SIGINT must end it with exit 1 (interrupted, checkpoint saved)."""
     import subprocess
     import sys
     import time
 
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO), **(env or {})}
     argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(runs), "-q"]
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300

@@ -84,7 +84,8 @@ BackendOption = typer.Option(
     None,
     "--backend",
     help="The Keras backend: tensorflow, jax or torch (docs/backends.md). Default: the config's `backend:`, "
-    "else $KERAS_BACKEND, else tensorflow; a run folder's commands use the backend it trained on.",
+    "else $KERAS_BACKEND, else tensorflow where installed (else jax, else torch); a run folder's commands use the "
+    "backend it trained on.",
 )
 
 

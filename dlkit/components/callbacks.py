@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveInt
 
@@ -16,6 +16,9 @@ Mode = Literal["auto", "min", "max"]
 
 
 class Callback(Spec):
+    #: Why the callback needs TensorFlow installed, whatever the backend ("": it does not).
+    needs_tensorflow: ClassVar[str] = ""
+
     def build(self, run_dir: Path):
         raise NotImplementedError
 
@@ -63,6 +66,8 @@ class TerminateOnNan(Callback):
 @CALLBACKS.register()
 class Tensorboard(Callback):
     """Write TensorBoard logs under RUN/tensorboard (`tensorboard --logdir RUN/tensorboard`)."""
+
+    needs_tensorflow = "Keras's TensorBoard callback writes with tf.summary"
 
     histogram_freq: NonNegativeInt = 0
     update_freq: Literal["epoch", "batch"] | PositiveInt = "epoch"

@@ -29,7 +29,8 @@ class ExperimentConfig(Strict):
     """What the model learns (`dlkit list tasks`); it decides the keys `model:` and `train:` take."""
     backend: Literal["tensorflow", "jax", "torch"] | None = None
     """The Keras backend that trains the model (docs/backends.md); null takes $KERAS_BACKEND, else
-    tensorflow. `--backend` overrides it; a run folder's config.yaml and run.json name the one it used."""
+    tensorflow where it is installed, else jax, else torch. `--backend` overrides it; a run folder's
+    config.yaml and run.json name the one it used."""
     plugins: list[str] = []
     """Python files (relative to the config file that lists them) registering the user's own
     layers, datasets, steps, metrics, losses, callbacks or tasks (docs/extending.md). A run folder
@@ -80,8 +81,24 @@ class ExperimentConfig(Strict):
             keys["train.adversarial"] = "its attack takes gradients with tf.GradientTape inside the train step"
         return keys
 
+    def needs_tensorflow(self) -> dict[str, str]:
+        """The keys this config sets that need TensorFlow installed whatever the backend (the
+        TensorFlow backend's own, the dataset's, a callback's), each with why."""
+        keys = dict(self.tensorflow_only())
+        keys |= {f"data.{key}": why for key, why in self.data.loader().needs_tensorflow().items()}
+        for i, callback in enumerate(self.train.callbacks):
+            if callback.needs_tensorflow:
+                keys[f"train.callbacks.{i}"] = f"{callback.type_name}: {callback.needs_tensorflow}"
+        return keys
+
     def check_backend(self, backend: str) -> None:
-        """Refuse, before any work, a key that runs on TensorFlow only when `backend` is another."""
+        """Refuse, before any work, a key that needs TensorFlow where it is not installed, or that
+        runs on the TensorFlow backend only when `backend` is another."""
+        from dlkit.core.backend import TENSORFLOW_EXTRA, has_tensorflow
+
+        if not has_tensorflow():
+            for key, why in self.needs_tensorflow().items():
+                raise ConfigError(f"{key}: needs TensorFlow ({why}), which is not installed here: {TENSORFLOW_EXTRA}")
         if backend == "tensorflow":
             return
         for key, why in self.tensorflow_only().items():

@@ -187,7 +187,7 @@ def load_config_and_data(path: str | Path, overrides=(), plugins=()) -> tuple[Ex
 
 
 def _choose_backend(data: dict, lines: dict[tuple, str], source: str) -> str | None:
-    """The config's `backend:` (else $KERAS_BACKEND, else tensorflow) chosen for this process
+    """The config's `backend:` (else $KERAS_BACKEND, else the first installed) chosen for this process
     (`dlkit.core.backend.choose_backend`); None where `backend:` is no string (validation says so)."""
     from dlkit.core.backend import choose_backend
 

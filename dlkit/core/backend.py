@@ -4,6 +4,8 @@ imports Keras through here."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import importlib.util
 import os
 import sys
@@ -13,10 +15,42 @@ from dlkit.core.errors import ConfigError, DlkitError, UsageError
 
 #: Set to 1 to see TensorFlow's own start-up logging.
 VERBOSE_ENV = "DLKIT_TF_LOGS"
-#: The Keras backends dlkit runs on, each with the module it imports (and `pip install "dlkit[<name>]"`).
+#: The Keras backends dlkit runs on, each with the module it imports (and `pip install "dlkit[<name>]"`),
+#: in the order a config that names none (nor $KERAS_BACKEND) takes the first installed.
 BACKENDS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-#: The backend of a config that does not say `backend:` when $KERAS_BACKEND does not either.
-DEFAULT_BACKEND = "tensorflow"
+#: The backend of run folders from before run.json named it.
+LEGACY_BACKEND = "tensorflow"
+#: What installs TensorFlow (and what a feature that needs it says to run).
+TENSORFLOW_EXTRA = 'pip install "dlkit[tensorflow]"'
+
+
+def installed(name: str) -> bool:
+    """Whether backend `name`'s package can be imported here (found, not imported)."""
+    try:
+        return importlib.util.find_spec(BACKENDS[name]) is not None
+    except (ImportError, ValueError):  # a finder refusing it, or a half-removed package
+        return False
+
+
+@functools.cache
+def has_tensorflow() -> bool:
+    """Whether TensorFlow is installed: then dlkit's input pipelines are tf.data's, whatever the
+    backend; without it Keras PyDatasets (`dlkit.data.batches`), and what needs it is refused."""
+    return installed("tensorflow")
+
+
+def default_backend() -> str:
+    """The backend of a config and an environment that name none: the first of BACKENDS installed."""
+    for name in BACKENDS:
+        if installed(name):
+            return name
+    raise UsageError(f'no Keras backend is installed here: {TENSORFLOW_EXTRA} (or "dlkit[jax]", "dlkit[torch]")')
+
+
+def _default_environment() -> None:
+    """$KERAS_BACKEND, where unset, to the default backend, before Keras is imported."""
+    if not os.environ.get("KERAS_BACKEND"):
+        os.environ["KERAS_BACKEND"] = default_backend()
 
 
 @contextlib.contextmanager
@@ -27,7 +61,7 @@ def quiet_tensorflow():
     if os.environ.get(VERBOSE_ENV) == "1":
         yield
         return
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    _default_environment()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _stderr_silenced():
         yield
@@ -86,7 +120,7 @@ def _other_backend(name: str) -> bool:
     """Whether `name` is the package of a backend other than the one Keras imports with: TensorFlow
     Lite's start-up imports JAX where it is installed (0.5-0.8 s here) for a converter dlkit never
     calls, whichever backend runs."""
-    return name in BACKENDS and name != "tensorflow" and name != os.environ.get("KERAS_BACKEND", DEFAULT_BACKEND)
+    return name in BACKENDS and name != "tensorflow" and name != os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
 def defer_optional_imports() -> None:
@@ -120,14 +154,14 @@ def chosen_backend() -> str | None:
 
 
 def choose_backend(name: str | None = None, where: str = "backend") -> str:
-    """Make `name` (else $KERAS_BACKEND, else tensorflow) the backend Keras imports with, and
+    """Make `name` (else $KERAS_BACKEND, else `default_backend`) the backend Keras imports with, and
     return it. Refused in one line (exit 2, `where` naming the key, option or file that asked): a
     name that is no dlkit backend, one that is not installed (with the extra that installs it), or
     one other than the backend this process chose or runs Keras on (Keras takes one per process)."""
     global _chosen
     if name is None and os.environ.get("KERAS_BACKEND"):
         name, where = os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
-    name = name or DEFAULT_BACKEND
+    name = name or default_backend()
     if name not in BACKENDS:
         raise ConfigError(f"{where}: {name!r} is no backend dlkit runs on; one of {', '.join(BACKENDS)}")
     current = chosen_backend()
@@ -136,26 +170,28 @@ def choose_backend(name: str | None = None, where: str = "backend") -> str:
             f"{where}: {name} asked for, but this process already runs Keras on {current} "
             "(one backend per process): run the command again in a process of its own"
         )
-    if current is None and importlib.util.find_spec(BACKENDS[name]) is None:
-        extra = "tensorflow" if name == "tensorflow" else f'"dlkit[{name}]"'
-        raise UsageError(f"{where}: {name} is not installed here; pip install {extra}")
+    if current is None and not installed(name):
+        raise UsageError(f'{where}: {name} is not installed here; pip install "dlkit[{name}]"')
     os.environ["KERAS_BACKEND"] = _chosen = name
     return name
 
 
 def keras():
-    """The `keras` module on the chosen backend (`choose_backend`; TensorFlow when none was), with
-    TensorFlow imported beside it for dlkit's tf.data pipelines, start-up noise off unless DLKIT_TF_LOGS=1."""
-    if "keras" in sys.modules and "tensorflow" in sys.modules:
+    """The `keras` module on the chosen backend (`choose_backend`; `default_backend` when none was),
+    with TensorFlow imported beside it where installed, for dlkit's tf.data pipelines; start-up
+    noise off unless DLKIT_TF_LOGS=1."""
+    tensorflow = has_tensorflow()
+    if "keras" in sys.modules and ("tensorflow" in sys.modules or not tensorflow):
         return sys.modules["keras"]
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    _default_environment()
     verbose = os.environ.get(VERBOSE_ENV) == "1"
     if not verbose:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with contextlib.nullcontext() if verbose else _stderr_silenced():
         import keras as keras_module
-        import tensorflow as tf
-    if not verbose:
+
+        tf = importlib.import_module("tensorflow") if tensorflow else None
+    if not verbose and tf is not None:
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)

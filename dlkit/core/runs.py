@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import json
 import os
 import platform
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dlkit.core.backend import DEFAULT_BACKEND, backend_versions, choose_backend, chosen_backend
+from dlkit.core.backend import LEGACY_BACKEND, backend_versions, choose_backend, chosen_backend, has_tensorflow
 from dlkit.core.errors import DlkitError, UsageError
 from dlkit.core.run_record import BadRunFile, load_json, read_metrics_file, read_run_file
 from dlkit.core.version import __version__
@@ -82,12 +83,13 @@ def point_latest(run_dir: Path) -> None:
 
 
 def environment() -> dict[str, str]:
+    """The versions a run records (TensorFlow's where it is installed)."""
     import keras
-    import tensorflow as tf
 
+    tensorflow = {"tensorflow": importlib.import_module("tensorflow").__version__} if has_tensorflow() else {}
     return {
         "dlkit": __version__,
-        "tensorflow": tf.__version__,
+        **tensorflow,
         "keras": keras.__version__,
         **backend_versions(keras.config.backend()),
         "python": platform.python_version(),
@@ -97,7 +99,7 @@ def environment() -> dict[str, str]:
 
 def run_backend(run_dir: Path) -> str:
     """The backend the run trained on (run.json's `backend`; runs older than it trained on TensorFlow)."""
-    return read_run(run_dir).get("backend") or DEFAULT_BACKEND
+    return read_run(run_dir).get("backend") or LEGACY_BACKEND
 
 
 def use_run_backend(run_dir: Path) -> str:

@@ -36,7 +36,7 @@ class Arrays:
     kind: str = "image"
     #: For `array` data of shape (N, F): the name of each feature, as CSV columns for predict.
     feature_names: list[str] | None = None
-    #: For streamed data: a TensorFlow function from one `x` element (a path) to the example.
+    #: For streamed data: from one `x` element (a path) to the example (`dlkit.data.images.ImageDecoder`).
     decode: Callable | None = None
     #: The shape of one example, where `x` does not show it (streamed data, strings).
     example_shape: tuple[int, ...] | None = None
@@ -147,6 +147,11 @@ class Dataset(Spec):
         for a file or column that is not there, and the classes where they are cheap to count
         (`classes=False`: not needed). A loader that knows nothing cheaply keeps this one."""
         return Peek(self.type_name)
+
+    def needs_tensorflow(self) -> dict[str, str]:
+        """What of this dataset needs TensorFlow installed, whatever the backend (the key under
+        `data`, `dataset` for all of it), each with why: refused before any work without it."""
+        return {}
 
     def names_target(self) -> tuple[tuple, str]:
         """The key under `data` that names the labels, and how messages call them."""

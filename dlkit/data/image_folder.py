@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
@@ -14,7 +13,7 @@ from dlkit.core.registries import DATASETS
 from dlkit.core.strict import listed
 from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
 from dlkit.data.fingerprint import remember, seen
-from dlkit.data.images import IMAGE_SUFFIXES, check_image, decode_file
+from dlkit.data.images import IMAGE_SUFFIXES, ImageDecoder, check_image
 from dlkit.data.peek import OptionError, Peek, class_folders
 
 
@@ -50,9 +49,7 @@ class ImageFolder(Dataset):
             y_test=None if y_test is None else np.array(y_test, dtype="int64"),
             class_names=classes,
             kind="image",
-            decode=functools.partial(
-                decode_file, height=height, width=width, channels=self.channels, antialias=self.antialias
-            ),
+            decode=ImageDecoder(height, width, self.channels, self.antialias),
             example_shape=(height, width, self.channels),
         )
 

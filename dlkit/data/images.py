@@ -1,12 +1,17 @@
 """Image files to uint8 (H, W, C) pixels. Training (streamed folders), `dlkit predict` and `dlkit
 serve` decode and resize with the same functions, so a file predicts on the pixels training would
 have seen: TensorFlow's decoders, as `keras.utils.image_dataset_from_directory` uses (a JPEG's
-pixels differ by a few levels between decoders; the EXIF orientation is not applied, there or here)."""
+pixels differ by a few levels between decoders; the EXIF orientation is not applied, there or here).
+Where TensorFlow is not installed, Pillow decodes and `dlkit.data.resize` resizes, as TensorFlow's
+ops do (docs/backends.md says how closely)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dlkit.core.backend import has_tensorflow
 
 if TYPE_CHECKING:
     import numpy as np
@@ -15,6 +20,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 _MODES = {1: "L", 3: "RGB"}
 #: The formats (Pillow's names) training's decoder reads, and `read_image` decodes as it does.
 _DECODED = {"PNG", "JPEG", "BMP", "GIF"}
+#: Pillow's modes of a colour PNG, and the weights (of 2**15) libpng turns its R, G, B into grey with
+#: for TensorFlow's decoder (`png_set_rgb_to_gray` of 0.299 and 0.587, truncated; Pillow rounds
+#: 0.299, 0.587, 0.114 of 2**16, one level off on half the pixels).
+_PNG_COLOUR = {"RGB", "RGBA", "P", "PA", "RGBX"}
+_LIBPNG_GREY = (9797, 19234, 3737)
 
 
 def antialiased(options: dict) -> bool:
@@ -34,6 +44,27 @@ def resize(image, height: int, width: int, antialias: bool = True):
         return tf.cast(image, tf.uint8)
     resized = tf.image.resize(image, (height, width), method="bilinear", antialias=antialias)
     return tf.cast(tf.round(resized), tf.uint8)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageDecoder:
+    """A streamed image dataset's `decode`: a file's path to uint8 (height, width, channels)
+    pixels, as a TensorFlow function (called in a tf.data map), or `pixels` (numpy, no TensorFlow)."""
+
+    height: int
+    width: int
+    channels: int
+    antialias: bool = True
+
+    def __call__(self, path):
+        return decode_file(path, height=self.height, width=self.width, channels=self.channels, antialias=self.antialias)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.height, self.width, self.channels
+
+    def pixels(self, path: str) -> np.ndarray:
+        return read_image(path, self.shape, self.antialias)
 
 
 def decode_file(path, *, height: int, width: int, channels: int, antialias: bool = True):
@@ -73,13 +104,15 @@ def _grey(contents):
 def read_image(path, shape: tuple[int, int, int], antialias: bool = True) -> np.ndarray:
     """An image file (a path, or its bytes in a BytesIO) of any size and colour mode, as uint8
     pixels of `shape`, decoded as training decodes (`decode_bytes`); a format training does not
-    read (WebP, TIFF sent to `dlkit serve`) by Pillow. Pillow reads the header first, so a file
-    declaring more pixels than it allows is refused before decoding. Raises OSError/ValueError (and
-    Pillow's DecompressionBombError) for files that are not images."""
+    read (WebP, TIFF sent to `dlkit serve`), and every format where TensorFlow is not installed,
+    by Pillow. Pillow reads the header first, so a file declaring more pixels than it allows is
+    refused before decoding. Raises OSError/ValueError (and Pillow's DecompressionBombError) for
+    files that are not images."""
     import io
 
-    import numpy as np
     from PIL import Image
+
+    from dlkit.data.resize import resized
 
     height, width, channels = shape
     if channels not in _MODES:
@@ -87,13 +120,33 @@ def read_image(path, shape: tuple[int, int, int], antialias: bool = True) -> np.
     data = path.getvalue() if isinstance(path, io.BytesIO) else Path(path).read_bytes()
     with Image.open(io.BytesIO(data)) as image:
         image.verify()
-        decoded_here = image.format in _DECODED
-    if decoded_here:
-        pixels = _decoded(data, channels)
-    else:
-        with Image.open(io.BytesIO(data)) as image:
-            pixels = np.asarray(image.convert(_MODES[channels]), dtype="uint8")
-    return resize(pixels.reshape(*pixels.shape[:2], channels), height, width, antialias).numpy()
+        by_tensorflow = image.format in _DECODED and has_tensorflow()
+    pixels = _decoded(data, channels) if by_tensorflow else _pillow(data, channels)
+    pixels = pixels.reshape(*pixels.shape[:2], channels)
+    if has_tensorflow():
+        return resize(pixels, height, width, antialias).numpy()
+    return resized(pixels, height, width, antialias)
+
+
+def _pillow(data: bytes, channels: int) -> np.ndarray:
+    """A file's pixels as Pillow decodes them, in `channels`, made as TensorFlow's decoders make
+    them: a 16-bit greyscale file's high bytes (Pillow's own conversion would clip), a colour PNG's
+    grey as libpng weighs it, a colour JPEG's as the JPEG decoder's own luma."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode in ("I;16", "I;16B", "I"):
+            grey = Image.fromarray((np.asarray(image, dtype="uint32") >> 8).astype("uint8"))
+            return np.asarray(grey.convert(_MODES[channels]), dtype="uint8")
+        if channels == 1 and image.format == "PNG" and image.mode in _PNG_COLOUR:
+            rgb = np.asarray(image.convert("RGB"), dtype="int32")
+            return ((rgb @ np.array(_LIBPNG_GREY)) >> 15).astype("uint8")
+        if channels == 1 and image.format == "JPEG":
+            image.draft("L", image.size)
+        return np.asarray(image.convert(_MODES[channels]), dtype="uint8")
 
 
 def _decoded(data: bytes, channels: int):

@@ -1,15 +1,16 @@
 """Splits as tf.data pipelines: seeded reshuffling, whole-batch gathers for data in memory,
-parallel decoding for data streamed from disk, prefetch."""
+parallel decoding for data streamed from disk, prefetch. Where TensorFlow is not installed, the
+same batches come from Keras PyDatasets (`dlkit.data.batches`); the functions here choose."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dlkit.core.backend import has_tensorflow
 from dlkit.data.splits import Split, Splits
 
 if TYPE_CHECKING:
@@ -35,7 +36,14 @@ def to_dataset(
     epoch's start; else the pass count), so a resumed run sees the order an uninterrupted one would.
     In memory, shuffling permutes indices and gathers whole batches, much cheaper than shuffling
     single examples. Files (`decode`: path -> example) are decoded in parallel each pass
-    (`in_memory` decodes them once instead); a streamed table's rows read from its files."""
+    (`in_memory` decodes them once instead); a streamed table's rows read from its files.
+    Without TensorFlow, a `dlkit.data.batches.SplitBatches` (`epoch` an `Epoch`): the same
+    batches, but another shuffle (numpy's, not tf.random's), and no `augment` (refused before)."""
+    if not has_tensorflow():
+        from dlkit.data.batches import SplitBatches
+
+        kept = dict(batch_size=batch_size, shuffle=shuffle, seed=seed, one_hot=one_hot, decode=decode, epoch=epoch)
+        return SplitBatches(split, skip=skip, **kept)
     import tensorflow as tf
 
     if hasattr(split.x, "dataset"):  # `dlkit.data.stream.StreamedRows`
@@ -46,7 +54,7 @@ def to_dataset(
         return tf.one_hot(y, one_hot) if one_hot is not None else y
 
     if shuffle:
-        batches = _order(len(split), batch_size, seed, epoch)
+        batches = _order(split, batch_size, seed, epoch)
     else:
         batches = tf.data.Dataset.range(len(split)).batch(batch_size)
     batches = batches.skip(skip)  # indices only: the batches left out are never gathered or decoded
@@ -55,12 +63,20 @@ def to_dataset(
         ds = batches.unbatch().map(
             lambda i: (decode(tf.gather(paths, i)), tf.gather(y, i)), num_parallel_calls=tf.data.AUTOTUNE
         )
-        count = math.ceil(len(split) / batch_size) - skip
+        count = split.batch_count(batch_size) - skip
         ds = ds.batch(batch_size).apply(tf.data.experimental.assert_cardinality(count))
         ds = _augmented(ds, augment, seed, epoch, skip)
         if one_hot is not None:
             ds = ds.map(lambda x, y: (x, labels(y)), num_parallel_calls=tf.data.AUTOTUNE)
         return ds.with_options(untuned()).prefetch(tf.data.AUTOTUNE)
+
+    ds = _gathered(split, batches, labels)
+    return _augmented(ds, augment, seed, epoch, skip).prefetch(tf.data.AUTOTUNE)
+
+
+def _gathered(split: Split, batches, labels: Callable):
+    """The examples and labels (through `labels`) of each batch of indices, gathered from memory."""
+    import tensorflow as tf
 
     # As Keras does for arrays: the data enter as one dataset element zipped with each batch's
     # indices rather than as constants captured by the map function, and tf.data's default graph
@@ -73,9 +89,30 @@ def to_dataset(
 
     options = untuned()
     options.experimental_optimization.apply_default_optimizations = False
-    ds = tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    ds = _augmented(ds, augment, seed, epoch, skip)
-    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+    return tf.data.Dataset.zip((batches, data)).map(gather, num_parallel_calls=tf.data.AUTOTUNE).with_options(options)
+
+
+def epoch_variable(start: int):
+    """What `to_dataset` keys each epoch's shuffle by, holding `start`; the trainer assigns each
+    epoch's number as it begins: a tf.Variable (read inside the tf.data pipeline), or an `Epoch`."""
+    if not has_tensorflow():
+        from dlkit.data.batches import Epoch
+
+        return Epoch(start)
+    import tensorflow as tf
+
+    return tf.Variable(start, dtype=tf.int64, trainable=False)
+
+
+def batch_count(batches) -> int:
+    """How many batches `to_dataset`'s `batches` give in a pass."""
+    return int(batches.cardinality()) if hasattr(batches, "cardinality") else len(batches)
+
+
+def first_batch(batches):
+    """What a batch of `batches` holds, for Keras's symbolic build: a tf.data pipeline's element
+    spec, a PyDataset's first batch."""
+    return batches.element_spec if hasattr(batches, "element_spec") else batches[0]
 
 
 def in_memory(data: PreparedData) -> PreparedData:
@@ -94,7 +131,12 @@ def in_memory(data: PreparedData) -> PreparedData:
 
 def decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
     """Files decoded in parallel into one array, in order: batched (one Python step per batch),
-    each batch copied into its place (no list of batches joined at the end: half the peak memory)."""
+    each batch copied into its place (no list of batches joined at the end: half the peak memory).
+    Without TensorFlow, `dlkit.data.batches.decode_files`."""
+    if not has_tensorflow():
+        from dlkit.data.batches import decode_files
+
+        return decode_files(paths, decode)
     import tensorflow as tf
 
     examples = tf.data.Dataset.from_tensor_slices(paths).map(decode, num_parallel_calls=tf.data.AUTOTUNE)
@@ -135,11 +177,14 @@ def _augmented(ds, augment, seed: int, epoch, skip: int):
     return ds.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def _order(n: int, batch_size: int, seed: int, epoch):
-    """Batches of the indices 0..n-1 in the order of the current pass: a stateless shuffle keyed by
-    the seed and the epoch variable (or a counter of passes), cut into batches."""
+def _order(split: Split, batch_size: int, seed: int, epoch):
+    """Batches of the split's indices in the order of the current pass: a stateless shuffle keyed
+    by the seed and the epoch variable (or a counter of passes), cut into batches. (The PyDataset
+    path shuffles with numpy, keyed alike: TensorFlow's stateless shuffle has no numpy twin, and
+    another order here would change every TensorFlow run, and resume a stopped one out of order.)"""
     import tensorflow as tf
 
+    n = len(split)
     counter = epoch if epoch is not None else tf.Variable(-1, dtype=tf.int64, trainable=False)
 
     def permutation(_):
@@ -154,4 +199,4 @@ def _order(n: int, batch_size: int, seed: int, epoch):
         .flat_map(lambda order: starts.map(lambda start: order[start : start + batch_size]))
     )
     # Keras runs the last steps_per_execution chunk of an epoch in full only when it knows the count.
-    return batches.apply(tf.data.experimental.assert_cardinality(math.ceil(n / batch_size)))
+    return batches.apply(tf.data.experimental.assert_cardinality(split.batch_count(batch_size)))

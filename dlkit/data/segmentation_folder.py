@@ -5,7 +5,6 @@ class id. A mask holds class indices (grey or palette PNG) or colours (`palette`
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -15,7 +14,7 @@ from dlkit.core.errors import DataError
 from dlkit.core.registries import DATASETS
 from dlkit.core.strict import listed
 from dlkit.data.dataset import Arrays, Dataset, DatasetInfo
-from dlkit.data.images import IMAGE_SUFFIXES, decode_file
+from dlkit.data.images import IMAGE_SUFFIXES, ImageDecoder
 from dlkit.data.paired_augment import PairedAugment
 from dlkit.data.peek import OptionError, Peek
 from dlkit.data.targets import MASKS, Target
@@ -63,13 +62,16 @@ class SegmentationFolder(Dataset):
             y_train=y,
             class_names=classes,
             kind="image",
-            decode=functools.partial(decode_file, height=height, width=width, channels=self.channels),
+            decode=ImageDecoder(height, width, self.channels),
             example_shape=(height, width, self.channels),
             augment=None if self.augment is None else self.augment.apply,
         )
 
     def info(self) -> DatasetInfo:
         return DatasetInfo((*self.image_size, self.channels), self._names())
+
+    def needs_tensorflow(self) -> dict[str, str]:
+        return {"options.augment": "images and masks move together in tf.image's ops"} if self.augment else {}
 
     def peek(self, classes: bool = True) -> Peek:
         for sub in ("images", "masks"):

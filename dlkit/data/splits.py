@@ -24,6 +24,10 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
+    def batch_count(self, batch_size: int) -> int:
+        """The batches of a pass over the split, the last one short."""
+        return -(-len(self) // batch_size)
+
     def take(self, indices: np.ndarray) -> Split:
         return Split(take(self.x, indices), self.y[indices], None if self.groups is None else self.groups[indices])
 

@@ -222,6 +222,9 @@ class Csv(Dataset):
             )
         return self
 
+    def needs_tensorflow(self) -> dict[str, str]:
+        return {"options.stream": "a streamed table's rows are read through tf.data"} if self.stream else {}
+
     def load(self) -> Arrays:
         if self.stream:
             return self._streamed()

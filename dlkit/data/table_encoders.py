@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dlkit.core.errors import ConfigError
+from dlkit.core.strict import listed
 from dlkit.data.dataset import COLUMNS, ModelInput
 
 #: The name of the layer embedding every numeric column (`numeric_encoding` other than standardize).
@@ -41,6 +43,7 @@ def encode_columns(options: Any, x_train: dict, stats: dict | None = None) -> Mo
     table's, `column_stats` of every training row) overrides what `x_train`, then a sample, tells."""
     from dlkit.core.backend import keras
 
+    _check_strings(x_train)
     k = keras()
     inputs, encoded, filled = {}, {}, {}
     for name, values in x_train.items():
@@ -57,6 +60,19 @@ def encode_columns(options: Any, x_train: dict, stats: dict | None = None) -> Mo
         parts = [_embedded(options, filled, {name: encoded[name] for name in filled}), *categorical]
     features = k.layers.Concatenate(name="features")(parts) if len(parts) > 1 else parts[0]
     return ModelInput(inputs, features, {f"{COLUMNS}{name}": x for name, x in encoded.items()})
+
+
+def _check_strings(x_train: dict) -> None:
+    """Refuse (ConfigError, before the run folder) category columns where TensorFlow is not
+    installed: the model takes them as strings, which its tensors alone hold."""
+    from dlkit.core.backend import TENSORFLOW_EXTRA, has_tensorflow
+
+    strings = [name for name, values in x_train.items() if values.dtype.kind != "f"]
+    if strings and not has_tensorflow():
+        raise ConfigError(
+            f"data: the model takes {listed(strings)} as strings (category columns), which only TensorFlow's "
+            f"tensors hold, and TensorFlow is not installed here: {TENSORFLOW_EXTRA}"
+        )
 
 
 def column_stats(values, missing: str) -> dict:

@@ -34,6 +34,10 @@ class TextDataset(Dataset):
     def info(self) -> DatasetInfo:
         return DatasetInfo((), sorted(set(self.load().y_train.tolist())), "text")
 
+    def needs_tensorflow(self) -> dict[str, str]:
+        why = "texts become token ids in Keras's TextVectorization, on TensorFlow's string ops"
+        return {"dataset": f"{self.type_name}: {why}"}
+
     def model_input(self, shape, x_train: Any = None):
         from dlkit.core.backend import keras
 

@@ -55,8 +55,8 @@ def preprocess(config: ExperimentConfig, model_input, kind: str, train_batches=N
     """(inputs, the tensor after `data.preprocess` and `data.augment`).
 
     Steps fitted on data (normalize) see the training split as the earlier steps leave it;
-    `train_batches()` gives it as a tf.data dataset. Without it (a dry run) they get neutral
-    statistics: the shapes are right, the numbers are not."""
+    `train_batches()` gives it in batches (`dlkit.data.pipeline.to_dataset`). Without it (a dry
+    run) they get neutral statistics: the shapes are right, the numbers are not."""
     inputs, x = model_input
     for section in ("preprocess", "augment"):
         for i, step in enumerate(getattr(config.data, section)):

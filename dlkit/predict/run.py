@@ -90,15 +90,24 @@ def _predict_batch(read, task, model, asked_for, run_dir, asked) -> tuple[np.nda
     good = np.asarray(readable, dtype=int)[keep]
     described = Rows([], task.shown)
     if len(good):
-        import tensorflow as tf
-
-        # Through tf.data, as in training: Keras's array adapter refuses string arrays.
-        examples = tf.data.Dataset.from_tensor_slices(take(read.examples, keep)).batch(PREDICT_BATCH)
-        described = task.describe_rows(model.predict(examples, verbose=0), classes, top_k)
+        described = task.describe_rows(_outputs(model, take(read.examples, keep)), classes, top_k)
     if read.targets is not None:
         read.targets = np.asarray(read.targets, dtype=object)[keep] if len(keep) else np.array([], dtype=object)
     task.predicted(described, [read.rows[i]["input"] for i in good], run_dir, asked)
     return good, described
+
+
+def _outputs(model, examples) -> np.ndarray:
+    """The model's outputs on `examples` (an array, or a dict of column arrays), in batches: through
+    tf.data where TensorFlow is installed, as in training (Keras's array adapter refuses string
+    arrays, which only a run that needs TensorFlow takes)."""
+    from dlkit.core.backend import has_tensorflow
+
+    if not has_tensorflow():
+        return model.predict(examples, batch_size=PREDICT_BATCH, verbose=0)
+    import tensorflow as tf
+
+    return model.predict(tf.data.Dataset.from_tensor_slices(examples).batch(PREDICT_BATCH), verbose=0)
 
 
 @contextlib.contextmanager

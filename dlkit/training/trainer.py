@@ -24,7 +24,7 @@ from dlkit.core.runs import (
 )
 from dlkit.core.timings import Timings
 from dlkit.core.writing import inside, writing
-from dlkit.data.pipeline import in_memory, to_dataset
+from dlkit.data.pipeline import batch_count, epoch_variable, first_batch, in_memory, to_dataset
 from dlkit.engine.prepare import prepare_data
 from dlkit.engine.task import task_of
 from dlkit.model.build import build_model
@@ -128,8 +128,8 @@ class Session:
             batch_size=config.data.batch_size, seed=config.seed, one_hot=one_hot, decode=data.about.decode
         )
 
-        def train_examples():
-            return to_dataset(data.splits.train, shuffle=False, **self.batches).map(lambda x, y: x)
+        def train_examples():  # (x, y) batches: `predict` takes the x
+            return to_dataset(data.splits.train, shuffle=False, **self.batches)
 
         with scope(self.strategy):  # its variables (and the statistics adapted into them) mirrored
             self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
@@ -205,12 +205,10 @@ class Session:
         self.timings.lap("build")  # and opening the run folder
         state = self.resumed[1] if self.resumed else {}
         # Epoch e's order depends only on the seed and e, so a resumed run sees what it would have.
-        import tensorflow as tf
-
-        epoch = tf.Variable(state.get("epochs_done", 0), dtype=tf.int64, trainable=False)
+        epoch = epoch_variable(state.get("epochs_done", 0))
         train_ds, val = self._batches(epoch), self.data.splits.val
         val_ds = to_dataset(val, shuffle=False, **self.batches) if val is not None else None
-        checkpoint, training = self._callbacks(run_dir, epoch, int(train_ds.cardinality()), callbacks)
+        checkpoint, training = self._callbacks(run_dir, epoch, batch_count(train_ds), callbacks)
         try:
             with interrupt_saves(checkpoint):
                 self._run_spans(training, epoch, train_ds, val_ds, state)
@@ -288,7 +286,7 @@ class Session:
                 # The epoch's running totals go back into the compiled metrics' variables,
                 # which Keras on TensorFlow creates only when it traces the train step:
                 # its own symbolic build (from the batches' shapes, running nothing) does now.
-                model._symbolic_build(data_batch=rest.element_spec)
+                model._symbolic_build(data_batch=first_batch(rest))
             run(rest, start, start + 1, offset=step)
             start += 1
         for first, last in self.spans(start):
