@@ -80,6 +80,8 @@ def test_the_onnx_file_takes_raw_inputs_in_onnxruntime(runs):
 
 def test_a_saved_model_of_the_run_is_converted_on_tensorflow(runs):
     backend, run = runs[0], runs[1]["quickstart"]
+    if backend != "jax":
+        pytest.skip("one backend shows it: the formats of TensorFlow load any run there (JAX's: CI has JAX)")
     folder = folder_of(dlkit("export", run, "--format", "saved_model"))
     report = json.loads((folder / "export.json").read_text())
     assert report["parity"]["passed"] and report["parity"]["max_abs_diff"] < 1e-4
