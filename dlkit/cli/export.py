@@ -34,7 +34,7 @@ def export(
     from dlkit.export.exporter import check_format
 
     run_dir = resolve_run(run)
-    check_format(format, quantize)  # before TensorFlow loads
+    check_format(format, quantize, run_dir)  # before Keras loads
     from dlkit.export.exporter import export_run
 
     exported = export_run(run_dir, format, quantize, out_dir, max_drop, set_ or [])

@@ -29,31 +29,75 @@ class Check:
 
 
 def run_checks(runs_dir: Path) -> Iterator[Check]:
-    """Every check in turn; those needing TensorFlow are skipped when it cannot be imported."""
+    """Every check in turn; those needing Keras are skipped when it cannot be imported on the
+    backend dlkit would use. Each backend's devices come last: JAX and PyTorch are asked in
+    processes of their own (`dlkit.commands.devices`) while the other checks run."""
+    from dlkit.commands.devices import read_probe, start_probes, tensorflow_devices
     from dlkit.core.version import __version__
 
+    wanted = _wanted()  # before TensorFlow's import sets KERAS_BACKEND
+    probes = start_probes()
     yield Check("dlkit", __version__)
     yield Check("Python", f"{platform.python_version()} ({platform.python_implementation()})")
     yield Check("extras", _extras())
-    from dlkit.core.backend import quiet_tensorflow
+    yield (backend := _backend(*wanted))
+    tf, devices = None, {}
+    if backend.fix is None:  # else importing TensorFlow fails too: it imports Keras, on that backend
+        from dlkit.core.backend import quiet_tensorflow
 
-    try:
-        with quiet_tensorflow():  # its start-up lines (CUDA not found, ...) are what the rows below say
-            import tensorflow as tf
+        try:
+            with quiet_tensorflow():  # its start-up lines (CUDA not found, ...) are what the rows below say
+                import tensorflow as tf
 
-            gpus = tf.config.list_physical_devices("GPU")
-    except Exception as e:  # a broken install raises anything from ImportError to a native loader error
-        yield Check("TensorFlow", f"cannot be imported: {type(e).__name__}: {e}"[:200], "pip install 'dlkit' again")
-        tf = None
+                devices = {"tensorflow": tensorflow_devices(tf)}
+        except Exception as e:  # a broken install raises anything from ImportError to a native loader error
+            tf = None
+            yield Check("TensorFlow", f"cannot be imported: {type(e).__name__}: {e}"[:200], "pip install 'dlkit' again")
     if tf is not None:
         yield Check("TensorFlow", tf.__version__)
-        yield _keras()
+    keras = _keras() if tf is not None else None
+    if keras is not None:
+        yield keras
         yield Check("CPU features", _cpu())
-        yield Check("GPUs", ", ".join(g.name for g in gpus) if gpus else "none: training runs on the CPU")
     yield from _keras_cache()
     yield _writable_runs(runs_dir)
-    if tf is not None:
+    if keras is not None and keras.fix is None:
         yield _smoke_fit()
+    devices |= {name: read_probe(name, probe) for name, probe in probes.items()}
+    yield from (Check(f"devices: {name}", found.detail()) for name, found in devices.items())
+    yield _gpus(wanted[0], devices)
+
+
+def _wanted() -> tuple[str, str]:
+    """The backend a command would use where neither --backend nor a config says, and why."""
+    from dlkit.core.backend import DEFAULT_BACKEND
+
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"], "from KERAS_BACKEND"
+    return DEFAULT_BACKEND, "the default; --backend, a config's backend: or KERAS_BACKEND choose another"
+
+
+def _backend(name: str, why: str) -> Check:
+    """The backend dlkit would use and its version; a fix where it is no backend or not installed."""
+    from dlkit.core.backend import BACKENDS
+
+    if name not in BACKENDS:
+        fix = f"set KERAS_BACKEND to one of {', '.join(BACKENDS)}, or unset it (docs/backends.md)"
+        return Check("backend", f"{name!r} ({why}) is no backend dlkit runs on", fix)
+    if not _installed(name):
+        extra = "tensorflow" if name == "tensorflow" else f'"dlkit[{name}]"'
+        return Check("backend", f"{name} ({why}) is not installed", f"pip install {extra}")
+    from importlib import metadata
+
+    return Check("backend", f"{name} {metadata.version(name)} ({why})")
+
+
+def _gpus(name: str, devices: dict) -> Check:
+    """The GPUs the backend dlkit would use sees."""
+    found = devices.get(name)
+    if found is None or found.problem:
+        return Check("GPUs", f"not known: {name} cannot be asked")
+    return Check("GPUs", ", ".join(found.gpus) if found.gpus else f"none: training on {name} runs on the CPU")
 
 
 def _extras() -> str:
@@ -90,16 +134,14 @@ def _installed(name: str) -> bool:
 
 
 def _keras() -> Check:
-    import keras
+    """Keras on the backend dlkit would use, as the smoke fit trains on it."""
+    from dlkit.core.backend import keras
 
-    from dlkit.core.backend import BACKENDS, backend_versions
-
-    backend = keras.backend.backend()
-    if backend not in BACKENDS:
-        fix = f"set KERAS_BACKEND to one of {', '.join(BACKENDS)}, or unset it (docs/backends.md)"
-        return Check("Keras", f"{keras.__version__}, backend {backend}", fix)
-    version = "".join(f" {v}" for v in backend_versions(backend).values())
-    return Check("Keras", f"{keras.__version__}, backend {backend}{version}")
+    try:
+        k = keras()
+    except Exception as e:  # a broken backend raises anything from ImportError to a native loader error
+        return Check("Keras", f"cannot be imported: {type(e).__name__}: {e}"[:200], "reinstall the backend's package")
+    return Check("Keras", f"{k.__version__} on {k.config.backend()}")
 
 
 def _cpu() -> str:

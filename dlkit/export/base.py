@@ -40,26 +40,46 @@ class ExportFormat:
     #: The file (or folder) inside the export folder that holds the model.
     file: ClassVar[str] = ""
     quantizations: ClassVar[dict[str, str]] = {}
-    #: Modules the format needs (the `export` extra).
+    #: Modules the format needs (the `export` extra), on TensorFlow.
     needs: ClassVar[tuple[str, ...]] = ()
+    #: Whether the format converts the model on the backend the run trained on; else on
+    #: TensorFlow, whose SavedModel its converters read (a `.keras` file loads on any backend).
+    any_backend: ClassVar[bool] = False
 
-    def check_options(self, quantize: str | None) -> None:
+    def backend(self, run_dir: Path) -> str:
+        """The backend the run's model is loaded and converted on: the run's own for a format of
+        `any_backend` (or the one this process already runs Keras on), else TensorFlow."""
+        from dlkit.core.backend import chosen_backend
+        from dlkit.core.runs import run_backend
+
+        return (chosen_backend() or run_backend(run_dir)) if self.any_backend else "tensorflow"
+
+    def needs_on(self, backend: str) -> tuple[str, ...]:
+        """The modules the format needs when it converts on `backend`."""
+        return self.needs
+
+    def extra_of(self, module: str) -> str:
+        """The extra of dlkit that installs `module`."""
+        return "export"
+
+    def check_options(self, quantize: str | None, backend: str = "tensorflow") -> None:
         """Before any work: the quantisation is one this format takes, its libraries are here."""
         if quantize is not None and quantize not in self.quantizations:
             takes = ", ".join(self.quantizations) or "none"
             raise UsageError(f"--quantize {quantize}: {self.type_name} does not take it (it takes: {takes})")
-        missing = [name for name in self.needs if importlib.util.find_spec(name) is None]
+        missing = [name for name in self.needs_on(backend) if importlib.util.find_spec(name) is None]
         if missing:
-            raise UsageError(f'--format {self.type_name} needs {", ".join(missing)}: pip install "dlkit[export]"')
+            of = f" of a {backend} run" if self.any_backend and backend != "tensorflow" else ""
+            extras = ",".join(sorted({self.extra_of(name) for name in missing}))
+            raise UsageError(f'--format {self.type_name}{of} needs {", ".join(missing)}: pip install "dlkit[{extras}]"')
 
     def refuse(self, model) -> None:
         """Raise a UsageError naming the layer, for a model this format cannot hold (before
         anything is written)."""
 
-    def write(self, model, saved_model: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
+    def write(self, model, scratch: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
         """Write the model into the folder `out`. `model` is a copy of the run's, which the format
-        may change (quantise); `saved_model` is it exported as a TensorFlow SavedModel (the
-        converters' input)."""
+        may change (quantise); `scratch` is a folder for its intermediate files (`tf_saved_model`)."""
         raise NotImplementedError
 
     def load(self, out: Path) -> Runner:
@@ -68,6 +88,14 @@ class ExportFormat:
     def takes(self, quantize: str | None, calibration: Calibration) -> str:
         """What the exported model takes as input, for `export.json`."""
         return "what model.keras takes"
+
+
+def tf_saved_model(model, scratch: Path) -> Path:
+    """The model exported as a TensorFlow SavedModel into `scratch` (TensorFlow's converters' input)."""
+    path = scratch / "saved_model"
+    if not path.exists():
+        model.export(str(path), format="tf_saved_model", verbose=False)
+    return path
 
 
 def string_layers(model) -> list[str]:

@@ -16,7 +16,7 @@ from dlkit.core.backend import quiet_tensorflow
 from dlkit.core.errors import UsageError
 from dlkit.core.registries import FORMATS
 from dlkit.core.registry import UnknownNameError
-from dlkit.core.runs import MODEL, environment, now, write_json
+from dlkit.core.runs import MODEL, RUN_FILE, environment, now, write_json
 from dlkit.core.writing import inside, writing
 from dlkit.data.examples import concatenate, count
 from dlkit.export.base import Calibration
@@ -36,13 +36,14 @@ class Exported:
     parity: Parity
 
 
-def check_format(format: str, quantize: str | None):
-    """The format, before any work: it exists, takes `quantize`, and its libraries are here."""
+def check_format(format: str, quantize: str | None, run_dir: Path):
+    """The format, before any work: it exists, takes `quantize`, and its libraries are here for
+    the backend it converts the run's model on."""
     try:
         chosen = FORMATS.get(format)()
     except UnknownNameError as e:
         raise UsageError(f"--format: {e}") from None
-    chosen.check_options(quantize)
+    chosen.check_options(quantize, chosen.backend(run_dir))
     return chosen
 
 
@@ -57,10 +58,12 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
     from dlkit.engine.task import task_of
     from dlkit.model.saved import load_run_model
 
-    chosen = check_format(format, quantize)
-    # A .keras file loads on any backend, whichever the run trained on; the formats are TensorFlow's.
-    choose_backend("tensorflow", "dlkit export (its formats are converted from a TensorFlow SavedModel)")
     run_dir = Path(run_dir)
+    chosen = check_format(format, quantize, run_dir)
+    # A .keras file loads on any backend: SavedModel and LiteRT convert it on TensorFlow, ONNX on
+    # the backend the run trained on.
+    where = f"{run_dir / RUN_FILE}: backend" if chosen.any_backend else f"dlkit export --format {chosen.type_name}"
+    choose_backend(chosen.backend(run_dir), where)
     config = load_run_config(run_dir, overrides)  # first: it loads the run's plug-ins, which the model may need
     task = task_of(config)
     if task.generates:
@@ -84,8 +87,7 @@ def export_run(run_dir: Path, format: str, quantize: str | None = None, out: Pat
         with quiet_tensorflow():  # the converters' and runtimes' native logging
             with tempfile.TemporaryDirectory() as scratch:
                 copy = load_run_model(run_dir)  # the format may change it (quantise)
-                copy.export(str(Path(scratch) / "saved_model"), format="tf_saved_model", verbose=False)
-                chosen.write(copy, Path(scratch) / "saved_model", work, quantize, calibration)
+                chosen.write(copy, Path(scratch), work, quantize, calibration)
             sizes = (_bytes(work), (run_dir / MODEL).stat().st_size)
             parity = compare(task, config, test, keras_outputs, model, chosen.load(work), examples, sizes, max_drop)
         about = {"run": str(run_dir), "format": chosen.type_name, "quantize": quantize, "file": chosen.file}

@@ -149,7 +149,7 @@ class ClassScore(k.metrics.Metric):
 
     def reset_state(self):
         for variable in (self.hits, self.predicted, self.actual):
-            variable.assign(k.ops.zeros_like(variable))
+            variable.assign(k.ops.zeros(variable.shape, variable.dtype))  # zeros_like takes no Variable on JAX
 
     def get_config(self):
         return {

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,29 +18,10 @@ import pytest
 import yaml
 
 from conftest import REPO, TINY, signal_training, write_config
+from helpers.backends import OTHERS, dlkit, folder_of
 from helpers.keras_datasets import _mnist
 
-#: The backends besides TensorFlow, each skipped where it is not installed.
-OTHERS = [
-    pytest.param(name, marks=pytest.mark.skipif(importlib.util.find_spec(name) is None, reason=f"{name} not installed"))
-    for name in ("jax", "torch")
-]
-
 PARAMS = {"mnist_cnn": 693_962, "tabular_csv": 1_537}  # as tests/e2e/test_configs.py has them
-
-
-def dlkit(*args, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m dlkit ARGS` in a process of its own (this worktree's code), $KERAS_BACKEND unset."""
-    environment = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
-    environment |= {"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "dlkit", *map(str, args)], capture_output=True, text=True, env=environment, timeout=300
-    )
-
-
-def _folder(done: subprocess.CompletedProcess) -> Path:
-    assert done.returncode == 0, done.stderr
-    return Path(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module", params=OTHERS)
@@ -51,7 +29,7 @@ def other_run(request, tmp_path_factory):
     """The tiny config (as `trained_run` trains it on TensorFlow) trained with --backend jax, torch."""
     folder, backend = tmp_path_factory.mktemp(request.param), request.param
     config = write_config(folder, TINY)
-    return backend, _folder(dlkit("train", config, "--backend", backend, "--runs-dir", folder / "runs", "-q"))
+    return backend, folder_of(dlkit("train", config, "--backend", backend, "--runs-dir", folder / "runs", "-q"))
 
 
 def _figures(run: Path, file: str = "metrics.json") -> dict:
@@ -81,7 +59,7 @@ def test_a_run_evaluates_and_predicts_on_its_backend_in_another_process(other_ru
     from sklearn.datasets import load_digits
 
     run = other_run[1]
-    eval_dir = _folder(dlkit("eval", run))
+    eval_dir = folder_of(dlkit("eval", run))
     assert _figures(eval_dir) == pytest.approx(_figures(run), abs=1e-6)  # the same model on the same test split
 
     images = (load_digits().images[:5] * 255 / 16).astype("uint8")
@@ -114,7 +92,7 @@ def test_shipped_configs_train_an_epoch(backend, tmp_path, cli):
     import keras
 
     for name, done in trained.items():
-        run = _folder(done)
+        run = folder_of(done)
         info = json.loads((run / "run.json").read_text())
         assert (info["status"], info["backend"]) == ("completed", backend), name
         assert keras.saving.load_model(run / "model.keras").count_params() == PARAMS[name]
@@ -161,11 +139,11 @@ def test_a_run_stopped_inside_an_epoch_resumes_to_the_uninterrupted_run(backend,
     from dlkit.training import state as saved_state
 
     config = write_config(tmp_path, {**MID_EPOCH, "backend": backend})
-    alone = _folder(dlkit("train", config, "--runs-dir", tmp_path / "alone", "-q"))
+    alone = folder_of(dlkit("train", config, "--runs-dir", tmp_path / "alone", "-q"))
     inside_epoch_2 = lambda state: state["epochs_done"] == 1 and bool(state.get("step"))  # noqa: E731
     run_dir, _ = signal_training(config, tmp_path / "stopped", inside_epoch_2, signal.SIGINT)
     assert saved_state.read(run_dir / "checkpoints" / "last.keras")["step"], "the Ctrl-C should land inside epoch 2"
-    assert _folder(dlkit("train", "--resume", run_dir, "-q")) == run_dir
+    assert folder_of(dlkit("train", "--resume", run_dir, "-q")) == run_dir
     assert json.loads((run_dir / "run.json").read_text())["backend"] == backend
     assert (run_dir / "history.csv").read_text() == (alone / "history.csv").read_text()
     assert json.loads((run_dir / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())

@@ -9,7 +9,7 @@ from pathlib import Path
 from dlkit.core.errors import DataError, UsageError
 from dlkit.core.registries import FORMATS
 from dlkit.core.strict import listed
-from dlkit.export.base import Calibration, ExportFormat, Runner, one_by_one, string_layers
+from dlkit.export.base import Calibration, ExportFormat, Runner, one_by_one, string_layers, tf_saved_model
 
 
 @FORMATS.register("litert", aliases=("tflite",))
@@ -28,9 +28,10 @@ class LiteRT(ExportFormat):
     #: LiteRT's own ops only at a fixed batch size).
     batch_of_one = False
 
-    def write(self, model, saved_model: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
+    def write(self, model, scratch: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
         import tensorflow as tf
 
+        saved_model = tf_saved_model(model, scratch)
         # Flex allowed, so that the conversion succeeds and the ops it needed can be named.
         flex = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
         converted = _converter(saved_model, flex).convert()

@@ -3,7 +3,6 @@ dlkit uses, string lookups and text vectorisation included, stays inside."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from dlkit.core.errors import UsageError
@@ -21,9 +20,9 @@ class SavedModel(ExportFormat):
     file = "saved_model"
     quantizations = {"int8": f"Keras's int8 weights for {', '.join(QUANTIZABLE)} layers (others stay float)"}
 
-    def write(self, model, saved_model: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
+    def write(self, model, scratch: Path, out: Path, quantize: str | None, calibration: Calibration) -> None:
         if quantize is None:
-            shutil.copytree(saved_model, out / self.file)
+            model.export(str(out / self.file), format="tf_saved_model", verbose=False)
             return
         if not any(_quantizable(layer) for layer in all_layers(model)):
             raise UsageError(
