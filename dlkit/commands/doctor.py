@@ -32,7 +32,7 @@ def run_checks(runs_dir: Path) -> Iterator[Check]:
     """Every check in turn; those needing Keras are skipped when it cannot be imported on the
     backend dlkit would use. Each backend's devices come last: JAX and PyTorch are asked in
     processes of their own (`dlkit.commands.devices`) while the other checks run."""
-    from dlkit.commands.devices import read_probe, start_probes, tensorflow_devices
+    from dlkit.commands.devices import read_probe, start_probes
     from dlkit.core.version import __version__
 
     wanted = _wanted()  # before TensorFlow's import sets KERAS_BACKEND
@@ -41,21 +41,10 @@ def run_checks(runs_dir: Path) -> Iterator[Check]:
     yield Check("Python", f"{platform.python_version()} ({platform.python_implementation()})")
     yield Check("extras", _extras())
     yield (backend := _backend(*wanted))
-    tf, devices = None, {}
-    if backend.fix is None:  # else importing TensorFlow fails too: it imports Keras, on that backend
-        from dlkit.core.backend import quiet_tensorflow
-
-        try:
-            with quiet_tensorflow():  # its start-up lines (CUDA not found, ...) are what the rows below say
-                import tensorflow as tf
-
-                devices = {"tensorflow": tensorflow_devices(tf)}
-        except Exception as e:  # a broken install raises anything from ImportError to a native loader error
-            tf = None
-            yield Check("TensorFlow", f"cannot be imported: {type(e).__name__}: {e}"[:200], "pip install 'dlkit' again")
+    tf, devices = _tensorflow(backend)
     if tf is not None:
-        yield Check("TensorFlow", tf.__version__)
-    keras = _keras() if tf is not None else None
+        yield tf
+    keras = _keras() if backend.fix is None and (tf is None or tf.fix is None) else None
     if keras is not None:
         yield keras
         yield Check("CPU features", _cpu())
@@ -70,11 +59,40 @@ def run_checks(runs_dir: Path) -> Iterator[Check]:
 
 def _wanted() -> tuple[str, str]:
     """The backend a command would use where neither --backend nor a config says, and why."""
-    from dlkit.core.backend import DEFAULT_BACKEND
+    from dlkit.core.backend import BACKENDS, default_backend
+    from dlkit.core.errors import UsageError
 
     if os.environ.get("KERAS_BACKEND"):
         return os.environ["KERAS_BACKEND"], "from KERAS_BACKEND"
-    return DEFAULT_BACKEND, "the default; --backend, a config's backend: or KERAS_BACKEND choose another"
+    try:
+        name = default_backend()
+    except UsageError:  # none installed: `_backend` says what installs one
+        return next(iter(BACKENDS)), "the default, and no backend is installed"
+    return name, "the default, the first installed; --backend, a config's backend: or KERAS_BACKEND choose another"
+
+
+def _tensorflow(backend: Check) -> tuple[Check | None, dict]:
+    """TensorFlow's version and devices, where it is installed (it is optional beside JAX or
+    PyTorch: dlkit's tf.data pipelines, text, SavedModel/LiteRT export and attack need it); its
+    row and {"tensorflow": devices}. Not imported when the backend check failed: it imports
+    Keras, on that backend."""
+    from dlkit.commands.devices import tensorflow_devices
+    from dlkit.core.backend import TENSORFLOW_EXTRA, has_tensorflow, quiet_tensorflow
+
+    if not has_tensorflow():
+        need = (
+            "" if backend.fix else "; optional beside this backend: text, SavedModel/LiteRT export and attack need it"
+        )
+        return Check("TensorFlow", f"not installed{need} ({TENSORFLOW_EXTRA})"), {}
+    if backend.fix is not None:
+        return None, {}
+    try:
+        with quiet_tensorflow():  # its start-up lines (CUDA not found, ...) are what the rows below say
+            import tensorflow as tf
+
+            return Check("TensorFlow", tf.__version__), {"tensorflow": tensorflow_devices(tf)}
+    except Exception as e:  # a broken install raises anything from ImportError to a native loader error
+        return Check("TensorFlow", f"cannot be imported: {type(e).__name__}: {e}"[:200], TENSORFLOW_EXTRA), {}
 
 
 def _backend(name: str, why: str) -> Check:
@@ -85,8 +103,7 @@ def _backend(name: str, why: str) -> Check:
         fix = f"set KERAS_BACKEND to one of {', '.join(BACKENDS)}, or unset it (docs/backends.md)"
         return Check("backend", f"{name!r} ({why}) is no backend dlkit runs on", fix)
     if not _installed(name):
-        extra = "tensorflow" if name == "tensorflow" else f'"dlkit[{name}]"'
-        return Check("backend", f"{name} ({why}) is not installed", f"pip install {extra}")
+        return Check("backend", f"{name} ({why}) is not installed", f'pip install "dlkit[{name}]"')
     from importlib import metadata
 
     return Check("backend", f"{name} {metadata.version(name)} ({why})")
@@ -152,10 +169,14 @@ def _cpu() -> str:
     except (OSError, TypeError):
         flags = None
     found = "not listed on this system" if flags is None else " ".join(f for f in CPU_FEATURES if f in flags) or "none"
+    cpu = f"{platform.machine()}, {os.cpu_count()} cores: {found}"
+    from dlkit.core.backend import has_tensorflow
+
+    if not has_tensorflow():
+        return cpu
     from tensorflow.python.util import _pywrap_util_port
 
-    onednn = "on" if _pywrap_util_port.IsMklEnabled() else "off"
-    return f"{platform.machine()}, {os.cpu_count()} cores: {found}; oneDNN {onednn}"
+    return f"{cpu}; TensorFlow's oneDNN {'on' if _pywrap_util_port.IsMklEnabled() else 'off'}"
 
 
 def _keras_cache() -> Iterator[Check]:
@@ -226,12 +247,18 @@ def _smoke_fit() -> Check:
         model.compile(optimizer=k.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
         history = model.fit(x, y, batch_size=64, epochs=1000, verbose=0, callbacks=[StopInTime()]).history
     except Exception as e:  # whatever breaks here is what the user must see
-        return Check("smoke fit", f"failed: {type(e).__name__}: {e}"[:200], "reinstall TensorFlow, or report the error")
+        return Check(
+            "smoke fit",
+            f"failed: {type(e).__name__}: {e}"[:200],
+            "reinstall the backend's package, or report the error",
+        )
     loss, seconds = history["loss"], time.perf_counter() - start
     detail = (
         f"{len(loss)} epochs of 512 examples in {seconds:.1f} s: loss {loss[0]:.3f} -> {loss[-1]:.3f}, "
         f"accuracy {history['accuracy'][-1]:.2f}"
     )
     if not np.isfinite(loss[-1]) or loss[-1] >= loss[0]:
-        return Check("smoke fit", detail, "training does not learn here: reinstall TensorFlow, or report this")
+        return Check(
+            "smoke fit", detail, "training does not learn here: reinstall the backend's package, or report this"
+        )
     return Check("smoke fit", detail)

@@ -109,6 +109,13 @@ def batch_count(batches) -> int:
     return int(batches.cardinality()) if hasattr(batches, "cardinality") else len(batches)
 
 
+def numpy_batches(batches):
+    """The (x, y) batches of `to_dataset`'s `batches` as numpy, in order (one pass)."""
+    if hasattr(batches, "as_numpy_iterator"):
+        return batches.as_numpy_iterator()
+    return (batches[i] for i in range(len(batches)))
+
+
 def first_batch(batches):
     """What a batch of `batches` holds, for Keras's symbolic build: a tf.data pipeline's element
     spec, a PyDataset's first batch."""

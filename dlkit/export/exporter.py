@@ -116,10 +116,10 @@ def _replace(work: Path, out: Path) -> None:
 def _inputs(split, config, data, model):
     """The split's inputs, in order, in the shapes and dtypes of the model's inputs (streamed
     files decoded; a table's columns `(n, 1)`), as a runtime without Keras's conversions needs them."""
-    from dlkit.data.pipeline import to_dataset
+    from dlkit.data.pipeline import numpy_batches, to_dataset
 
     batches = to_dataset(split, batch_size=256, shuffle=False, seed=config.seed, decode=data.about.decode)
-    examples = concatenate([x for x, _ in batches.as_numpy_iterator()])
+    examples = concatenate([x for x, _ in numpy_batches(batches)])
     specs = {t.name: t for t in model.inputs}
     if isinstance(examples, dict):
         return {name: _conform(column, specs[name]) for name, column in examples.items()}

@@ -25,7 +25,7 @@ def test_a_sound_installation_passes_and_lists_the_cached_datasets(cli, tmp_path
     assert result.exit_code == 0, result.output
     for name in ("dlkit", "Python", "extras", "TensorFlow", "Keras", "CPU features", "backend", "GPUs"):
         assert " ok " in _row(result.stdout, name)
-    assert f"tensorflow {tf.__version__} (the default;" in _row(result.stdout, "backend")
+    assert f"tensorflow {tf.__version__} (the default, the first installed;" in _row(result.stdout, "backend")
     assert "CPU:0" in _row(result.stdout, "devices: tensorflow")
     for backend in ("jax", "torch"):  # each asked in a process of its own
         row = _row(result.stdout, f"devices: {backend}")

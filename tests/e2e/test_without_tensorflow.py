@@ -96,6 +96,25 @@ def test_the_quickstart_trains_evaluates_and_predicts(quickstart, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_jax_run_exports_to_onnx_agreeing_with_its_model(quickstart, tmp_path):
+    pytest.importorskip("jax2onnx")
+    done = dlkit("export", quickstart, "--format", "onnx", "--out", tmp_path / "onnx")
+    assert done.returncode == 0, done.stderr[-3000:]
+    parity = json.loads((tmp_path / "onnx" / "export.json").read_text())["parity"]
+    assert parity["agreement"] == 1.0 and parity["max_abs_diff"] < 1e-4 and parity["passed"]
+    refused = dlkit("export", quickstart, "--format", "saved_model", "--out", tmp_path / "sm")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert refused.stderr.startswith("dlkit: error: dlkit export --format saved_model: ") and EXTRA in refused.stderr
+
+
+def test_doctor_says_tensorflow_is_optional_and_passes(tmp_path):
+    done = dlkit("doctor", "--runs-dir", tmp_path / "runs")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "not installed; optional" in " ".join(done.stdout.split()) and EXTRA in " ".join(done.stdout.split())
+    assert "on jax" in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
 def test_an_image_folder_trains_streamed_or_cached_to_the_same_figures_and_predicts(tmp_path):
     images = make_folder(tmp_path / "images", per_class=8)
     config = write_config(tmp_path, folder_config(images))
