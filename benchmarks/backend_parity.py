@@ -173,7 +173,10 @@ def _show(runs: list[tuple], spread: tuple[float, float] | None) -> str:
         if error or value is None:
             shown.append(f"seed {seed}: failed ({error})")
             continue
-        inside = "" if spread is None else (" (inside)" if spread[0] <= value <= spread[1] else " (outside)")
+        inside = ""
+        if spread is not None:
+            inside = " (inside)" if spread[0] <= value <= spread[1] else " (outside, below)"
+            inside = " (outside, above)" if value > spread[1] else inside
         shown.append(f"{value:.4f}{inside}" + (f" (seed {seed})" if len(runs) > 1 else ""))
     return "; ".join(shown) or "-"
 

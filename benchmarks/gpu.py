@@ -48,7 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 BACKENDS, MODELS, PRECISIONS = ("jax", "torch"), ("mnist_cnn", "resnet"), ("float32", "mixed_bfloat16")
 #: (training samples, epochs) per model: on the GPU, sized so the 16 processes fit in about 6 minutes.
-SIZES = {"gpu": {"mnist_cnn": (30_000, 3), "resnet": (20_000, 3)}, "cpu": {"mnist_cnn": (1_200, 2), "resnet": (600, 2)}}
+SIZES = {"gpu": {"mnist_cnn": (20_000, 3), "resnet": (15_000, 3)}, "cpu": {"mnist_cnn": (1_200, 2), "resnet": (600, 2)}}
 #: What turns each shipped config into the plain script's training (besides the data's path).
 OVERRIDES = {
     "mnist_cnn": ("configs/mnist_cnn.yaml", []),

@@ -105,5 +105,5 @@ def test_parity_table_says_whether_each_figure_is_inside_tensorflows_spread():
     row = backend_parity.table({"runs": runs, "params": params}, ["series_regression"]).splitlines()[-1]
     assert row == (
         "| series_regression | 4385 / 4385 / 4385 | mae | 9.0000, 9.5000, 8.6000: 8.6000-9.5000 | 9.2000 (inside) "
-        "| 10.1000 (outside) |"
+        "| 10.1000 (outside, above) |"
     )
