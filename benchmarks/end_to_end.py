@@ -3,22 +3,26 @@
 What it measures
   The classic MNIST CNN (benchmarks/throughput.py's model and generated data: `--samples` 28x28 uint8
   images, a test split of samples / 6) trained for `--epochs` epochs, batch 128, each side a fresh
-  process timed from start to exit:
+  process timed from start to exit, on the Keras backend `--backend` (tensorflow, jax or torch):
     plain  the script a Keras user writes (PLAIN below): import Keras, load the .npz, scale by 1/255
-           in numpy, `fit(validation_split=0.1)`, `evaluate` on the test split, `save` model.keras;
-    dlkit  `dlkit train CONFIG --runs-dir TMP -q`: the same model and data, and everything a run writes
-           on top (config, checkpoints, history, metrics on three splits, plots, run.json).
+           in numpy, `fit(validation_split=0.1)` on the numpy arrays, `evaluate` on the test split,
+           `save` model.keras; the backend from KERAS_BACKEND, as a JAX or PyTorch user picks it;
+    dlkit  `dlkit train CONFIG --backend B --runs-dir TMP -q`: the same model and data, and everything
+           a run writes on top (config, checkpoints, history, metrics on three splits, plots, run.json).
   The two alternate (plain first in odd pairs, dlkit first in even ones), so drifting load hits both.
-  Peak memory is each child's maximum resident set (`os.wait4`'s rusage, ru_maxrss).
+  Peak memory is each child's maximum resident set (`os.wait4`'s rusage, ru_maxrss), CPU seconds its
+  user + system time (steadier than wall time on a shared machine), load the 1-minute load average
+  as it ended.
   Each pair also reports the CPU seconds other processes used meanwhile: on a 2-core machine a pair
   with more than a few is not comparable; repeat it.
   With `--checkout DIR` (repeatable), dlkit is also run from another checkout of the repository
   (PYTHONPATH=DIR, e.g. a `git worktree` at an older commit), in the same alternation: what each change
   bought, measured side by side.
 
-Run (about 4 minutes at full size on 2 CPU cores; nothing else heavy meanwhile):
-    .venv/bin/python benchmarks/end_to_end.py                 # 60,000 samples, 3 epochs, 3 pairs
-    .venv/bin/python benchmarks/end_to_end.py --samples 6000  # smoke check
+Run (about 4 minutes at full size on 2 CPU cores with TensorFlow; nothing else heavy meanwhile):
+    .venv/bin/python benchmarks/end_to_end.py                   # 60,000 samples, 3 epochs, 3 pairs
+    .venv/bin/python benchmarks/end_to_end.py --backend jax     # the same on JAX (torch: PyTorch)
+    .venv/bin/python benchmarks/end_to_end.py --samples 6000    # smoke check
 """
 
 from __future__ import annotations
@@ -63,7 +67,8 @@ print(f"test accuracy {{accuracy:.4f}}")
 
 
 def run(argv: list[str], env: dict, cwd: Path) -> dict:
-    """Run one whole process; its wall time, peak RSS (MiB) and the CPU seconds others used meanwhile."""
+    """Run one whole process; its wall time, CPU seconds, peak RSS (MiB), the load average as it ended
+    and the CPU seconds others used meanwhile."""
     busy, start = busy_cpu_seconds(), time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -75,6 +80,8 @@ def run(argv: list[str], env: dict, cwd: Path) -> dict:
     own = usage.ru_utime + usage.ru_stime
     return {
         "seconds": seconds,
+        "cpu": own,
+        "load": os.getloadavg()[0],
         "rss": usage.ru_maxrss / 1024,
         "other_cpu": busy_cpu_seconds() - busy - own,
         "stdout": stdout,
@@ -87,63 +94,92 @@ def timings(stdout: str) -> dict:
     return json.loads((run_dir / "run.json").read_text()).get("timings", {})
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3, help="alternated pairs (default 3)")
     parser.add_argument("--samples", type=int, default=60_000, help="generated training images")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument(
+        "--backend", choices=("tensorflow", "jax", "torch"), default="tensorflow", help="Keras's backend, both sides"
+    )
     parser.add_argument("--checkout", action="append", default=[], type=Path, help="also time dlkit from this checkout")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
 
+
+def commands(args: argparse.Namespace, tmp: Path, sides: dict[str, Path]) -> dict[str, tuple[list[str], dict, Path]]:
+    """(argv, environment, working folder) of each side: the plain script on KERAS_BACKEND, and
+    `dlkit train --backend` from each checkout."""
+    env = {**ENV, "KERAS_BACKEND": args.backend}
+    npz, config = tmp / "data.npz", tmp / "mnist.yaml"
+    plain = [sys.executable, str(tmp / "plain.py"), str(npz), str(tmp / "plain.keras"), str(args.epochs)]
+    found = {"plain": (plain, env, tmp)}
+    for name, checkout in sides.items():
+        argv = [sys.executable, "-m", "dlkit", "train", str(config), "--backend", args.backend]
+        # `python -m` puts the working folder first on the path: the checkout's own, to run its code.
+        found[name] = ([*argv, "--runs-dir", str(tmp / "runs"), "-q"], {**env, "PYTHONPATH": str(checkout)}, checkout)
+    return found
+
+
+def main() -> None:
+    args = parse_args()
     sides = {"dlkit": REPO, **{f"dlkit@{path.name}": path.resolve() for path in args.checkout}}
     results: dict[str, list[dict]] = {"plain": [], **{name: [] for name in sides}}
     with tempfile.TemporaryDirectory(prefix="dlkit-e2e-") as tmp:
         tmp = Path(tmp)
-        npz, config, script = tmp / "data.npz", tmp / "mnist.yaml", tmp / "plain.py"
-        make_data(npz, args.samples)
-        write_config(config, npz, args.epochs)
-        script.write_text(PLAIN)
-        plain = [sys.executable, str(script), str(npz), str(tmp / "plain.keras"), str(args.epochs)]
-        commands = {"plain": (plain, ENV, tmp)}
-        for name, checkout in sides.items():
-            argv = [sys.executable, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
-            # `python -m` puts the working folder first on the path: the checkout's own, to run its code.
-            commands[name] = (argv, {**ENV, "PYTHONPATH": str(checkout)}, checkout)
+        make_data(tmp / "data.npz", args.samples)
+        write_config(tmp / "mnist.yaml", tmp / "data.npz", args.epochs)
+        (tmp / "plain.py").write_text(PLAIN)
+        sides_argv = commands(args, tmp, sides)
         for i in range(args.pairs):
-            order = list(commands) if i % 2 == 0 else list(reversed(commands))
+            order = list(sides_argv) if i % 2 == 0 else list(reversed(sides_argv))
             for name in order:
-                r = run(*commands[name])
+                r = run(*sides_argv[name])
                 r["timings"] = timings(r["stdout"]) if name != "plain" else {}
                 if r["timings"]:  # what the process spent after run.json said completed: the table, exit
                     r["timings"]["after"] = round(r["seconds"] - r["timings"]["total"], 3)
                 results[name].append(r)
                 phases = ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items())
                 print(
-                    f"  pair {i + 1} {name:12}: {r['seconds']:6.1f} s, peak RSS {r['rss']:6.0f} MiB; "
-                    f"others used {r['other_cpu']:.0f} CPU s" + (f"; {phases}" if phases else ""),
+                    f"  pair {i + 1} {name:12}: {r['seconds']:6.1f} s ({r['cpu']:.1f} CPU s, load {r['load']:.1f}), "
+                    f"peak RSS {r['rss']:6.0f} MiB; others used {r['other_cpu']:.0f} CPU s"
+                    + (f"; {phases}" if phases else ""),
                     flush=True,
                 )
+    summary(args, sides, results)
 
+
+def summary(args: argparse.Namespace, sides: dict[str, Path], results: dict[str, list[dict]]) -> None:
     plain = results["plain"]
-    print(f"\n{args.samples:,} samples, {args.epochs} epochs, batch {BATCH}, {args.pairs} alternated pairs")
-    rows = [("plain script", f"{statistics.median(r['seconds'] for r in plain):.1f} s, "
-             f"peak RSS {statistics.median(r['rss'] for r in plain):.0f} MiB")]  # fmt: skip
+
+    def medians(runs: list[dict]) -> str:
+        return (
+            f"{statistics.median(r['seconds'] for r in runs):.1f} s ({statistics.median(r['cpu'] for r in runs):.1f} "
+            f"CPU s), peak RSS {statistics.median(r['rss'] for r in runs):.0f} MiB"
+        )
+
+    print(
+        f"\n{args.samples:,} samples, {args.epochs} epochs, batch {BATCH}, {args.pairs} alternated pairs, "
+        f"backend {args.backend}; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    rows = [("plain script", medians(plain))]
     for name in sides:
         mine = results[name]
         pairs = [p["seconds"] / d["seconds"] for p, d in zip(plain, mine, strict=True)]
+        cpu = [p["cpu"] / d["cpu"] for p, d in zip(plain, mine, strict=True)]
         memory = [d["rss"] / p["rss"] for p, d in zip(plain, mine, strict=True)]
         rows += [
-            (name, f"{statistics.median(r['seconds'] for r in mine):.1f} s, "
-                   f"peak RSS {statistics.median(r['rss'] for r in mine):.0f} MiB"),
+            (name, medians(mine)),
             (f"  time plain/{name}", f"median {statistics.median(pairs):.2f}; pairs "
              + ", ".join(f"{r:.2f}" for r in pairs) + "  (goal >= 1.0, aim 1.2)"),
+            (f"  CPU s plain/{name}", f"median {statistics.median(cpu):.2f}; pairs "
+             + ", ".join(f"{r:.2f}" for r in cpu)),
             (f"  peak RSS {name}/plain", f"median {statistics.median(memory):.2f}; pairs "
              + ", ".join(f"{r:.2f}" for r in memory) + "  (goal <= 1.1)"),
         ]  # fmt: skip
         phases = [r["timings"] for r in mine if r["timings"]]
         if phases:
-            medians = {k: statistics.median(t.get(k, 0) for t in phases) for k in phases[0]}
-            rows.append((f"  {name} phases (median s)", ", ".join(f"{k} {v:.1f}" for k, v in medians.items())))
+            medians_ = {k: statistics.median(t.get(k, 0) for t in phases) for k in phases[0]}
+            rows.append((f"  {name} phases (median s)", ", ".join(f"{k} {v:.1f}" for k, v in medians_.items())))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
