@@ -233,6 +233,9 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     elif k.config.backend() == "torch":
         import torch
 
+        # PyTorch's deterministic mode refuses cuBLAS on a GPU without this workspace setting
+        # (read when CUDA starts: before the model's first op).
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
 
 
