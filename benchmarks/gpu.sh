@@ -14,7 +14,8 @@ python=${PYTHON:-python3}
 site=${DLKIT_GPU_SITE:-/tmp/dlkit-gpu-site}
 
 # Install the wheels only where the packages are missing (never over a working environment's own).
-if ! "$python" -c "import keras, pydantic, typer, yaml" 2>/dev/null; then
+# Found, not imported: `import keras` would need a backend (its default, TensorFlow, is not there).
+if ! "$python" -c "import importlib.util as u, sys; sys.exit(not all(map(u.find_spec, ['keras', 'pydantic', 'typer', 'yaml'])))" 2>/dev/null; then
     if ! compgen -G "$repo/.whl/*.whl" >/dev/null; then
         echo "gpu.sh: Keras or pydantic is missing and $repo/.whl has no wheels: run benchmarks/gpu_wheels.sh where pip works, and carry .whl" >&2
         exit 2
