@@ -21,6 +21,7 @@ def test_a_sound_installation_passes_and_lists_the_cached_datasets(cli, tmp_path
     (cache / "datasets").mkdir(parents=True)
     (cache / "datasets" / "mnist.npz").write_bytes(b"")
     monkeypatch.setenv("KERAS_HOME", str(cache))
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)  # set by earlier tests' Keras in this process
     result = cli("doctor", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     for name in ("dlkit", "Python", "extras", "TensorFlow", "Keras", "CPU features", "backend", "GPUs"):
