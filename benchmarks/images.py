@@ -90,21 +90,29 @@ LAYERS = [
 
 
 def write_config(path: Path, data: Path, epochs: int, cache: bool) -> None:
+    write_folder_config(path, data, name="images", size=SIZE, batch=BATCH, layers=LAYERS, epochs=epochs, cache=cache)
+
+
+def write_folder_config(path: Path, data: Path, *, name: str, size: int, batch: int, layers: list, epochs: int,
+                        cache: bool = False) -> None:  # fmt: skip
+    """The `image_folder` config of an image benchmark (this one's, benchmarks/small_runs.py's):
+    `data`'s train and test folders at size x size, VALIDATION held out, pixels rescaled by 1/255,
+    Adam on sparse cross-entropy."""
     import yaml
 
     config = {
-        "name": "images",
+        "name": name,
         "seed": SEED,
         "task": "classification",
         "data": {
             "dataset": "image_folder",
-            "options": {"path": str(data / "train"), "test_path": str(data / "test"), "image_size": [SIZE, SIZE]},
+            "options": {"path": str(data / "train"), "test_path": str(data / "test"), "image_size": [size, size]},
             "split": {"validation": VALIDATION},
             "preprocess": [{"type": "rescale", "scale": 1 / 255}],
-            "batch_size": BATCH,
+            "batch_size": batch,
             "cache": cache,
         },
-        "model": {"layers": LAYERS},
+        "model": {"layers": layers},
         "train": {
             "epochs": epochs,
             "optimizer": "adam",

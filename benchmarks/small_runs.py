@@ -39,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from images import ENV, REPO, SEED, make_images
+from images import ENV, REPO, SEED, make_images, write_folder_config
 from processes import pairs
 
 VALIDATION, TEST, SIZE, CLASSES = 0.1, 0.2, 64, 10
@@ -74,31 +74,6 @@ def residual_layers() -> list:
         {"type": "dropout", "rate": 0.25},
         {"type": "dense", "units": CLASSES, "activation": "softmax"},
     ]
-
-
-def write_residual_config(path: Path, data: Path) -> None:
-    import yaml
-
-    config = {
-        "name": "residual",
-        "seed": SEED,
-        "task": "classification",
-        "data": {
-            "dataset": "image_folder",
-            "options": {"path": str(data / "train"), "test_path": str(data / "test"), "image_size": [SIZE, SIZE]},
-            "split": {"validation": VALIDATION},
-            "preprocess": [{"type": "rescale", "scale": 1 / 255}],
-            "batch_size": RESIDUAL_BATCH,
-        },
-        "model": {"layers": residual_layers()},
-        "train": {
-            "epochs": RESIDUAL_EPOCHS,
-            "optimizer": "adam",
-            "loss": "sparse_categorical_crossentropy",
-            "metrics": ["accuracy"],
-        },
-    }
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
 # --- the plain scripts (run in their own processes) -----------------------------------------------
@@ -220,7 +195,8 @@ def main() -> None:
                 seconds = time.perf_counter() - start
                 print(f"generated {args.samples:,} + {args.samples // 10:,} images in {data} ({seconds:.0f} s)")
             config = tmp / "residual.yaml"
-            write_residual_config(config, data)
+            write_folder_config(config, data, name="residual", size=SIZE, batch=RESIDUAL_BATCH,
+                                layers=residual_layers(), epochs=RESIDUAL_EPOCHS)  # fmt: skip
             plain = [python, me, "--worker", "residual", str(data), str(tmp)]
             dlkit = [python, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
             name = f"residual CNN, {args.samples:,} 64x64 PNGs, {RESIDUAL_EPOCHS} epochs"
