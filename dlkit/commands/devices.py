@@ -8,7 +8,6 @@ imports it anyway."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import os
 import subprocess
@@ -58,7 +57,9 @@ class Devices:
 
 def start_probes(backends=tuple(PROBES)) -> dict[str, subprocess.Popen | None]:
     """A probe process for each of `backends` (besides TensorFlow), None where it is not installed."""
-    return {name: _start(PROBES[name]) if importlib.util.find_spec(name) is not None else None for name in backends}
+    from dlkit.core.backend import installed
+
+    return {name: _start(PROBES[name]) if installed(name) else None for name in backends}
 
 
 def _start(code: str) -> subprocess.Popen:

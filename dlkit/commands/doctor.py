@@ -97,12 +97,12 @@ def _tensorflow(backend: Check) -> tuple[Check | None, dict]:
 
 def _backend(name: str, why: str) -> Check:
     """The backend dlkit would use and its version; a fix where it is no backend or not installed."""
-    from dlkit.core.backend import BACKENDS
+    from dlkit.core.backend import BACKENDS, installed
 
     if name not in BACKENDS:
         fix = f"set KERAS_BACKEND to one of {', '.join(BACKENDS)}, or unset it (docs/backends.md)"
         return Check("backend", f"{name!r} ({why}) is no backend dlkit runs on", fix)
-    if not _installed(name):
+    if not installed(name):
         return Check("backend", f"{name} ({why}) is not installed", f'pip install "dlkit[{name}]"')
     from importlib import metadata
 
