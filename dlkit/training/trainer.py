@@ -3,7 +3,6 @@ Imports Keras: load it lazily."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from dlkit.components.callbacks import log_learning_rate
@@ -135,7 +134,7 @@ class Session:
             self.model = model = build_model(config, data.model_input(), data.kind, train_examples, data.splits.train.y)
         task.check_output(model, data)
         check_string_inputs(model)
-        self.steps_per_epoch = math.ceil(len(data.splits.train) / config.data.batch_size)
+        self.steps_per_epoch = data.splits.train.batch_count(config.data.batch_size)
         self.phases = phases_of(config, model)
         state = resumed[1] if resumed else {}
         # A checkpoint holds the optimizer of the phase of the last epoch it finished (or is inside).
