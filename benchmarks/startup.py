@@ -9,7 +9,12 @@ What it measures
   Then one more run of each records the heavy modules it imported (TensorFlow, Keras, NumPy,
   pandas, scikit-learn, SciPy, matplotlib, Optuna, pydantic, PyYAML, typer, rich), checked in
   `sys.modules` at exit, so that a module newly imported at the top of a file shows here.
-  Also printed: the bare interpreter (`python -c pass`), which every command pays.
+  Also printed: the bare interpreter (`python -c pass`), which every command pays, and the floors
+  of the libraries dlkit's command line is made of, without dlkit: a typer app of as many commands
+  as dlkit's printing its `--help`, and a typer command of validate's options that reads the YAML
+  with PyYAML and checks it with one pydantic model (the least a typer + pydantic + PyYAML command
+  line pays for `validate`). The commands take turns, run by run, so that a drift of the machine's
+  speed falls on all of them alike.
 
 Goals (issue 30): `validate` < 0.25 s and `--help` < 0.1 s, medians of 5 wall times.
 
@@ -66,6 +71,48 @@ runpy.run_module("dlkit", run_name="__main__")
 """
 
 
+#: Typer's settings as dlkit's app has them (rich not imported for help or errors).
+SETTINGS = "add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None"
+
+#: A typer app with as many commands as dlkit's, each with an option (`--help` lists them all).
+FLOOR_HELP = f"""
+import typer
+app = typer.Typer({SETTINGS})
+for i in range(21):
+    def command(path: str = typer.Option("", help="A path.")):
+        "A command."
+    app.command(f"command-{{i}}")(command)
+app()
+"""
+
+#: A typer command with validate's options reading the YAML and checking it with one pydantic model.
+FLOOR_VALIDATE = f"""
+from pathlib import Path
+import typer, yaml
+from pydantic import BaseModel, ConfigDict, Field
+app = typer.Typer({SETTINGS})
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = "run"
+    seed: int = Field(42, ge=0)
+    task: str = "classification"
+    data: dict
+    model: dict
+    train: dict = {{}}
+    eval: dict = {{}}
+@app.command()
+def validate(config: Path, set_: list[str] | None = typer.Option(None, "--set"), dry_run: bool = False,
+             as_json: bool = typer.Option(False, "--json"), show: bool = False, explain: bool = False,
+             plugin: list[Path] | None = None, trust_plugins: bool = False, backend: str | None = None):
+    cfg = Config.model_validate(yaml.load(config.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    print(f"{{config}}: valid ({{cfg.task}})")
+@app.command()
+def other():
+    pass
+app()
+"""
+
+
 def environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
@@ -97,19 +144,30 @@ def main() -> None:
     args = parser.parse_args()
     env = environment()
     with tempfile.TemporaryDirectory() as empty:
-        commands = {
-            "python -c pass": [],
+        dlkit = {
             "dlkit --help": ["--help"],
             "dlkit validate configs/quickstart.yaml": ["validate", "configs/quickstart.yaml"],
             "dlkit list layers": ["list", "layers"],
             "dlkit runs (an empty folder)": ["runs", empty],
         }
-        print(f"{'command':42s} {'wall (median)':>14s} {'CPU (median)':>13s}   heavy modules imported")
-        for name, dlkit_args in commands.items():
-            command = [sys.executable, "-c", "pass"] if not dlkit_args else [sys.executable, "-m", "dlkit", *dlkit_args]
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "floor: typer app of 21 commands, --help": [sys.executable, "-c", FLOOR_HELP, "--help"],
+            "floor: typer+pydantic+PyYAML validate": [
+                sys.executable, "-c", FLOOR_VALIDATE, "validate", "configs/quickstart.yaml"
+            ],
+            **{name: [sys.executable, "-m", "dlkit", *argv] for name, argv in dlkit.items()},
+        }  # fmt: skip
+        for command in commands.values():
             timed(command, env)  # writes the bytecode caches
-            walls, cpus = zip(*(timed(command, env) for _ in range(args.runs)), strict=True)
-            heavy = "" if not dlkit_args else " ".join(loaded(dlkit_args, env)) or "-"
+        times = {name: [] for name in commands}
+        for _ in range(args.runs):  # in turns
+            for name, command in commands.items():
+                times[name].append(timed(command, env))
+        print(f"{'command':42s} {'wall (median)':>14s} {'CPU (median)':>13s}   heavy modules imported")
+        for name, runs in times.items():
+            walls, cpus = zip(*runs, strict=True)
+            heavy = " ".join(loaded(dlkit[name], env)) or "-" if name in dlkit else ""
             print(f"{name:42s} {statistics.median(walls):12.3f} s {statistics.median(cpus):11.3f} s   {heavy}")
     print(f"\n{args.runs} runs each; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 

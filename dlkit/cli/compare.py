@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -21,6 +20,8 @@ def compare(
 ):
     """Runs side by side: the config keys that differ, every figure per split (best marked *), their
     baselines' test figures, and the learning curves overlaid in one PNG, whose path is printed last."""
+    import json
+
     from dlkit.commands.compare import compare_runs, gather
     from dlkit.core.errors import UsageError
 
@@ -68,4 +69,6 @@ def _tables(found, differ: dict, metrics: dict, baselines: dict) -> list:
 
 
 def _shown(value) -> str:
+    import json
+
     return value if isinstance(value, str) else json.dumps(value)

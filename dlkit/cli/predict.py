@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +54,8 @@ def predict(
     The table shows the first rows and a count (--all: every row, wherever stdout goes; none when
     stdout is not a terminal and --output takes them). A target column, or class sub-folders named
     as the run's classes, is scored on stderr. Exit 1 if any input could not be read."""
+    import json
+
     from dlkit.core.errors import UsageError
     from dlkit.core.runs import resolve_run
 

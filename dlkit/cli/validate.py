@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -38,6 +37,8 @@ def validate(
     """Check a config without training: its keys, its data's files and columns (read from the header,
     not loaded), and the last layer against the classes. Prints one line when it is valid (--show:
     the resolved config; --explain: where each value came from; --dry-run: the model built)."""
+    import json
+
     from dlkit.commands.validate import check_data
     from dlkit.config import dump_config, load_config
 

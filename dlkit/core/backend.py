@@ -9,7 +9,6 @@ import importlib
 import importlib.util
 import os
 import sys
-import tempfile
 
 from dlkit.core.errors import ConfigError, DlkitError, UsageError
 
@@ -71,6 +70,8 @@ def quiet_tensorflow():
 def _stderr_silenced():
     """TF's C++ lines bypass TF_CPP_MIN_LOG_LEVEL, so hide fd 2 while it works; if it fails
     (other than with a user's error, told in one line), what it printed is shown after all."""
+    import tempfile  # (here: `dlkit --help` imports this module)
+
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as sink:

@@ -9,7 +9,6 @@ import errno
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from dlkit.core.errors import WriteError
@@ -72,6 +71,8 @@ def atomic_file(path: Path, mode: str = "wb"):
     `path` when the block ends; a failure inside the block removes it and leaves `path` as it was."""
     path = Path(path)
     text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+    import tempfile  # (not at the top: `dlkit --help` imports this module and writes nothing)
+
     with writing(path):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with writing(path, scratch=Path(tmp)):

@@ -48,6 +48,7 @@ def test_main_exits_with_the_commands_code_without_teardown(trained_run, monkeyp
         raise SystemExit(code)
 
     monkeypatch.setattr(os, "_exit", exit_now)
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")  # what main sets, undone after the test
     monkeypatch.setattr("logging.shutdown", lambda: None)  # pytest's own log handlers stay open
     run_dir, _ = trained_run
     for argv, code in ((["eval", str(run_dir)], 0), (["eval", str(run_dir), "--split", "dev"], 2)):

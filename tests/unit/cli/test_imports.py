@@ -1,6 +1,7 @@
 """`--help`, `validate` and config errors must not wait for TensorFlow."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,74 @@ def test_a_config_imports_the_one_task_and_loader_it_names(config, task, dataset
     assert loaded["tasks"] == [f"dlkit.tasks.{task}"]
     assert loaded["datasets"] == [f"dlkit.data.{d}" for d in datasets]
     assert loaded["formats"] == loaded["addons"] == []
+
+
+def _main_leaves(argv: list[str], env: dict[str, str] | None = None) -> str:
+    """What `dlkit ARGV` (through `main`, as the command runs) prints, then one line: whether
+    importlib.metadata was imported, and the docstring of pydantic's plug-in loader as it ended."""
+    code = (
+        "import atexit, os, sys\n"
+        "def report():\n"
+        "    loader = sys.modules.get('pydantic.plugin._loader')\n"
+        "    doc = (loader.__doc__ or '').split(':')[0] if loader else None\n"
+        "    print('metadata', 'importlib.metadata' in sys.modules, doc)\n"
+        "atexit.register(report)\n"
+        f"from dlkit.cli import main; sys.argv = ['dlkit', *{argv!r}]; main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | (env or {})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_validate_reads_no_package_metadata_for_pydantic_plugins():
+    """pydantic's plug-in search (importlib.metadata, every package's metadata) is skipped: the
+    stand-in loader answers, and the config is validated all the same."""
+    if _main_leaves(["--version"]).startswith("metadata True"):
+        pytest.skip("something imports importlib.metadata at this interpreter's start")
+    assert _main_leaves(["validate", "configs/quickstart.yaml"]) == "metadata False dlkit's stand-in"
+
+
+def test_a_users_choice_of_pydantic_plugins_is_kept():
+    """PYDANTIC_DISABLE_PLUGINS naming plug-ins to skip: pydantic's own loader reads it."""
+    line = _main_leaves(["validate", "configs/quickstart.yaml"], {"PYDANTIC_DISABLE_PLUGINS": "logfire"})
+    assert line.startswith("metadata True") and "stand-in" not in line
+
+
+def test_pydantic_still_has_the_plugin_loader_the_stand_in_replaces():
+    """`skip_pydantic_plugins` replaces a private module: it must still exist, answer
+    `get_plugins()`, and return nothing when plug-ins are switched off, as the stand-in does."""
+    code = (
+        "import os; os.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\n"
+        "from pydantic.plugin._loader import get_plugins; print(list(get_plugins()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["--version"], ["validat", "x.yaml"], ["validate", "--help"]])
+def test_the_trimmed_app_answers_as_the_whole_one(argv):
+    """`main` runs `app_for(argv)`, which makes only the command asked (or every command's name and
+    help): what it prints and its exit code are the whole app's."""
+    from typer.testing import CliRunner
+
+    from dlkit.cli import app, app_for
+
+    whole, trimmed = (CliRunner().invoke(a, argv) for a in (app, app_for(["dlkit", *argv])))
+    assert (trimmed.output, trimmed.exit_code) == (whole.output, whole.exit_code)
+    assert whole.output.startswith("dlkit 0.1") if argv == ["--version"] else "Usage:" in whole.output
+
+
+def test_a_command_asked_is_made_alone_and_runs():
+    import typer.main
+    from typer.testing import CliRunner
+
+    from dlkit.cli import _name, app, app_for
+
+    names = sorted(typer.main.get_command(app).commands)
+    assert sorted(map(_name, app.registered_commands)) == names  # typer's names, to-csv and make-data too
+    for name in names:
+        assert [_name(c) for c in app_for(["dlkit", name]).registered_commands] == [name]
+    result = CliRunner().invoke(app_for(["dlkit", "validate"]), ["validate", "configs/quickstart.yaml"])
+    assert result.exit_code == 0 and "valid" in result.output
+    assert len(app.registered_commands) == len(names)  # the shared app is left whole
