@@ -13,6 +13,11 @@ What it measures
     dlkit  `python -m dlkit train` on an `image_folder` config with the same layers, split and test
            folder, with `data.cache` false or true (dlkit also scores all three splits, draws plots
            and checkpoints the best epoch).
+  dlkit keeps what it learnt of a folder in its cache folder (DLKIT_CACHE_DIR, here one inside the
+  benchmark's temporary folder): that each file is a readable image, the data's fingerprint, and
+  with `data.cache` the decoded pixels. "a folder dlkit has seen" is timed after one untimed dlkit
+  run on it, as a user's second run is; "first run on the folder" gives each dlkit run an empty
+  cache folder of its own (through `sh -c`, a millisecond).
   Predict: load model.keras, read and resize one PNG, predict, print the class (plain, on the plain
   script's model) against `python -m dlkit predict one.png --run RUN`.
   Each is a fresh process; pairs alternate their order. Printed: seconds of each, the ratio
@@ -22,7 +27,7 @@ What it measures
   pair with many is not comparable in wall time (its CPU-seconds ratio still is, roughly). The
   timing helpers are benchmarks/processes.py, shared with benchmarks/small_runs.py.
 
-Run (about 15 minutes on 2 CPU cores):
+Run (about 20 minutes on 2 CPU cores):
     .venv/bin/python benchmarks/images.py                     # 20,000 images, 3 pairs each
     .venv/bin/python benchmarks/images.py --samples 2000 --pairs 1   # smoke check
 """
@@ -174,7 +179,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20_000, help="generated training images")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=3, help="alternated pairs per comparison (default 3)")
-    parser.add_argument("--only", choices=["train", "cache", "predict"], action="append", help="run only these")
+    parser.add_argument("--only", choices=["train", "cache", "cold", "predict"], action="append", help="run only these")
     parser.add_argument("--data", type=Path, help="where the images are generated once (default: a temp folder)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -190,18 +195,26 @@ def main() -> None:
         make_images(data, args.samples)
         seconds = time.perf_counter() - start
         print(f"generated {args.samples:,} + {args.samples // 10:,} images in {data} ({seconds:.0f} s)")
-    only = args.only or ["train", "cache", "predict"]
+    only = args.only or ["train", "cache", "cold", "predict"]
     python, me = sys.executable, str(Path(__file__).resolve())
     print(f"{args.samples:,} 64x64 PNGs at {SIZE}x{SIZE}, {args.epochs} epochs, batch {BATCH}; whole processes")
     with tempfile.TemporaryDirectory(prefix="dlkit-bench-images-") as tmp:
         tmp = Path(tmp)
-        for cache in [c for c in (False, True) if ("cache" if c else "train") in only]:
+        env = {**ENV, "DLKIT_CACHE_DIR": str(tmp / "cache")}
+        for kind in [k for k in ("train", "cache", "cold") if k in only]:
+            cache = kind != "train"
             config = tmp / f"images-{cache}.yaml"
             write_config(config, data, args.epochs, cache)
             plain = [python, me, "--worker", "train", str(data), str(tmp), "cache" if cache else "stream"]
             plain += ["--epochs", str(args.epochs)]
             dlkit = [python, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
-            pairs(f"train, data.cache {str(cache).lower()}", plain, dlkit, args.pairs, ENV, REPO)
+            if kind == "cold":  # an empty cache folder for each run
+                dlkit = ["sh", "-c", f'DLKIT_CACHE_DIR="$(mktemp -d -p {tmp})" exec "$@"', "sh", *dlkit]
+                name = "train, data.cache true, first run on the folder"
+            else:
+                run(dlkit, env, REPO)  # untimed: dlkit has seen the folder, as on a user's second run
+                name = f"train, data.cache {str(cache).lower()}, a folder dlkit has seen"
+            pairs(name, plain, dlkit, args.pairs, env, REPO)
         if "predict" in only:
             one = next((data / "test" / "c3").glob("*.png"))
             if not (tmp / "model.keras").exists():
@@ -209,11 +222,11 @@ def main() -> None:
             config = tmp / "images-predict.yaml"
             write_config(config, data, 1, False)
             train = [python, "-m", "dlkit", "train", str(config), "--runs-dir", str(tmp / "runs"), "-q"]
-            run_dir = run(train, ENV, REPO)["out"]
+            run_dir = run(train, env, REPO)["out"]
             run_dir = run_dir.strip().splitlines()[-1]
             plain = [python, me, "--worker", "predict", str(tmp / "model.keras"), str(one)]
             dlkit = [python, "-m", "dlkit", "predict", str(one), "--run", run_dir]
-            pairs("predict one image", plain, dlkit, args.pairs, ENV, REPO)
+            pairs("predict one image", plain, dlkit, args.pairs, env, REPO)
 
 
 if __name__ == "__main__":

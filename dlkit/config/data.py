@@ -76,7 +76,9 @@ class DataConfig(Strict):
     """Reshuffle the training data every epoch (seeded)."""
     cache: bool = False
     """Decode every split streamed from disk (image_folder) once, up front, and keep it in memory
-    (uint8: height x width x channels bytes per image)."""
+    (uint8: height x width x channels bytes per image). The decoded pixels are kept on disk too, in
+    dlkit's cache (2 GB at most, the least recently used dropped first): the next run on the same
+    files, split and size alike, reads them instead of decoding again."""
     max_bytes: Annotated[ByteSize, Field(gt=0)] | None = None
     """The most memory a data file may declare: an `.npz` (its arrays' shapes and dtypes, read from
     their headers) or a CSV table (its cells, 8 bytes each) declaring more is refused before it is

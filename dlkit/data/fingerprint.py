@@ -6,16 +6,23 @@ the hash is kept in a small cache (`$DLKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/dlk
 `~/.cache/dlkit`), found again by each file's path, size and modification time, as `make` and
 `rsync` tell a changed file. The cached value is the same hash, not another kind of one. The same
 cache remembers other work done on exactly those files (`seen`, `remember`): a loader's check that
-each is a readable image."""
+each is a readable image; and keeps what some work made of them (`keep_array`, `recall_array`):
+the pixels `data.cache` decodes, within ARRAYS_BYTES of disk."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from dlkit.core.cache import cache_dir
+from dlkit.core.errors import WriteError
+
+#: The most disk the arrays `keep_array` keeps take together: beyond it, the least recently used
+#: go first; an array larger than half of it is not kept.
+ARRAYS_BYTES = 2 * 10**9
 
 
 def fingerprint(parts: list[tuple[object, bool]]) -> str:
@@ -40,6 +47,54 @@ def seen(what: str, paths: list[str]) -> bool:
 def remember(what: str, paths: list[str]) -> None:
     """Note that `what` was done to these files (nothing if the cache cannot be written)."""
     _store(_entry(what, [(paths, True)]), "")
+
+
+def recall_array(what: str, key: str, paths: list[str], shape: tuple, dtype):
+    """The array `keep_array` kept of `what` (done as `key` says) to exactly these files, if it is
+    there with this shape and dtype; else None (then it is made again)."""
+    import numpy as np
+
+    entry = _array_entry(what, key, paths)
+    try:
+        array = np.load(entry, allow_pickle=False)
+        os.utime(entry)  # recently used
+    except (OSError, ValueError, EOFError):
+        return None
+    return array if array.shape == tuple(shape) and array.dtype == dtype else None
+
+
+def keep_array(what: str, key: str, paths: list[str], array) -> None:
+    """Keep `array`, what `what` (done as `key` says) made of these files, for `recall_array`; the
+    least recently used arrays of `what` go to keep all within ARRAYS_BYTES. Nothing is kept of
+    an array over half of that, where the disk has less than twice its size free, or where the
+    cache cannot be written."""
+    import numpy as np
+
+    from dlkit.core.writing import atomic_file
+
+    entry = _array_entry(what, key, paths)
+    with contextlib.suppress(OSError, WriteError):
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        if array.nbytes > ARRAYS_BYTES // 2 or shutil.disk_usage(entry.parent).free < 2 * array.nbytes:
+            return
+        _make_room(entry.parent, ARRAYS_BYTES - array.nbytes - 1024)  # 1 kB for the .npy header
+        with atomic_file(entry) as f:
+            np.save(f, array, allow_pickle=False)
+
+
+def _array_entry(what: str, key: str, paths: list[str]) -> Path:
+    return _entry(what, [(paths, True), ([key], False)]).with_suffix(".npy")
+
+
+def _make_room(folder: Path, room: int) -> None:
+    """Remove the least recently used `.npy` files of `folder` until those left take `room` bytes or less."""
+    kept = sorted(folder.glob("*.npy"), key=lambda path: path.stat().st_mtime)
+    total = sum(path.stat().st_size for path in kept)
+    for path in kept:
+        if total <= room:
+            return
+        total -= path.stat().st_size
+        path.unlink()
 
 
 def _entry(what: str, parts: list[tuple[object, bool]]) -> Path:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlkit.core.backend import has_tensorflow
+from dlkit.data.fingerprint import keep_array, recall_array
 from dlkit.data.splits import Split, Splits
 
 if TYPE_CHECKING:
@@ -124,7 +125,8 @@ def first_batch(batches):
 
 def in_memory(data: PreparedData) -> PreparedData:
     """`data.cache`: every split of streamed data decoded once, up front, into uint8 arrays kept in
-    memory; training, validation and the scoring after it then never read the files again."""
+    memory (and on disk for the next run: `decoded`); training, validation and the scoring after
+    it then never read the files again."""
     decode = data.about.decode
     if decode is None:
         return data
@@ -137,9 +139,26 @@ def in_memory(data: PreparedData) -> PreparedData:
 
 
 def decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
-    """Files decoded in parallel into one array, in order: batched (one Python step per batch),
-    each batch copied into its place (no list of batches joined at the end: half the peak memory).
-    Without TensorFlow, `dlkit.data.batches.decode_files`."""
+    """Files decoded in parallel into one array, in order, and kept in dlkit's cache: the next run
+    on these very files (paths, sizes, modification times, in this order), decoded alike, reads
+    the array back instead (`dlkit.data.fingerprint.keep_array`, within its disk budget)."""
+    # An ImageDecoder (a dataclass: its repr is its settings) says the shape of what it decodes.
+    shape = decode.shape if dataclasses.is_dataclass(decode) and hasattr(decode, "shape") else None
+    key = f"{decode!r} decoded by {'tensorflow' if has_tensorflow() else 'pillow'}"
+    if shape is not None:
+        kept = recall_array("decoded", key, list(paths), (len(paths), *shape), np.uint8)
+        if kept is not None:
+            return kept
+    pixels = _decoded(paths, decode)
+    if shape is not None:
+        keep_array("decoded", key, list(paths), pixels)
+    return pixels
+
+
+def _decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
+    """`decoded` without the cache: batched (one Python step per batch), each batch copied into its
+    place (no list of batches joined at the end: half the peak memory). Without TensorFlow,
+    `dlkit.data.batches.decode_files`."""
     if not has_tensorflow():
         from dlkit.data.batches import decode_files
 
