@@ -7,14 +7,13 @@ what every command shares); they are imported here in the order `--help` lists t
 from dlkit.cli import init, train, tune, cv, eval, generate, predict, attack, validate, list  # noqa: F401, I001
 from dlkit.cli import to_csv, runs, compare, reproduce, export, serve, trust, schema, doctor, make_data  # noqa: F401, I001
 import copy
+import os
 import sys
 
 from dlkit.cli.common import app
 
 
 def main() -> None:
-    import os
-
     from dlkit.core.backend import defer_optional_imports
 
     defer_optional_imports()
@@ -80,8 +79,6 @@ def skip_pydantic_plugins() -> None:
     reading any metadata, and so does the stand-in given here for its loader, which keeps the
     import away. (`pydantic.plugin._loader` is private: tests/unit/cli/test_imports.py checks that
     pydantic still has it, with `get_plugins`.)"""
-    import os
-    import sys
     import types
 
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
