@@ -24,6 +24,7 @@ dlkit's sources again (about 0.1 s), which an installed dlkit never does.
 Run (under a minute):
     .venv/bin/python benchmarks/startup.py
     .venv/bin/python benchmarks/startup.py --runs 11
+    .venv/bin/python benchmarks/startup.py --checkout ../before   # also that checkout's, in turns
 """
 
 from __future__ import annotations
@@ -113,17 +114,20 @@ app()
 """
 
 
-def environment() -> dict[str, str]:
+def environment(repo: Path = REPO) -> dict[str, str]:
+    """This environment with `repo`'s dlkit first on the path and bytecode caches written."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(repo), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one run of `command`."""
+    """(wall, CPU) seconds of one run of `command`, in the checkout first on `env`'s path (Python
+    puts the working folder first on its path: run elsewhere, `-m dlkit` would find another)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    cwd = env["PYTHONPATH"].split(os.pathsep)[0]
+    subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -141,6 +145,9 @@ def loaded(args: list[str], env: dict[str, str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
+    parser.add_argument(
+        "--checkout", action="append", default=[], type=Path, help="also time --help and validate from this checkout"
+    )
     args = parser.parse_args()
     env = environment()
     with tempfile.TemporaryDirectory() as empty:
@@ -151,24 +158,30 @@ def main() -> None:
             "dlkit runs (an empty folder)": ["runs", empty],
         }
         commands = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "floor: typer app of 21 commands, --help": [sys.executable, "-c", FLOOR_HELP, "--help"],
-            "floor: typer+pydantic+PyYAML validate": [
-                sys.executable, "-c", FLOOR_VALIDATE, "validate", "configs/quickstart.yaml"
-            ],
-            **{name: [sys.executable, "-m", "dlkit", *argv] for name, argv in dlkit.items()},
+            "python -c pass": ([sys.executable, "-c", "pass"], env),
+            "floor: typer app of 21 commands, --help": ([sys.executable, "-c", FLOOR_HELP, "--help"], env),
+            "floor: typer+pydantic+PyYAML validate": (
+                [sys.executable, "-c", FLOOR_VALIDATE, "validate", "configs/quickstart.yaml"], env
+            ),
+            **{name: ([sys.executable, "-m", "dlkit", *argv], env) for name, argv in dlkit.items()},
         }  # fmt: skip
-        for command in commands.values():
-            timed(command, env)  # writes the bytecode caches
+        for checkout in args.checkout:  # the same commands of another checkout, in the same turns
+            for name in list(dlkit)[:2]:
+                commands[f"{checkout.name}: {name}"] = (
+                    [sys.executable, "-m", "dlkit", *dlkit[name]],
+                    environment(checkout),
+                )
+        for command, command_env in commands.values():
+            timed(command, command_env)  # writes the bytecode caches
         times = {name: [] for name in commands}
         for _ in range(args.runs):  # in turns
-            for name, command in commands.items():
-                times[name].append(timed(command, env))
-        print(f"{'command':42s} {'wall (median)':>14s} {'CPU (median)':>13s}   heavy modules imported")
+            for name, (command, command_env) in commands.items():
+                times[name].append(timed(command, command_env))
+        print(f"{'command':50s} {'wall (median)':>14s} {'CPU (median)':>13s}   heavy modules imported")
         for name, runs in times.items():
             walls, cpus = zip(*runs, strict=True)
             heavy = " ".join(loaded(dlkit[name], env)) or "-" if name in dlkit else ""
-            print(f"{name:42s} {statistics.median(walls):12.3f} s {statistics.median(cpus):11.3f} s   {heavy}")
+            print(f"{name:50s} {statistics.median(walls):12.3f} s {statistics.median(cpus):11.3f} s   {heavy}")
     print(f"\n{args.runs} runs each; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
