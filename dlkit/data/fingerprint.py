@@ -49,12 +49,17 @@ def remember(what: str, paths: list[str]) -> None:
     _store(_entry(what, [(paths, True)]), "")
 
 
-def recall_array(what: str, key: str, paths: list[str], shape: tuple, dtype):
-    """The array `keep_array` kept of `what` (done as `key` says) to exactly these files, if it is
-    there with this shape and dtype; else None (then it is made again)."""
+def array_entry(what: str, key: str, paths: list[str]) -> Path:
+    """Where `keep_array` keeps what `what` (done as `key` says) made of exactly these files (their
+    paths, sizes and modification times): found once, then read or written."""
+    return _entry(what, [(paths, True), ([key], False)]).with_suffix(".npy")
+
+
+def recall_array(entry: Path, shape: tuple, dtype):
+    """The array `keep_array` kept at `entry`, if it is there with this shape and dtype; else None
+    (then it is made again)."""
     import numpy as np
 
-    entry = _array_entry(what, key, paths)
     try:
         array = np.load(entry, allow_pickle=False)
         os.utime(entry)  # recently used
@@ -63,16 +68,14 @@ def recall_array(what: str, key: str, paths: list[str], shape: tuple, dtype):
     return array if array.shape == tuple(shape) and array.dtype == dtype else None
 
 
-def keep_array(what: str, key: str, paths: list[str], array) -> None:
-    """Keep `array`, what `what` (done as `key` says) made of these files, for `recall_array`; the
-    least recently used arrays of `what` go to keep all within ARRAYS_BYTES. Nothing is kept of
-    an array over half of that, where the disk has less than twice its size free, or where the
-    cache cannot be written."""
+def keep_array(entry: Path, array) -> None:
+    """Keep `array` at `entry` (`array_entry`) for `recall_array`; the least recently used arrays
+    beside it go to keep all within ARRAYS_BYTES. Nothing is kept of an array over half of that,
+    where the disk has less than twice its size free, or where the cache cannot be written."""
     import numpy as np
 
     from dlkit.core.writing import atomic_file
 
-    entry = _array_entry(what, key, paths)
     with contextlib.suppress(OSError, WriteError):
         entry.parent.mkdir(parents=True, exist_ok=True)
         if array.nbytes > ARRAYS_BYTES // 2 or shutil.disk_usage(entry.parent).free < 2 * array.nbytes:
@@ -82,18 +85,14 @@ def keep_array(what: str, key: str, paths: list[str], array) -> None:
             np.save(f, array, allow_pickle=False)
 
 
-def _array_entry(what: str, key: str, paths: list[str]) -> Path:
-    return _entry(what, [(paths, True), ([key], False)]).with_suffix(".npy")
-
-
 def _make_room(folder: Path, room: int) -> None:
     """Remove the least recently used `.npy` files of `folder` until those left take `room` bytes or less."""
-    kept = sorted(folder.glob("*.npy"), key=lambda path: path.stat().st_mtime)
-    total = sum(path.stat().st_size for path in kept)
-    for path in kept:
+    kept = sorted((stat.st_mtime, stat.st_size, path) for path in folder.glob("*.npy") for stat in [path.stat()])
+    total = sum(size for _, size, _ in kept)
+    for _, size, path in kept:
         if total <= room:
             return
-        total -= path.stat().st_size
+        total -= size
         path.unlink()
 
 

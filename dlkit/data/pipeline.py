@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dlkit.core.backend import has_tensorflow
-from dlkit.data.fingerprint import keep_array, recall_array
+from dlkit.data.fingerprint import array_entry, keep_array, recall_array
+from dlkit.data.images import ImageDecoder
 from dlkit.data.splits import Split, Splits
 
 if TYPE_CHECKING:
@@ -141,18 +142,17 @@ def in_memory(data: PreparedData) -> PreparedData:
 def decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:
     """Files decoded in parallel into one array, in order, and kept in dlkit's cache: the next run
     on these very files (paths, sizes, modification times, in this order), decoded alike, reads
-    the array back instead (`dlkit.data.fingerprint.keep_array`, within its disk budget)."""
-    # An ImageDecoder (a dataclass: its repr is its settings) says the shape of what it decodes.
-    shape = decode.shape if dataclasses.is_dataclass(decode) and hasattr(decode, "shape") else None
+    the array back instead (`dlkit.data.fingerprint.keep_array`, within its disk budget). Kept only
+    for an ImageDecoder, whose repr is its settings."""
+    if not isinstance(decode, ImageDecoder):
+        return _decoded(paths, decode)
     key = f"{decode!r} decoded by {'tensorflow' if has_tensorflow() else 'pillow'}"
-    if shape is not None:
-        kept = recall_array("decoded", key, list(paths), (len(paths), *shape), np.uint8)
-        if kept is not None:
-            return kept
-    pixels = _decoded(paths, decode)
-    if shape is not None:
-        keep_array("decoded", key, list(paths), pixels)
-    return pixels
+    entry = array_entry("decoded", key, list(paths))
+    kept = recall_array(entry, (len(paths), *decode.shape), np.uint8)
+    if kept is None:
+        kept = _decoded(paths, decode)
+        keep_array(entry, kept)
+    return kept
 
 
 def _decoded(paths: np.ndarray, decode: Callable) -> np.ndarray:

@@ -71,22 +71,24 @@ def test_decoded_pixels_kept_within_the_budget_and_not_on_a_full_disk(tmp_path, 
     for path in files:
         path.write_bytes(b"x")
     arrays = [np.full((1, 10, 10, 3), i, np.uint8) for i in range(3)]  # 300 bytes each
+
+    def entry(*indices, key="key"):
+        return fingerprint.array_entry("decoded", key, [str(files[i]) for i in indices])
+
     for i, array in enumerate(arrays):
-        fingerprint.keep_array("decoded", "key", [str(files[i])], array)
+        fingerprint.keep_array(entry(i), array)
     for i, array in enumerate(arrays):
-        np.testing.assert_array_equal(
-            fingerprint.recall_array("decoded", "key", [str(files[i])], array.shape, np.uint8), array
-        )
-    assert fingerprint.recall_array("decoded", "other key", [str(files[0])], arrays[0].shape, np.uint8) is None
-    assert fingerprint.recall_array("decoded", "key", [str(files[0])], (2, 10, 10, 3), np.uint8) is None
+        np.testing.assert_array_equal(fingerprint.recall_array(entry(i), array.shape, np.uint8), array)
+    assert fingerprint.recall_array(entry(0, key="other key"), arrays[0].shape, np.uint8) is None
+    assert fingerprint.recall_array(entry(0), (2, 10, 10, 3), np.uint8) is None
     big = np.zeros((1, 20, 20, 3), np.uint8)  # 1,200 bytes: the two least recently used make room
-    fingerprint.keep_array("decoded", "key", [str(files[0]), str(files[1])], big)
+    fingerprint.keep_array(entry(0, 1), big)
     kept = list((tmp_path / "cache" / "decoded").glob("*.npy"))
     assert sum(path.stat().st_size for path in kept) <= 2_500 and len(kept) < 4
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 100, 100))
-    fingerprint.keep_array("decoded", "key", [str(files[2]), str(files[0])], arrays[2])  # a full disk: not kept
-    assert fingerprint.recall_array("decoded", "key", [str(files[2]), str(files[0])], arrays[2].shape, np.uint8) is None
+    fingerprint.keep_array(entry(2, 0), arrays[2])  # a full disk: not kept
+    assert fingerprint.recall_array(entry(2, 0), arrays[2].shape, np.uint8) is None
 
 
 @pytest.mark.parametrize("shuffle, decode", [(True, False), (False, False), (True, True)])
